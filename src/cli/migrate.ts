@@ -1,0 +1,9 @@
+import { migrateToLatest } from '../storage/migrations.js';
+import { runWithDatabase } from './run-with-database.js';
+
+await runWithDatabase(async ({ database }) => {
+  const applied = await migrateToLatest(database.db);
+  process.stdout.write(
+    applied.length === 0 ? 'database schema is up to date\n' : `applied ${applied.length} migration(s): ${applied.join(', ')}\n`,
+  );
+});

@@ -1,0 +1,229 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one reader of the process environment. Everything else receives a frozen, typed `Config`.
+ * A bad value stops the process at start with one line naming the variable (see `ConfigError`).
+ */
+
+const DEV_TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
+// Development only: lets the local call simulator sign webhooks without a Twilio account.
+// Production refuses to start without a real token.
+const DEV_TWILIO_AUTH_TOKEN = 'dev-only-twilio-auth-token';
+
+const emptyAsUndefined = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+
+const port = z.preprocess(
+  emptyAsUndefined,
+  z.coerce
+    .number({ message: 'must be a whole number from 1 to 65535' })
+    .int('must be a whole number from 1 to 65535')
+    .min(1, 'must be a whole number from 1 to 65535')
+    .max(65535, 'must be a whole number from 1 to 65535'),
+);
+
+const positiveInt = (fallback: number) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ message: 'must be a positive whole number' })
+      .int('must be a positive whole number')
+      .positive('must be a positive whole number')
+      .default(fallback),
+  );
+
+function urlWithProtocols(protocols: readonly string[], what: string) {
+  return z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${what} URL (${protocols.map((p) => p.replace(':', '://')).join(' or ')}…)` },
+  );
+}
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  PORT: port.default(3000),
+  HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
+  PUBLIC_BASE_URL: z.preprocess(emptyAsUndefined, urlWithProtocols(['http:', 'https:'], 'http(s)').optional()),
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    urlWithProtocols(['postgres:', 'postgresql:'], 'Postgres connection').optional(),
+  ),
+  DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.data')),
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  TWILIO_ACCOUNT_SID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex characters')
+      .optional(),
+  ),
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_API_BASE_URL: z.preprocess(emptyAsUndefined, urlWithProtocols(['http:', 'https:'], 'http(s)').optional()),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: z.preprocess(
+    emptyAsUndefined,
+    urlWithProtocols(['http:', 'https:'], 'http(s)').default('https://api.openai.com/v1'),
+  ),
+  OPENAI_REALTIME_URL: z.preprocess(
+    emptyAsUndefined,
+    urlWithProtocols(['ws:', 'wss:'], 'WebSocket').default('wss://api.openai.com/v1/realtime'),
+  ),
+  OPENAI_REALTIME_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-realtime')),
+  OPENAI_TEXT_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-5-mini')),
+  OPENAI_TRANSCRIPTION_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini-transcribe')),
+  GOOGLE_API_ROOT_URL: z.preprocess(emptyAsUndefined, urlWithProtocols(['http:', 'https:'], 'http(s)').optional()),
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
+  ENCRYPTION_KEY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .refine((v) => decodeKey(v) !== undefined, 'must be 32 bytes, as 64 hex characters or base64')
+      .optional(),
+  ),
+  ADMIN_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(24, 'must be at least 24 characters').optional()),
+  STREAM_TOKEN_TTL_SECONDS: positiveInt(60),
+  SHUTDOWN_DRAIN_SECONDS: positiveInt(25),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export type NodeEnv = Env['NODE_ENV'];
+export type LogLevel = Env['LOG_LEVEL'];
+
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly port: number;
+  readonly host: string;
+  /** Public https origin Twilio reaches us on, no trailing slash; signatures are computed over it. */
+  readonly publicBaseUrl: string;
+  /** Unset: the service runs an embedded Postgres under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPostgresPort: number;
+  readonly logLevel: LogLevel;
+  readonly twilio: {
+    readonly accountSid: string;
+    readonly authToken: string;
+    readonly apiBaseUrl: string | undefined;
+  };
+  readonly openai: {
+    readonly apiKey: string | undefined;
+    readonly baseUrl: string;
+    readonly realtimeUrl: string;
+    readonly realtimeModel: string;
+    readonly textModel: string;
+    readonly transcriptionModel: string;
+  };
+  readonly google: {
+    readonly apiRootUrl: string | undefined;
+    readonly clientId: string | undefined;
+    readonly clientSecret: string | undefined;
+  };
+  readonly encryptionKey: Buffer | undefined;
+  readonly adminApiKey: string | undefined;
+  readonly streamTokenTtlSeconds: number;
+  readonly shutdownDrainSeconds: number;
+}
+
+/** A configuration problem, reported as one line that names the variable. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function decodeKey(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.length === 32 ? bytes : undefined;
+}
+
+function describeValue(env: NodeJS.ProcessEnv, variable: string): string {
+  const raw = env[variable];
+  if (raw === undefined) return '';
+  // Never echo secrets back into logs.
+  if (/TOKEN|KEY|SECRET|PASSWORD|DATABASE_URL/.test(variable)) return '';
+  return ` (got ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 57)}...` : raw)})`;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(variable, `${issue?.message ?? 'is invalid'}${describeValue(env, variable)}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  if (production) {
+    if (!e.PUBLIC_BASE_URL) throw new ConfigError('PUBLIC_BASE_URL', 'is required in production');
+    if (!publicBaseUrl.startsWith('https://'))
+      throw new ConfigError('PUBLIC_BASE_URL', 'must be an https:// URL in production (Twilio only streams to wss://)');
+    if (!e.TWILIO_ACCOUNT_SID) throw new ConfigError('TWILIO_ACCOUNT_SID', 'is required in production');
+    if (!e.TWILIO_AUTH_TOKEN) throw new ConfigError('TWILIO_AUTH_TOKEN', 'is required in production');
+    if (!e.OPENAI_API_KEY) throw new ConfigError('OPENAI_API_KEY', 'is required in production');
+    if (!e.ENCRYPTION_KEY) throw new ConfigError('ENCRYPTION_KEY', 'is required in production');
+  }
+
+  const config: Config = {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
+    logLevel: e.LOG_LEVEL,
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID ?? DEV_TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN ?? DEV_TWILIO_AUTH_TOKEN,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+    },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, ''),
+      realtimeUrl: e.OPENAI_REALTIME_URL,
+      realtimeModel: e.OPENAI_REALTIME_MODEL,
+      textModel: e.OPENAI_TEXT_MODEL,
+      transcriptionModel: e.OPENAI_TRANSCRIPTION_MODEL,
+    },
+    google: {
+      apiRootUrl: e.GOOGLE_API_ROOT_URL,
+      clientId: e.GOOGLE_CLIENT_ID,
+      clientSecret: e.GOOGLE_CLIENT_SECRET,
+    },
+    encryptionKey: e.ENCRYPTION_KEY === undefined ? undefined : decodeKey(e.ENCRYPTION_KEY),
+    adminApiKey: e.ADMIN_API_KEY,
+    streamTokenTtlSeconds: e.STREAM_TOKEN_TTL_SECONDS,
+    shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object' && !Buffer.isBuffer(inner)) deepFreeze(inner as object);
+  }
+  return Object.freeze(value);
+}

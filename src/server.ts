@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import { buildApp, type App } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { createLogger } from './config/logger.js';
+import { openDatabase, type DatabaseHandle } from './storage/database.js';
+import { prepareDatabase } from './storage/bootstrap.js';
+
+/** Process entry: load config, open the database, listen, and shut down gracefully. */
+
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(1);
+}
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config);
+
+  let database: DatabaseHandle;
+  try {
+    database = await openDatabase(config, logger);
+    await prepareDatabase(database, logger);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+
+  const app = await buildApp({ config, database, logger });
+  installShutdown(app, database, config, logger);
+  try {
+    await app.fastify.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await database.close().catch(() => {});
+    fail(`cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  logger.info({ database: database.description }, `receptionist listening on http://localhost:${config.port} (public URL ${config.publicBaseUrl})`);
+}
+
+function installShutdown(app: App, database: DatabaseHandle, config: Config, logger: Logger): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    app.startDraining();
+    // A second signal, or the drain limit, forces the exit.
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, (config.shutdownDrainSeconds + 10) * 1000);
+    force.unref();
+    try {
+      await app.close();
+      await database.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'error while shutting down');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+await main();

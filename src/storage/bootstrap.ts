@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { DatabaseHandle } from './database.js';
+import { migrateToLatest } from './migrations.js';
+import { loadDemoSpaCatalog, seedSpa } from './seed.js';
+
+/** Start-up work on the database: migrations always; the demo spa on a fresh embedded database. */
+export async function prepareDatabase(handle: DatabaseHandle, logger: Logger): Promise<void> {
+  const applied = await migrateToLatest(handle.db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  if (!handle.embedded) return;
+  const anySpa = await handle.db.selectFrom('spas').select('id').limit(1).executeTakeFirst();
+  if (anySpa) return;
+  const result = await seedSpa(handle.db, await loadDemoSpaCatalog());
+  logger.info({ spaId: result.spaId }, 'demo spa seeded');
+}

@@ -1,0 +1,92 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres.js';
+import type { Database } from './schema.js';
+
+export const EMBEDDED_DATABASE_NAME = 'receptionist';
+
+// Return timestamptz as Date and bigint ids as strings (ids stay exact); numeric stays a string.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
+
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'DATABASE_UNAVAILABLE';
+  readonly recoverable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  /** True when this process runs the Postgres server itself. */
+  readonly embedded: boolean;
+  /** host:port/database, without credentials, for logs. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export function describeUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+}
+
+/** Connects with a pool and proves the connection, so a wrong DATABASE_URL fails at start, quickly. */
+export async function connect(url: string, options: { poolSize?: number } = {}): Promise<Kysely<Database>> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    const reason = error instanceof Error ? error.message || error.name : String(error);
+    throw new DatabaseUnavailableError(`cannot reach the database at ${describeUrl(url)}: ${reason}`, {
+      cause: error,
+    });
+  }
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** DATABASE_URL when set; otherwise the embedded server under DATA_DIR. */
+export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+  if (config.databaseUrl) {
+    const db = await connect(config.databaseUrl);
+    return {
+      db,
+      embedded: false,
+      description: describeUrl(config.databaseUrl),
+      close: () => db.destroy(),
+    };
+  }
+  const server: EmbeddedPostgresServer = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    port: config.embeddedPostgresPort,
+    logger,
+  });
+  try {
+    await server.ensureDatabase(EMBEDDED_DATABASE_NAME);
+    const url = server.urlFor(EMBEDDED_DATABASE_NAME);
+    const db = await connect(url);
+    return {
+      db,
+      embedded: true,
+      description: `embedded ${describeUrl(url)}`,
+      async close() {
+        await db.destroy();
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    await server.stop().catch(() => {});
+    throw error;
+  }
+}

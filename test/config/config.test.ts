@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import t from 'tap';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+function problemWith(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+t.test('an empty environment gives working development defaults', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.port, 3000);
+  t.equal(config.nodeEnv, 'development');
+  t.equal(config.publicBaseUrl, 'http://localhost:3000');
+  t.equal(config.databaseUrl, undefined);
+  t.match(config.dataDir, /\.data$/);
+  t.equal(config.openai.realtimeUrl, 'wss://api.openai.com/v1/realtime');
+  t.equal(config.openai.realtimeModel, 'gpt-realtime');
+});
+
+t.test('the config is frozen all the way down', async (t) => {
+  const config = loadConfig({});
+  t.ok(Object.isFrozen(config));
+  t.ok(Object.isFrozen(config.openai));
+  t.throws(() => {
+    (config as { port: number }).port = 1;
+  });
+});
+
+t.test('a non-numeric PORT is refused, naming PORT and the bad value', async (t) => {
+  const error = problemWith({ PORT: 'abc' });
+  t.equal(error.variable, 'PORT');
+  t.match(error.message, /PORT must be a whole number from 1 to 65535 \(got "abc"\)/);
+});
+
+t.test('an out-of-range PORT is refused', async (t) => {
+  t.equal(problemWith({ PORT: '70000' }).variable, 'PORT');
+});
+
+t.test('a malformed DATABASE_URL is refused without echoing it', async (t) => {
+  const error = problemWith({ DATABASE_URL: 'mysql://user:secret@db/x' });
+  t.equal(error.variable, 'DATABASE_URL');
+  t.notMatch(error.message, /secret/);
+});
+
+t.test('production requires an https PUBLIC_BASE_URL', async (t) => {
+  const base = {
+    NODE_ENV: 'production',
+    TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 'token',
+    OPENAI_API_KEY: 'sk-test',
+    ENCRYPTION_KEY: 'f'.repeat(64),
+  };
+  t.equal(problemWith({ ...base, PUBLIC_BASE_URL: 'http://spa.example.com' }).variable, 'PUBLIC_BASE_URL');
+  t.equal(problemWith(base).variable, 'PUBLIC_BASE_URL');
+  const config = loadConfig({ ...base, PUBLIC_BASE_URL: 'https://spa.example.com/' });
+  t.equal(config.publicBaseUrl, 'https://spa.example.com');
+});
+
+t.test('production refuses to start without Twilio credentials', async (t) => {
+  const error = problemWith({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://spa.example.com' });
+  t.equal(error.variable, 'TWILIO_ACCOUNT_SID');
+});
+
+t.test('OPENAI_REALTIME_URL accepts ws:// for local doubles but not http://', async (t) => {
+  t.equal(loadConfig({ OPENAI_REALTIME_URL: 'ws://127.0.0.1:9999/v1/realtime' }).openai.realtimeUrl, 'ws://127.0.0.1:9999/v1/realtime');
+  t.equal(problemWith({ OPENAI_REALTIME_URL: 'http://127.0.0.1/v1' }).variable, 'OPENAI_REALTIME_URL');
+});
+
+t.test('ENCRYPTION_KEY must be 32 bytes', async (t) => {
+  t.equal(problemWith({ ENCRYPTION_KEY: 'short' }).variable, 'ENCRYPTION_KEY');
+  t.equal(loadConfig({ ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).encryptionKey?.length, 32);
+});
+
+t.test('the server exits with code 1 and one line naming PORT, without a stack trace', async (t) => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, PORT: 'abc', DATABASE_URL: '' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  t.equal(result.status, 1);
+  const lines = result.stderr.trim().split('\n');
+  t.equal(lines.length, 1, result.stderr);
+  t.match(lines[0], /PORT/);
+  t.notMatch(result.stderr, /\bat .*\.ts:\d+/);
+});

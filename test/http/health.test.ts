@@ -1,0 +1,78 @@
+import Fastify from 'fastify';
+import t from 'tap';
+import { pino } from 'pino';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { HttpError, installErrorHandlers } from '../../src/http/errors.js';
+import { buildTestApp } from '../support/app.js';
+import { createEmptyDatabase } from '../support/database.js';
+
+t.test('/healthz answers while the process is alive', async (t) => {
+  const { app } = await buildTestApp(t);
+  const res = await app.fastify.inject({ method: 'GET', url: '/healthz' });
+  t.equal(res.statusCode, 200);
+  t.same(res.json(), { status: 'ok' });
+});
+
+t.test('/readyz is 200 when the database is reachable and migrations are current', async (t) => {
+  const { app } = await buildTestApp(t);
+  const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
+  t.equal(res.statusCode, 200);
+  t.same(res.json().checks, { database: 'ok', migrations: 'ok' });
+});
+
+t.test('/readyz is 503 while migrations are pending', async (t) => {
+  const database = await createEmptyDatabase(t);
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url });
+  const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) });
+  t.teardown(() => app.close());
+  const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
+  t.equal(res.statusCode, 503);
+  t.match(res.json().checks.migrations, /pending/);
+});
+
+t.test('/readyz is 503 once the app is draining', async (t) => {
+  const { app } = await buildTestApp(t);
+  app.startDraining();
+  const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
+  t.equal(res.statusCode, 503);
+  t.equal(res.json().checks.draining, 'shutting down');
+});
+
+t.test('/readyz is 503 when the database is gone', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  await database.close();
+  const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
+  t.equal(res.statusCode, 503);
+});
+
+t.test('unknown routes get the standard error body', async (t) => {
+  const { app } = await buildTestApp(t);
+  const res = await app.fastify.inject({ method: 'GET', url: '/nowhere?secret=1' });
+  t.equal(res.statusCode, 404);
+  t.same(res.json(), { error: { code: 'NOT_FOUND', message: 'No route for GET /nowhere' } });
+});
+
+t.test('errors below 500 keep their message; above 500 it is generic', async (t) => {
+  const app = Fastify({ logger: false });
+  installErrorHandlers(app);
+  app.get('/teapot', async () => {
+    throw new HttpError(409, 'SLOT_TAKEN', 'That time was just booked.');
+  });
+  app.get('/boom', async () => {
+    throw new Error('database password is hunter2');
+  });
+  const teapot = await app.inject({ method: 'GET', url: '/teapot' });
+  t.equal(teapot.statusCode, 409);
+  t.same(teapot.json(), { error: { code: 'SLOT_TAKEN', message: 'That time was just booked.' } });
+  const boom = await app.inject({ method: 'GET', url: '/boom' });
+  t.equal(boom.statusCode, 500);
+  t.same(boom.json(), { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.' } });
+  const badJson = await app.inject({
+    method: 'POST',
+    url: '/teapot',
+    headers: { 'content-type': 'application/json' },
+    payload: '{',
+  });
+  t.equal(badJson.json().error.code !== undefined, true);
+});

@@ -1,0 +1,34 @@
+import { pino } from 'pino';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const DEMO_SPA_NUMBER = '+12025550100';
+
+export interface TestApp {
+  app: App;
+  config: Config;
+  database: TestDatabase;
+  demoSpaId: string;
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** The whole app on a fresh, migrated database seeded with the demo spa; closed when the test ends. */
+export async function buildTestApp(t: Teardown, env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase(t);
+  const { spaId } = await seedSpa(database.db, await loadDemoSpaCatalog());
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PUBLIC_BASE_URL: 'https://receptionist.test',
+    DATABASE_URL: database.url,
+    ...env,
+  });
+  const app = await buildApp({ config, database, logger: pino({ level: config.logLevel }) });
+  t.teardown(() => app.close());
+  return { app, config, database, demoSpaId: spaId };
+}

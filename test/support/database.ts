@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import pg from 'pg';
+import { pino } from 'pino';
+import { connect, describeUrl, type DatabaseHandle } from '../../src/storage/database.js';
+import { startEmbeddedPostgres } from '../../src/storage/embedded-postgres.js';
+import { migrateToLatest } from '../../src/storage/migrations.js';
+import { freePort } from './free-port.js';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** Where test databases are created: the server `npm test` started, DATABASE_URL's server, or one of our own. */
+async function adminUrl(t: Teardown): Promise<string> {
+  const fromRunner = process.env.TEST_DATABASE_ADMIN_URL;
+  if (fromRunner) return fromRunner;
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    const url = new URL(external);
+    url.pathname = '/postgres';
+    return url.toString();
+  }
+  // A test file run on its own (`npx tap test/x.test.ts`): start a private embedded server.
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'receptionist-test-'));
+  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger: pino({ level: 'warn' }) });
+  t.teardown(async () => {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return server.urlFor('postgres');
+}
+
+export interface TestDatabase extends DatabaseHandle {
+  url: string;
+}
+
+/** A brand-new, empty database for this test file; dropped when the file ends. */
+export async function createEmptyDatabase(t: Teardown): Promise<TestDatabase> {
+  const admin = await adminUrl(t);
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const db = await connect(url.toString(), { poolSize: 20 });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await db.destroy();
+    const dropper = new pg.Client({ connectionString: admin });
+    await dropper.connect();
+    await dropper.query(`drop database if exists ${name} with (force)`);
+    await dropper.end();
+  };
+  t.teardown(close);
+  return { db, embedded: false, description: describeUrl(url.toString()), url: url.toString(), close };
+}
+
+/** A fresh database with every migration applied. */
+export async function createTestDatabase(t: Teardown): Promise<TestDatabase> {
+  const database = await createEmptyDatabase(t);
+  await migrateToLatest(database.db);
+  return database;
+}
