@@ -1,48 +1,83 @@
 import formbody from '@fastify/formbody';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { CallIntake } from './call/call-intake.js';
+import { LiveCalls } from './call/live-calls.js';
 import type { Config } from './config/config.js';
 import { installErrorHandlers } from './http/errors.js';
 import { registerHealthRoutes } from './http/health.js';
+import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
+import type { RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
+import { MAX_MESSAGE_BYTES, registerMediaStreamRoute } from './telephony/media-stream.js';
+import { StreamTokens } from './telephony/stream-token.js';
+import { registerVoiceWebhooks } from './telephony/voice-webhooks.js';
+import { ToolRegistry } from './tools/tool-registry.js';
 
 export interface AppDependencies {
   config: Config;
   database: DatabaseHandle;
   logger: Logger;
+  /** Defaults to the OpenAI Realtime API at OPENAI_REALTIME_URL. */
+  models?: RealtimeModelFactory;
+  /** Defaults to the receptionist's tools. */
+  tools?: ToolRegistry;
 }
 
 export interface App {
   fastify: FastifyInstance;
+  liveCalls: LiveCalls;
   /** Stop taking new work (readiness fails); live calls carry on until closed. */
   startDraining(): void;
+  /** Ends live calls, waits for their records, and closes the server. */
   close(): Promise<void>;
 }
 
 /** Composition root: builds the whole service from its parts. Tests build it too, against a fresh database. */
 export async function buildApp(deps: AppDependencies): Promise<App> {
-  const { database, logger } = deps;
+  const { config, database, logger } = deps;
   let draining = false;
 
   // Typed as Fastify's logger so the instance keeps the default generics every plugin expects.
   const loggerInstance: FastifyBaseLogger = logger;
-  const fastify = Fastify({
-    loggerInstance,
-    disableRequestLogging: false,
-    bodyLimit: 1024 * 1024,
-    trustProxy: true,
-  });
+  const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true });
   installErrorHandlers(fastify);
   await fastify.register(formbody);
+  await fastify.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false } });
+
+  const liveCalls = new LiveCalls();
+  const tools = deps.tools ?? new ToolRegistry();
+  const models =
+    deps.models ??
+    openAIRealtimeFactory({
+      url: config.openai.realtimeUrl,
+      model: config.openai.realtimeModel,
+      apiKey: config.openai.apiKey,
+    });
+  const tokens = new StreamTokens(
+    Buffer.concat([Buffer.from(config.twilio.authToken), config.encryptionKey ?? Buffer.alloc(0)]),
+    config.streamTokenTtlSeconds * 1000,
+  );
+  const intake = new CallIntake({ db: database.db, config, models, tools, liveCalls, log: logger });
 
   registerHealthRoutes(fastify, database.db, { isDraining: () => draining });
+  registerVoiceWebhooks(fastify, { config, tokens, handlers: intake });
+  registerMediaStreamRoute(fastify, { config, tokens, onStream: (stream, log) => intake.onStream(stream, log) });
 
   await fastify.ready();
   return {
     fastify,
+    liveCalls,
     startDraining() {
       draining = true;
     },
-    close: () => fastify.close(),
+    async close() {
+      draining = true;
+      const calls = liveCalls.all();
+      for (const call of calls) call.end('shutdown');
+      await Promise.all(calls.map((call) => call.done));
+      await fastify.close();
+    },
   };
 }

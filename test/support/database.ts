@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import pg from 'pg';
 import { pino } from 'pino';
 import { connect, describeUrl, type DatabaseHandle } from '../../src/storage/database.js';
@@ -25,6 +25,8 @@ async function adminUrl(t: Teardown): Promise<string> {
   }
   // A test file run on its own (`npx tap test/x.test.ts`): start a private embedded server.
   const dataDir = await mkdtemp(path.join(tmpdir(), 'receptionist-test-'));
+  // As root, Postgres runs as the `postgres` user, which must be able to enter the directory.
+  await chmod(dataDir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger: pino({ level: 'warn' }) });
   t.teardown(async () => {
     await server.stop();

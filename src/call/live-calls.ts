@@ -1,0 +1,36 @@
+import type { CallEndReason, CallSession } from './call-session.js';
+
+const ENDING_MEMORY_MS = 5 * 60_000;
+
+/** The calls this machine is carrying now, and how recent ones ended (for the <Connect action>). */
+export class LiveCalls {
+  private readonly sessions = new Map<string, CallSession>();
+  private readonly endings = new Map<string, { reason: CallEndReason; at: number }>();
+
+  add(session: CallSession): void {
+    this.sessions.set(session.callSid, session);
+  }
+
+  ended(session: CallSession, reason: CallEndReason): void {
+    if (this.sessions.get(session.callSid) === session) this.sessions.delete(session.callSid);
+    const now = Date.now();
+    for (const [callSid, ending] of this.endings) if (now - ending.at > ENDING_MEMORY_MS) this.endings.delete(callSid);
+    this.endings.set(session.callSid, { reason, at: now });
+  }
+
+  get(callSid: string): CallSession | undefined {
+    return this.sessions.get(callSid);
+  }
+
+  endingOf(callSid: string): CallEndReason | undefined {
+    return this.endings.get(callSid)?.reason;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  all(): CallSession[] {
+    return [...this.sessions.values()];
+  }
+}

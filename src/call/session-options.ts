@@ -1,0 +1,17 @@
+import type { Config } from '../config/config.js';
+import type { RealtimeSessionOptions } from '../realtime/realtime-model.js';
+import type { SpaProfile } from '../storage/spa-repository.js';
+import type { ToolRegistry } from '../tools/tool-registry.js';
+import { buildInstructions } from './instructions.js';
+
+/** The model session for a call to this spa: persona, voice, turn detection tuned per spa, tools. */
+export function sessionOptionsFor(spa: SpaProfile, tools: ToolRegistry, config: Config, now: Date): RealtimeSessionOptions {
+  return {
+    instructions: buildInstructions(spa, now),
+    voice: spa.settings.voice,
+    turnDetection: spa.settings.turnDetection,
+    transcriptionModel: config.openai.transcriptionModel,
+    language: spa.settings.language,
+    tools: tools.definitions(),
+  };
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** The OpenAI Realtime GA server events a phone call uses, parsed at the edge. Others are ignored. */
+
+const usageSchema = z
+  .object({
+    input_tokens: z.number().optional(),
+    output_tokens: z.number().optional(),
+    input_token_details: z
+      .object({
+        text_tokens: z.number().optional(),
+        audio_tokens: z.number().optional(),
+        cached_tokens: z.number().optional(),
+        cached_tokens_details: z
+          .object({ text_tokens: z.number().optional(), audio_tokens: z.number().optional() })
+          .partial()
+          .optional(),
+      })
+      .partial()
+      .optional(),
+    output_token_details: z.object({ text_tokens: z.number().optional(), audio_tokens: z.number().optional() }).partial().optional(),
+  })
+  .partial();
+
+export const serverEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('session.created') }),
+  z.object({ type: z.literal('session.updated') }),
+  z.object({
+    type: z.literal('input_audio_buffer.speech_started'),
+    audio_start_ms: z.number(),
+    item_id: z.string(),
+  }),
+  z.object({ type: z.literal('input_audio_buffer.speech_stopped'), audio_end_ms: z.number(), item_id: z.string() }),
+  z.object({
+    type: z.literal('input_audio_buffer.committed'),
+    item_id: z.string(),
+    previous_item_id: z.string().nullish(),
+  }),
+  z.object({
+    type: z.literal('conversation.item.input_audio_transcription.completed'),
+    item_id: z.string(),
+    transcript: z.string(),
+  }),
+  z.object({
+    type: z.literal('conversation.item.input_audio_transcription.failed'),
+    item_id: z.string(),
+    error: z.object({ message: z.string().optional(), code: z.string().nullish() }).optional(),
+  }),
+  z.object({
+    type: z.literal('response.output_item.added'),
+    response_id: z.string(),
+    item: z.object({ id: z.string(), type: z.string(), role: z.string().optional() }),
+  }),
+  z.object({
+    type: z.literal('response.output_audio.delta'),
+    response_id: z.string(),
+    item_id: z.string(),
+    delta: z.string(),
+  }),
+  z.object({
+    type: z.literal('response.output_audio_transcript.done'),
+    item_id: z.string(),
+    transcript: z.string(),
+  }),
+  z.object({
+    type: z.literal('response.function_call_arguments.done'),
+    response_id: z.string(),
+    call_id: z.string(),
+    name: z.string(),
+    arguments: z.string(),
+  }),
+  z.object({
+    type: z.literal('response.done'),
+    response: z.object({ id: z.string(), status: z.string(), usage: usageSchema.nullish() }),
+  }),
+  z.object({
+    type: z.literal('error'),
+    error: z.object({ type: z.string().optional(), code: z.string().nullish(), message: z.string() }),
+  }),
+]);
+
+export type ServerEvent = z.infer<typeof serverEventSchema>;
+export type UsagePayload = z.infer<typeof usageSchema>;
+
+export const HANDLED_EVENT_TYPES: ReadonlySet<string> = new Set(serverEventSchema.options.map((o) => o.shape.type.value));

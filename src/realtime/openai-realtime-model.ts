@@ -1,0 +1,232 @@
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { HANDLED_EVENT_TYPES, serverEventSchema, type ServerEvent, type UsagePayload } from './openai-events.js';
+import {
+  RealtimeError,
+  type RealtimeModel,
+  type RealtimeModelEvents,
+  type RealtimeModelFactory,
+  type RealtimeSessionOptions,
+  type RealtimeUsage,
+} from './realtime-model.js';
+
+export interface OpenAIRealtimeOptions {
+  /** wss://api.openai.com/v1/realtime, or a ws:// double. */
+  url: string;
+  model: string;
+  apiKey: string | undefined;
+  connectTimeoutMs?: number;
+}
+
+/** The OpenAI Realtime API (GA protocol) over a plain `ws` socket, PCM16 24 kHz both ways. */
+export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> implements RealtimeModel {
+  private socket: WebSocket | undefined;
+  private readySent = false;
+  private closedSent = false;
+
+  constructor(private readonly options: OpenAIRealtimeOptions) {
+    super();
+  }
+
+  get isOpen(): boolean {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  connect(session: RealtimeSessionOptions): Promise<void> {
+    const url = new URL(this.options.url);
+    url.searchParams.set('model', this.options.model);
+    const socket = new WebSocket(url, {
+      headers: this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {},
+      handshakeTimeout: this.options.connectTimeoutMs ?? 5_000,
+      perMessageDeflate: false,
+    });
+    this.socket = socket;
+
+    socket.on('message', (data) => this.onMessage(data.toString()));
+    socket.on('close', (code, reason) => this.emitClosed(code, reason.toString()));
+
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => {
+        this.send({ type: 'session.update', session: sessionPayload(this.options.model, session) });
+        resolve();
+      });
+      // Rejecting after `open` resolved is a no-op, so failures before it reject and later ones only report.
+      socket.once('close', (code) => reject(new Error(`realtime connection closed before it opened (${code})`)));
+      socket.on('error', (error) => {
+        reject(error);
+        // Transport errors end the session; 'closed' follows.
+        this.emitError(new RealtimeError('transport_error', error.message, false));
+      });
+    });
+  }
+
+  appendAudio(pcm24k: Buffer): void {
+    if (!this.isOpen) return;
+    // Written by hand: this runs 50 times a second per call.
+    this.socket?.send(`{"type":"input_audio_buffer.append","audio":"${pcm24k.toString('base64')}"}`);
+  }
+
+  createResponse(instructions?: string): void {
+    this.send(instructions === undefined ? { type: 'response.create' } : { type: 'response.create', response: { instructions } });
+  }
+
+  sendToolResult(callId: string, output: string): void {
+    this.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } });
+  }
+
+  truncate(itemId: string, audioEndMs: number): void {
+    this.send({
+      type: 'conversation.item.truncate',
+      item_id: itemId,
+      content_index: 0,
+      audio_end_ms: Math.max(0, Math.floor(audioEndMs)),
+    });
+  }
+
+  close(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    if (socket.readyState === WebSocket.OPEN) socket.close(1000, 'call ended');
+    else if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+  }
+
+  private send(event: Record<string, unknown>): void {
+    if (this.isOpen) this.socket?.send(JSON.stringify(event));
+  }
+
+  /** An 'error' with no listener would throw inside the socket handler; errors are events here, never crashes. */
+  private emitError(error: RealtimeError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  private emitClosed(code: number, reason: string): void {
+    if (this.closedSent) return;
+    this.closedSent = true;
+    this.emit('closed', code, reason);
+  }
+
+  private onMessage(raw: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
+    if (typeof type !== 'string' || !HANDLED_EVENT_TYPES.has(type)) return;
+    const parsed = serverEventSchema.safeParse(json);
+    if (!parsed.success) return;
+    this.dispatch(parsed.data);
+  }
+
+  private dispatch(event: ServerEvent): void {
+    switch (event.type) {
+      case 'session.created':
+        return;
+      case 'session.updated':
+        if (!this.readySent) {
+          this.readySent = true;
+          this.emit('ready');
+        }
+        return;
+      case 'input_audio_buffer.speech_started':
+        this.emit('speechStarted', event.item_id, event.audio_start_ms);
+        return;
+      case 'input_audio_buffer.speech_stopped':
+        this.emit('speechStopped', event.item_id, event.audio_end_ms);
+        return;
+      case 'input_audio_buffer.committed':
+        this.emit('callerItem', event.item_id);
+        return;
+      case 'conversation.item.input_audio_transcription.completed':
+        this.emit('callerTranscript', event.item_id, event.transcript);
+        return;
+      case 'conversation.item.input_audio_transcription.failed':
+        this.emit('callerTranscriptFailed', event.item_id, event.error?.message ?? 'transcription failed');
+        return;
+      case 'response.output_item.added':
+        if (event.item.type === 'message') this.emit('assistantItem', event.item.id, event.response_id);
+        return;
+      case 'response.output_audio.delta':
+        this.emit('audio', Buffer.from(event.delta, 'base64'), event.item_id, event.response_id);
+        return;
+      case 'response.output_audio_transcript.done':
+        this.emit('assistantTranscript', event.item_id, event.transcript);
+        return;
+      case 'response.function_call_arguments.done':
+        this.emit('toolCall', {
+          callId: event.call_id,
+          name: event.name,
+          argumentsJson: event.arguments,
+          responseId: event.response_id,
+        });
+        return;
+      case 'response.done':
+        this.emit('responseDone', {
+          responseId: event.response.id,
+          status: event.response.status,
+          usage: toUsage(event.response.usage ?? {}),
+        });
+        return;
+      case 'error': {
+        const code = event.error.code ?? event.error.type ?? 'unknown';
+        // "Most errors are recoverable and the session will stay open"; an expired session is not.
+        this.emitError(new RealtimeError(code, event.error.message, code !== 'session_expired'));
+        return;
+      }
+    }
+  }
+}
+
+function toUsage(usage: UsagePayload): RealtimeUsage {
+  const input = usage.input_token_details ?? {};
+  const cached = input.cached_tokens_details ?? {};
+  const output = usage.output_token_details ?? {};
+  return {
+    inputTextTokens: input.text_tokens ?? 0,
+    inputAudioTokens: input.audio_tokens ?? 0,
+    cachedTextTokens: cached.text_tokens ?? 0,
+    cachedAudioTokens: cached.audio_tokens ?? 0,
+    outputTextTokens: output.text_tokens ?? 0,
+    outputAudioTokens: output.audio_tokens ?? 0,
+  };
+}
+
+/** The GA `session.update` body. */
+export function sessionPayload(model: string, session: RealtimeSessionOptions): Record<string, unknown> {
+  const turnDetection =
+    session.turnDetection.type === 'server_vad'
+      ? {
+          type: 'server_vad',
+          threshold: session.turnDetection.threshold,
+          prefix_padding_ms: session.turnDetection.prefixPaddingMs,
+          silence_duration_ms: session.turnDetection.silenceDurationMs,
+          create_response: true,
+          interrupt_response: true,
+        }
+      : { type: 'semantic_vad', eagerness: session.turnDetection.eagerness, create_response: true, interrupt_response: true };
+  return {
+    type: 'realtime',
+    model,
+    output_modalities: ['audio'],
+    instructions: session.instructions,
+    audio: {
+      input: {
+        format: { type: 'audio/pcm', rate: 24000 },
+        // Phone audio is near-field (a handset at the mouth).
+        noise_reduction: { type: 'near_field' },
+        transcription: session.transcriptionModel
+          ? { model: session.transcriptionModel, language: session.language }
+          : null,
+        turn_detection: turnDetection,
+      },
+      output: { format: { type: 'audio/pcm', rate: 24000 }, voice: session.voice },
+    },
+    tools: session.tools.map((tool) => ({ type: 'function', ...tool })),
+    tool_choice: 'auto',
+  };
+}
+
+export function openAIRealtimeFactory(options: OpenAIRealtimeOptions): RealtimeModelFactory {
+  return { create: () => new OpenAIRealtimeModel(options) };
+}

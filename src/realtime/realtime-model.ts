@@ -1,0 +1,98 @@
+import type { EventEmitter } from 'node:events';
+
+/**
+ * What a call needs from a speech-to-speech model, independent of the provider: PCM16 24 kHz
+ * audio in; audio, transcripts, speech events and tool calls out; truncate to what was heard.
+ */
+
+export interface RealtimeToolDefinition {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+export type RealtimeTurnDetection =
+  | { type: 'server_vad'; threshold: number; prefixPaddingMs: number; silenceDurationMs: number }
+  | { type: 'semantic_vad'; eagerness: 'low' | 'medium' | 'high' | 'auto' };
+
+export interface RealtimeSessionOptions {
+  instructions: string;
+  voice: string;
+  turnDetection: RealtimeTurnDetection;
+  /** Null turns caller transcription off. */
+  transcriptionModel: string | null;
+  language: string;
+  tools: RealtimeToolDefinition[];
+}
+
+export interface RealtimeUsage {
+  inputTextTokens: number;
+  inputAudioTokens: number;
+  cachedTextTokens: number;
+  cachedAudioTokens: number;
+  outputTextTokens: number;
+  outputAudioTokens: number;
+}
+
+export interface RealtimeToolCall {
+  callId: string;
+  name: string;
+  argumentsJson: string;
+  responseId: string;
+}
+
+export interface RealtimeResponseDone {
+  responseId: string;
+  status: string;
+  usage: RealtimeUsage;
+}
+
+/** Errors say whether the session can go on (most server errors) or is lost (transport). */
+export class RealtimeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly recoverable: boolean,
+  ) {
+    super(message);
+    this.name = 'RealtimeError';
+  }
+}
+
+export interface RealtimeModelEvents {
+  /** The session accepted our configuration; audio and responses can flow. */
+  ready: [];
+  audio: [pcm24k: Buffer, itemId: string, responseId: string];
+  /** An assistant message item started (in conversation order). */
+  assistantItem: [itemId: string, responseId: string];
+  assistantTranscript: [itemId: string, text: string];
+  /** A caller turn was committed by turn detection, in conversation order. */
+  callerItem: [itemId: string];
+  callerTranscript: [itemId: string, text: string];
+  callerTranscriptFailed: [itemId: string, message: string];
+  speechStarted: [itemId: string, audioStartMs: number];
+  speechStopped: [itemId: string, audioEndMs: number];
+  toolCall: [call: RealtimeToolCall];
+  responseDone: [done: RealtimeResponseDone];
+  error: [error: RealtimeError];
+  /** The connection is gone; no more events follow. */
+  closed: [code: number, reason: string];
+}
+
+export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
+  /** Opens the connection and sends the session configuration. Resolves when the socket is open. */
+  connect(options: RealtimeSessionOptions): Promise<void>;
+  readonly isOpen: boolean;
+  appendAudio(pcm24k: Buffer): void;
+  /** Asks for a reply; `instructions` overrides the session's for this one response. */
+  createResponse(instructions?: string): void;
+  sendToolResult(callId: string, output: string): void;
+  /** Cuts an assistant item's audio at what the caller actually heard. */
+  truncate(itemId: string, audioEndMs: number): void;
+  close(): void;
+}
+
+export interface RealtimeModelFactory {
+  create(): RealtimeModel;
+}

@@ -1,0 +1,101 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import {
+  calendarConfigSchema,
+  personaSchema,
+  spaSettingsSchema,
+  weeklyHoursSchema,
+  type CalendarConfig,
+  type Persona,
+  type SpaSettings,
+  type WeeklyHours,
+} from './spa-profile.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface ServiceInfo {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  durationMinutes: number;
+  priceCents: number | null;
+  priceNote: string | null;
+}
+
+export interface ProviderInfo {
+  id: string;
+  slug: string;
+  name: string;
+  title: string;
+  /** Null: works the spa's hours. */
+  hours: WeeklyHours | null;
+  calendarId: string | null;
+  serviceIds: string[];
+}
+
+/** Everything the receptionist knows about a spa, parsed and typed. */
+export interface SpaProfile {
+  id: string;
+  name: string;
+  address: string;
+  timezone: string;
+  website: string | null;
+  transferNumber: string | null;
+  persona: Persona;
+  hours: WeeklyHours;
+  settings: SpaSettings;
+  calendar: CalendarConfig;
+  services: ServiceInfo[];
+  providers: ProviderInfo[];
+}
+
+export async function findSpaIdByPhone(db: Db, phone: string): Promise<string | undefined> {
+  const row = await db.selectFrom('spa_phone_numbers').select('spa_id').where('phone', '=', phone).executeTakeFirst();
+  return row?.spa_id;
+}
+
+export async function loadSpaProfile(db: Db, spaId: string): Promise<SpaProfile | undefined> {
+  const spa = await db.selectFrom('spas').selectAll().where('id', '=', spaId).executeTakeFirst();
+  if (!spa) return undefined;
+  const [services, providers, links] = await Promise.all([
+    db.selectFrom('services').selectAll().where('spa_id', '=', spaId).where('active', '=', true).orderBy('name').execute(),
+    db.selectFrom('providers').selectAll().where('spa_id', '=', spaId).where('active', '=', true).orderBy('name').execute(),
+    db
+      .selectFrom('provider_services')
+      .innerJoin('providers', 'providers.id', 'provider_services.provider_id')
+      .select(['provider_services.provider_id', 'provider_services.service_id'])
+      .where('providers.spa_id', '=', spaId)
+      .execute(),
+  ]);
+  return {
+    id: spa.id,
+    name: spa.name,
+    address: spa.address,
+    timezone: spa.timezone,
+    website: spa.website,
+    transferNumber: spa.transfer_number,
+    persona: personaSchema.parse(spa.persona),
+    hours: weeklyHoursSchema.parse(spa.hours),
+    settings: spaSettingsSchema.parse(spa.settings),
+    calendar: calendarConfigSchema.parse(spa.calendar),
+    services: services.map((s) => ({
+      id: s.id,
+      slug: s.slug,
+      name: s.name,
+      description: s.description,
+      durationMinutes: s.duration_minutes,
+      priceCents: s.price_cents,
+      priceNote: s.price_note,
+    })),
+    providers: providers.map((p) => ({
+      id: p.id,
+      slug: p.slug,
+      name: p.name,
+      title: p.title,
+      hours: p.hours === null ? null : weeklyHoursSchema.parse(p.hours),
+      calendarId: p.calendar_id,
+      serviceIds: links.filter((l) => l.provider_id === p.id).map((l) => l.service_id),
+    })),
+  };
+}

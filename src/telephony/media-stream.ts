@@ -1,0 +1,179 @@
+import { EventEmitter } from 'node:events';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type {} from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import type { Config } from '../config/config.js';
+import { clearFrame, markFrame, mediaFrame, parseStreamMessage, type StartMessage } from './media-stream-messages.js';
+import type { StreamTokens } from './stream-token.js';
+import { isValidTwilioSignature, publicUrl, publicWebSocketUrl } from './twilio-signature.js';
+import { MEDIA_STREAM_PATH } from './voice-webhooks.js';
+
+export const START_TIMEOUT_MS = 5_000;
+const MAX_CONSECUTIVE_MALFORMED = 20;
+const MAX_MALFORMED = 100;
+/** Twilio's frames are a few hundred bytes; anything near this is not Twilio. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+export const CLOSE_POLICY = 1008;
+export const CLOSE_INVALID_DATA = 1007;
+
+export interface MediaStreamEvents {
+  /** Caller audio: μ-law 8 kHz bytes, and Twilio's presentation time in ms from stream start. */
+  media: [mulaw: Buffer, timestampMs: number];
+  /** A mark we sent has played (or was cleared). */
+  mark: [name: string];
+  dtmf: [digit: string];
+  /** Twilio ended the stream (the call ended or its TwiML was replaced). */
+  stop: [];
+  /** The socket is gone, whoever closed it. Always the last event. */
+  closed: [code: number];
+}
+
+/** One live, authenticated Twilio media stream: caller audio in, our audio, marks and clears out. */
+export class MediaStream extends EventEmitter<MediaStreamEvents> {
+  readonly streamSid: string;
+  readonly callSid: string;
+  readonly conversationId: string;
+  /** Timestamp of the latest caller frame: Twilio's media clock, in ms since the stream started. */
+  lastMediaTimestampMs = 0;
+
+  constructor(
+    private readonly socket: WebSocket,
+    start: StartMessage,
+    conversationId: string,
+  ) {
+    super();
+    this.streamSid = start.start.streamSid;
+    this.callSid = start.start.callSid;
+    this.conversationId = conversationId;
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  /** Sends μ-law 8 kHz audio; Twilio buffers it and plays it in order. */
+  sendAudio(mulaw: Uint8Array): void {
+    if (!this.isOpen || mulaw.length === 0) return;
+    const payload = Buffer.from(mulaw.buffer, mulaw.byteOffset, mulaw.byteLength).toString('base64');
+    this.socket.send(mediaFrame(this.streamSid, payload));
+  }
+
+  /** Twilio echoes the mark once everything sent before it has played. */
+  sendMark(name: string): void {
+    if (this.isOpen) this.socket.send(markFrame(this.streamSid, name));
+  }
+
+  /** Drops audio Twilio has not played yet; Twilio then echoes every outstanding mark. */
+  clear(): void {
+    if (this.isOpen) this.socket.send(clearFrame(this.streamSid));
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING)
+      this.socket.close(code, reason);
+  }
+}
+
+export interface MediaStreamRouteOptions {
+  config: Config;
+  tokens: StreamTokens;
+  /** Called synchronously on a valid `start`: attach listeners before returning or awaiting. */
+  onStream(stream: MediaStream, log: FastifyBaseLogger): void;
+}
+
+export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStreamRouteOptions): void {
+  const { config, tokens, onStream } = options;
+
+  app.get(
+    MEDIA_STREAM_PATH,
+    {
+      websocket: true,
+      // Runs before the upgrade. Twilio signs the handshake; which scheme it signs is not
+      // documented, so both forms of our public URL are accepted. Without a header we rely on the
+      // one-time token checked at `start`.
+      preValidation: async (request, reply) => {
+        const signature = request.headers['x-twilio-signature'];
+        if (typeof signature !== 'string') return;
+        const ok =
+          isValidTwilioSignature(config.twilio.authToken, signature, publicWebSocketUrl(config.publicBaseUrl, request.url), {}) ||
+          isValidTwilioSignature(config.twilio.authToken, signature, publicUrl(config.publicBaseUrl, request.url), {});
+        if (!ok) {
+          request.log.warn('refused media stream upgrade with a bad Twilio signature');
+          await reply.status(403).send({ error: { code: 'FORBIDDEN', message: 'bad signature' } });
+        }
+      },
+    },
+    (socket, request) => {
+      // Listeners first, synchronously: frames that arrive before them would be lost.
+      let stream: MediaStream | undefined;
+      let malformed = 0;
+      let consecutiveMalformed = 0;
+      const log = request.log;
+
+      const startTimer = setTimeout(() => {
+        log.warn('media stream sent no start in time; closing');
+        socket.close(CLOSE_POLICY, 'no start');
+      }, START_TIMEOUT_MS);
+
+      socket.on('error', (error) => log.debug({ err: error }, 'media stream socket error'));
+      socket.on('close', (code) => {
+        clearTimeout(startTimer);
+        stream?.emit('closed', code);
+        stream?.removeAllListeners();
+      });
+
+      socket.on('message', (data, isBinary) => {
+        const parsed = isBinary ? ({ kind: 'malformed', reason: 'binary frame' } as const) : parseStreamMessage(data.toString());
+        if (parsed.kind === 'malformed') {
+          malformed += 1;
+          consecutiveMalformed += 1;
+          if (malformed === 1) log.warn({ reason: parsed.reason }, 'malformed media stream message');
+          if (consecutiveMalformed >= MAX_CONSECUTIVE_MALFORMED || malformed >= MAX_MALFORMED) {
+            log.warn({ malformed }, 'media stream keeps sending malformed messages; closing');
+            socket.close(CLOSE_INVALID_DATA, 'malformed messages');
+          }
+          return;
+        }
+        consecutiveMalformed = 0;
+        if (parsed.kind === 'unknown-event') return;
+        const message = parsed.message;
+
+        if (!stream) {
+          if (message.event !== 'start') return; // `connected`, or media before start: nothing to do yet.
+          clearTimeout(startTimer);
+          const check = tokens.redeem(message.start.customParameters.streamToken, message.start.callSid);
+          if (!check.ok) {
+            log.warn({ reason: check.reason, callSid: message.start.callSid }, 'refused media stream: bad stream token');
+            socket.close(CLOSE_POLICY, 'invalid stream token');
+            return;
+          }
+          stream = new MediaStream(socket, message, check.claims.conversationId);
+          onStream(stream, log.child({ callSid: stream.callSid, conversationId: stream.conversationId }));
+          return;
+        }
+
+        switch (message.event) {
+          case 'media': {
+            stream.lastMediaTimestampMs = message.media.timestamp;
+            // Only the caller's side: Twilio sends inbound audio only, but be strict.
+            if (message.media.track && message.media.track !== 'inbound') return;
+            stream.emit('media', Buffer.from(message.media.payload, 'base64'), message.media.timestamp);
+            return;
+          }
+          case 'mark':
+            stream.emit('mark', message.mark.name);
+            return;
+          case 'dtmf':
+            stream.emit('dtmf', message.dtmf.digit);
+            return;
+          case 'stop':
+            stream.emit('stop');
+            return;
+          default:
+            return; // a second start or connected: ignore
+        }
+      });
+    },
+  );
+}

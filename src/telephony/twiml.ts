@@ -1,0 +1,37 @@
+import twilio from 'twilio';
+
+/** TwiML documents the service returns. Built with the SDK's builders so escaping is never ours to get wrong. */
+
+const SAY = { voice: 'Polly.Joanna-Neural', language: 'en-US' } as const;
+
+export function connectStreamTwiml(options: {
+  streamUrl: string;
+  actionUrl: string;
+  parameters: Record<string, string>;
+}): string {
+  const response = new twilio.twiml.VoiceResponse();
+  const connect = response.connect({ action: options.actionUrl, method: 'POST' });
+  const stream = connect.stream({ url: options.streamUrl });
+  for (const [name, value] of Object.entries(options.parameters)) stream.parameter({ name, value });
+  return response.toString();
+}
+
+export function sayAndHangUpTwiml(message: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.say(SAY, message);
+  response.hangup();
+  return response.toString();
+}
+
+export function sayAndDialTwiml(message: string, number: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  if (message) response.say(SAY, message);
+  response.dial(number);
+  return response.toString();
+}
+
+export function hangUpTwiml(): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.hangup();
+  return response.toString();
+}

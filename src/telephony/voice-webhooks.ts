@@ -1,0 +1,143 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../config/config.js';
+import type { StreamTokens } from './stream-token.js';
+import { connectStreamTwiml, sayAndHangUpTwiml } from './twiml.js';
+import { isValidTwilioSignature, publicUrl, publicWebSocketUrl } from './twilio-signature.js';
+
+export const MEDIA_STREAM_PATH = '/twilio/media';
+export const STREAM_ENDED_PATH = '/twilio/voice/stream-ended';
+
+/** Twilio adds parameters without notice: require what we use, keep the rest for the signature. */
+const formParams = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+
+const incomingCallSchema = z.looseObject({
+  CallSid: z.string().regex(/^CA[0-9a-zA-Z]{32}$/, 'CallSid must be CA followed by 32 characters'),
+  AccountSid: z.string().min(1),
+  From: z.string().default(''),
+  To: z.string().min(1),
+  CallerName: z.string().optional(),
+});
+
+const statusCallbackSchema = z.looseObject({
+  CallSid: z.string().min(1),
+  CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
+  CallDuration: z.coerce.number().int().min(0).optional(),
+  SequenceNumber: z.coerce.number().int().min(0).optional(),
+});
+
+const streamEndedSchema = z.looseObject({ CallSid: z.string().min(1) });
+
+export type TwilioCallStatus = z.infer<typeof statusCallbackSchema>['CallStatus'];
+
+export interface IncomingCall {
+  callSid: string;
+  /** E.164 caller number, or null when the caller id is withheld or not a phone number. */
+  from: string | null;
+  to: string;
+}
+
+export type IncomingCallDecision =
+  | { kind: 'connect'; conversationId: string }
+  | { kind: 'refuse'; message: string };
+
+export interface CallStatusUpdate {
+  callSid: string;
+  status: TwilioCallStatus;
+  durationSeconds: number | undefined;
+  sequenceNumber: number | undefined;
+}
+
+export interface VoiceWebhookHandlers {
+  onIncomingCall(call: IncomingCall, log: FastifyBaseLogger): Promise<IncomingCallDecision>;
+  onCallStatus(update: CallStatusUpdate, log: FastifyBaseLogger): Promise<void>;
+  /** TwiML for what the caller hears once our media stream has ended (the <Connect action>). */
+  onStreamEnded(callSid: string, log: FastifyBaseLogger): Promise<string>;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** Withheld, restricted or SIP/client identities are not numbers we can text or look up. */
+export function callerNumber(from: string): string | null {
+  const trimmed = from.trim();
+  // Twilio's stand-ins for withheld caller ids.
+  if (['+266696687', '+86282452253', '+8656696687', '+2562533', '+7378742833'].includes(trimmed)) return null;
+  return E164.test(trimmed) ? trimmed : null;
+}
+
+export const SORRY_UNKNOWN_NUMBER =
+  "We're sorry, this number is not set up to take calls yet. Please check the number and try again. Goodbye.";
+
+export function registerVoiceWebhooks(
+  app: FastifyInstance,
+  options: { config: Config; tokens: StreamTokens; handlers: VoiceWebhookHandlers },
+): void {
+  const { config, tokens, handlers } = options;
+
+  /** Returns the form params when the signature is right; otherwise answers 403 and returns undefined. */
+  function signedParams(request: FastifyRequest, reply: FastifyReply): Record<string, string | string[]> | undefined {
+    const params = formParams.safeParse(request.body ?? {});
+    const signature = request.headers['x-twilio-signature'];
+    const url = publicUrl(config.publicBaseUrl, request.url);
+    if (
+      !params.success ||
+      !isValidTwilioSignature(config.twilio.authToken, typeof signature === 'string' ? signature : undefined, url, params.data)
+    ) {
+      request.log.warn({ path: request.url.split('?')[0], hasSignature: typeof signature === 'string' }, 'refused webhook with a bad Twilio signature');
+      void reply.status(403).type('text/plain').send('Forbidden');
+      return undefined;
+    }
+    return params.data;
+  }
+
+  function sendTwiml(reply: FastifyReply, twiml: string) {
+    return reply.status(200).type('text/xml').send(twiml);
+  }
+
+  app.post('/twilio/voice', async (request, reply) => {
+    const params = signedParams(request, reply);
+    if (!params) return reply;
+    const call = incomingCallSchema.parse(params);
+    const log = request.log.child({ callSid: call.CallSid });
+    const decision = await handlers.onIncomingCall(
+      { callSid: call.CallSid, from: callerNumber(call.From), to: call.To.trim() },
+      log,
+    );
+    if (decision.kind === 'refuse') return sendTwiml(reply, sayAndHangUpTwiml(decision.message));
+    log.info({ conversationId: decision.conversationId }, 'incoming call connected to a media stream');
+    return sendTwiml(
+      reply,
+      connectStreamTwiml({
+        streamUrl: publicWebSocketUrl(config.publicBaseUrl, MEDIA_STREAM_PATH),
+        actionUrl: publicUrl(config.publicBaseUrl, STREAM_ENDED_PATH),
+        parameters: {
+          streamToken: tokens.issue(call.CallSid, decision.conversationId),
+          conversationId: decision.conversationId,
+        },
+      }),
+    );
+  });
+
+  app.post('/twilio/voice/status', async (request, reply) => {
+    const params = signedParams(request, reply);
+    if (!params) return reply;
+    const status = statusCallbackSchema.parse(params);
+    await handlers.onCallStatus(
+      {
+        callSid: status.CallSid,
+        status: status.CallStatus,
+        durationSeconds: status.CallDuration,
+        sequenceNumber: status.SequenceNumber,
+      },
+      request.log.child({ callSid: status.CallSid }),
+    );
+    return reply.status(204).send();
+  });
+
+  app.post(STREAM_ENDED_PATH, async (request, reply) => {
+    const params = signedParams(request, reply);
+    if (!params) return reply;
+    const { CallSid } = streamEndedSchema.parse(params);
+    return sendTwiml(reply, await handlers.onStreamEnded(CallSid, request.log.child({ callSid: CallSid })));
+  });
+}

@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Database } from '../storage/schema.js';
+import type { SpaProfile } from '../storage/spa-repository.js';
+
+/** What a tool may do to the live call it runs in (absent for text conversations). */
+export interface LiveCallControls {
+  /** Hang up once everything said so far has been heard. */
+  endCallAfterSpeech(): void;
+  /** Hand the call to a person at `number`, saying `announcement` first. */
+  transferTo(number: string, announcement: string): Promise<void>;
+}
+
+export interface ToolContext {
+  db: Kysely<Database>;
+  spa: SpaProfile;
+  conversationId: string;
+  customerId: string | null;
+  /** The caller's or texter's number when known. */
+  customerPhone: string | null;
+  channel: 'voice' | 'sms';
+  now: () => Date;
+  log: Logger;
+  call?: LiveCallControls;
+}
+
+/** A failure the model should hear about and act on (apologise, offer another way). */
+export class ToolError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ToolError';
+  }
+}
+
+export interface Tool<Schema extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  schema: Schema;
+  /** Milliseconds before the tool is abandoned and the model told it timed out. */
+  timeoutMs?: number;
+  execute(args: z.infer<Schema>, context: ToolContext): Promise<unknown>;
+}
+
+export function defineTool<Schema extends z.ZodType>(tool: Tool<Schema>): Tool<Schema> {
+  return tool;
+}

@@ -1,0 +1,302 @@
+/**
+ * A wire-level stand-in for the OpenAI Realtime API (GA protocol) on a local `ws` server. It
+ * accepts `session.update`, collects the caller audio it is sent, and answers `response.create`
+ * with scripted replies: audio (a tone) in deltas, the transcript, tool calls, and usage. Tests
+ * drive turn detection on cue (speech started/stopped, committed turns, transcripts) and can drop
+ * or stall the connection.
+ */
+import { EventEmitter, once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface ScriptedReply {
+  /** What the assistant says (the transcript). */
+  text?: string;
+  /** Length of the reply audio. */
+  audioMs?: number;
+  toneHz?: number;
+  /** Reply audio as PCM16 24 kHz (instead of a tone). */
+  audio?: Buffer;
+  /** A function call instead of (or before) speech. */
+  toolCall?: { name: string; arguments: Record<string, unknown> };
+}
+
+export type ClientEvent = { type: string } & Record<string, unknown>;
+
+let idCounter = 0;
+const nextId = (prefix: string) => `${prefix}_${(++idCounter).toString(36).padStart(6, '0')}`;
+
+export function pcm16Tone(hz: number, ms: number, sampleRate = 24_000, amplitude = 8_000): Buffer {
+  const samples = Math.round((sampleRate * ms) / 1000);
+  const out = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i += 1) out.writeInt16LE(Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / sampleRate)), i * 2);
+  return out;
+}
+
+export const REPLY_USAGE = {
+  total_tokens: 1_350,
+  input_tokens: 1_200,
+  output_tokens: 150,
+  input_token_details: {
+    text_tokens: 1_000,
+    audio_tokens: 200,
+    cached_tokens: 800,
+    cached_tokens_details: { text_tokens: 700, audio_tokens: 100 },
+  },
+  output_token_details: { text_tokens: 30, audio_tokens: 120 },
+};
+
+export class FakeRealtimeConnection extends EventEmitter {
+  readonly received: ClientEvent[] = [];
+  readonly callerAudio: Buffer[] = [];
+  session: Record<string, unknown> | undefined;
+  /** Replies used, in order, for each response.create; when empty, `defaultReply`. */
+  readonly replies: ScriptedReply[] = [];
+  defaultReply: ScriptedReply = { text: 'Of course, I can help with that.', audioMs: 400 };
+  /** Milliseconds between audio deltas (0: as fast as possible, like the real API). */
+  deltaIntervalMs = 0;
+  deltaMs = 100;
+  /** Send one more audio delta after an interruption, as a late packet would. */
+  lateAudioAfterInterrupt = false;
+  private activeResponse: { id: string; itemId: string; cancelled: boolean } | undefined;
+  private lastItemId: string | null = null;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly request: IncomingMessage,
+  ) {
+    super();
+    socket.on('message', (data) => this.onClientEvent(JSON.parse(data.toString()) as ClientEvent));
+    socket.on('close', () => this.emit('closed'));
+  }
+
+  get authorization(): string | undefined {
+    return this.request.headers.authorization;
+  }
+
+  send(event: Record<string, unknown>): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify({ event_id: nextId('event'), ...event }));
+  }
+
+  /** Waits for a client event of this type (already received or future). */
+  async waitFor(type: string, predicate: (e: ClientEvent) => boolean = () => true, timeoutMs = 5_000): Promise<ClientEvent> {
+    const found = this.received.find((e) => e.type === type && predicate(e));
+    if (found) return found;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('client-event', listener);
+        reject(new Error(`fake realtime: no ${type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (e: ClientEvent) => {
+        if (e.type === type && predicate(e)) {
+          clearTimeout(timer);
+          this.off('client-event', listener);
+          resolve(e);
+        }
+      };
+      this.on('client-event', listener);
+    });
+  }
+
+  /** All caller audio received so far, as PCM16 24 kHz samples. */
+  callerSamples(): Int16Array {
+    const all = Buffer.concat(this.callerAudio);
+    const aligned = new Int16Array(all.length >> 1);
+    for (let i = 0; i < aligned.length; i += 1) aligned[i] = all.readInt16LE(i * 2);
+    return aligned;
+  }
+
+  /** Server VAD heard the caller start talking; interrupts the active response like the real API. */
+  speechStarted(audioStartMs = 0): string {
+    const itemId = nextId('item');
+    this.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: audioStartMs, item_id: itemId });
+    const active = this.activeResponse;
+    if (active && !active.cancelled) {
+      active.cancelled = true;
+      if (this.lateAudioAfterInterrupt) {
+        this.send({
+          type: 'response.output_audio.delta',
+          response_id: active.id,
+          item_id: active.itemId,
+          output_index: 0,
+          content_index: 0,
+          delta: pcm16Tone(440, 100).toString('base64'),
+        });
+      }
+      this.send({
+        type: 'response.done',
+        response: { id: active.id, status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' }, usage: REPLY_USAGE },
+      });
+      this.activeResponse = undefined;
+    }
+    return itemId;
+  }
+
+  /** The caller stopped; the turn is committed and (like server VAD with create_response) answered. */
+  async callerTurn(options: { transcript?: string; transcriptDelayMs?: number; itemId?: string; respond?: boolean } = {}): Promise<string> {
+    const itemId = options.itemId ?? nextId('item');
+    this.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 1000, item_id: itemId });
+    this.send({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: this.lastItemId });
+    this.lastItemId = itemId;
+    const sendTranscript = () => {
+      if (options.transcript !== undefined)
+        this.send({
+          type: 'conversation.item.input_audio_transcription.completed',
+          item_id: itemId,
+          content_index: 0,
+          transcript: options.transcript,
+        });
+    };
+    if (options.transcriptDelayMs) setTimeout(sendTranscript, options.transcriptDelayMs);
+    else sendTranscript();
+    if (options.respond !== false) void this.respond(this.replies.shift() ?? this.defaultReply);
+    return itemId;
+  }
+
+  /** Sends a whole response: items, audio deltas, transcript, tool call, response.done. */
+  async respond(reply: ScriptedReply): Promise<void> {
+    const responseId = nextId('resp');
+    this.send({ type: 'response.created', response: { id: responseId, status: 'in_progress' } });
+    if (reply.toolCall) {
+      const itemId = nextId('item');
+      const callId = nextId('call');
+      this.send({
+        type: 'response.output_item.added',
+        response_id: responseId,
+        output_index: 0,
+        item: { id: itemId, type: 'function_call', call_id: callId, name: reply.toolCall.name },
+      });
+      this.send({
+        type: 'response.function_call_arguments.done',
+        response_id: responseId,
+        item_id: itemId,
+        output_index: 0,
+        call_id: callId,
+        name: reply.toolCall.name,
+        arguments: JSON.stringify(reply.toolCall.arguments),
+      });
+      this.send({ type: 'response.done', response: { id: responseId, status: 'completed', usage: REPLY_USAGE } });
+      return;
+    }
+    const itemId = nextId('item');
+    const active = { id: responseId, itemId, cancelled: false };
+    this.activeResponse = active;
+    this.send({
+      type: 'response.output_item.added',
+      response_id: responseId,
+      output_index: 0,
+      item: { id: itemId, type: 'message', role: 'assistant', object: 'realtime.item' },
+    });
+    this.lastItemId = itemId;
+    const audio = reply.audio ?? pcm16Tone(reply.toneHz ?? 440, reply.audioMs ?? 400);
+    const chunkBytes = Math.round((this.deltaMs * 48_000) / 1000);
+    for (let offset = 0; offset < audio.length; offset += chunkBytes) {
+      if (active.cancelled || this.socket.readyState !== this.socket.OPEN) return;
+      this.send({
+        type: 'response.output_audio.delta',
+        response_id: responseId,
+        item_id: itemId,
+        output_index: 0,
+        content_index: 0,
+        delta: audio.subarray(offset, offset + chunkBytes).toString('base64'),
+      });
+      await new Promise((resolve) => (this.deltaIntervalMs > 0 ? setTimeout(resolve, this.deltaIntervalMs) : setImmediate(resolve)));
+    }
+    if (active.cancelled) return;
+    this.send({ type: 'response.output_audio.done', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 });
+    this.send({
+      type: 'response.output_audio_transcript.done',
+      response_id: responseId,
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      transcript: reply.text ?? '',
+    });
+    this.activeResponse = undefined;
+    this.send({ type: 'response.done', response: { id: responseId, status: 'completed', usage: REPLY_USAGE } });
+  }
+
+  /** The connection dies without a close handshake. */
+  drop(): void {
+    this.socket.terminate();
+  }
+
+  private onClientEvent(event: ClientEvent): void {
+    this.received.push(event);
+    switch (event.type) {
+      case 'session.update':
+        this.session = event.session as Record<string, unknown>;
+        this.send({ type: 'session.updated', session: this.session });
+        break;
+      case 'input_audio_buffer.append':
+        this.callerAudio.push(Buffer.from(String(event.audio), 'base64'));
+        break;
+      case 'response.create':
+        void this.respond(this.replies.shift() ?? this.defaultReply);
+        break;
+      case 'conversation.item.truncate':
+        this.send({
+          type: 'conversation.item.truncated',
+          item_id: event.item_id,
+          content_index: 0,
+          audio_end_ms: event.audio_end_ms,
+        });
+        break;
+      default:
+        break;
+    }
+    this.emit('client-event', event);
+  }
+}
+
+export class FakeRealtimeServer {
+  readonly connections: FakeRealtimeConnection[] = [];
+  private readonly events = new EventEmitter();
+  /** Applied to each new connection before any event is handled. */
+  configure: (connection: FakeRealtimeConnection) => void = () => {};
+
+  private constructor(private readonly server: WebSocketServer) {
+    server.on('connection', (socket, request) => {
+      const connection = new FakeRealtimeConnection(socket, request);
+      this.configure(connection);
+      this.connections.push(connection);
+      connection.send({ type: 'session.created', session: { type: 'realtime' } });
+      this.events.emit('connection', connection);
+    });
+  }
+
+  static async start(): Promise<FakeRealtimeServer> {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v1/realtime' });
+    await once(server, 'listening');
+    return new FakeRealtimeServer(server);
+  }
+
+  get url(): string {
+    const address = this.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return `ws://127.0.0.1:${port}/v1/realtime`;
+  }
+
+  async nextConnection(timeoutMs = 5_000): Promise<FakeRealtimeConnection> {
+    const [connection] = (await Promise.race([
+      once(this.events, 'connection'),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('fake realtime: no connection')), timeoutMs)),
+    ])) as [FakeRealtimeConnection];
+    return connection;
+  }
+
+  /** The connection for the n-th call (0-based), waiting for it if needed. */
+  async connection(index = 0, timeoutMs = 5_000): Promise<FakeRealtimeConnection> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.connections[index]) {
+      if (Date.now() > deadline) throw new Error(`fake realtime: no connection #${index}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return this.connections[index];
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.server.clients) client.terminate();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

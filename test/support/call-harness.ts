@@ -1,0 +1,69 @@
+import { pino } from 'pino';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
+import type { ToolRegistry } from '../../src/tools/tool-registry.js';
+import { FakeRealtimeServer } from '../doubles/fake-realtime-server.js';
+import { FakeTwilioCall, postSignedForm, type FakeCallOptions } from '../doubles/fake-twilio.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const PUBLIC_BASE_URL = 'https://receptionist.test';
+export const AUTH_TOKEN = 'test-twilio-auth-token';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export interface CallHarness {
+  app: App;
+  config: Config;
+  database: TestDatabase;
+  realtime: FakeRealtimeServer;
+  baseUrl: string;
+  demoSpaId: string;
+  call(options?: Partial<FakeCallOptions>): FakeTwilioCall;
+  post(path: string, params: Record<string, string>, options?: { signature?: string }): ReturnType<typeof postSignedForm>;
+}
+
+/** The real service on a real port, a fresh database, and the fake OpenAI Realtime server. */
+export async function startCallHarness(
+  t: Teardown,
+  options: { env?: Record<string, string>; tools?: ToolRegistry } = {},
+): Promise<CallHarness> {
+  const database = await createTestDatabase(t);
+  const { spaId } = await seedSpa(database.db, await loadDemoSpaCatalog());
+  const realtime = await FakeRealtimeServer.start();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PUBLIC_BASE_URL,
+    DATABASE_URL: database.url,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_REALTIME_URL: realtime.url,
+    ...options.env,
+  });
+  const app = await buildApp({
+    config,
+    database,
+    logger: pino({ level: config.logLevel }),
+    ...(options.tools ? { tools: options.tools } : {}),
+  });
+  await app.fastify.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.fastify.server.address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  t.teardown(async () => {
+    await app.close();
+    await realtime.close();
+  });
+  return {
+    app,
+    config,
+    database,
+    realtime,
+    baseUrl,
+    demoSpaId: spaId,
+    call: (callOptions = {}) => new FakeTwilioCall({ baseUrl, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, ...callOptions }),
+    post: (path, params, postOptions) => postSignedForm(baseUrl, PUBLIC_BASE_URL, AUTH_TOKEN, path, params, postOptions),
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * `npm run call`: places a simulated phone call exactly as Twilio would (signed webhook, media
+ * stream in 20 ms μ-law frames, mark echoes, clears), plays the scripted caller audio from
+ * fixtures/, prints the call as it happens and writes what the caller heard to a WAV file.
+ *
+ *   npm run call                          # against http://localhost:3000, or a service started here
+ *   npm run call -- --server http://localhost:3000 --public-url https://my.ngrok.app --out heard.wav
+ *
+ * With no service listening it starts one in this process on the embedded database; that service
+ * talks to the real OpenAI Realtime API when OPENAI_API_KEY is set and to the local scripted
+ * receptionist otherwise, so the whole call works offline.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { prepareDatabase } from '../../src/storage/bootstrap.js';
+import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
+import { FakeRealtimeServer } from '../doubles/fake-realtime-server.js';
+import { FakeTwilioCall } from '../doubles/fake-twilio.js';
+import { loadCallScript, useScriptedReceptionist } from '../doubles/scripted-receptionist.js';
+import { writeMulawWav } from '../support/wav.js';
+
+const { values: args } = parseArgs({
+  options: {
+    server: { type: 'string', default: 'http://localhost:3000' },
+    'public-url': { type: 'string' },
+    to: { type: 'string', default: '+12025550100' },
+    from: { type: 'string', default: '+12025550187' },
+    out: { type: 'string', default: 'call-heard.wav' },
+  },
+});
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(800) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+interface Target {
+  baseUrl: string;
+  publicBaseUrl: string;
+  authToken: string;
+  local?: { app: App; database: DatabaseHandle; realtime?: FakeRealtimeServer };
+}
+
+async function startLocalService(): Promise<Target> {
+  const script = await loadCallScript();
+  let realtime: FakeRealtimeServer | undefined;
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '3000', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  if (!process.env.OPENAI_API_KEY) {
+    realtime = await FakeRealtimeServer.start();
+    useScriptedReceptionist(realtime, script);
+    env.OPENAI_REALTIME_URL = realtime.url;
+  }
+  const config = loadConfig(env);
+  const logger = pino({ level: config.logLevel });
+  const database = await openDatabase(config, logger);
+  await prepareDatabase(database, logger);
+  const app = await buildApp({ config, database, logger });
+  await app.fastify.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  print(
+    `started a local service on port ${port} (${database.description}); model: ${
+      realtime ? 'scripted receptionist (offline)' : `OpenAI ${config.openai.realtimeModel}`
+    }`,
+  );
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    publicBaseUrl: config.publicBaseUrl,
+    authToken: config.twilio.authToken,
+    local: { app, database, ...(realtime ? { realtime } : {}) },
+  };
+}
+
+async function resolveTarget(): Promise<Target> {
+  const server = args.server.replace(/\/+$/, '');
+  if (await reachable(server)) {
+    const config = loadConfig();
+    print(`calling the service at ${server}`);
+    return { baseUrl: server, publicBaseUrl: args['public-url'] ?? config.publicBaseUrl, authToken: config.twilio.authToken };
+  }
+  return startLocalService();
+}
+
+/** Waits until the caller has heard everything sent and nothing new arrives for `quietMs`. */
+async function untilQuiet(call: FakeTwilioCall, quietMs = 1_200, limitMs = 30_000): Promise<number> {
+  const started = Date.now();
+  let last = -1;
+  let stableSince = Date.now();
+  while (Date.now() - started < limitMs && call.closeCode === undefined) {
+    const heard = call.heardMs();
+    const pending = call.receivedAudio().length / 8 - heard;
+    if (heard !== last || pending > 0) {
+      last = heard;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= quietMs) break;
+    await sleep(50);
+  }
+  return call.heardMs();
+}
+
+async function main(): Promise<void> {
+  const script = await loadCallScript();
+  const target = await resolveTarget();
+  const call = new FakeTwilioCall({
+    baseUrl: target.baseUrl,
+    publicBaseUrl: target.publicBaseUrl,
+    authToken: target.authToken,
+    from: args.from,
+    to: args.to,
+  });
+  print(`☎  ${args.from} calls ${args.to} (CallSid ${call.callSid})`);
+  const ring = await call.ring();
+  if (!call.stream) {
+    print(`the service did not connect a stream (HTTP ${ring.status}):\n${ring.body}`);
+    process.exitCode = 1;
+    return;
+  }
+  await call.connect();
+  call.on('clear', () => print('   ✂  caller interrupted: Twilio buffer cleared'));
+  let heard = await untilQuiet(call);
+  print(`◀  Ava: (${(heard / 1000).toFixed(1)} s of speech)`);
+  for (const turn of script.turns) {
+    if (call.closeCode !== undefined) break;
+    print(`▶  Caller: ${turn.callerTranscript}`);
+    await call.say(turn.callerAudio);
+    await call.say(Buffer.alloc(8 * 800, 0xff)); // silence, so turn detection ends the turn
+    const before = heard;
+    heard = await untilQuiet(call);
+    print(`◀  Ava: (${((heard - before) / 1000).toFixed(1)} s of speech)`);
+  }
+  if (call.closeCode === undefined) call.hangUp();
+  print(`☎  call ended; the caller heard ${(call.heardMs() / 1000).toFixed(1)} s of audio`);
+  const out = path.resolve(args.out);
+  await writeMulawWav(out, call.heard());
+  print(`   what the caller heard: ${out}`);
+
+  if (target.local) {
+    const { app, database, realtime } = target.local;
+    await app.close();
+    const row = await database.db
+      .selectFrom('voice_call_details')
+      .select(['conversation_id', 'greeting_latency_ms', 'reply_latency_p50_ms', 'cost_usd', 'ended_by'])
+      .where('call_sid', '=', call.callSid)
+      .executeTakeFirst();
+    if (row) {
+      const messages = await database.db
+        .selectFrom('messages')
+        .select(['role', 'text'])
+        .where('conversation_id', '=', row.conversation_id)
+        .orderBy('seq')
+        .execute();
+      print('\nsaved transcript:');
+      for (const m of messages) print(`  ${m.role === 'assistant' ? 'Ava   ' : 'Caller'}: ${m.text}`);
+      print(
+        `greeting latency ${row.greeting_latency_ms ?? '?'} ms, median reply latency ${row.reply_latency_p50_ms ?? '?'} ms, ` +
+          `estimated model cost $${row.cost_usd ?? '0'}, ended by ${row.ended_by ?? '?'}`,
+      );
+    }
+    await realtime?.close();
+    await database.close();
+  }
+}
+
+await main();
