@@ -2,18 +2,23 @@ import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { GoogleOAuth, GoogleOAuthError } from './calendar/google-oauth.js';
+import { SpaCalendars } from './calendar/spa-calendars.js';
 import { CallIntake } from './call/call-intake.js';
 import { LiveCalls } from './call/live-calls.js';
 import type { Config } from './config/config.js';
-import { installErrorHandlers } from './http/errors.js';
+import { HttpError, installErrorHandlers } from './http/errors.js';
+import { registerGoogleOAuthRoutes } from './http/google-oauth-routes.js';
 import { registerHealthRoutes } from './http/health.js';
 import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
 import type { RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
 import { MAX_MESSAGE_BYTES, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
+import { createTwilioClient, transferCall } from './telephony/twilio-rest.js';
 import { registerVoiceWebhooks } from './telephony/voice-webhooks.js';
-import { ToolRegistry } from './tools/tool-registry.js';
+import { receptionistTools } from './tools/receptionist-tools.js';
+import type { ToolRegistry } from './tools/tool-registry.js';
 
 export interface AppDependencies {
   config: Config;
@@ -47,7 +52,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await fastify.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false } });
 
   const liveCalls = new LiveCalls();
-  const tools = deps.tools ?? new ToolRegistry();
+  const tools = deps.tools ?? receptionistTools();
+  const calendars = new SpaCalendars(database.db, config);
+  const twilio = createTwilioClient(config);
   const models =
     deps.models ??
     openAIRealtimeFactory({
@@ -59,11 +66,28 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     Buffer.concat([Buffer.from(config.twilio.authToken), config.encryptionKey ?? Buffer.alloc(0)]),
     config.streamTokenTtlSeconds * 1000,
   );
-  const intake = new CallIntake({ db: database.db, config, models, tools, liveCalls, log: logger });
+  const intake = new CallIntake({
+    db: database.db,
+    config,
+    models,
+    tools,
+    calendars,
+    liveCalls,
+    log: logger,
+    transfer: (callSid, number, announcement) => transferCall(twilio, callSid, number, announcement),
+  });
 
   registerHealthRoutes(fastify, database.db, { isDraining: () => draining });
   registerVoiceWebhooks(fastify, { config, tokens, handlers: intake });
   registerMediaStreamRoute(fastify, { config, tokens, onStream: (stream, log) => intake.onStream(stream, log) });
+  registerGoogleOAuthRoutes(fastify, {
+    db: database.db,
+    handlers: new GoogleOAuth(database.db, config, calendars),
+    mapError: (error) => {
+      if (!(error instanceof GoogleOAuthError)) return undefined;
+      return new HttpError(error.code === 'OAUTH_NOT_CONFIGURED' ? 503 : 400, error.code, error.message);
+    },
+  });
 
   await fastify.ready();
   return {

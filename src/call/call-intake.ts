@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { SpaCalendars } from '../calendar/spa-calendars.js';
 import type { Config } from '../config/config.js';
 import { realtimePrice } from '../config/model-prices.js';
 import type { RealtimeModelFactory } from '../realtime/realtime-model.js';
@@ -38,6 +39,7 @@ export interface CallIntakeDependencies {
   config: Config;
   models: RealtimeModelFactory;
   tools: ToolRegistry;
+  calendars: SpaCalendars;
   liveCalls: LiveCalls;
   log: Logger;
   transfer?: (callSid: string, number: string, announcement: string) => Promise<void>;
@@ -106,7 +108,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       setup,
       recorder: new CallRecorder(db, stream.conversationId, callLog),
       tools: this.deps.tools,
-      toolContext: { db, now: () => new Date() },
+      toolContext: { db, calendars: this.deps.calendars, now: () => new Date() },
       modelName: config.openai.realtimeModel,
       price: realtimePrice(config.openai.realtimeModel).price,
       log: callLog,

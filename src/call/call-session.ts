@@ -48,6 +48,11 @@ export interface CallSessionOptions {
   now?: () => number;
 }
 
+/** A tool slower than this makes the receptionist say a short filler instead of leaving dead air. */
+export const FILLER_AFTER_MS = 1_500;
+const FILLER_INSTRUCTIONS =
+  'Tell the caller, in one short natural sentence, that you are still working on it, for example "Just a moment, I\'m still checking that for you." Say nothing else.';
+
 interface PendingToolCalls {
   outstanding: number;
   responseDone: boolean;
@@ -88,6 +93,8 @@ export class CallSession {
   private readonly activeResponses = new Map<string, string[]>();
   private readonly generatedMs = new Map<string, number>();
   private readonly pendingTools = new Map<string, PendingToolCalls>();
+  /** Filler responses asked for and not done yet; the real reply waits for them. */
+  private fillersPending = 0;
   private readonly usage: RealtimeUsage = {
     inputTextTokens: 0,
     inputAudioTokens: 0,
@@ -180,7 +187,7 @@ export class CallSession {
   private greet(): void {
     if (this.ended || this.greeted || !this.model || !this.setup) return;
     this.greeted = true;
-    this.model.createResponse(greetingInstructions(this.setup.spa));
+    this.model.createResponse({ instructions: greetingInstructions(this.setup.spa) });
   }
 
   // --- caller → model -------------------------------------------------------------------
@@ -287,6 +294,7 @@ export class CallSession {
     }
     this.options.recorder.event('tool_call', call.name, { callId: call.callId, arguments: args });
     const started = this.now();
+    const filler = setTimeout(() => this.sayFiller(call.name), FILLER_AFTER_MS);
     const context: ToolContext = {
       ...this.options.toolContext,
       spa: setup.spa,
@@ -298,12 +306,22 @@ export class CallSession {
       call: this.controls,
     };
     void this.options.tools.execute(call.name, call.argumentsJson, context).then((outcome: ToolOutcome) => {
+      clearTimeout(filler);
       const durationMs = Math.round(this.now() - started);
       this.options.recorder.event('tool_result', call.name, { callId: call.callId, durationMs, ...outcome });
       pending.outstanding -= 1;
       pending.outputs.push({ callId: call.callId, output: JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error }) });
       this.maybeContinueAfterTools(call.responseId);
     });
+  }
+
+  private sayFiller(tool: string): void {
+    const model = this.model;
+    // Only into silence: if the caller is hearing something, that is company enough.
+    if (!model || this.ended || !this.playback.idle || this.activeResponses.size > 0) return;
+    this.fillersPending += 1;
+    this.options.recorder.event('filler', tool, {});
+    model.createResponse({ instructions: FILLER_INSTRUCTIONS, outOfBand: true });
   }
 
   private onResponseDone(responseId: string, usage: RealtimeUsage): void {
@@ -315,15 +333,20 @@ export class CallSession {
     if (pending) {
       pending.responseDone = true;
       this.maybeContinueAfterTools(responseId);
-    } else if (this.hangUpWhenHeard && this.playback.idle) {
-      this.end('assistant');
+      return;
     }
+    if (this.fillersPending > 0) {
+      this.fillersPending -= 1;
+      for (const waiting of [...this.pendingTools.keys()]) this.maybeContinueAfterTools(waiting);
+      return;
+    }
+    if (this.hangUpWhenHeard && this.playback.idle) this.end('assistant');
   }
 
   /** Once a response is done and all its tool calls have results, the model speaks again. */
   private maybeContinueAfterTools(responseId: string): void {
     const pending = this.pendingTools.get(responseId);
-    if (!pending || !pending.responseDone || pending.outstanding > 0 || this.ended) return;
+    if (!pending || !pending.responseDone || pending.outstanding > 0 || this.fillersPending > 0 || this.ended) return;
     this.pendingTools.delete(responseId);
     const model = this.model;
     if (!model) return;

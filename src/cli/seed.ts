@@ -1,9 +1,9 @@
-import { migrateToLatest } from '../storage/migrations.js';
+import { prepareSchema } from '../storage/bootstrap.js';
 import { loadDemoSpaCatalog, seedSpa } from '../storage/seed.js';
 import { runWithDatabase } from './run-with-database.js';
 
 await runWithDatabase(async ({ database }) => {
-  await migrateToLatest(database.db);
+  await prepareSchema(database);
   const catalog = await loadDemoSpaCatalog();
   const result = await seedSpa(database.db, catalog);
   process.stdout.write(

@@ -57,18 +57,17 @@ export function installErrorHandlers(app: FastifyInstance): void {
       const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
       return reply.status(400).send(errorBody('VALIDATION_FAILED', `${where}${issue?.message ?? 'invalid input'}`));
     }
+    // Ours: deliberate, with a message written for the client, whatever the status.
+    if (error instanceof HttpError) return reply.status(error.statusCode).send(errorBody(error.code, error.message));
     const status =
-      error instanceof HttpError
-        ? error.statusCode
-        : 'statusCode' in error && typeof error.statusCode === 'number'
+      'statusCode' in error && typeof error.statusCode === 'number'
           ? error.statusCode
           : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       return reply.status(status).send(errorBody('INTERNAL_ERROR', 'Something went wrong on our side.'));
     }
-    const code = error instanceof HttpError ? error.code : codeForStatus(status);
-    return reply.status(status).send(errorBody(code, error.message));
+    return reply.status(status).send(errorBody(codeForStatus(status), error.message));
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -66,8 +66,11 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     this.socket?.send(`{"type":"input_audio_buffer.append","audio":"${pcm24k.toString('base64')}"}`);
   }
 
-  createResponse(instructions?: string): void {
-    this.send(instructions === undefined ? { type: 'response.create' } : { type: 'response.create', response: { instructions } });
+  createResponse(options: { instructions?: string; outOfBand?: boolean } = {}): void {
+    const response: Record<string, unknown> = {};
+    if (options.instructions !== undefined) response.instructions = options.instructions;
+    if (options.outOfBand) response.conversation = 'none';
+    this.send(Object.keys(response).length === 0 ? { type: 'response.create' } : { type: 'response.create', response });
   }
 
   sendToolResult(callId: string, output: string): void {

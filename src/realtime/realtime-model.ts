@@ -85,8 +85,11 @@ export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
   connect(options: RealtimeSessionOptions): Promise<void>;
   readonly isOpen: boolean;
   appendAudio(pcm24k: Buffer): void;
-  /** Asks for a reply; `instructions` overrides the session's for this one response. */
-  createResponse(instructions?: string): void;
+  /**
+   * Asks for a reply; `instructions` overrides the session's for this one response. An out-of-band
+   * response (e.g. "one moment") is spoken but not added to the conversation.
+   */
+  createResponse(options?: { instructions?: string; outOfBand?: boolean }): void;
   sendToolResult(callId: string, output: string): void;
   /** Cuts an assistant item's audio at what the caller actually heard. */
   truncate(itemId: string, audioEndMs: number): void;

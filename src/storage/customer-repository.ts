@@ -13,3 +13,52 @@ export async function upsertCustomerByPhone(db: Db, spaId: string, phone: string
     .executeTakeFirstOrThrow();
   return row.id;
 }
+
+export interface CustomerView {
+  id: string;
+  phone: string;
+  name: string | null;
+  email: string | null;
+}
+
+export async function findCustomerByPhone(db: Db, spaId: string, phone: string): Promise<CustomerView | undefined> {
+  return db
+    .selectFrom('customers')
+    .select(['id', 'phone', 'name', 'email'])
+    .where('spa_id', '=', spaId)
+    .where('phone', '=', phone)
+    .executeTakeFirst();
+}
+
+export async function findCustomersByName(db: Db, spaId: string, name: string): Promise<CustomerView[]> {
+  const pattern = `%${name.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db
+    .selectFrom('customers')
+    .select(['id', 'phone', 'name', 'email'])
+    .where('spa_id', '=', spaId)
+    .where(sql<string>`lower(name)`, 'like', pattern)
+    .limit(5)
+    .execute();
+}
+
+/** Creates or updates the customer for a phone number with the details given. */
+export async function saveCustomerDetails(
+  db: Db,
+  spaId: string,
+  phone: string,
+  details: { name?: string | undefined; email?: string | undefined },
+): Promise<string> {
+  const row = await db
+    .insertInto('customers')
+    .values({ spa_id: spaId, phone, name: details.name ?? null, email: details.email ?? null })
+    .onConflict((oc) =>
+      oc.columns(['spa_id', 'phone']).doUpdateSet({
+        name: details.name ?? sql`customers.name`,
+        email: details.email ?? sql`customers.email`,
+        updated_at: new Date(),
+      }),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}

@@ -25,6 +25,8 @@ export interface DatabaseHandle {
   readonly embedded: boolean;
   /** host:port/database, without credentials, for logs. */
   readonly description: string;
+  /** Connection URL (with credentials: never log it). */
+  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
       db,
       embedded: false,
       description: describeUrl(config.databaseUrl),
+      url: config.databaseUrl,
       close: () => db.destroy(),
     };
   }
@@ -80,6 +83,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
       db,
       embedded: true,
       description: `embedded ${describeUrl(url)}`,
+      url,
       async close() {
         await db.destroy();
         await server.stop();

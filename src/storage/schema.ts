@@ -190,7 +190,41 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
 }
 
+export interface LocalCalendarEventsTable {
+  calendar_id: string;
+  id: string;
+  status: 'confirmed' | 'cancelled';
+  summary: string;
+  description: string | null;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  appointment_id: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface GoogleCredentialsTable {
+  spa_id: string;
+  kind: 'oauth_refresh_token' | 'service_account';
+  secret: string;
+  account_email: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface OAuthStatesTable {
+  state: string;
+  spa_id: string;
+  calendar_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  local_calendar_events: LocalCalendarEventsTable;
+  google_credentials: GoogleCredentialsTable;
+  oauth_states: OAuthStatesTable;
   spas: SpasTable;
   spa_phone_numbers: SpaPhoneNumbersTable;
   services: ServicesTable;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { SpaCalendars } from '../calendar/spa-calendars.js';
 import type { Database } from '../storage/schema.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 
@@ -14,6 +15,7 @@ export interface LiveCallControls {
 
 export interface ToolContext {
   db: Kysely<Database>;
+  calendars: SpaCalendars;
   spa: SpaProfile;
   conversationId: string;
   customerId: string | null;

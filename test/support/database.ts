@@ -6,7 +6,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { connect, describeUrl, type DatabaseHandle } from '../../src/storage/database.js';
 import { startEmbeddedPostgres } from '../../src/storage/embedded-postgres.js';
-import { migrateToLatest } from '../../src/storage/migrations.js';
+import { prepareSchema } from '../../src/storage/bootstrap.js';
 import { freePort } from './free-port.js';
 
 interface Teardown {
@@ -39,13 +39,12 @@ export interface TestDatabase extends DatabaseHandle {
   url: string;
 }
 
-/** A brand-new, empty database for this test file; dropped when the file ends. */
-export async function createEmptyDatabase(t: Teardown): Promise<TestDatabase> {
+async function createDatabase(t: Teardown, template: string | undefined): Promise<TestDatabase> {
   const admin = await adminUrl(t);
   const name = `test_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
-  await client.query(`create database ${name}`);
+  await client.query(template ? `create database ${name} template ${template}` : `create database ${name}`);
   await client.end();
 
   const url = new URL(admin);
@@ -65,9 +64,19 @@ export async function createEmptyDatabase(t: Teardown): Promise<TestDatabase> {
   return { db, embedded: false, description: describeUrl(url.toString()), url: url.toString(), close };
 }
 
-/** A fresh database with every migration applied. */
+/** A brand-new, empty database for this test; dropped when the test ends. */
+export function createEmptyDatabase(t: Teardown): Promise<TestDatabase> {
+  return createDatabase(t, undefined);
+}
+
+/**
+ * A fresh database with every migration applied (ours and the job queue's): a copy of the
+ * template `npm test` migrated once, or migrated here when a file runs on its own.
+ */
 export async function createTestDatabase(t: Teardown): Promise<TestDatabase> {
-  const database = await createEmptyDatabase(t);
-  await migrateToLatest(database.db);
+  const template = process.env.TEST_DATABASE_TEMPLATE;
+  if (template && process.env.TEST_DATABASE_ADMIN_URL) return createDatabase(t, template);
+  const database = await createDatabase(t, undefined);
+  await prepareSchema(database);
   return database;
 }

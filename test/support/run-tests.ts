@@ -6,9 +6,12 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pino } from 'pino';
+import { prepareSchema } from '../../src/storage/bootstrap.js';
+import { connect } from '../../src/storage/database.js';
 import { startEmbeddedPostgres } from '../../src/storage/embedded-postgres.js';
 import { freePort } from './free-port.js';
 
+const TEMPLATE = 'test_template';
 const args = process.argv.slice(2);
 const env: NodeJS.ProcessEnv = { ...process.env };
 let stopServer: (() => Promise<void>) | undefined;
@@ -21,6 +24,13 @@ if (!process.env.DATABASE_URL) {
   });
   env.TEST_DATABASE_ADMIN_URL = server.urlFor('postgres');
   stopServer = () => server.stop();
+  // Migrate once; every test database is then a cheap copy of this template.
+  await server.dropDatabase(TEMPLATE);
+  await server.ensureDatabase(TEMPLATE);
+  const template = await connect(server.urlFor(TEMPLATE));
+  await prepareSchema({ db: template, url: server.urlFor(TEMPLATE) });
+  await template.destroy();
+  env.TEST_DATABASE_TEMPLATE = TEMPLATE;
 }
 
 const tapBin = path.join(path.dirname(createRequire(import.meta.url).resolve('tap/package.json')), 'dist/esm/run.mjs');

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Config } from '../config/config.js';
+import type { Database } from '../storage/schema.js';
+import { sealSecret } from '../storage/secret-box.js';
+import { CALENDAR_SCOPES, oauthClient } from './google-auth.js';
+import type { SpaCalendars } from './spa-calendars.js';
+
+export const OAUTH_CALLBACK_PATH = '/api/v1/google/oauth/callback';
+const STATE_TTL_MS = 10 * 60_000;
+
+export class GoogleOAuthError extends Error {
+  constructor(
+    readonly code: 'OAUTH_NOT_CONFIGURED' | 'OAUTH_STATE_INVALID' | 'OAUTH_NO_REFRESH_TOKEN' | 'OAUTH_EXCHANGE_FAILED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GoogleOAuthError';
+  }
+}
+
+/**
+ * An owner connects the spa's Google Calendar: consent with a one-time `state` (CSRF), then the
+ * callback exchanges the code and stores the refresh token encrypted (AES-256-GCM).
+ */
+export class GoogleOAuth {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly config: Config,
+    private readonly calendars: SpaCalendars,
+  ) {}
+
+  private redirectUri(): string {
+    return `${this.config.publicBaseUrl}${OAUTH_CALLBACK_PATH}`;
+  }
+
+  private ensureConfigured(): Buffer {
+    const key = this.config.encryptionKey;
+    if (!this.config.google.clientId || !this.config.google.clientSecret || !key)
+      throw new GoogleOAuthError(
+        'OAUTH_NOT_CONFIGURED',
+        'Google sign-in needs GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and ENCRYPTION_KEY to be set.',
+      );
+    return key;
+  }
+
+  /** The Google consent URL for this spa and calendar. */
+  async start(spaId: string, calendarId: string): Promise<string> {
+    this.ensureConfigured();
+    const state = randomBytes(24).toString('base64url');
+    await this.db
+      .insertInto('oauth_states')
+      .values({ state, spa_id: spaId, calendar_id: calendarId, expires_at: new Date(Date.now() + STATE_TTL_MS) })
+      .execute();
+    return oauthClient(this.config, this.redirectUri()).generateAuthUrl({
+      access_type: 'offline',
+      prompt: 'consent',
+      scope: CALENDAR_SCOPES,
+      state,
+    });
+  }
+
+  /** Finishes consent. The state must be ours, unexpired and unused. */
+  async complete(state: string, code: string): Promise<{ spaId: string; calendarId: string }> {
+    const key = this.ensureConfigured();
+    const claimed = await this.db
+      .updateTable('oauth_states')
+      .set({ used_at: new Date() })
+      .where('state', '=', state)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', new Date())
+      .returning(['spa_id', 'calendar_id'])
+      .executeTakeFirst();
+    if (!claimed) throw new GoogleOAuthError('OAUTH_STATE_INVALID', 'This sign-in link is invalid or has expired. Please start again.');
+    let refreshToken: string | null | undefined;
+    try {
+      const { tokens } = await oauthClient(this.config, this.redirectUri()).getToken(code);
+      refreshToken = tokens.refresh_token;
+    } catch {
+      throw new GoogleOAuthError('OAUTH_EXCHANGE_FAILED', 'Google did not accept the sign-in. Please start again.');
+    }
+    if (!refreshToken)
+      throw new GoogleOAuthError('OAUTH_NO_REFRESH_TOKEN', 'Google did not grant offline access. Please start again and allow access.');
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('google_credentials')
+        .values({ spa_id: claimed.spa_id, kind: 'oauth_refresh_token', secret: sealSecret(key, refreshToken) })
+        .onConflict((oc) =>
+          oc.column('spa_id').doUpdateSet({ kind: 'oauth_refresh_token', secret: sealSecret(key, refreshToken), updated_at: sql`now()` }),
+        )
+        .execute();
+      await trx
+        .updateTable('spas')
+        .set({
+          calendar: JSON.stringify({ type: 'google', calendarId: claimed.calendar_id, auth: 'oauth' }),
+          updated_at: new Date(),
+        })
+        .where('id', '=', claimed.spa_id)
+        .execute();
+    });
+    this.calendars.forget(claimed.spa_id);
+    return { spaId: claimed.spa_id, calendarId: claimed.calendar_id };
+  }
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../storage/schema.js';
+import { authorisedSpa, requireRole } from './auth.js';
+import { HttpError } from './errors.js';
+
+export interface GoogleOAuthHandlers {
+  start(spaId: string, calendarId: string): Promise<string>;
+  complete(state: string, code: string): Promise<{ spaId: string; calendarId: string }>;
+}
+
+/** Maps the OAuth flow's own errors to HTTP; other errors stay 500s. */
+export type OAuthErrorMapper = (error: unknown) => HttpError | undefined;
+
+const startQuery = z.object({ calendarId: z.string().min(1).max(300).default('primary') });
+const callbackQuery = z.object({
+  state: z.string().min(1).max(200),
+  code: z.string().min(1).max(2000).optional(),
+  error: z.string().max(200).optional(),
+});
+
+/**
+ * GET /api/v1/google/oauth/start (owner key) answers with the Google consent URL to open;
+ * Google sends the owner back to /callback with `code` and our one-time `state`.
+ */
+export function registerGoogleOAuthRoutes(
+  app: FastifyInstance,
+  options: { db: Kysely<Database>; handlers: GoogleOAuthHandlers; mapError: OAuthErrorMapper },
+): void {
+  const { handlers, mapError } = options;
+  const mapped = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw mapError(error) ?? error;
+    }
+  };
+
+  app.get('/api/v1/google/oauth/start', { preHandler: requireRole(options.db, 'owner') }, async (request) => {
+    const spaId = authorisedSpa(request);
+    const { calendarId } = startQuery.parse(request.query);
+    return { authorizationUrl: await mapped(() => handlers.start(spaId, calendarId)) };
+  });
+
+  app.get('/api/v1/google/oauth/callback', async (request, reply) => {
+    const query = callbackQuery.parse(request.query);
+    if (query.error || !query.code)
+      throw new HttpError(400, 'OAUTH_DENIED', `Google sign-in was not completed (${query.error ?? 'no code'}).`);
+    const { code } = query;
+    const result = await mapped(() => handlers.complete(query.state, code));
+    return reply.type('text/html').send(
+      `<!doctype html><title>Calendar connected</title><p>Google Calendar <b>${escapeHtml(result.calendarId)}</b> is now connected. You can close this page.</p>`,
+    );
+  });
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

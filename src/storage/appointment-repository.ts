@@ -1,0 +1,124 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { AppointmentStatus, Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface AppointmentView {
+  id: string;
+  spaId: string;
+  customerId: string;
+  providerId: string;
+  serviceId: string;
+  startsAt: Date;
+  endsAt: Date;
+  status: AppointmentStatus;
+  calendarEventId: string | null;
+}
+
+const columns = [
+  'id',
+  'spa_id as spaId',
+  'customer_id as customerId',
+  'provider_id as providerId',
+  'service_id as serviceId',
+  'starts_at as startsAt',
+  'ends_at as endsAt',
+  'status',
+  'calendar_event_id as calendarEventId',
+] as const;
+
+/** Confirmed appointments of these providers that overlap [from, to), as busy time per provider. */
+export async function confirmedAppointmentsOverlapping(
+  db: Db,
+  providerIds: string[],
+  from: Date,
+  to: Date,
+  exceptAppointmentId?: string,
+): Promise<AppointmentView[]> {
+  if (providerIds.length === 0) return [];
+  let query = db
+    .selectFrom('appointments')
+    .select(columns)
+    .where('provider_id', 'in', providerIds)
+    .where('status', '=', 'confirmed')
+    .where('starts_at', '<', to)
+    .where('ends_at', '>', from);
+  if (exceptAppointmentId) query = query.where('id', '!=', exceptAppointmentId);
+  return query.execute();
+}
+
+export async function upcomingAppointments(db: Db, customerId: string, now: Date): Promise<AppointmentView[]> {
+  return db
+    .selectFrom('appointments')
+    .select(columns)
+    .where('customer_id', '=', customerId)
+    .where('status', '=', 'confirmed')
+    .where('ends_at', '>', now)
+    .orderBy('starts_at')
+    .limit(10)
+    .execute();
+}
+
+export async function findAppointment(db: Db, spaId: string, appointmentId: string): Promise<AppointmentView | undefined> {
+  return db.selectFrom('appointments').select(columns).where('spa_id', '=', spaId).where('id', '=', appointmentId).executeTakeFirst();
+}
+
+export interface NewAppointment {
+  id: string;
+  spaId: string;
+  customerId: string;
+  providerId: string;
+  serviceId: string;
+  startsAt: Date;
+  endsAt: Date;
+  calendarEventId: string;
+  sourceConversationId: string | null;
+  notes: string | null;
+}
+
+/** Throws Postgres 23P01 (appointments_no_provider_overlap) when the provider is already booked. */
+export async function insertConfirmedAppointment(db: Db, appointment: NewAppointment): Promise<void> {
+  await db
+    .insertInto('appointments')
+    .values({
+      id: appointment.id,
+      spa_id: appointment.spaId,
+      customer_id: appointment.customerId,
+      provider_id: appointment.providerId,
+      service_id: appointment.serviceId,
+      starts_at: appointment.startsAt,
+      ends_at: appointment.endsAt,
+      status: 'confirmed',
+      calendar_event_id: appointment.calendarEventId,
+      source_conversation_id: appointment.sourceConversationId,
+      notes: appointment.notes,
+    })
+    .execute();
+}
+
+export async function moveAppointment(db: Db, id: string, providerId: string, startsAt: Date, endsAt: Date): Promise<void> {
+  await db
+    .updateTable('appointments')
+    .set({ provider_id: providerId, starts_at: startsAt, ends_at: endsAt, updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function cancelAppointmentRow(db: Db, id: string): Promise<void> {
+  await db
+    .updateTable('appointments')
+    .set({ status: 'cancelled', cancelled_at: new Date(), updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** True for Postgres' refusal of an overlapping booking. */
+export function isProviderOverlap(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    (error as { code?: unknown }).code === '23P01' &&
+    (error as { constraint?: unknown }).constraint === 'appointments_no_provider_overlap'
+  );
+}

@@ -1,0 +1,54 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { Logger, runMigrations } from 'graphile-worker';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * The durable job queue lives in Postgres (graphile-worker's own schema). Jobs are added with SQL,
+ * inside the same transaction as the change that causes them (a booking and its confirmation text
+ * commit or roll back together), and a job key makes each one unique per appointment and purpose.
+ */
+
+export async function migrateJobQueue(connectionString: string): Promise<void> {
+  await runMigrations({ connectionString, logger: new Logger(() => () => {}) });
+}
+
+export interface AddJobOptions {
+  /** Unique key: adding again with the same key replaces the pending job instead of adding one. */
+  jobKey: string;
+  runAt?: Date;
+  maxAttempts?: number;
+}
+
+export async function addJob(db: Db, task: string, payload: unknown, options: AddJobOptions): Promise<void> {
+  await sql`select graphile_worker.add_job(
+    identifier => ${task},
+    payload => ${JSON.stringify(payload)}::json,
+    run_at => ${options.runAt ?? null}::timestamptz,
+    max_attempts => ${options.maxAttempts ?? 10}::integer,
+    job_key => ${options.jobKey},
+    job_key_mode => 'replace'
+  )`.execute(db);
+}
+
+/** Removes a pending job (e.g. the reminder of a cancelled appointment). */
+export async function removeJob(db: Db, jobKey: string): Promise<void> {
+  await sql`select graphile_worker.remove_job(${jobKey})`.execute(db);
+}
+
+export interface QueuedJob {
+  task: string;
+  key: string | null;
+  payload: unknown;
+  runAt: Date;
+}
+
+/** Jobs waiting in the queue (for staff views and tests). */
+export async function pendingJobs(db: Db): Promise<QueuedJob[]> {
+  const rows = await sql<{ task: string; key: string | null; payload: unknown; run_at: Date }>`
+    select t.identifier as task, j.key, j.payload, j.run_at
+    from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+    order by j.id`.execute(db);
+  return rows.rows.map((r) => ({ task: r.task, key: r.key, payload: r.payload, runAt: r.run_at }));
+}

@@ -1,0 +1,321 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { freeSlots, offerSlots, type Interval, type Slot, type TimeOfDay } from '../calendar/availability.js';
+import { CalendarError, eventIdFor } from '../calendar/calendar.js';
+import type { SpaCalendar } from '../calendar/spa-calendars.js';
+import { addDays, isoWithOffset, spokenDateTime, toLocal, type LocalDate } from '../calendar/zoned-time.js';
+import {
+  cancelAppointmentRow,
+  confirmedAppointmentsOverlapping,
+  insertConfirmedAppointment,
+  isProviderOverlap,
+  moveAppointment,
+  type AppointmentView,
+} from '../storage/appointment-repository.js';
+import { saveCustomerDetails } from '../storage/customer-repository.js';
+import { addJob } from '../storage/job-queue.js';
+import type { Database } from '../storage/schema.js';
+import type { ProviderInfo, ServiceInfo, SpaProfile } from '../storage/spa-repository.js';
+import { ToolError } from './tool.js';
+
+/**
+ * Booking against two stores at once: Postgres (the truth for double booking, via the exclusion
+ * constraint, which holds across machines) and the spa's calendar (what staff see, and busy time
+ * they add by hand). A booking is one logical step: the appointment row and the calendar event
+ * commit together or not at all.
+ */
+
+export const APPOINTMENT_TEXT_TASK = 'send_appointment_text';
+export const OFFERED_SLOTS = 5;
+
+export interface OfferedSlot {
+  start: string;
+  spoken: string;
+  provider: string;
+  providerId: string;
+}
+
+export function describeSlot(spa: SpaProfile, slot: Slot): OfferedSlot {
+  const provider = spa.providers.find((p) => p.id === slot.providerId);
+  return {
+    start: isoWithOffset(slot.start, spa.timezone),
+    spoken: spokenDateTime(slot.start, spa.timezone),
+    provider: provider?.name ?? 'a provider',
+    providerId: slot.providerId,
+  };
+}
+
+function calendarFailure(error: unknown): ToolError {
+  if (error instanceof CalendarError)
+    return new ToolError(
+      error.code,
+      error.recoverable
+        ? 'The booking calendar is not answering right now. Apologise, and offer to take a message so staff call back to book.'
+        : 'The booking calendar is not available. Apologise, and offer to take a message so staff call back to book.',
+    );
+  throw error;
+}
+
+/** Busy time per provider: the calendar's (blocks staff added, other bookings) and confirmed appointments. */
+export async function busyByProvider(
+  db: Kysely<Database>,
+  spaCalendar: SpaCalendar,
+  providers: ProviderInfo[],
+  from: Date,
+  to: Date,
+  ignoreAppointment?: AppointmentView,
+): Promise<Map<string, Interval[]>> {
+  const calendarIds = [...new Set(providers.map((p) => spaCalendar.calendarIdFor(p)))];
+  let calendarBusy: Map<string, Interval[]>;
+  try {
+    calendarBusy = await spaCalendar.calendar.busy(calendarIds, from, to);
+  } catch (error) {
+    throw calendarFailure(error);
+  }
+  const booked = await confirmedAppointmentsOverlapping(
+    db,
+    providers.map((p) => p.id),
+    from,
+    to,
+    ignoreAppointment?.id,
+  );
+  const result = new Map<string, Interval[]>();
+  for (const provider of providers) {
+    const own = (calendarBusy.get(spaCalendar.calendarIdFor(provider)) ?? []).filter(
+      // The appointment being moved shows as busy in the calendar; it does not block itself.
+      (b) =>
+        !ignoreAppointment ||
+        b.start.getTime() < ignoreAppointment.startsAt.getTime() ||
+        b.end.getTime() > ignoreAppointment.endsAt.getTime(),
+    );
+    result.set(provider.id, [
+      ...own,
+      ...booked.filter((a) => a.providerId === provider.id).map((a) => ({ start: a.startsAt, end: a.endsAt })),
+    ]);
+  }
+  return result;
+}
+
+export interface SlotSearch {
+  spa: SpaProfile;
+  service: ServiceInfo;
+  providers: ProviderInfo[];
+  from: LocalDate;
+  days: number;
+  timeOfDay?: TimeOfDay;
+  now: Date;
+  ignoreAppointment?: AppointmentView;
+}
+
+export async function searchSlots(db: Kysely<Database>, spaCalendar: SpaCalendar, search: SlotSearch): Promise<Slot[]> {
+  const { spa } = search;
+  // Busy time for the whole range, padded by a day each side for buffers and time zones.
+  const from = new Date(Date.UTC(search.from.year, search.from.month - 1, search.from.day) - 86_400_000);
+  const end = addDays(search.from, search.days);
+  const to = new Date(Date.UTC(end.year, end.month - 1, end.day) + 86_400_000);
+  const busy = await busyByProvider(db, spaCalendar, search.providers, from, to, search.ignoreAppointment);
+  return freeSlots({
+    timezone: spa.timezone,
+    spaHours: spa.hours,
+    providers: search.providers.map((p) => ({ id: p.id, hours: p.hours, busy: busy.get(p.id) ?? [] })),
+    durationMinutes: search.service.durationMinutes,
+    bufferMinutes: spa.settings.bufferMinutes,
+    minNoticeMinutes: spa.settings.minNoticeMinutes,
+    slotIntervalMinutes: spa.settings.slotIntervalMinutes,
+    from: search.from,
+    days: search.days,
+    ...(search.timeOfDay ? { timeOfDay: search.timeOfDay } : {}),
+    now: search.now,
+  });
+}
+
+/** Slots near `start` for the service, for when the asked time is taken. */
+export async function alternativesNear(
+  db: Kysely<Database>,
+  spaCalendar: SpaCalendar,
+  spa: SpaProfile,
+  service: ServiceInfo,
+  providers: ProviderInfo[],
+  start: Date,
+  now: Date,
+): Promise<OfferedSlot[]> {
+  const local = toLocal(start, spa.timezone);
+  const slots = await searchSlots(db, spaCalendar, {
+    spa,
+    service,
+    providers,
+    from: { year: local.year, month: local.month, day: local.day },
+    days: 3,
+    now,
+  });
+  return offerSlots(slots, { limit: 3, near: start }).map((s) => describeSlot(spa, s));
+}
+
+/** Is this exact slot free for this provider, live, right now? */
+export async function slotIsFree(
+  db: Kysely<Database>,
+  spaCalendar: SpaCalendar,
+  search: Omit<SlotSearch, 'from' | 'days' | 'timeOfDay' | 'providers'> & { provider: ProviderInfo; start: Date },
+): Promise<boolean> {
+  const local = toLocal(search.start, search.spa.timezone);
+  const slots = await searchSlots(db, spaCalendar, {
+    ...search,
+    providers: [search.provider],
+    from: { year: local.year, month: local.month, day: local.day },
+    days: 1,
+  });
+  return slots.some((s) => s.start.getTime() === search.start.getTime());
+}
+
+export interface BookingRequest {
+  spa: SpaProfile;
+  service: ServiceInfo;
+  provider: ProviderInfo;
+  start: Date;
+  customerPhone: string;
+  customerName: string;
+  email: string | undefined;
+  notes: string | undefined;
+  conversationId: string | null;
+}
+
+export class SlotTakenError extends ToolError {
+  constructor() {
+    super('SLOT_TAKEN', 'That time was just taken.');
+  }
+}
+
+/**
+ * Books in both stores as one step. The appointment row is inserted first, in a transaction that
+ * stays open while the calendar event is created: a concurrent booking of the same provider and
+ * time waits on the exclusion constraint and fails once this one commits. If the calendar fails,
+ * the transaction rolls back (no orphan row) and the event, should a timed-out insert have landed,
+ * is cancelled.
+ */
+export async function bookAppointment(
+  db: Kysely<Database>,
+  spaCalendar: SpaCalendar,
+  request: BookingRequest,
+): Promise<{ appointmentId: string; customerId: string }> {
+  const appointmentId = randomUUID();
+  const eventId = eventIdFor(appointmentId);
+  const calendarId = spaCalendar.calendarIdFor(request.provider);
+  const end = new Date(request.start.getTime() + request.service.durationMinutes * 60_000);
+  let eventMayExist = false;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const customerId = await saveCustomerDetails(trx, request.spa.id, request.customerPhone, {
+        name: request.customerName,
+        email: request.email,
+      });
+      await insertConfirmedAppointment(trx, {
+        id: appointmentId,
+        spaId: request.spa.id,
+        customerId,
+        providerId: request.provider.id,
+        serviceId: request.service.id,
+        startsAt: request.start,
+        endsAt: end,
+        calendarEventId: eventId,
+        sourceConversationId: request.conversationId,
+        notes: request.notes ?? null,
+      });
+      await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId, purpose: 'confirmation' }, { jobKey: `appointment:${appointmentId}:notice` });
+      eventMayExist = true;
+      await spaCalendar.calendar.createEvent(
+        calendarId,
+        {
+        id: eventId,
+        summary: `${request.service.name}: ${request.customerName}`,
+        description: `Booked by the AI receptionist.\nPatient: ${request.customerName} ${request.customerPhone}${
+          request.email ? ` ${request.email}` : ''
+        }\nProvider: ${request.provider.name}${request.notes ? `\nNotes: ${request.notes}` : ''}`,
+        start: request.start,
+        end,
+        timeZone: request.spa.timezone,
+        appointmentId,
+        },
+        { transaction: trx },
+      );
+      return { appointmentId, customerId };
+    });
+  } catch (error) {
+    if (isProviderOverlap(error)) throw new SlotTakenError();
+    if (eventMayExist) await spaCalendar.calendar.cancelEvent(calendarId, eventId).catch(() => {});
+    throw calendarFailure(error);
+  }
+}
+
+/** Moves an appointment in both stores; the old time stays if either refuses. */
+export async function rescheduleAppointment(
+  db: Kysely<Database>,
+  spaCalendar: SpaCalendar,
+  request: { spa: SpaProfile; appointment: AppointmentView; provider: ProviderInfo; service: ServiceInfo; start: Date },
+): Promise<void> {
+  const { appointment } = request;
+  const end = new Date(request.start.getTime() + request.service.durationMinutes * 60_000);
+  const oldProvider = request.spa.providers.find((p) => p.id === appointment.providerId);
+  const oldCalendarId = oldProvider ? spaCalendar.calendarIdFor(oldProvider) : undefined;
+  const newCalendarId = spaCalendar.calendarIdFor(request.provider);
+  const eventId = appointment.calendarEventId ?? eventIdFor(appointment.id);
+  try {
+    await db.transaction().execute(async (trx) => {
+      await moveAppointment(trx, appointment.id, request.provider.id, request.start, end);
+      await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'reschedule' }, { jobKey: `appointment:${appointment.id}:notice` });
+      if (oldCalendarId === newCalendarId) {
+        await spaCalendar.calendar.moveEvent(newCalendarId, eventId, request.start, end, request.spa.timezone, { transaction: trx });
+      } else {
+        // A different provider's calendar: the event moves across.
+        await spaCalendar.calendar.createEvent(newCalendarId, {
+          id: eventId,
+          summary: `${request.service.name} (moved)`,
+          description: 'Moved by the AI receptionist.',
+          start: request.start,
+          end,
+          timeZone: request.spa.timezone,
+          appointmentId: appointment.id,
+        }, { transaction: trx });
+        if (oldCalendarId) await spaCalendar.calendar.cancelEvent(oldCalendarId, eventId, { transaction: trx });
+      }
+    });
+  } catch (error) {
+    if (isProviderOverlap(error)) throw new SlotTakenError();
+    throw calendarFailure(error);
+  }
+}
+
+export async function cancelAppointment(
+  db: Kysely<Database>,
+  spaCalendar: SpaCalendar,
+  request: { spa: SpaProfile; appointment: AppointmentView },
+): Promise<void> {
+  const { appointment } = request;
+  const provider = request.spa.providers.find((p) => p.id === appointment.providerId);
+  try {
+    await db.transaction().execute(async (trx) => {
+      await cancelAppointmentRow(trx, appointment.id);
+      await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'cancellation' }, { jobKey: `appointment:${appointment.id}:notice` });
+      if (provider)
+        await spaCalendar.calendar.cancelEvent(
+          spaCalendar.calendarIdFor(provider),
+          appointment.calendarEventId ?? eventIdFor(appointment.id),
+          { transaction: trx },
+        );
+    });
+  } catch (error) {
+    throw calendarFailure(error);
+  }
+}
+
+/** What the spa's notice policy means for changing this appointment now. */
+export function noticePolicy(spa: SpaProfile, appointment: AppointmentView, now: Date) {
+  const hoursUntil = (appointment.startsAt.getTime() - now.getTime()) / 3_600_000;
+  const required = spa.persona.cancellationNoticeHours;
+  const late = hoursUntil < required;
+  return {
+    hoursUntilAppointment: Math.max(0, Math.round(hoursUntil * 10) / 10),
+    requiredNoticeHours: required,
+    lateChange: late,
+    policy: spa.persona.policies.find((p) => /cancel|notice/i.test(p)) ?? `We ask for ${required} hours' notice.`,
+  };
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { upcomingAppointments } from '../storage/appointment-repository.js';
+import { findCustomerByPhone, findCustomersByName } from '../storage/customer-repository.js';
+import { describeAppointment } from './booking-tools.js';
+import { describeHours, formatPrice } from './spa-facts.js';
+import { normalisePhone, openingState } from './spa-lookup.js';
+import { defineTool, ToolError } from './tool.js';
+
+export const getSpaInfo = defineTool({
+  name: 'get_spa_info',
+  description: 'The spa’s services (duration, price, description), providers and what each performs, hours, address and policies.',
+  schema: z.object({}),
+  async execute(_args, { spa, now }) {
+    return {
+      name: spa.name,
+      address: spa.address,
+      website: spa.website,
+      hours: describeHours(spa.hours),
+      openNow: openingState(spa, now()).open,
+      services: spa.services.map((s) => ({
+        name: s.name,
+        durationMinutes: s.durationMinutes,
+        price: formatPrice(s),
+        description: s.description,
+      })),
+      providers: spa.providers.map((p) => ({
+        name: p.name,
+        title: p.title,
+        performs: spa.services.filter((s) => p.serviceIds.includes(s.id)).map((s) => s.name),
+      })),
+      policies: spa.persona.policies,
+    };
+  },
+});
+
+export const findCustomer = defineTool({
+  name: 'find_customer',
+  description:
+    "Look up the patient: by the number they are calling from first, otherwise by the phone number or name they give. Returns their details and upcoming appointments (with ids for rescheduling or cancelling).",
+  schema: z.object({ phone: z.string().optional(), name: z.string().min(2).optional() }),
+  async execute(args, context) {
+    const { db, spa } = context;
+    const phone = args.phone ? normalisePhone(args.phone) : context.customerPhone;
+    let customers = phone ? [await findCustomerByPhone(db, spa.id, phone)].flatMap((c) => (c ? [c] : [])) : [];
+    if (customers.length === 0 && args.name) customers = await findCustomersByName(db, spa.id, args.name);
+    if (customers.length === 0) return { found: false };
+    return {
+      found: true,
+      customers: await Promise.all(
+        customers.map(async (c) => ({
+          name: c.name,
+          phoneEndsWith: c.phone.slice(-4),
+          email: c.email,
+          upcomingAppointments: (await upcomingAppointments(db, c.id, context.now())).map((a) => describeAppointment(spa, a)),
+        })),
+      ),
+    };
+  },
+});
+
+export const transferToStaff = defineTool({
+  name: 'transfer_to_staff',
+  description:
+    'Hand the call to a person at the front desk: when the caller asks for a human, for medical questions, complaints, or anything you cannot do. Only works during opening hours; otherwise offer to take a message.',
+  schema: z.object({ reason: z.string().max(300).describe('Why, in a few words, for the staff member') }),
+  async execute(args, context) {
+    const { spa } = context;
+    const state = openingState(spa, context.now());
+    if (!state.open || !spa.transferNumber)
+      return {
+        transferred: false,
+        reason: spa.transferNumber ? 'The front desk is closed right now.' : 'There is no front-desk line to transfer to.',
+        nextOpening: state.nextOpening,
+        suggestion: 'Offer to take a message so staff call back.',
+      };
+    if (!context.call) throw new ToolError('NOT_A_CALL', 'Transfers only work on phone calls.');
+    await context.call.transferTo(spa.transferNumber, 'Please hold while I connect you with our front desk.');
+    context.log.info({ reason: args.reason }, 'call transferred to staff');
+    return { transferred: true, note: 'The caller is being connected now; do not say anything more.' };
+  },
+});
+
+export const takeMessage = defineTool({
+  name: 'take_message',
+  description: 'Take a message for staff to call the patient back: their name, the number to call, and what it is about.',
+  schema: z.object({
+    name: z.string().min(2).max(100),
+    callbackNumber: z.string().optional().describe("Only if different from the caller's number"),
+    reason: z.string().min(3).max(1000),
+  }),
+  async execute(args, context) {
+    const number = args.callbackNumber ? normalisePhone(args.callbackNumber) : context.customerPhone;
+    if (!number) throw new ToolError('CALLBACK_NUMBER_REQUIRED', 'Ask for a phone number staff can call back on.');
+    await context.db
+      .insertInto('staff_messages')
+      .values({
+        spa_id: context.spa.id,
+        conversation_id: context.conversationId,
+        customer_id: context.customerId,
+        caller_name: args.name,
+        callback_number: number,
+        reason: args.reason,
+      })
+      .execute();
+    return { taken: true, callbackNumberEndsWith: number.slice(-4) };
+  },
+});
+
+export const endCall = defineTool({
+  name: 'end_call',
+  description: 'Hang up once the conversation is over. Say goodbye first, in the same turn; the line closes after your goodbye has been heard.',
+  schema: z.object({}),
+  async execute(_args, context) {
+    if (!context.call) throw new ToolError('NOT_A_CALL', 'There is no call to end.');
+    context.call.endCallAfterSpeech();
+    return { ending: true };
+  },
+});
