@@ -28,6 +28,8 @@ export interface AppDependencies {
   models?: RealtimeModelFactory;
   /** Defaults to the receptionist's tools. */
   tools?: ToolRegistry;
+  /** The wall clock the receptionist books by (tests fix it). */
+  now?: () => Date;
 }
 
 export interface App {
@@ -74,6 +76,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     calendars,
     liveCalls,
     log: logger,
+    now: deps.now ?? (() => new Date()),
     transfer: (callSid, number, announcement) => transferCall(twilio, callSid, number, announcement),
   });
 

@@ -42,6 +42,7 @@ export interface CallIntakeDependencies {
   calendars: SpaCalendars;
   liveCalls: LiveCalls;
   log: Logger;
+  now: () => Date;
   transfer?: (callSid: string, number: string, announcement: string) => Promise<void>;
 }
 
@@ -108,7 +109,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       setup,
       recorder: new CallRecorder(db, stream.conversationId, callLog),
       tools: this.deps.tools,
-      toolContext: { db, calendars: this.deps.calendars, now: () => new Date() },
+      toolContext: { db, calendars: this.deps.calendars, now: this.deps.now },
       modelName: config.openai.realtimeModel,
       price: realtimePrice(config.openai.realtimeModel).price,
       log: callLog,

@@ -121,7 +121,7 @@ export class CallSession {
     // Stream listeners are attached synchronously, before any await.
     stream.on('media', (mulaw) => this.onCallerAudio(mulaw));
     stream.on('mark', (name) => this.onMarkPlayed(name));
-    stream.on('stop', () => this.end('caller'));
+    stream.on('stop', () => this.end(this.endReason ?? 'caller'));
     stream.on('closed', () => this.end(this.endReason ?? 'stream_closed'));
     stream.on('dtmf', (digit) => recorder.event('dtmf', null, { digit }));
 
@@ -364,10 +364,17 @@ export class CallSession {
     },
     transferTo: async (number, announcement) => {
       if (!this.options.transfer) throw new Error('transfers are not available');
-      await this.options.transfer(this.callSid, number, announcement);
+      // Set first: Twilio may end the stream before its REST answer reaches us.
       this.transferredTo = number;
-      this.options.recorder.event('transfer', null, { to: number });
       this.endReason = 'transfer';
+      try {
+        await this.options.transfer(this.callSid, number, announcement);
+      } catch (error) {
+        this.transferredTo = null;
+        this.endReason = undefined;
+        throw error;
+      }
+      this.options.recorder.event('transfer', null, { to: number });
     },
   };
 

@@ -28,6 +28,7 @@ export interface CallSetupDependencies {
   models: RealtimeModelFactory;
   tools: ToolRegistry;
   log: Logger;
+  now: () => Date;
 }
 
 /** Loads the spa and opens the model session. Started as early as possible: at the webhook. */
@@ -44,7 +45,7 @@ export async function startCallSetup(deps: CallSetupDependencies, participants: 
   });
   ready.catch(() => {});
   try {
-    await model.connect(sessionOptionsFor(spa, deps.tools, deps.config, new Date()));
+    await model.connect(sessionOptionsFor(spa, deps.tools, deps.config, deps.now()));
   } catch (error) {
     model.close();
     throw error;

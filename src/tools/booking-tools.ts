@@ -14,6 +14,7 @@ import {
   searchSlots,
   SlotTakenError,
   slotIsFree,
+  spaCalendarFor,
 } from './booking.js';
 import { normalisePhone, providersFor, resolveProvider, resolveService } from './spa-lookup.js';
 import { defineTool, ToolError, type ToolContext } from './tool.js';
@@ -83,7 +84,7 @@ export const checkAvailability = defineTool({
     const days = until
       ? Math.min(15, Math.max(1, Math.round((Date.UTC(until.year, until.month - 1, until.day) - Date.UTC(from.year, from.month - 1, from.day)) / 86_400_000) + 1))
       : 1;
-    const spaCalendar = await context.calendars.forSpa(spa);
+    const spaCalendar = await spaCalendarFor(context.calendars, spa);
     const slots = await searchSlots(context.db, spaCalendar, {
       spa,
       service,
@@ -136,7 +137,7 @@ export const bookAppointmentTool = defineTool({
     const start = new Date(args.start);
     const phone = args.customerPhone ? normalisePhone(args.customerPhone) : context.customerPhone;
     if (!phone) throw new ToolError('PHONE_REQUIRED', 'Ask for a phone number we can text the confirmation to.');
-    const spaCalendar = await context.calendars.forSpa(spa);
+    const spaCalendar = await spaCalendarFor(context.calendars, spa);
     const candidates = args.provider ? providersFor(spa, service, args.provider) : providersFor(spa, service);
     // Live re-check: the first provider still free at that time takes it.
     let provider = undefined;
@@ -195,7 +196,7 @@ export const rescheduleAppointmentTool = defineTool({
     const appointment = await targetAppointment(context, args.appointmentId);
     const service = spa.services.find((s) => s.id === appointment.serviceId);
     if (!service) throw new ToolError('SERVICE_RETIRED', 'That service is no longer offered; staff can help.');
-    const spaCalendar = await context.calendars.forSpa(spa);
+    const spaCalendar = await spaCalendarFor(context.calendars, spa);
     const provider = args.provider
       ? resolveProvider(spa, args.provider)
       : spa.providers.find((p) => p.id === appointment.providerId);
@@ -235,7 +236,7 @@ export const cancelAppointmentTool = defineTool({
     const { spa } = context;
     const appointment = await targetAppointment(context, args.appointmentId);
     const policy = noticePolicy(spa, appointment, context.now());
-    await cancelAppointment(context.db, await context.calendars.forSpa(spa), { spa, appointment });
+    await cancelAppointment(context.db, await spaCalendarFor(context.calendars, spa), { spa, appointment });
     return { cancelled: true, ...describeAppointment(spa, appointment), ...policy };
   },
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { freeSlots, offerSlots, type Interval, type Slot, type TimeOfDay } from '../calendar/availability.js';
 import { CalendarError, eventIdFor } from '../calendar/calendar.js';
-import type { SpaCalendar } from '../calendar/spa-calendars.js';
+import type { SpaCalendar, SpaCalendars } from '../calendar/spa-calendars.js';
 import { addDays, isoWithOffset, spokenDateTime, toLocal, type LocalDate } from '../calendar/zoned-time.js';
 import {
   cancelAppointmentRow,
@@ -54,6 +54,15 @@ function calendarFailure(error: unknown): ToolError {
         : 'The booking calendar is not available. Apologise, and offer to take a message so staff call back to book.',
     );
   throw error;
+}
+
+/** The spa's calendar; one that is configured but cannot be used is a structured error. */
+export async function spaCalendarFor(calendars: SpaCalendars, spa: SpaProfile): Promise<SpaCalendar> {
+  try {
+    return await calendars.forSpa(spa);
+  } catch (error) {
+    throw calendarFailure(error);
+  }
 }
 
 /** Busy time per provider: the calendar's (blocks staff added, other bookings) and confirmed appointments. */

@@ -17,7 +17,7 @@ export interface ToolContext {
   db: Kysely<Database>;
   calendars: SpaCalendars;
   spa: SpaProfile;
-  conversationId: string;
+  conversationId: string | null;
   customerId: string | null;
   /** The caller's or texter's number when known. */
   customerPhone: string | null;

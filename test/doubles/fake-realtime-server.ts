@@ -58,6 +58,8 @@ export class FakeRealtimeConnection extends EventEmitter {
   deltaMs = 100;
   /** Send one more audio delta after an interruption, as a late packet would. */
   lateAudioAfterInterrupt = false;
+  /** The latest tool result we were sent, for replies whose arguments refer to it ({{result.path}}). */
+  lastToolOutput: unknown;
   private activeResponse: { id: string; itemId: string; cancelled: boolean } | undefined;
   private lastItemId: string | null = null;
 
@@ -154,10 +156,13 @@ export class FakeRealtimeConnection extends EventEmitter {
   }
 
   /** Sends a whole response: items, audio deltas, transcript, tool call, response.done. */
-  async respond(reply: ScriptedReply): Promise<void> {
+  async respond(scripted: ScriptedReply): Promise<void> {
+    const reply = scripted.toolCall
+      ? { ...scripted, toolCall: { ...scripted.toolCall, arguments: resolveTemplates(scripted.toolCall.arguments, this.lastToolOutput) } }
+      : scripted;
     const responseId = nextId('resp');
     this.send({ type: 'response.created', response: { id: responseId, status: 'in_progress' } });
-    if (reply.toolCall) {
+    if (reply.toolCall && !reply.text && !reply.audio) {
       const itemId = nextId('item');
       const callId = nextId('call');
       this.send({
@@ -213,6 +218,26 @@ export class FakeRealtimeConnection extends EventEmitter {
       transcript: reply.text ?? '',
     });
     this.activeResponse = undefined;
+    if (reply.toolCall) {
+      // Speech and a function call in one response, e.g. a goodbye and then end_call.
+      const callItem = nextId('item');
+      const callId = nextId('call');
+      this.send({
+        type: 'response.output_item.added',
+        response_id: responseId,
+        output_index: 1,
+        item: { id: callItem, type: 'function_call', call_id: callId, name: reply.toolCall.name },
+      });
+      this.send({
+        type: 'response.function_call_arguments.done',
+        response_id: responseId,
+        item_id: callItem,
+        output_index: 1,
+        call_id: callId,
+        name: reply.toolCall.name,
+        arguments: JSON.stringify(reply.toolCall.arguments),
+      });
+    }
     this.send({ type: 'response.done', response: { id: responseId, status: 'completed', usage: REPLY_USAGE } });
   }
 
@@ -234,6 +259,11 @@ export class FakeRealtimeConnection extends EventEmitter {
       case 'response.create':
         void this.respond(this.replies.shift() ?? this.defaultReply);
         break;
+      case 'conversation.item.create': {
+        const item = event.item as { type?: string; output?: string } | undefined;
+        if (item?.type === 'function_call_output' && item.output) this.lastToolOutput = JSON.parse(item.output);
+        break;
+      }
       case 'conversation.item.truncate':
         this.send({
           type: 'conversation.item.truncated',
@@ -247,6 +277,18 @@ export class FakeRealtimeConnection extends EventEmitter {
     }
     this.emit('client-event', event);
   }
+}
+
+/** Replaces "{{result.a.0.b}}" strings with values from the latest tool result. */
+function resolveTemplates(args: Record<string, unknown>, result: unknown): Record<string, unknown> {
+  const lookup = (path: string): unknown =>
+    path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), result);
+  return Object.fromEntries(
+    Object.entries(args).map(([key, value]) => {
+      const match = typeof value === 'string' ? /^\{\{result\.(.+)\}\}$/.exec(value) : null;
+      return [key, match ? lookup(match[1]!) : value];
+    }),
+  );
 }
 
 export class FakeRealtimeServer {

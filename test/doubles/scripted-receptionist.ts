@@ -31,15 +31,38 @@ export function mulawToPcm24k(mulaw: Buffer): Buffer {
 }
 
 interface ScriptFile {
+  timezone: string;
   greeting: { audio: string; text: string };
   turns: {
     caller: { audio: string; transcript: string };
     assistant: { audio: string; text: string };
     toolCalls?: { name: string; arguments: Record<string, unknown> }[];
+    /** The assistant says goodbye and hangs up (end_call in the same response). */
+    endCall?: boolean;
   }[];
 }
 
-export async function loadCallScript(file = path.join(FIXTURES, 'call-script.json')): Promise<CallScript> {
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+/** {{date:saturday}} → the next such day at least two days from now, in the spa's time zone. */
+function resolveDates(args: Record<string, unknown>, timezone: string, now: Date): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(args).map(([key, value]) => {
+      const match = typeof value === 'string' ? /^\{\{date:(\w+)\}\}$/.exec(value) : null;
+      if (!match) return [key, value];
+      const wanted = WEEKDAYS.indexOf(match[1]!.toLowerCase());
+      for (let days = 2; days < 10; days += 1) {
+        const day = new Date(now.getTime() + days * 86_400_000);
+        const local = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'long' }).formatToParts(day);
+        const part = (type: string) => local.find((p) => p.type === type)?.value ?? '';
+        if (part('weekday').toLowerCase() === WEEKDAYS[wanted]) return [key, `${part('year')}-${part('month')}-${part('day')}`];
+      }
+      return [key, value];
+    }),
+  );
+}
+
+export async function loadCallScript(file = path.join(FIXTURES, 'call-script.json'), now = new Date()): Promise<CallScript> {
   const raw = JSON.parse(await readFile(file, 'utf8')) as ScriptFile;
   const speech = async (audio: string, text: string): Promise<ScriptedReply> => ({
     text,
@@ -52,8 +75,13 @@ export async function loadCallScript(file = path.join(FIXTURES, 'call-script.jso
         callerAudio: await readMulawWav(path.join(path.dirname(file), turn.caller.audio)),
         callerTranscript: turn.caller.transcript,
         replies: [
-          ...(turn.toolCalls ?? []).map((toolCall) => ({ toolCall })),
-          await speech(turn.assistant.audio, turn.assistant.text),
+          ...(turn.toolCalls ?? []).map((toolCall) => ({
+            toolCall: { name: toolCall.name, arguments: resolveDates(toolCall.arguments, raw.timezone, now) },
+          })),
+          {
+            ...(await speech(turn.assistant.audio, turn.assistant.text)),
+            ...(turn.endCall ? { toolCall: { name: 'end_call', arguments: {} } } : {}),
+          },
         ],
       })),
     ),

@@ -3,8 +3,11 @@ import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
 import type { ToolRegistry } from '../../src/tools/tool-registry.js';
+import { FakeGoogleCalendar } from '../doubles/fake-google-calendar.js';
 import { FakeRealtimeServer } from '../doubles/fake-realtime-server.js';
+import { FakeTwilioRest } from '../doubles/fake-twilio-rest.js';
 import { FakeTwilioCall, postSignedForm, type FakeCallOptions } from '../doubles/fake-twilio.js';
+import { connectSpaToGoogle, ENCRYPTION_KEY } from './booking-harness.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const PUBLIC_BASE_URL = 'https://receptionist.test';
@@ -19,6 +22,8 @@ export interface CallHarness {
   config: Config;
   database: TestDatabase;
   realtime: FakeRealtimeServer;
+  twilioRest: FakeTwilioRest;
+  google: FakeGoogleCalendar | undefined;
   baseUrl: string;
   demoSpaId: string;
   call(options?: Partial<FakeCallOptions>): FakeTwilioCall;
@@ -28,11 +33,14 @@ export interface CallHarness {
 /** The real service on a real port, a fresh database, and the fake OpenAI Realtime server. */
 export async function startCallHarness(
   t: Teardown,
-  options: { env?: Record<string, string>; tools?: ToolRegistry } = {},
+  options: { env?: Record<string, string>; tools?: ToolRegistry; now?: () => Date; google?: boolean } = {},
 ): Promise<CallHarness> {
   const database = await createTestDatabase(t);
   const { spaId } = await seedSpa(database.db, await loadDemoSpaCatalog());
   const realtime = await FakeRealtimeServer.start();
+  const twilioRest = await FakeTwilioRest.start();
+  const google = options.google ? await FakeGoogleCalendar.start() : undefined;
+  if (google) await connectSpaToGoogle(database, spaId, google);
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -41,6 +49,9 @@ export async function startCallHarness(
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     OPENAI_API_KEY: 'sk-test',
     OPENAI_REALTIME_URL: realtime.url,
+    TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
+    TWILIO_API_BASE_URL: twilioRest.baseUrl,
+    ...(google ? { GOOGLE_API_ROOT_URL: google.rootUrl, ENCRYPTION_KEY } : {}),
     ...options.env,
   });
   const app = await buildApp({
@@ -48,6 +59,7 @@ export async function startCallHarness(
     database,
     logger: pino({ level: config.logLevel }),
     ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const address = app.fastify.server.address();
@@ -55,12 +67,16 @@ export async function startCallHarness(
   t.teardown(async () => {
     await app.close();
     await realtime.close();
+    await twilioRest.close();
+    await google?.close();
   });
   return {
     app,
     config,
     database,
     realtime,
+    twilioRest,
+    google,
     baseUrl,
     demoSpaId: spaId,
     call: (callOptions = {}) => new FakeTwilioCall({ baseUrl, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, ...callOptions }),

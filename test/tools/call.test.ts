@@ -31,5 +31,7 @@ t.test('npm run call completes a scripted conversation offline and writes what t
   t.match(output, /Ava {3}: Thank you for calling Willow and Oak Medical Spa/);
   t.match(output, /Caller: Ten o'clock works\. My name is Jamie Rivera\./);
   t.match(output, /Ava {3}: Thanks for calling, Jamie\. See you Saturday\. Goodbye!/);
+  t.match(output, /booked: HydraFacial with Sofia Ramirez at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, 'the call booked an appointment');
+  t.match(output, /ended by assistant/, 'Ava hung up after her goodbye');
   t.ok((await stat(out)).size > 8_000 * 15, 'more than 15 s of heard audio in the WAV');
 });

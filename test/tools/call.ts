@@ -161,6 +161,22 @@ async function main(): Promise<void> {
         .execute();
       print('\nsaved transcript:');
       for (const m of messages) print(`  ${m.role === 'assistant' ? 'Ava   ' : 'Caller'}: ${m.text}`);
+      const tools = await database.db
+        .selectFrom('conversation_events')
+        .select(['name', 'data'])
+        .where('conversation_id', '=', row.conversation_id)
+        .where('type', '=', 'tool_result')
+        .orderBy('seq')
+        .execute();
+      for (const tool of tools) print(`  tool ${tool.name}: ${JSON.stringify((tool.data as { result?: unknown; error?: unknown }).result ?? (tool.data as { error?: unknown }).error)}`);
+      const booked = await database.db
+        .selectFrom('appointments')
+        .innerJoin('services', 'services.id', 'appointments.service_id')
+        .innerJoin('providers', 'providers.id', 'appointments.provider_id')
+        .select(['appointments.id', 'services.name as service', 'providers.name as provider', 'appointments.starts_at'])
+        .where('appointments.source_conversation_id', '=', row.conversation_id)
+        .execute();
+      for (const b of booked) print(`booked: ${b.service} with ${b.provider} at ${b.starts_at.toISOString()} (appointment ${b.id})`);
       print(
         `greeting latency ${row.greeting_latency_ms ?? '?'} ms, median reply latency ${row.reply_latency_p50_ms ?? '?'} ms, ` +
           `estimated model cost $${row.cost_usd ?? '0'}, ended by ${row.ended_by ?? '?'}`,

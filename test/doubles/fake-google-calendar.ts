@@ -1,0 +1,207 @@
+/**
+ * A wire-level stand-in for Google Calendar v3 and Google's OAuth token endpoint, for the real
+ * @googleapis/calendar client (pointed here with GOOGLE_API_ROOT_URL). It keeps events per
+ * calendar, answers freeBusy (with the per-calendar `notFound` error Google gives for calendars it
+ * cannot see), refuses a reused event id with 409 even after the event was deleted, returns 410
+ * for deleting twice, and can be told to fail the next requests with Google's error shapes.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+
+export interface FakeEvent {
+  id: string;
+  status: 'confirmed' | 'cancelled';
+  summary?: string;
+  description?: string;
+  start: { dateTime: string; timeZone?: string };
+  end: { dateTime: string; timeZone?: string };
+  extendedProperties?: { private?: Record<string, string> };
+}
+
+interface Fault {
+  method: string;
+  path: RegExp;
+  status: number;
+  reason: string;
+  times: number;
+  /** Apply the change anyway, then fail (a timeout after the write landed). */
+  afterWrite?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+function googleError(res: ServerResponse, status: number, reason: string, message = reason): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { errors: [{ domain: status === 403 || status === 429 ? 'usageLimits' : 'global', reason, message }], code: status, message } }));
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+export class FakeGoogleCalendar {
+  readonly calendars = new Map<string, Map<string, FakeEvent>>();
+  readonly requests: RecordedRequest[] = [];
+  private readonly faults: Fault[] = [];
+  /** Authorization codes the token endpoint accepts, and the refresh token each yields. */
+  readonly authorizationCodes = new Map<string, string>();
+  /** Milliseconds every calendar request waits before answering. */
+  latencyMs = 0;
+
+  private constructor(private readonly server: http.Server) {}
+
+  static async start(): Promise<FakeGoogleCalendar> {
+    const server = http.createServer();
+    const fake = new FakeGoogleCalendar(server);
+    server.on('request', (req, res) => {
+      void fake.handle(req, res).catch((error: unknown) => {
+        res.writeHead(500);
+        res.end(String(error));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return fake;
+  }
+
+  get rootUrl(): string {
+    const address = this.server.address();
+    return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  }
+
+  addCalendar(id: string): void {
+    if (!this.calendars.has(id)) this.calendars.set(id, new Map());
+  }
+
+  /** A block of busy time staff put in the calendar by hand. */
+  block(calendarId: string, start: Date, end: Date, summary = 'Staff meeting'): void {
+    this.addCalendar(calendarId);
+    const id = `block${randomBytes(6).toString('hex')}`;
+    this.calendars.get(calendarId)!.set(id, {
+      id,
+      status: 'confirmed',
+      summary,
+      start: { dateTime: start.toISOString() },
+      end: { dateTime: end.toISOString() },
+    });
+  }
+
+  events(calendarId: string): FakeEvent[] {
+    return [...(this.calendars.get(calendarId)?.values() ?? [])];
+  }
+
+  /** The next `times` requests matching method and path fail with this status and reason. */
+  failNext(method: string, path: RegExp, status: number, reason: string, times = 1, options: { afterWrite?: boolean } = {}): void {
+    this.faults.push({ method, path, status, reason, times, ...options });
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const method = req.method ?? 'GET';
+    const body: unknown =
+      raw.length === 0 ? undefined : req.headers['content-type']?.includes('json') ? JSON.parse(raw) : Object.fromEntries(new URLSearchParams(raw));
+    this.requests.push({ method, path: url.pathname, authorization: req.headers.authorization, body });
+
+    if (url.pathname === '/token' && method === 'POST') return this.token(res, body as Record<string, string>);
+    if (!req.headers.authorization?.startsWith('Bearer ')) return googleError(res, 401, 'authError', 'Login Required');
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+
+    const fault = this.faults.find((f) => f.method === method && f.path.test(url.pathname) && f.times > 0);
+    if (fault && !fault.afterWrite) {
+      fault.times -= 1;
+      return googleError(res, fault.status, fault.reason);
+    }
+    const respond = (status: number, payload: unknown) => {
+      if (fault?.afterWrite) {
+        fault.times -= 1;
+        return googleError(res, fault.status, fault.reason);
+      }
+      return json(res, status, payload);
+    };
+
+    if (url.pathname === '/calendar/v3/freeBusy' && method === 'POST') return respond(200, this.freeBusy(body as FreeBusyBody));
+    const match = /^\/calendar\/v3\/calendars\/([^/]+)\/events(?:\/([^/]+))?$/.exec(url.pathname);
+    if (!match) return googleError(res, 404, 'notFound', 'Not Found');
+    const calendarId = decodeURIComponent(match[1]!);
+    const eventId = match[2] ? decodeURIComponent(match[2]) : undefined;
+    const calendar = this.calendars.get(calendarId);
+    if (!calendar) return googleError(res, 404, 'notFound', 'Not Found');
+
+    if (!eventId && method === 'GET') return respond(200, { kind: 'calendar#events', items: [...calendar.values()] });
+    if (!eventId && method === 'POST') {
+      const event = body as FakeEvent;
+      if (calendar.has(event.id)) return googleError(res, 409, 'duplicate', 'The requested identifier already exists.');
+      const stored = { ...event, status: event.status ?? 'confirmed' };
+      calendar.set(event.id, stored);
+      return respond(200, stored);
+    }
+    const existing = eventId ? calendar.get(eventId) : undefined;
+    if (!existing) return googleError(res, 404, 'notFound', 'Not Found');
+    if (method === 'GET') return respond(200, existing);
+    if (method === 'PATCH' || method === 'PUT') {
+      Object.assign(existing, body as Partial<FakeEvent>);
+      return respond(200, existing);
+    }
+    if (method === 'DELETE') {
+      if (existing.status === 'cancelled') return googleError(res, 410, 'deleted', 'Resource has been deleted');
+      existing.status = 'cancelled';
+      if (fault?.afterWrite) return respond(204, undefined);
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    return googleError(res, 405, 'methodNotAllowed');
+  }
+
+  private freeBusy(body: FreeBusyBody) {
+    const from = Date.parse(body.timeMin);
+    const to = Date.parse(body.timeMax);
+    const calendars: Record<string, unknown> = {};
+    for (const { id } of body.items) {
+      const calendar = this.calendars.get(id);
+      if (!calendar) {
+        calendars[id] = { errors: [{ domain: 'global', reason: 'notFound' }], busy: [] };
+        continue;
+      }
+      calendars[id] = {
+        busy: [...calendar.values()]
+          .filter((e) => e.status === 'confirmed' && Date.parse(e.start.dateTime) < to && Date.parse(e.end.dateTime) > from)
+          .map((e) => ({ start: new Date(e.start.dateTime).toISOString(), end: new Date(e.end.dateTime).toISOString() })),
+      };
+    }
+    return { kind: 'calendar#freeBusy', timeMin: body.timeMin, timeMax: body.timeMax, calendars };
+  }
+
+  private token(res: ServerResponse, body: Record<string, string>): void {
+    if (body.grant_type === 'authorization_code') {
+      const refresh = this.authorizationCodes.get(body.code ?? '');
+      if (!refresh) return json(res, 400, { error: 'invalid_grant', error_description: 'Bad Request' });
+      this.authorizationCodes.delete(body.code ?? '');
+      return json(res, 200, { access_token: `access-${randomBytes(4).toString('hex')}`, expires_in: 3599, token_type: 'Bearer', refresh_token: refresh });
+    }
+    if (body.grant_type === 'refresh_token' && body.refresh_token)
+      return json(res, 200, { access_token: `access-${randomBytes(4).toString('hex')}`, expires_in: 3599, token_type: 'Bearer' });
+    return json(res, 400, { error: 'unsupported_grant_type' });
+  }
+}
+
+interface FreeBusyBody {
+  timeMin: string;
+  timeMax: string;
+  items: { id: string }[];
+}
