@@ -8,17 +8,22 @@ import { CallIntake } from './call/call-intake.js';
 import { LiveCalls } from './call/live-calls.js';
 import type { Config } from './config/config.js';
 import { HttpError, installErrorHandlers } from './http/errors.js';
+import { registerApiDocs } from './http/api-docs.js';
 import { registerGoogleOAuthRoutes } from './http/google-oauth-routes.js';
+import { registerStaffApi } from './http/staff-api.js';
 import { registerHealthRoutes } from './http/health.js';
 import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
 import type { RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
+import { heartbeatLiveCalls } from './storage/live-call-repository.js';
 import { MAX_MESSAGE_BYTES, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
 import { createTwilioClient, transferCall } from './telephony/twilio-rest.js';
 import { registerVoiceWebhooks } from './telephony/voice-webhooks.js';
 import { receptionistTools } from './tools/receptionist-tools.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
+
+const LIVE_CALL_HEARTBEAT_MS = 15_000;
 
 export interface AppDependencies {
   config: Config;
@@ -52,6 +57,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   installErrorHandlers(fastify);
   await fastify.register(formbody);
   await fastify.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false } });
+  await registerApiDocs(fastify, config.publicBaseUrl);
 
   const liveCalls = new LiveCalls();
   const tools = deps.tools ?? receptionistTools();
@@ -83,6 +89,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerHealthRoutes(fastify, database.db, { isDraining: () => draining });
   registerVoiceWebhooks(fastify, { config, tokens, handlers: intake });
   registerMediaStreamRoute(fastify, { config, tokens, onStream: (stream, log) => intake.onStream(stream, log) });
+  await registerStaffApi(fastify, { db: database.db, config });
   registerGoogleOAuthRoutes(fastify, {
     db: database.db,
     handlers: new GoogleOAuth(database.db, config, calendars),
@@ -91,6 +98,14 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       return new HttpError(error.code === 'OAUTH_NOT_CONFIGURED' ? 503 : 400, error.code, error.message);
     },
   });
+
+  // Keeps this machine's live calls listed for staff (GET /api/v1/calls/live).
+  const heartbeat = setInterval(() => {
+    heartbeatLiveCalls(database.db, config.machineId, liveCalls.all().map((c) => c.callSid)).catch((error: unknown) =>
+      logger.debug({ err: error }, 'live-call heartbeat failed'),
+    );
+  }, LIVE_CALL_HEARTBEAT_MS);
+  heartbeat.unref();
 
   await fastify.ready();
   return {
@@ -104,6 +119,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       const calls = liveCalls.all();
       for (const call of calls) call.end('shutdown');
       await Promise.all(calls.map((call) => call.done));
+      clearInterval(heartbeat);
       await fastify.close();
     },
   };

@@ -11,6 +11,7 @@ import {
   openVoiceConversation,
 } from '../storage/conversation-repository.js';
 import { upsertCustomerByPhone } from '../storage/customer-repository.js';
+import { registerLiveCall, removeLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
 import { findSpaIdByPhone } from '../storage/spa-repository.js';
 import type { MediaStream } from '../telephony/media-stream.js';
@@ -117,11 +118,20 @@ export class CallIntake implements VoiceWebhookHandlers {
         liveCalls.ended(ended, reason);
         this.participants.delete(ended.conversationId);
         callLog.info({ reason }, 'call ended');
+        removeLiveCall(db, ended.callSid).catch((error: unknown) => callLog.warn({ err: error }, 'could not unlist the live call'));
       },
       ...(this.deps.transfer ? { transfer: this.deps.transfer } : {}),
     });
     liveCalls.add(session);
     log.info('call connected');
+    // Listed for staff on every machine; off the audio path, and the heartbeat mends any miss.
+    setup
+      .then(({ spaId }) =>
+        session.isEnded
+          ? undefined
+          : registerLiveCall(db, { callSid: stream.callSid, conversationId: stream.conversationId, spaId, machineId: config.machineId }),
+      )
+      .catch((error: unknown) => callLog.debug({ err: error }, 'live call not listed'));
   }
 
   private setupWithoutPrewarm(stream: MediaStream, log: Logger): Promise<CallSetup> {

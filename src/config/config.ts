@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -96,6 +97,8 @@ const envSchema = z.object({
   ),
   ADMIN_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(24, 'must be at least 24 characters').optional()),
   STREAM_TOKEN_TTL_SECONDS: positiveInt(60),
+  MACHINE_ID: optionalString,
+  FLY_MACHINE_ID: optionalString,
   SHUTDOWN_DRAIN_SECONDS: positiveInt(25),
 });
 
@@ -136,6 +139,8 @@ export interface Config {
   readonly encryptionKey: Buffer | undefined;
   readonly adminApiKey: string | undefined;
   readonly streamTokenTtlSeconds: number;
+  /** Names this process in the live-call list (Fly's machine id when there is one). */
+  readonly machineId: string;
   readonly shutdownDrainSeconds: number;
 }
 
@@ -216,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: e.ENCRYPTION_KEY === undefined ? undefined : decodeKey(e.ENCRYPTION_KEY),
     adminApiKey: e.ADMIN_API_KEY,
     streamTokenTtlSeconds: e.STREAM_TOKEN_TTL_SECONDS,
+    machineId: e.MACHINE_ID ?? e.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`,
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
   };
   return deepFreeze(config);

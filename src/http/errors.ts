@@ -57,6 +57,13 @@ export function installErrorHandlers(app: FastifyInstance): void {
       const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
       return reply.status(400).send(errorBody('VALIDATION_FAILED', `${where}${issue?.message ?? 'invalid input'}`));
     }
+    // Request validation (zod schemas on the staff API).
+    if ('validation' in error && Array.isArray(error.validation)) {
+      const first = error.validation[0] as { instancePath?: string; message?: string } | undefined;
+      const where = 'validationContext' in error && error.validationContext ? `${String(error.validationContext)}` : 'request';
+      const path = first?.instancePath ? `${where}${first.instancePath.replaceAll('/', '.')}` : where;
+      return reply.status(400).send(errorBody('VALIDATION_FAILED', `${path}: ${first?.message ?? 'invalid'}`));
+    }
     // Ours: deliberate, with a message written for the client, whatever the status.
     if (error instanceof HttpError) return reply.status(error.statusCode).send(errorBody(error.code, error.message));
     const status =

@@ -221,7 +221,17 @@ export interface OAuthStatesTable {
   created_at: CreatedAt;
 }
 
+export interface LiveCallsTable {
+  call_sid: string;
+  conversation_id: string;
+  spa_id: string;
+  machine_id: string;
+  started_at: Timestamp;
+  heartbeat_at: Timestamp;
+}
+
 export interface Database {
+  live_calls: LiveCallsTable;
   local_calendar_events: LocalCalendarEventsTable;
   google_credentials: GoogleCredentialsTable;
   oauth_states: OAuthStatesTable;

@@ -1,0 +1,27 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+/** OpenAPI generated from the routes' zod schemas, browsable at /docs. Register before the routes. */
+export async function registerApiDocs(app: FastifyInstance, publicBaseUrl: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Med spa receptionist: staff API',
+        description:
+          'Call logs, transcripts, patients, appointments, analytics and settings for one spa. ' +
+          'Authenticate with `Authorization: Bearer <API key>`; errors are `{error: {code, message}}`.',
+        version: '1.0.0',
+      },
+      servers: [{ url: publicBaseUrl }],
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+    // Only the staff API is documented; Twilio's webhooks are not for people.
+    hideUntagged: true,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+}

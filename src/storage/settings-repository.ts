@@ -1,0 +1,137 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import {
+  personaSchema,
+  spaSettingsSchema,
+  type Persona,
+  type SpaSettings,
+  type WeeklyHours,
+} from './spa-profile.js';
+import { loadSpaProfile } from './spa-repository.js';
+
+/** The spa settings staff can read and owners change; applied from the next call on. */
+
+export async function readSettings(db: Kysely<Database>, spaId: string) {
+  const spa = await loadSpaProfile(db, spaId);
+  if (!spa) return undefined;
+  return {
+    name: spa.name,
+    address: spa.address,
+    timezone: spa.timezone,
+    website: spa.website,
+    transferNumber: spa.transferNumber,
+    persona: spa.persona,
+    hours: spa.hours,
+    settings: spa.settings,
+    calendar: spa.calendar,
+    services: spa.services.map(({ id: _id, ...s }) => s),
+    providers: spa.providers.map((p) => ({
+      slug: p.slug,
+      name: p.name,
+      title: p.title,
+      hours: p.hours,
+      calendarId: p.calendarId,
+      services: spa.services.filter((s) => p.serviceIds.includes(s.id)).map((s) => s.slug),
+    })),
+  };
+}
+
+export interface SettingsPatch {
+  name?: string | undefined;
+  address?: string | undefined;
+  timezone?: string | undefined;
+  transferNumber?: string | null | undefined;
+  persona?: Partial<Persona> | undefined;
+  hours?: WeeklyHours | undefined;
+  settings?: Partial<SpaSettings> | undefined;
+  services?:
+    | {
+        slug: string;
+        name: string;
+        description: string;
+        durationMinutes: number;
+        priceCents: number | null;
+        priceNote: string | null;
+        active?: boolean | undefined;
+      }[]
+    | undefined;
+  providers?:
+    | {
+        slug: string;
+        name: string;
+        title: string;
+        hours: WeeklyHours | null;
+        calendarId?: string | null | undefined;
+        services: string[];
+        active?: boolean | undefined;
+      }[]
+    | undefined;
+}
+
+export class SettingsError extends Error {
+  readonly code = 'INVALID_SETTINGS';
+}
+
+/** Applies a validated patch in one transaction; services and providers are upserted by slug. */
+export async function applySettings(db: Kysely<Database>, spaId: string, patch: SettingsPatch): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('spas').select(['persona', 'settings']).where('id', '=', spaId).executeTakeFirstOrThrow();
+    const persona = patch.persona ? personaSchema.parse({ ...personaSchema.parse(current.persona), ...patch.persona }) : undefined;
+    const settings = patch.settings
+      ? spaSettingsSchema.parse({ ...spaSettingsSchema.parse(current.settings), ...patch.settings })
+      : undefined;
+    const spaChanges = {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.address !== undefined ? { address: patch.address } : {}),
+      ...(patch.timezone !== undefined ? { timezone: patch.timezone } : {}),
+      ...(patch.transferNumber !== undefined ? { transfer_number: patch.transferNumber } : {}),
+      ...(persona ? { persona: JSON.stringify(persona) } : {}),
+      ...(patch.hours ? { hours: JSON.stringify(patch.hours) } : {}),
+      ...(settings ? { settings: JSON.stringify(settings) } : {}),
+    };
+    if (Object.keys(spaChanges).length > 0)
+      await trx.updateTable('spas').set({ ...spaChanges, updated_at: new Date() }).where('id', '=', spaId).execute();
+
+    for (const s of patch.services ?? []) {
+      const values = {
+        name: s.name,
+        description: s.description,
+        duration_minutes: s.durationMinutes,
+        price_cents: s.priceCents,
+        price_note: s.priceNote,
+        active: s.active ?? true,
+      };
+      await trx
+        .insertInto('services')
+        .values({ spa_id: spaId, slug: s.slug, ...values })
+        .onConflict((oc) => oc.columns(['spa_id', 'slug']).doUpdateSet(values))
+        .execute();
+    }
+    if (patch.providers?.length) {
+      const services = await trx.selectFrom('services').select(['id', 'slug']).where('spa_id', '=', spaId).execute();
+      for (const p of patch.providers) {
+        const values = {
+          name: p.name,
+          title: p.title,
+          hours: p.hours === null ? null : JSON.stringify(p.hours),
+          active: p.active ?? true,
+          ...(p.calendarId !== undefined ? { calendar_id: p.calendarId } : {}),
+        };
+        const provider = await trx
+          .insertInto('providers')
+          .values({ spa_id: spaId, slug: p.slug, ...values })
+          .onConflict((oc) => oc.columns(['spa_id', 'slug']).doUpdateSet(values))
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const ids = p.services.map((slug) => {
+          const found = services.find((s) => s.slug === slug);
+          if (!found) throw new SettingsError(`provider ${p.slug}: unknown service ${slug}`);
+          return found.id;
+        });
+        await trx.deleteFrom('provider_services').where('provider_id', '=', provider.id).execute();
+        if (ids.length > 0)
+          await trx.insertInto('provider_services').values(ids.map((service_id) => ({ provider_id: provider.id, service_id }))).execute();
+      }
+    }
+  });
+}

@@ -1,0 +1,357 @@
+import { sql } from 'kysely';
+import t from 'tap';
+import { createApiKey, revokeApiKey } from '../../src/storage/api-key-repository.js';
+import { insertEvents, insertMessages } from '../../src/storage/conversation-repository.js';
+import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
+import { buildTestApp, type TestApp } from '../support/app.js';
+
+const ADMIN_API_KEY = 'admin-key-for-tests-0123456789';
+
+async function setup(t: Parameters<typeof buildTestApp>[0]) {
+  const test = await buildTestApp(t, { ADMIN_API_KEY });
+  const db = test.database.db;
+  const owner = await createApiKey(db, test.demoSpaId, 'owner', 'owner');
+  const staff = await createApiKey(db, test.demoSpaId, 'staff', 'front desk');
+  const catalog = await loadDemoSpaCatalog();
+  const other = await seedSpa(db, { ...catalog, slug: 'other-spa', name: 'Other Spa', phoneNumbers: ['+13105550100'] });
+  const otherKey = await createApiKey(db, other.spaId, 'owner', 'other owner');
+  const get = (url: string, key = staff.key) => test.app.fastify.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+  return { ...test, db, owner, staff, other, otherKey, get };
+}
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+async function conversation(
+  s: Pick<Setup, 'db'> & Pick<TestApp, 'demoSpaId'>,
+  options: {
+    spaId?: string;
+    channel?: 'voice' | 'sms';
+    status?: 'active' | 'completed' | 'transferred' | 'failed' | 'abandoned';
+    outcome?: string;
+    startedAt: string;
+    phone?: string;
+    texts?: string[];
+  },
+) {
+  const spaId = options.spaId ?? s.demoSpaId;
+  const customer = options.phone
+    ? await s.db
+        .insertInto('customers')
+        .values({ spa_id: spaId, phone: options.phone, name: 'Pat Example' })
+        .onConflict((oc) => oc.columns(['spa_id', 'phone']).doUpdateSet({ name: 'Pat Example' }))
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    : undefined;
+  const row = await s.db
+    .insertInto('conversations')
+    .values({
+      spa_id: spaId,
+      customer_id: customer?.id ?? null,
+      channel: options.channel ?? 'voice',
+      status: options.status ?? 'completed',
+      outcome: options.outcome ?? null,
+      started_at: options.startedAt,
+      last_activity_at: options.startedAt,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await insertMessages(
+    s.db,
+    (options.texts ?? []).map((text, i) => ({
+      conversationId: row.id,
+      seq: i + 1,
+      role: i % 2 === 0 ? ('assistant' as const) : ('customer' as const),
+      text,
+      interrupted: false,
+      spokenAt: new Date(options.startedAt),
+    })),
+  );
+  return { id: row.id, customerId: customer?.id };
+}
+
+t.test('who may see what: no key, revoked key, wrong role, another spa', async (t) => {
+  const s = await setup(t);
+  const mine = await conversation(s, { startedAt: '2026-11-20T15:00:00Z', texts: ['Hello'] });
+  const theirs = await conversation(s, { spaId: s.other.spaId, startedAt: '2026-11-20T15:00:00Z', texts: ['Hi'] });
+
+  const none = await s.app.fastify.inject({ method: 'GET', url: '/api/v1/conversations' });
+  t.equal(none.statusCode, 401);
+  t.same(Object.keys(none.json()), ['error']);
+  t.equal((await s.get('/api/v1/conversations', 'rk_nonsense')).statusCode, 401);
+
+  const revoked = await createApiKey(s.db, s.demoSpaId, 'staff', 'old');
+  await revokeApiKey(s.db, s.demoSpaId, revoked.id);
+  t.equal((await s.get('/api/v1/conversations', revoked.key)).statusCode, 401, 'revoked keys stop working');
+
+  const patch = await s.app.fastify.inject({
+    method: 'PATCH',
+    url: '/api/v1/settings',
+    headers: { authorization: `Bearer ${s.staff.key}` },
+    payload: { name: 'Hacked' },
+  });
+  t.equal(patch.statusCode, 403, 'staff cannot change settings');
+
+  t.equal((await s.get(`/api/v1/conversations/${theirs.id}`)).statusCode, 404, "another spa's conversation does not exist for us");
+  const list = (await s.get('/api/v1/conversations')).json();
+  t.same(list.data.map((c: { id: string }) => c.id), [mine.id]);
+  const theirList = (await s.get('/api/v1/conversations', s.otherKey.key)).json();
+  t.same(theirList.data.map((c: { id: string }) => c.id), [theirs.id]);
+});
+
+t.test('every conversation filter narrows the list', async (t) => {
+  const s = await setup(t);
+  const call = await conversation(s, { startedAt: '2026-11-20T15:00:00Z', outcome: 'booked', phone: '+12025550101', texts: ['Hello', 'I want a hydrafacial'] });
+  const text = await conversation(s, { channel: 'sms', startedAt: '2026-11-21T15:00:00Z', texts: ['Do you do lip filler?'] });
+  const missed = await conversation(s, { status: 'abandoned', startedAt: '2026-11-22T04:30:00Z' }); // 11:30 PM on the 21st in Washington
+  const ids = async (query: string) => ((await s.get(`/api/v1/conversations?${query}`)).json().data as { id: string }[]).map((c) => c.id);
+  t.same(await ids('channel=sms'), [text.id]);
+  t.same(await ids('status=abandoned'), [missed.id]);
+  t.same(await ids('outcome=booked'), [call.id]);
+  t.same(await ids(`customerId=${call.customerId}`), [call.id]);
+  t.same(await ids('from=2026-11-21&to=2026-11-21'), [missed.id, text.id], "dates are the spa's days");
+  t.same(await ids('q=hydrafacials'), [call.id], 'full-text search matches word forms');
+  t.same(await ids('q=lip%20filler'), [text.id]);
+  t.same(await ids('q=botox'), []);
+});
+
+t.test('pages stay stable while new conversations arrive', async (t) => {
+  const s = await setup(t);
+  const made = [];
+  for (let i = 0; i < 5; i += 1) made.push(await conversation(s, { startedAt: `2026-11-1${i}T15:00:00Z` }));
+  const first = (await s.get('/api/v1/conversations?limit=2')).json();
+  t.same(first.data.map((c: { id: string }) => c.id), [made[4]!.id, made[3]!.id]);
+  await conversation(s, { startedAt: '2026-11-20T15:00:00Z' });
+  const second = (await s.get(`/api/v1/conversations?limit=2&cursor=${first.nextCursor}`)).json();
+  t.same(second.data.map((c: { id: string }) => c.id), [made[2]!.id, made[1]!.id], 'no repeats, no gaps');
+  const third = (await s.get(`/api/v1/conversations?limit=2&cursor=${second.nextCursor}`)).json();
+  t.same(third.data.map((c: { id: string }) => c.id), [made[0]!.id]);
+  t.equal(third.nextCursor, null);
+});
+
+t.test('bad parameters get clear 400s', async (t) => {
+  const s = await setup(t);
+  const cursor = await s.get('/api/v1/conversations?cursor=not-a-cursor');
+  t.equal(cursor.statusCode, 400);
+  t.equal(cursor.json().error.code, 'INVALID_CURSOR');
+  const limit = await s.get('/api/v1/conversations?limit=5000');
+  t.equal(limit.statusCode, 400);
+  t.equal(limit.json().error.code, 'VALIDATION_FAILED');
+  t.match(limit.json().error.message, /limit/);
+  t.equal((await s.get('/api/v1/conversations?from=yesterday')).statusCode, 400);
+  t.equal((await s.get('/api/v1/conversations/not-a-uuid')).statusCode, 400);
+  t.equal((await s.get('/api/v1/analytics/daily?from=2026-11-10&to=2026-11-01')).statusCode, 400);
+});
+
+t.test('search text that looks like SQL is just text', async (t) => {
+  const s = await setup(t);
+  await conversation(s, { startedAt: '2026-11-20T15:00:00Z', texts: ['hello'] });
+  for (const q of ["'; drop table messages; --", '" or 1=1 --', '!!! & | :* <->', '\\x00']) {
+    const res = await s.get(`/api/v1/conversations?q=${encodeURIComponent(q)}`);
+    t.equal(res.statusCode, 200, q);
+  }
+  t.equal((await s.db.selectFrom('messages').select('id').execute()).length, 1, 'messages intact');
+});
+
+t.test('a conversation shows its messages, events, call details and appointments', async (t) => {
+  const s = await setup(t);
+  const c = await conversation(s, { startedAt: '2026-11-20T15:00:00Z', phone: '+12025550101', texts: ['Hello, this is Ava.', 'Book me in'] });
+  await insertEvents(s.db, [
+    { conversationId: c.id, seq: 3, type: 'tool_call', name: 'check_availability', data: { arguments: { service: 'HydraFacial' } }, at: new Date() },
+  ]);
+  await s.db
+    .insertInto('voice_call_details')
+    .values({ conversation_id: c.id, call_sid: 'CA1', to_number: '+12025550100', twilio_status: 'completed', duration_seconds: 95, reply_latency_p50_ms: 640, cost_usd: '0.042' })
+    .execute();
+  const detail = (await s.get(`/api/v1/conversations/${c.id}`)).json();
+  t.same(detail.messages.map((m: { role: string; text: string }) => [m.role, m.text]), [
+    ['assistant', 'Hello, this is Ava.'],
+    ['customer', 'Book me in'],
+  ]);
+  t.match(detail.events, [{ type: 'tool_call', name: 'check_availability', data: { arguments: { service: 'HydraFacial' } } }]);
+  t.match(detail.voice, { callSid: 'CA1', durationSeconds: 95, replyLatencyP50Ms: 640, costUsd: '0.042000' });
+  t.same(detail.appointments, []);
+});
+
+t.test('customers: search, timeline, and corrections', async (t) => {
+  const s = await setup(t);
+  const c = await conversation(s, { startedAt: '2026-11-20T15:00:00Z', phone: '+12025550101' });
+  const list = (await s.get('/api/v1/customers?q=pat')).json();
+  t.equal(list.data.length, 1);
+  const timeline = (await s.get(`/api/v1/customers/${c.customerId}`)).json();
+  t.equal(timeline.conversations[0].id, c.id);
+  const patched = await s.app.fastify.inject({
+    method: 'PATCH',
+    url: `/api/v1/customers/${c.customerId}`,
+    headers: { authorization: `Bearer ${s.staff.key}` },
+    payload: { name: 'Patricia Example', notes: 'Prefers mornings' },
+  });
+  t.equal(patched.statusCode, 200);
+  t.match(patched.json(), { name: 'Patricia Example', notes: 'Prefers mornings' });
+  const bad = await s.app.fastify.inject({
+    method: 'PATCH',
+    url: `/api/v1/customers/${c.customerId}`,
+    headers: { authorization: `Bearer ${s.staff.key}` },
+    payload: { phone: '+1999' },
+  });
+  t.equal(bad.statusCode, 400, 'unknown fields are refused');
+});
+
+t.test('appointments by date range and provider', async (t) => {
+  const s = await setup(t);
+  const c = await conversation(s, { startedAt: '2026-11-20T15:00:00Z', phone: '+12025550101' });
+  const sofia = await s.db.selectFrom('providers').select('id').where('slug', '=', 'sofia-ramirez').where('spa_id', '=', s.demoSpaId).executeTakeFirstOrThrow();
+  const facial = await s.db.selectFrom('services').select('id').where('slug', '=', 'hydrafacial').where('spa_id', '=', s.demoSpaId).executeTakeFirstOrThrow();
+  await s.db
+    .insertInto('appointments')
+    .values({ spa_id: s.demoSpaId, customer_id: c.customerId!, provider_id: sofia.id, service_id: facial.id, starts_at: '2026-12-01T16:00:00Z', ends_at: '2026-12-01T17:00:00Z' })
+    .execute();
+  const found = (await s.get(`/api/v1/appointments?from=2026-12-01&to=2026-12-01&providerId=${sofia.id}`)).json();
+  t.match(found.data, [{ service: 'HydraFacial', provider: 'Sofia Ramirez', customerName: 'Pat Example', status: 'confirmed' }]);
+  t.same((await s.get('/api/v1/appointments?from=2026-12-02&to=2026-12-31')).json().data, []);
+});
+
+t.test('messages for staff can be listed and marked handled', async (t) => {
+  const s = await setup(t);
+  const message = await s.db
+    .insertInto('staff_messages')
+    .values({ spa_id: s.demoSpaId, caller_name: 'Jamie', callback_number: '+12025550177', reason: 'Aftercare question' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  t.equal((await s.get('/api/v1/messages-for-staff?handled=false')).json().data.length, 1);
+  const handled = await s.app.fastify.inject({
+    method: 'POST',
+    url: `/api/v1/messages-for-staff/${message.id}/handled`,
+    headers: { authorization: `Bearer ${s.staff.key}` },
+  });
+  t.equal(handled.statusCode, 200);
+  t.equal((await s.get('/api/v1/messages-for-staff?handled=false')).json().data.length, 0);
+  t.match((await s.get('/api/v1/messages-for-staff?handled=true')).json().data, [{ callerName: 'Jamie' }]);
+  const foreign = await s.app.fastify.inject({
+    method: 'POST',
+    url: `/api/v1/messages-for-staff/${message.id}/handled`,
+    headers: { authorization: `Bearer ${s.otherKey.key}` },
+  });
+  t.equal(foreign.statusCode, 404);
+});
+
+t.test('live calls come from heartbeats in Postgres, not process memory', async (t) => {
+  const s = await setup(t);
+  const fresh = await conversation(s, { status: 'active', startedAt: new Date().toISOString() });
+  const stale = await conversation(s, { status: 'active', startedAt: new Date().toISOString() });
+  await s.db
+    .insertInto('live_calls')
+    .values([
+      { call_sid: 'CAfresh', conversation_id: fresh.id, spa_id: s.demoSpaId, machine_id: 'machine-b' },
+      { call_sid: 'CAstale', conversation_id: stale.id, spa_id: s.demoSpaId, machine_id: 'machine-c', heartbeat_at: sql`now() - interval '5 minutes'` },
+    ])
+    .execute();
+  const live = (await s.get('/api/v1/calls/live')).json();
+  t.same(live.data.map((c: { callSid: string }) => c.callSid), ['CAfresh'], 'a machine that stopped beating is ignored');
+});
+
+t.test('daily analytics per spa day', async (t) => {
+  const s = await setup(t);
+  const a = await conversation(s, { startedAt: '2026-11-20T15:00:00Z', phone: '+12025550101' });
+  const b = await conversation(s, { startedAt: '2026-11-20T18:00:00Z' });
+  await conversation(s, { channel: 'sms', startedAt: '2026-11-20T19:00:00Z' });
+  await s.db
+    .insertInto('voice_call_details')
+    .values([
+      { conversation_id: a.id, call_sid: 'CAa', to_number: '+12025550100', twilio_status: 'completed', duration_seconds: 120, reply_latencies_ms: [400, 800] },
+      { conversation_id: b.id, call_sid: 'CAb', to_number: '+12025550100', twilio_status: 'completed', duration_seconds: 60, reply_latencies_ms: [600] },
+    ])
+    .execute();
+  await s.db.updateTable('conversations').set({ cost_usd: '0.10' }).where('id', 'in', [a.id, b.id]).execute();
+  const sofia = await s.db.selectFrom('providers').select('id').where('slug', '=', 'sofia-ramirez').where('spa_id', '=', s.demoSpaId).executeTakeFirstOrThrow();
+  const facial = await s.db.selectFrom('services').select('id').where('slug', '=', 'hydrafacial').where('spa_id', '=', s.demoSpaId).executeTakeFirstOrThrow();
+  await s.db
+    .insertInto('appointments')
+    .values({ spa_id: s.demoSpaId, customer_id: a.customerId!, provider_id: sofia.id, service_id: facial.id, starts_at: '2026-12-01T16:00:00Z', ends_at: '2026-12-01T17:00:00Z', created_at: '2026-11-20T15:05:00Z' } as never)
+    .execute();
+  const days = (await s.get('/api/v1/analytics/daily?from=2026-11-19&to=2026-11-20')).json().data;
+  t.same(days[0], { day: '2026-11-19', calls: 0, texts: 0, bookings: 0, averageCallSeconds: null, medianReplyLatencyMs: null, voiceMinutes: 0, costUsd: 0, conversionRate: null });
+  t.same(days[1], { day: '2026-11-20', calls: 2, texts: 1, bookings: 1, averageCallSeconds: 90, medianReplyLatencyMs: 600, voiceMinutes: 3, costUsd: 0.2, conversionRate: 0.5 });
+});
+
+t.test('settings: read, validated changes by the owner, applied to the next call', async (t) => {
+  const s = await setup(t);
+  const before = (await s.get('/api/v1/settings')).json();
+  t.equal(before.persona.name, 'Ava');
+  const patch = (payload: unknown) =>
+    s.app.fastify.inject({ method: 'PATCH', url: '/api/v1/settings', headers: { authorization: `Bearer ${s.owner.key}` }, payload: payload as object });
+  t.equal((await patch({ timezone: 'Mars/Olympus' })).statusCode, 400);
+  t.equal((await patch({ transferNumber: '555-0111' })).statusCode, 400);
+  t.equal((await patch({ settings: { voice: 'robot' } })).statusCode, 400);
+  t.equal((await patch({ favouriteColour: 'teal' })).statusCode, 400);
+  t.equal((await patch({ providers: [{ slug: 'new', name: 'New', title: 'RN', hours: null, services: ['nope'] }] })).statusCode, 400);
+  const ok = await patch({
+    persona: { greeting: 'Hi, Willow and Oak, Ava speaking!' },
+    settings: { bufferMinutes: 15, turnDetection: { type: 'semantic_vad', eagerness: 'low' } },
+    services: [{ slug: 'dermaplaning', name: 'Dermaplaning', description: 'Gentle exfoliation.', durationMinutes: 30, priceCents: 9500, priceNote: null }],
+  });
+  t.equal(ok.statusCode, 200, ok.body);
+  const after = ok.json();
+  t.equal(after.persona.greeting, 'Hi, Willow and Oak, Ava speaking!');
+  t.equal(after.persona.name, 'Ava', 'untouched fields stay');
+  t.equal(after.settings.bufferMinutes, 15);
+  t.equal(after.settings.voice, 'marin');
+  t.ok(after.services.some((svc: { slug: string }) => svc.slug === 'dermaplaning'));
+});
+
+t.test('owners manage keys; the admin key bootstraps the first owner', async (t) => {
+  const s = await setup(t);
+  const created = await s.app.fastify.inject({
+    method: 'POST',
+    url: '/api/v1/api-keys',
+    headers: { authorization: `Bearer ${s.owner.key}` },
+    payload: { name: 'Reception iPad', role: 'staff' },
+  });
+  t.equal(created.statusCode, 201);
+  const key = created.json().key as string;
+  t.equal((await s.get('/api/v1/conversations', key)).statusCode, 200);
+  const listed = (await s.get('/api/v1/api-keys', s.owner.key)).json().data;
+  t.notMatch(JSON.stringify(listed), key, 'keys are never shown again');
+  const revoke = await s.app.fastify.inject({
+    method: 'DELETE',
+    url: `/api/v1/api-keys/${created.json().id}`,
+    headers: { authorization: `Bearer ${s.owner.key}` },
+  });
+  t.equal(revoke.statusCode, 200);
+  t.equal((await s.get('/api/v1/conversations', key)).statusCode, 401);
+
+  const boot = (auth: string) =>
+    s.app.fastify.inject({
+      method: 'POST',
+      url: `/api/v1/admin/spas/${s.demoSpaId}/api-keys`,
+      headers: { authorization: `Bearer ${auth}` },
+      payload: { name: 'First owner', role: 'owner' },
+    });
+  t.equal((await boot('wrong-admin-key')).statusCode, 401);
+  const first = await boot(ADMIN_API_KEY);
+  t.equal(first.statusCode, 201);
+  t.equal((await s.get('/api/v1/api-keys', first.json().key)).statusCode, 200);
+});
+
+t.test('each key is rate limited', async (t) => {
+  const s = await setup(t);
+  let limited;
+  for (let i = 0; i < 310; i += 1) {
+    const res = await s.app.fastify.inject({ method: 'GET', url: '/api/v1/calls/live', headers: { authorization: `Bearer ${s.staff.key}` } });
+    if (res.statusCode === 429) {
+      limited = res;
+      break;
+    }
+  }
+  t.ok(limited, 'the 301st request in a minute is refused');
+  t.equal(limited?.json().error.code, 'RATE_LIMITED');
+  t.equal((await s.get('/api/v1/calls/live', s.owner.key)).statusCode, 200, 'another key is unaffected');
+});
+
+t.test('the API is documented with OpenAPI at /docs', async (t) => {
+  const s = await setup(t);
+  const spec = (await s.app.fastify.inject({ method: 'GET', url: '/docs/json' })).json();
+  for (const path of ['/api/v1/conversations', '/api/v1/conversations/{id}', '/api/v1/customers', '/api/v1/appointments', '/api/v1/analytics/daily', '/api/v1/settings', '/api/v1/calls/live'])
+    t.ok(spec.paths[path], path);
+  t.ok(spec.paths['/api/v1/conversations'].get.parameters.some((p: { name: string }) => p.name === 'q'));
+  t.equal((await s.app.fastify.inject({ method: 'GET', url: '/docs/' })).statusCode, 200);
+});
