@@ -42,8 +42,11 @@ export interface App {
   liveCalls: LiveCalls;
   /** Stop taking new work (readiness fails); live calls carry on until closed. */
   startDraining(): void;
-  /** Ends live calls, waits for their records, and closes the server. */
-  close(): Promise<void>;
+  /**
+   * Stops taking calls, lets live ones finish for up to `drainMs`, wraps up the rest, waits for
+   * their records and closes the server.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 /** Composition root: builds the whole service from its parts. Tests build it too, against a fresh database. */
@@ -114,8 +117,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     startDraining() {
       draining = true;
     },
-    async close() {
+    async close(options = {}) {
       draining = true;
+      const deadline = Date.now() + (options.drainMs ?? 0);
+      while (liveCalls.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
       const calls = liveCalls.all();
       for (const call of calls) call.end('shutdown');
       await Promise.all(calls.map((call) => call.done));

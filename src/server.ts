@@ -58,7 +58,7 @@ function installShutdown(app: App, database: DatabaseHandle, config: Config, log
     }, (config.shutdownDrainSeconds + 10) * 1000);
     force.unref();
     try {
-      await app.close();
+      await app.close({ drainMs: config.shutdownDrainSeconds * 1000 });
       await database.close();
       logger.info('stopped');
       process.exit(0);
@@ -67,6 +67,8 @@ function installShutdown(app: App, database: DatabaseHandle, config: Config, log
       process.exit(1);
     }
   };
+  // One call's bug must not end every call on the machine: log it and carry on.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 }

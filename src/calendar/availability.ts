@@ -113,12 +113,17 @@ export function offerSlots(slots: Slot[], options: { limit: number; near?: Date 
     }
     return picked.sort((a, b) => a.start.getTime() - b.start.getTime());
   }
-  // One start time per half hour at most, so the offers span the day.
+  // Spread: first the earliest slot of each day, then more per day, never two within half an hour.
   const picked: Slot[] = [];
-  for (const slot of slots) {
-    if (picked.some((p) => Math.abs(p.start.getTime() - slot.start.getTime()) < 30 * 60_000)) continue;
-    picked.push(slot);
-    if (picked.length === options.limit) break;
+  const dayOf = (slot: Slot) => Math.floor(slot.start.getTime() / 86_400_000);
+  for (let perDay = 1; picked.length < options.limit && perDay <= options.limit; perDay += 1) {
+    for (const slot of slots) {
+      if (picked.length === options.limit) break;
+      if (picked.includes(slot)) continue;
+      if (picked.some((p) => Math.abs(p.start.getTime() - slot.start.getTime()) < 30 * 60_000)) continue;
+      if (picked.filter((p) => dayOf(p) === dayOf(slot)).length >= perDay) continue;
+      picked.push(slot);
+    }
   }
-  return picked;
+  return picked.sort((a, b) => a.start.getTime() - b.start.getTime());
 }

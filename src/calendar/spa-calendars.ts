@@ -36,7 +36,8 @@ export class SpaCalendars {
   async forSpa(spa: SpaProfile): Promise<SpaCalendar> {
     const settings = spa.calendar;
     if (settings.type === 'local') {
-      return { calendar: this.local, calendarIdFor: (provider) => provider.calendarId ?? `local:${provider.id}` };
+      // Provider ids are unique across spas, so local calendars never mix two spas' bookings.
+      return { calendar: this.local, calendarIdFor: (provider) => `local:${provider.id}` };
     }
     return {
       calendar: await this.google(spa.id),

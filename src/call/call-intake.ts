@@ -50,6 +50,7 @@ export interface CallIntakeDependencies {
 interface Prewarmed {
   setup: Promise<CallSetup>;
   timer: NodeJS.Timeout;
+  conversationId: string;
 }
 
 /**
@@ -94,10 +95,23 @@ export class CallIntake implements VoiceWebhookHandlers {
   }
 
   async onStreamEnded(callSid: string, log: FastifyBaseLogger): Promise<string> {
-    const reason = this.deps.liveCalls.endingOf(callSid) ?? (await findVoiceCallEnding(this.deps.db, callSid))?.endedBy;
+    const reason = this.deps.liveCalls.endingOf(callSid) ?? (await this.endingFromRecord(callSid));
     log.info({ reason: reason ?? 'unknown' }, 'media stream ended');
     if (reason === 'assistant' || reason === 'caller' || reason === 'transfer') return hangUpTwiml();
     return sayAndHangUpTwiml(SORRY_TECHNICAL_TROUBLE);
+  }
+
+  /**
+   * The call ended on another machine: its record is written just behind the stream's close, so
+   * give it a moment rather than apologise for a goodbye that went fine.
+   */
+  private async endingFromRecord(callSid: string): Promise<string | undefined> {
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const ending = (await findVoiceCallEnding(this.deps.db, callSid))?.endedBy;
+      if (ending) return ending;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return undefined;
   }
 
   /** Turns an authenticated media stream into a call. Synchronous: listeners go on before any await. */
@@ -160,7 +174,7 @@ export class CallIntake implements VoiceWebhookHandlers {
     setup.catch((error: unknown) => log.warn({ err: error }, 'could not open the model session early'));
     const timer = setTimeout(() => this.discardPrewarm(callSid), PREWARM_TTL_MS);
     timer.unref();
-    this.prewarmed.set(callSid, { setup, timer });
+    this.prewarmed.set(callSid, { setup, timer, conversationId: participants.conversationId });
   }
 
   private takePrewarm(callSid: string): Promise<CallSetup> | undefined {
@@ -172,6 +186,9 @@ export class CallIntake implements VoiceWebhookHandlers {
   }
 
   private discardPrewarm(callSid: string): void {
+    const conversationId = this.prewarmed.get(callSid)?.conversationId;
+    // The stream never came (or went to another machine): forget the call here.
+    if (conversationId && !this.deps.liveCalls.get(callSid)) this.participants.delete(conversationId);
     const entry = this.takePrewarm(callSid);
     entry?.then(
       (setup) => setup.model.close(),

@@ -50,6 +50,9 @@ export interface CallSessionOptions {
 
 /** A tool slower than this makes the receptionist say a short filler instead of leaving dead air. */
 export const FILLER_AFTER_MS = 1_500;
+const FILLER_MAX_MS = 4_000;
+/** A session the model has not accepted by then is a failed call: apologise rather than leave silence. */
+const SESSION_READY_TIMEOUT_MS = 8_000;
 const FILLER_INSTRUCTIONS =
   'Tell the caller, in one short natural sentence, that you are still working on it, for example "Just a moment, I\'m still checking that for you." Say nothing else.';
 
@@ -178,9 +181,22 @@ export class CallSession {
       this.end('model_failure');
       return;
     }
-    setup.ready.then(
-      () => this.greet(),
-      () => {},
+    let readyTimer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      readyTimer = setTimeout(() => reject(new Error('the model did not accept the session in time')), SESSION_READY_TIMEOUT_MS);
+    });
+    Promise.race([setup.ready, timedOut]).then(
+      () => {
+        clearTimeout(readyTimer);
+        this.greet();
+      },
+      (error: unknown) => {
+        clearTimeout(readyTimer);
+        if (this.ended) return;
+        this.options.log.error({ err: error }, 'realtime session was not ready');
+        this.options.recorder.event('error', 'session_not_ready', { message: error instanceof Error ? error.message : String(error) });
+        this.end('setup_failure');
+      },
     );
   }
 
@@ -248,6 +264,8 @@ export class CallSession {
 
   private onCallerStartedSpeaking(): void {
     const model = this.model;
+    // "Oh, one more thing" during the goodbye: the caller keeps the line.
+    this.hangUpWhenHeard = false;
     const unplayed = this.playback.unplayed();
     // Late audio of whatever was being generated must not play over the caller; replies that
     // had not reached the caller at all were not heard.
@@ -312,7 +330,7 @@ export class CallSession {
       pending.outstanding -= 1;
       pending.outputs.push({ callId: call.callId, output: JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error }) });
       this.maybeContinueAfterTools(call.responseId);
-    });
+    }).catch((error: unknown) => this.options.log.error({ err: error, tool: call.name }, 'tool result could not be delivered'));
   }
 
   private sayFiller(tool: string): void {
@@ -322,13 +340,22 @@ export class CallSession {
     this.fillersPending += 1;
     this.options.recorder.event('filler', tool, {});
     model.createResponse({ instructions: FILLER_INSTRUCTIONS, outOfBand: true });
+    // Never let a filler that went wrong hold back the real answer.
+    setTimeout(() => this.fillerDone(), FILLER_MAX_MS).unref();
+  }
+
+  private fillerDone(): void {
+    if (this.fillersPending === 0) return;
+    this.fillersPending -= 1;
+    for (const waiting of [...this.pendingTools.keys()]) this.maybeContinueAfterTools(waiting);
   }
 
   private onResponseDone(responseId: string, usage: RealtimeUsage): void {
     for (const key of Object.keys(this.usage) as (keyof RealtimeUsage)[]) this.usage[key] += usage[key];
+    this.flushPendingAudio();
+    for (const itemId of this.activeResponses.get(responseId) ?? []) this.playback.itemComplete(itemId);
     this.activeResponses.delete(responseId);
     this.droppedResponses.delete(responseId);
-    this.flushPendingAudio();
     const pending = this.pendingTools.get(responseId);
     if (pending) {
       pending.responseDone = true;
@@ -336,8 +363,7 @@ export class CallSession {
       return;
     }
     if (this.fillersPending > 0) {
-      this.fillersPending -= 1;
-      for (const waiting of [...this.pendingTools.keys()]) this.maybeContinueAfterTools(waiting);
+      this.fillerDone();
       return;
     }
     if (this.hangUpWhenHeard && this.playback.idle) this.end('assistant');
@@ -382,6 +408,8 @@ export class CallSession {
 
   private onModelError(error: RealtimeError): void {
     this.options.recorder.event('error', error.code, { message: error.message, recoverable: error.recoverable });
+    // A refused filler never sends response.done.
+    if (this.fillersPending > 0) this.fillerDone();
     if (error.recoverable) {
       this.options.log.warn({ code: error.code, message: error.message }, 'realtime model error');
       return;

@@ -41,6 +41,10 @@ export async function startCallSetup(deps: CallSetupDependencies, participants: 
   model.on('error', logError);
   const ready = new Promise<void>((resolve, reject) => {
     model.once('ready', resolve);
+    // A refused session configuration: no point waiting for it.
+    model.on('error', (error) => {
+      if (!error.recoverable) reject(error);
+    });
     model.once('closed', (code, reason) => reject(new Error(`model closed before the session was ready (${code} ${reason})`)));
   });
   ready.catch(() => {});

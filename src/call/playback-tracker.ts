@@ -3,6 +3,8 @@
  * real time and Twilio buffers it; a mark after each chunk is echoed when the audio before it has
  * played. Between echoes, elapsed time since the last echo refines the figure, capped at the next
  * unechoed mark, so the estimate is never more than was sent or than the next mark allows.
+ * An item may arrive in bursts with gaps (the model streams near real time): it keeps one record
+ * with running totals, and counts as played only once its response is complete and every mark is back.
  */
 
 interface ItemPlayback {
@@ -14,6 +16,8 @@ interface ItemPlayback {
   heardMs: number;
   /** Clock time at which heardMs was last known exactly (an echo or the start of playback). */
   anchorAt: number | undefined;
+  /** No more audio will come for this item. */
+  complete: boolean;
 }
 
 export interface PlayingItem {
@@ -24,24 +28,29 @@ export interface PlayingItem {
 
 export class PlaybackTracker {
   private readonly items: ItemPlayback[] = [];
+  private readonly byId = new Map<string, ItemPlayback>();
   private readonly byKey = new Map<number, ItemPlayback>();
   private nextKey = 1;
 
   constructor(
     private readonly now: () => number = () => performance.now(),
-    /** Called when all of an item's audio has been heard. */
+    /** Called when all of an item's audio has been heard and no more will come. */
     private readonly onItemPlayed: (itemId: string) => void = () => {},
   ) {}
 
   /** Records `ms` more audio of `itemId` sent to Twilio; returns the name of the mark to send after it. */
   audioSent(itemId: string, ms: number): string {
-    let item = this.items.at(-1);
-    if (!item || item.itemId !== itemId) {
-      item = { itemId, key: this.nextKey++, sentMs: 0, outstanding: [], heardMs: 0, anchorAt: undefined };
-      // Plays at once if nothing earlier is still queued at Twilio.
-      if (!this.items.some((i) => i.outstanding.length > 0)) item.anchorAt = this.now();
+    let item = this.byId.get(itemId);
+    if (!item) {
+      item = { itemId, key: this.nextKey++, sentMs: 0, outstanding: [], heardMs: 0, anchorAt: undefined, complete: false };
       this.items.push(item);
+      this.byId.set(itemId, item);
       this.byKey.set(item.key, item);
+    }
+    // Plays at once if nothing is queued at Twilio ahead of it (a new item, or one resuming after a gap).
+    if (item.outstanding.length === 0 && !this.items.some((i) => i !== item && i.outstanding.length > 0)) {
+      item.heardMs = item.sentMs;
+      item.anchorAt = this.now();
     }
     item.sentMs += ms;
     item.outstanding.push(item.sentMs);
@@ -57,21 +66,33 @@ export class PlaybackTracker {
     item.outstanding = item.outstanding.filter((m) => m > ms);
     if (ms > item.heardMs) item.heardMs = ms;
     item.anchorAt = this.now();
+    if (item.outstanding.length > 0) return;
+    // This item's audio has all played: whatever is queued next starts now.
+    const next = this.items.find((i) => i.outstanding.length > 0 && i.anchorAt === undefined);
+    if (next) next.anchorAt = this.now();
+    if (item.complete) this.finish(item);
+  }
+
+  /** The item's response is done: no more audio will come for it. */
+  itemComplete(itemId: string): void {
+    const item = this.byId.get(itemId);
+    if (!item) return;
+    item.complete = true;
     if (item.outstanding.length === 0) this.finish(item);
   }
 
   /** The item being heard now, if any of its audio is still unplayed. */
   playing(): PlayingItem | undefined {
     const item = this.items.find((i) => i.outstanding.length > 0);
-    if (!item) return undefined;
-    return { itemId: item.itemId, heardMs: this.heardMs(item), sentMs: item.sentMs };
+    return item ? this.describe(item) : undefined;
   }
 
-  /** Items with audio still queued at Twilio, oldest first, with how much of each was heard. */
+  /**
+   * Items a barge-in cuts short, oldest first: audio still queued at Twilio, or an item still
+   * being generated (the caller heard all that was sent, but the model has more).
+   */
   unplayed(): PlayingItem[] {
-    return this.items
-      .filter((i) => i.outstanding.length > 0)
-      .map((i) => ({ itemId: i.itemId, heardMs: this.heardMs(i), sentMs: i.sentMs }));
+    return this.items.filter((i) => i.outstanding.length > 0 || !i.complete).map((i) => this.describe(i));
   }
 
   /** True when everything sent has been heard. */
@@ -81,8 +102,13 @@ export class PlaybackTracker {
 
   /** After a `clear`: forget queued audio; echoes of its marks (Twilio sends them all) are ignored. */
   clearAll(): void {
-    for (const item of this.items) this.byKey.delete(item.key);
     this.items.length = 0;
+    this.byId.clear();
+    this.byKey.clear();
+  }
+
+  private describe(item: ItemPlayback): PlayingItem {
+    return { itemId: item.itemId, heardMs: this.heardMs(item), sentMs: item.sentMs };
   }
 
   private heardMs(item: ItemPlayback): number {
@@ -96,9 +122,8 @@ export class PlaybackTracker {
     const index = this.items.indexOf(item);
     if (index === -1) return;
     this.items.splice(index, 1);
+    this.byId.delete(item.itemId);
     this.byKey.delete(item.key);
-    const next = this.items.find((i) => i.outstanding.length > 0);
-    if (next && next.anchorAt === undefined) next.anchorAt = this.now();
     this.onItemPlayed(item.itemId);
   }
 }

@@ -173,8 +173,9 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
         return;
       case 'error': {
         const code = event.error.code ?? event.error.type ?? 'unknown';
-        // "Most errors are recoverable and the session will stay open"; an expired session is not.
-        this.emitError(new RealtimeError(code, event.error.message, code !== 'session_expired'));
+        // "Most errors are recoverable and the session will stay open"; an expired session is not,
+        // and neither is a refused session configuration (no instructions, no tools, no voice).
+        this.emitError(new RealtimeError(code, event.error.message, code !== 'session_expired' && this.readySent));
         return;
       }
     }

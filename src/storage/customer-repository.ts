@@ -41,24 +41,27 @@ export async function findCustomersByName(db: Db, spaId: string, name: string): 
     .execute();
 }
 
-/** Creates or updates the customer for a phone number with the details given. */
+/**
+ * The customer for a phone number, created if new. Details fill in what is missing but never
+ * overwrite a name or email on file (a caller may book for someone else from their own phone).
+ */
 export async function saveCustomerDetails(
   db: Db,
   spaId: string,
   phone: string,
   details: { name?: string | undefined; email?: string | undefined },
-): Promise<string> {
+): Promise<{ id: string; name: string | null }> {
   const row = await db
     .insertInto('customers')
     .values({ spa_id: spaId, phone, name: details.name ?? null, email: details.email ?? null })
     .onConflict((oc) =>
       oc.columns(['spa_id', 'phone']).doUpdateSet({
-        name: details.name ?? sql`customers.name`,
-        email: details.email ?? sql`customers.email`,
+        name: sql`coalesce(customers.name, excluded.name)`,
+        email: sql`coalesce(customers.email, excluded.email)`,
         updated_at: new Date(),
       }),
     )
-    .returning('id')
+    .returning(['id', 'name'])
     .executeTakeFirstOrThrow();
-  return row.id;
+  return row;
 }

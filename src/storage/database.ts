@@ -39,7 +39,8 @@ export function describeUrl(url: string): string {
 export async function connect(url: string, options: { poolSize?: number } = {}): Promise<Kysely<Database>> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    // Bookings hold a connection across a calendar call; leave room for webhooks and call records.
+    max: options.poolSize ?? 20,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });

@@ -16,16 +16,28 @@ import {
   slotIsFree,
   spaCalendarFor,
 } from './booking.js';
-import { normalisePhone, providersFor, resolveProvider, resolveService } from './spa-lookup.js';
+import { normalisePhone, providersFor, resolveService } from './spa-lookup.js';
+import { verifiedCustomer } from './customer-identity.js';
 import { defineTool, ToolError, type ToolContext } from './tool.js';
 
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
 const isoInstant = z
   .string()
-  .refine((s) => /T\d{2}:\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), 'use the start value of a slot from check_availability');
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/, 'use the start value of a slot from check_availability');
 
-// Writes to two stores with retries: allow more than the default, the caller hears a filler meanwhile.
-const BOOKING_TIMEOUT_MS = 20_000;
+/** A slot start; without an offset it is the spa's wall-clock time (models sometimes drop it). */
+function instantAt(spa: SpaProfile, text: string): Date {
+  if (/(Z|[+-]\d{2}:\d{2})$/.test(text)) return new Date(text);
+  const date = parseLocalDate(text.slice(0, 10));
+  const at = date ? fromLocal(date, minutesOf(text.slice(11, 16)), spa.timezone) : undefined;
+  if (!at) throw new ToolError('INVALID_TIME', `${text} is not a time that exists at the spa.`);
+  return at;
+}
+
+// Several calendar round trips with retries: the time limits cover the calendar's own retry bound
+// (a booking abandoned by the registry would carry on unseen), and the caller hears a filler meanwhile.
+const BOOKING_TIMEOUT_MS = 30_000;
+const SEARCH_TIMEOUT_MS = 15_000;
 
 function today(spa: SpaProfile, now: Date) {
   const local = toLocal(now, spa.timezone);
@@ -41,24 +53,39 @@ export function describeAppointment(spa: SpaProfile, appointment: AppointmentVie
   };
 }
 
-/** The appointment the caller means: the id given, or their next one. */
-async function targetAppointment(context: ToolContext, appointmentId: string | undefined): Promise<AppointmentView> {
-  if (appointmentId) {
-    const found = await findAppointment(context.db, context.spa.id, appointmentId);
-    if (!found || found.status !== 'confirmed')
-      throw new ToolError('APPOINTMENT_NOT_FOUND', 'No upcoming appointment with that id. Use find_customer to list them.');
-    if (context.customerId && found.customerId !== context.customerId)
-      throw new ToolError('NOT_YOUR_APPOINTMENT', 'That appointment belongs to another patient; staff can help instead.');
+const identity = {
+  phone: z.string().optional().describe('The phone number on the booking, when calling from another number'),
+  name: z.string().min(2).optional().describe('The name on the booking, with `phone`'),
+};
+
+/**
+ * The appointment the caller means: the id given, or their next one. Only the patient's own: known
+ * by the number they call from, or by the number and name on file given together.
+ */
+async function targetAppointment(
+  context: ToolContext,
+  args: { appointmentId?: string | undefined; phone?: string | undefined; name?: string | undefined },
+): Promise<AppointmentView> {
+  const customerId = await verifiedCustomer(context, args);
+  if (!customerId)
+    throw new ToolError(
+      'CUSTOMER_NOT_VERIFIED',
+      'Ask for the phone number and name on the booking. If they do not match, offer to take a message for staff.',
+    );
+  if (args.appointmentId) {
+    const found = await findAppointment(context.db, context.spa.id, args.appointmentId);
+    if (!found || found.status !== 'confirmed' || found.customerId !== customerId)
+      throw new ToolError('APPOINTMENT_NOT_FOUND', 'No upcoming appointment with that id for this patient. Use find_customer to list them.');
     return found;
   }
-  if (!context.customerId) throw new ToolError('CUSTOMER_UNKNOWN', 'Ask for the name on the booking and use find_customer first.');
-  const [next] = await upcomingAppointments(context.db, context.customerId, context.now());
-  if (!next) throw new ToolError('NO_UPCOMING_APPOINTMENT', 'This caller has no upcoming appointment.');
+  const [next] = await upcomingAppointments(context.db, customerId, context.now());
+  if (!next) throw new ToolError('NO_UPCOMING_APPOINTMENT', 'This patient has no upcoming appointment.');
   return next;
 }
 
 export const checkAvailability = defineTool({
   name: 'check_availability',
+  timeoutMs: SEARCH_TIMEOUT_MS,
   description:
     "Find free appointment times for a service. Give a day (YYYY-MM-DD, in the spa's time zone) or a range, and optionally a provider, a time of day, or the time the caller asked for. Returns a few concrete slots with their start values for booking; when the asked time is taken, says so and offers the nearest alternatives.",
   schema: z.object({
@@ -134,7 +161,7 @@ export const bookAppointmentTool = defineTool({
     const { spa, db } = context;
     const now = context.now();
     const service = resolveService(spa, args.service);
-    const start = new Date(args.start);
+    const start = instantAt(spa, args.start);
     const phone = args.customerPhone ? normalisePhone(args.customerPhone) : context.customerPhone;
     if (!phone) throw new ToolError('PHONE_REQUIRED', 'Ask for a phone number we can text the confirmation to.');
     const spaCalendar = await spaCalendarFor(context.calendars, spa);
@@ -189,19 +216,20 @@ export const rescheduleAppointmentTool = defineTool({
     appointmentId: z.string().uuid().optional(),
     newStart: isoInstant,
     provider: z.string().optional(),
+    ...identity,
   }),
   async execute(args, context) {
     const { spa, db } = context;
     const now = context.now();
-    const appointment = await targetAppointment(context, args.appointmentId);
+    const appointment = await targetAppointment(context, args);
     const service = spa.services.find((s) => s.id === appointment.serviceId);
     if (!service) throw new ToolError('SERVICE_RETIRED', 'That service is no longer offered; staff can help.');
     const spaCalendar = await spaCalendarFor(context.calendars, spa);
     const provider = args.provider
-      ? resolveProvider(spa, args.provider)
+      ? providersFor(spa, service, args.provider)[0]
       : spa.providers.find((p) => p.id === appointment.providerId);
     if (!provider) throw new ToolError('UNKNOWN_PROVIDER', 'Which provider should it be with?');
-    const start = new Date(args.newStart);
+    const start = instantAt(spa, args.newStart);
     const policy = noticePolicy(spa, appointment, now);
     const free = await slotIsFree(db, spaCalendar, { spa, service, provider, start, now, ignoreAppointment: appointment });
     const taken = async () => ({
@@ -231,10 +259,10 @@ export const cancelAppointmentTool = defineTool({
   description:
     "Cancel the caller's appointment (their next one if no appointmentId). Before calling, confirm which appointment; if lateChange is true, explain the cancellation policy kindly.",
   timeoutMs: BOOKING_TIMEOUT_MS,
-  schema: z.object({ appointmentId: z.string().uuid().optional(), reason: z.string().max(300).optional() }),
+  schema: z.object({ appointmentId: z.string().uuid().optional(), reason: z.string().max(300).optional(), ...identity }),
   async execute(args, context) {
     const { spa } = context;
-    const appointment = await targetAppointment(context, args.appointmentId);
+    const appointment = await targetAppointment(context, args);
     const policy = noticePolicy(spa, appointment, context.now());
     await cancelAppointment(context.db, await spaCalendarFor(context.calendars, spa), { spa, appointment });
     return { cancelled: true, ...describeAppointment(spa, appointment), ...policy };

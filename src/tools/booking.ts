@@ -213,10 +213,15 @@ export async function bookAppointment(
   let eventMayExist = false;
   try {
     return await db.transaction().execute(async (trx) => {
-      const customerId = await saveCustomerDetails(trx, request.spa.id, request.customerPhone, {
+      const customer = await saveCustomerDetails(trx, request.spa.id, request.customerPhone, {
         name: request.customerName,
         email: request.email,
       });
+      const customerId = customer.id;
+      // Booked for someone else from this phone: the record keeps its name, the booking says who comes.
+      const bookedFor =
+        customer.name && customer.name.toLowerCase() !== request.customerName.toLowerCase() ? `Patient: ${request.customerName}` : undefined;
+      const notes = [bookedFor, request.notes].filter(Boolean).join('\n') || null;
       await insertConfirmedAppointment(trx, {
         id: appointmentId,
         spaId: request.spa.id,
@@ -227,7 +232,7 @@ export async function bookAppointment(
         endsAt: end,
         calendarEventId: eventId,
         sourceConversationId: request.conversationId,
-        notes: request.notes ?? null,
+        notes,
       });
       await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId, purpose: 'confirmation' }, { jobKey: `appointment:${appointmentId}:notice` });
       eventMayExist = true;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { upcomingAppointments } from '../storage/appointment-repository.js';
-import { findCustomerByPhone, findCustomersByName } from '../storage/customer-repository.js';
+import { findCustomersByName } from '../storage/customer-repository.js';
 import { describeAppointment } from './booking-tools.js';
 import { describeHours, formatPrice } from './spa-facts.js';
+import { verifiedCustomer } from './customer-identity.js';
 import { normalisePhone, openingState } from './spa-lookup.js';
 import { defineTool, ToolError } from './tool.js';
 
@@ -36,24 +37,34 @@ export const getSpaInfo = defineTool({
 export const findCustomer = defineTool({
   name: 'find_customer',
   description:
-    "Look up the patient: by the number they are calling from first, otherwise by the phone number or name they give. Returns their details and upcoming appointments (with ids for rescheduling or cancelling).",
+    "Look up the patient: by the number they are calling from, or by the phone number on file together with the full name. Returns their upcoming appointments (with ids for rescheduling or cancelling). Other patients' details are never returned.",
   schema: z.object({ phone: z.string().optional(), name: z.string().min(2).optional() }),
   async execute(args, context) {
     const { db, spa } = context;
-    const phone = args.phone ? normalisePhone(args.phone) : context.customerPhone;
-    let customers = phone ? [await findCustomerByPhone(db, spa.id, phone)].flatMap((c) => (c ? [c] : [])) : [];
-    if (customers.length === 0 && args.name) customers = await findCustomersByName(db, spa.id, args.name);
-    if (customers.length === 0) return { found: false };
+    const customerId = await verifiedCustomer(context, args);
+    if (!customerId) {
+      // Never read out another patient's details: only say whether a record could be checked.
+      const candidates = args.name ? await findCustomersByName(db, spa.id, args.name) : [];
+      return {
+        found: false,
+        ...(candidates.length > 0
+          ? { note: 'A record may exist under that name. Ask for the phone number on the booking together with the full name.' }
+          : {}),
+      };
+    }
+    const customer = await db
+      .selectFrom('customers')
+      .select(['name', 'phone', 'email'])
+      .where('id', '=', customerId)
+      .executeTakeFirstOrThrow();
     return {
       found: true,
-      customers: await Promise.all(
-        customers.map(async (c) => ({
-          name: c.name,
-          phoneEndsWith: c.phone.slice(-4),
-          email: c.email,
-          upcomingAppointments: (await upcomingAppointments(db, c.id, context.now())).map((a) => describeAppointment(spa, a)),
-        })),
-      ),
+      customer: {
+        name: customer.name,
+        phoneEndsWith: customer.phone.slice(-4),
+        emailOnFile: customer.email !== null,
+        upcomingAppointments: (await upcomingAppointments(db, customerId, context.now())).map((a) => describeAppointment(spa, a)),
+      },
     };
   },
 });
@@ -75,7 +86,8 @@ export const transferToStaff = defineTool({
       };
     if (!context.call) throw new ToolError('NOT_A_CALL', 'Transfers only work on phone calls.');
     await context.call.transferTo(spa.transferNumber, 'Please hold while I connect you with our front desk.');
-    context.log.info({ reason: args.reason }, 'call transferred to staff');
+    // The reason may be clinical: kept out of info-level logs (it is in the conversation's events).
+    context.log.debug({ reason: args.reason }, 'call transferred to staff');
     return { transferred: true, note: 'The caller is being connected now; do not say anything more.' };
   },
 });

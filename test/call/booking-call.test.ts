@@ -139,3 +139,39 @@ t.test('a slow tool makes the receptionist say a short filler instead of leaving
   await call.heardAll(500, 8_000);
   call.hangUp();
 });
+
+t.test('a caller who speaks up during the goodbye keeps the line', async (t) => {
+  const h = await startCallHarness(t, { now });
+  h.realtime.configure = (c) => {
+    c.deltaIntervalMs = 20;
+    c.replies.push(
+      { text: 'Hello, this is Ava.', audioMs: 100 },
+      { text: 'Thanks for calling, have a lovely day, goodbye!', audioMs: 2_000, toolCall: { name: 'end_call', arguments: {} } },
+      { text: 'Of course, what else can I do?', audioMs: 200 },
+    );
+  };
+  const call = h.call();
+  await call.dial();
+  const model = await h.realtime.connection(0);
+  await call.heardAll(100);
+  await model.callerTurn({ transcript: "That's all." });
+  await call.waitFor(() => call.heardMs() >= 600, 5_000, 'part of the goodbye');
+  model.speechStarted();
+  await model.callerTurn({ transcript: 'Oh wait, one more thing!' });
+  await call.heardAll(300, 5_000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.equal(call.closeCode, undefined, 'still connected');
+  call.hangUp();
+});
+
+t.test('a session the model refuses ends with an apology, not silence', async (t) => {
+  const h = await startCallHarness(t, { now });
+  h.realtime.configure = (c) => {
+    c.refuseSession = true;
+  };
+  const call = h.call();
+  await call.dial();
+  t.equal(await call.closed(3_000), 1000, 'the service ends the stream promptly');
+  const action = await h.post('/twilio/voice/stream-ended', { CallSid: call.callSid, AccountSid: `AC${'0'.repeat(32)}` });
+  t.match(action.body, /technical problem/);
+});

@@ -35,6 +35,7 @@ t.test('an item that finishes playing is reported and the next one starts from t
   const played: string[] = [];
   const tracker = new PlaybackTracker(c.now, (id) => played.push(id));
   const a = tracker.audioSent('item-a', 100);
+  tracker.itemComplete('item-a');
   tracker.audioSent('item-b', 100);
   c.advance(100);
   t.equal(tracker.unplayed().find((u) => u.itemId === 'item-b')?.heardMs, 0, 'b waits behind a');
@@ -61,4 +62,31 @@ t.test('garbage mark names are ignored', async (t) => {
   tracker.markEchoed('nonsense');
   tracker.markEchoed('99:20');
   t.notOk(tracker.idle);
+});
+
+t.test('an item that arrives in bursts keeps one running total', async (t) => {
+  const c = clock();
+  const played: string[] = [];
+  const tracker = new PlaybackTracker(c.now, (id) => played.push(id));
+  const first = tracker.audioSent('item-a', 200);
+  c.advance(200);
+  tracker.markEchoed(first);
+  t.same(played, [], 'not played while its response goes on');
+  c.advance(100); // a gap: the model is slower than real time here
+  tracker.audioSent('item-a', 1000);
+  c.advance(500);
+  t.same(tracker.playing(), { itemId: 'item-a', heardMs: 700, sentMs: 1200 });
+  tracker.itemComplete('item-a');
+  t.same(played, []);
+});
+
+t.test('an item is played once its response is done and every mark is back', async (t) => {
+  const c = clock();
+  const played: string[] = [];
+  const tracker = new PlaybackTracker(c.now, (id) => played.push(id));
+  const mark = tracker.audioSent('item-a', 100);
+  tracker.itemComplete('item-a');
+  t.same(played, []);
+  tracker.markEchoed(mark);
+  t.same(played, ['item-a']);
 });

@@ -56,6 +56,8 @@ export class FakeRealtimeConnection extends EventEmitter {
   /** Milliseconds between audio deltas (0: as fast as possible, like the real API). */
   deltaIntervalMs = 0;
   deltaMs = 100;
+  /** Answer session.update with an error, as the API does for a field it refuses. */
+  refuseSession = false;
   /** Send one more audio delta after an interruption, as a late packet would. */
   lateAudioAfterInterrupt = false;
   /** The latest tool result we were sent, for replies whose arguments refer to it ({{result.path}}). */
@@ -251,7 +253,9 @@ export class FakeRealtimeConnection extends EventEmitter {
     switch (event.type) {
       case 'session.update':
         this.session = event.session as Record<string, unknown>;
-        this.send({ type: 'session.updated', session: this.session });
+        if (this.refuseSession)
+          this.send({ type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'Invalid value for language' } });
+        else this.send({ type: 'session.updated', session: this.session });
         break;
       case 'input_audio_buffer.append':
         this.callerAudio.push(Buffer.from(String(event.audio), 'base64'));

@@ -174,9 +174,14 @@ t.test('find_customer knows the caller by number and lists upcoming appointments
   const h = await startBookingHarness(t);
   ok(t, await run(h, 'book_appointment', { service: 'HydraFacial', start: '2026-12-01T11:00:00-05:00', customerName: 'Jamie Rivera' }));
   const found = ok(t, await run(h, 'find_customer', {}));
-  t.match(found, { found: true, customers: [{ name: 'Jamie Rivera', phoneEndsWith: '0123', upcomingAppointments: [{ service: 'HydraFacial', provider: 'Sofia Ramirez' }] }] });
+  t.match(found, { found: true, customer: { name: 'Jamie Rivera', phoneEndsWith: '0123', upcomingAppointments: [{ service: 'HydraFacial', provider: 'Sofia Ramirez' }] } });
   const byName = ok(t, await run(h, 'find_customer', { name: 'rivera' }, { customerPhone: null }));
-  t.equal(byName.found, true);
+  t.equal(byName.found, false, "a name alone never reads out a patient's details");
+  t.match(byName.note, /phone number on the booking/);
+  const verified = ok(t, await run(h, 'find_customer', { phone: '202-555-0123', name: 'Jamie Rivera' }, { customerPhone: null }));
+  t.match(verified, { found: true, customer: { name: 'Jamie Rivera' } });
+  const wrongName = ok(t, await run(h, 'find_customer', { phone: '202-555-0123', name: 'Alex Rivera' }, { customerPhone: '+12025550999' }));
+  t.equal(wrongName.found, false);
   const nobody = ok(t, await run(h, 'find_customer', { name: "'; drop table customers; --" }, { customerPhone: null }));
   t.equal(nobody.found, false);
 });
@@ -209,4 +214,33 @@ t.test('the local calendar books just the same for spas without Google', async (
   const events = await h.database.db.selectFrom('local_calendar_events').selectAll().execute();
   t.equal(events.length, 1);
   t.equal(events[0]?.appointment_id, result.appointmentId);
+});
+
+t.test("an unknown caller cannot cancel someone else's appointment", async (t) => {
+  const h = await startBookingHarness(t);
+  ok(t, await run(h, 'book_appointment', { service: 'HydraFacial', start: '2026-12-01T11:00:00-05:00', customerName: 'Jamie Rivera' }));
+  const anonymous = await run(h, 'cancel_appointment', {}, { customerPhone: null });
+  t.match(anonymous, { ok: false, error: { code: 'CUSTOMER_NOT_VERIFIED' } });
+  const stranger = await run(h, 'cancel_appointment', { phone: '+12025550123', name: 'Someone Else' }, { customerPhone: '+12025550999' });
+  t.match(stranger, { ok: false, error: { code: 'CUSTOMER_NOT_VERIFIED' } });
+  const verified = ok(t, await run(h, 'cancel_appointment', { phone: '+12025550123', name: 'jamie rivera' }, { customerPhone: '+12025550999' }));
+  t.equal(verified.cancelled, true, 'the patient calling from another phone, with number and name on file');
+});
+
+t.test('a start time without an offset is the spa’s local time', async (t) => {
+  const h = await startBookingHarness(t);
+  const result = ok(t, await run(h, 'book_appointment', { service: 'HydraFacial', start: '2026-12-01T11:00:00', customerName: 'Jamie Rivera' }));
+  t.equal(result.start, 'Tuesday, December 1 at 11 AM');
+  const row = await h.database.db.selectFrom('appointments').select('starts_at').executeTakeFirstOrThrow();
+  t.equal(row.starts_at.toISOString(), '2026-12-01T16:00:00.000Z');
+});
+
+t.test('booking for someone else from a known phone keeps the record and notes who comes', async (t) => {
+  const h = await startBookingHarness(t);
+  ok(t, await run(h, 'book_appointment', { service: 'HydraFacial', start: '2026-12-01T11:00:00-05:00', customerName: 'Maria Rivera' }));
+  ok(t, await run(h, 'book_appointment', { service: 'HydraFacial', start: '2026-12-01T14:00:00-05:00', customerName: 'Sofia Rivera Jr' }));
+  const customers = await h.database.db.selectFrom('customers').select('name').execute();
+  t.same(customers.map((c) => c.name), ['Maria Rivera'], 'the name on file is not overwritten');
+  const notes = await h.database.db.selectFrom('appointments').select('notes').orderBy('starts_at').execute();
+  t.same(notes.map((n) => n.notes), [null, 'Patient: Sofia Rivera Jr']);
 });
