@@ -138,6 +138,8 @@ async function main(): Promise<void> {
     heard = await untilQuiet(call);
     print(`◀  Ava: (${((heard - before) / 1000).toFixed(1)} s of speech)`);
   }
+  // Ava hangs up herself after a goodbye; give her the chance before the caller does.
+  await call.closed(3_000).catch(() => undefined);
   if (call.closeCode === undefined) call.hangUp();
   print(`☎  call ended; the caller heard ${(call.heardMs() / 1000).toFixed(1)} s of audio`);
   const out = path.resolve(args.out);
