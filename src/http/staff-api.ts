@@ -27,7 +27,7 @@ import {
   updateCustomer,
 } from '../storage/staff-queries.js';
 import { authorisedSpa, requireRole } from './auth.js';
-import { errorBody, HttpError } from './errors.js';
+import { HttpError } from './errors.js';
 
 /** The staff REST API under /api/v1: every route is scoped to the key's spa. */
 
@@ -123,10 +123,9 @@ export async function registerStaffApi(app: FastifyInstance, options: { db: Kyse
           const auth = request.headers.authorization;
           return typeof auth === 'string' ? createHash('sha256').update(auth).digest('hex').slice(0, 32) : request.ip;
         },
-        errorResponseBuilder: (_request, context) => ({
-          statusCode: 429,
-          ...errorBody('RATE_LIMITED', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`),
-        }),
+        // Thrown by the plugin, so it goes through the one error handler like every other error.
+        errorResponseBuilder: (_request, context) =>
+          new HttpError(429, 'RATE_LIMITED', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`),
       });
       const r = api.withTypeProvider<ZodTypeProvider>();
 

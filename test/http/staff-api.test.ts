@@ -344,6 +344,7 @@ t.test('each key is rate limited', async (t) => {
   }
   t.ok(limited, 'the 301st request in a minute is refused');
   t.equal(limited?.json().error.code, 'RATE_LIMITED');
+  t.match(limited?.json().error.message, /try again in \d+ s/);
   t.equal((await s.get('/api/v1/calls/live', s.owner.key)).statusCode, 200, 'another key is unaffected');
 });
 
