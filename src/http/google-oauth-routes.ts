@@ -37,13 +37,17 @@ export function registerGoogleOAuthRoutes(
     }
   };
 
-  app.get('/api/v1/google/oauth/start', { preHandler: requireRole(options.db, 'owner') }, async (request) => {
+  app.get(
+    '/api/v1/google/oauth/start',
+    { preHandler: requireRole(options.db, 'owner'), schema: { tags: ['google calendar'], summary: 'Start connecting Google Calendar (owner)' } },
+    async (request) => {
     const spaId = authorisedSpa(request);
     const { calendarId } = startQuery.parse(request.query);
     return { authorizationUrl: await mapped(() => handlers.start(spaId, calendarId)) };
-  });
+    },
+  );
 
-  app.get('/api/v1/google/oauth/callback', async (request, reply) => {
+  app.get('/api/v1/google/oauth/callback', { schema: { tags: ['google calendar'], summary: "Google's redirect back (no key)" } }, async (request, reply) => {
     const query = callbackQuery.parse(request.query);
     if (query.error || !query.code)
       throw new HttpError(400, 'OAUTH_DENIED', `Google sign-in was not completed (${query.error ?? 'no code'}).`);
