@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { TokenUsage } from '../config/model-prices.js';
 
 /**
  * What a call needs from a speech-to-speech model, independent of the provider: PCM16 24 kHz
@@ -26,14 +27,8 @@ export interface RealtimeSessionOptions {
   tools: RealtimeToolDefinition[];
 }
 
-export interface RealtimeUsage {
-  inputTextTokens: number;
-  inputAudioTokens: number;
-  cachedTextTokens: number;
-  cachedAudioTokens: number;
-  outputTextTokens: number;
-  outputAudioTokens: number;
-}
+/** Token usage of one response; the same shape the price table bills. */
+export type RealtimeUsage = TokenUsage;
 
 export interface RealtimeToolCall {
   callId: string;

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ConversationChannel, ConversationStatus, Database } from './schema.js';
+import { appointmentsWithNames } from './staff-queries.js';
 
 /** Read models for the staff API: conversations, their timelines, and search. */
 
@@ -41,6 +42,22 @@ export interface ConversationSummaryRow {
   messageCount: number;
 }
 
+/** What staff see of a conversation in lists and in detail. */
+const CONVERSATION_COLUMNS = [
+  'c.id',
+  'c.channel',
+  'c.status',
+  'c.outcome',
+  'c.summary',
+  'c.satisfaction',
+  'c.cost_usd as costUsd',
+  'c.started_at as startedAt',
+  'c.ended_at as endedAt',
+  'c.customer_id as customerId',
+  'cu.name as customerName',
+  'cu.phone as customerPhone',
+] as const;
+
 /** Newest first, keyset-paginated on (started_at, id): pages stay stable while new calls arrive. */
 export async function listConversations(db: Kysely<Database>, filter: ConversationFilter): Promise<ConversationSummaryRow[]> {
   let query = db
@@ -48,18 +65,7 @@ export async function listConversations(db: Kysely<Database>, filter: Conversati
     .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
     .leftJoin('voice_call_details as v', 'v.conversation_id', 'c.id')
     .select([
-      'c.id',
-      'c.channel',
-      'c.status',
-      'c.outcome',
-      'c.summary',
-      'c.satisfaction',
-      'c.cost_usd as costUsd',
-      'c.started_at as startedAt',
-      'c.ended_at as endedAt',
-      'c.customer_id as customerId',
-      'cu.name as customerName',
-      'cu.phone as customerPhone',
+      ...CONVERSATION_COLUMNS,
       'v.duration_seconds as durationSeconds',
       sql<number>`(select count(*)::int from messages m where m.conversation_id = c.id)`.as('messageCount'),
     ])
@@ -92,21 +98,7 @@ export async function conversationDetail(db: Kysely<Database>, spaId: string, id
   const conversation = await db
     .selectFrom('conversations as c')
     .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
-    .select([
-      'c.id',
-      'c.channel',
-      'c.status',
-      'c.outcome',
-      'c.summary',
-      'c.satisfaction',
-      'c.cost_usd as costUsd',
-      'c.ai_paused as aiPaused',
-      'c.started_at as startedAt',
-      'c.ended_at as endedAt',
-      'c.customer_id as customerId',
-      'cu.name as customerName',
-      'cu.phone as customerPhone',
-    ])
+    .select([...CONVERSATION_COLUMNS, 'c.ai_paused as aiPaused'])
     .where('c.spa_id', '=', spaId)
     .where('c.id', '=', id)
     .executeTakeFirst();
@@ -142,14 +134,7 @@ export async function conversationDetail(db: Kysely<Database>, spaId: string, id
       ])
       .where('conversation_id', '=', id)
       .executeTakeFirst(),
-    db
-      .selectFrom('appointments as a')
-      .innerJoin('services as s', 's.id', 'a.service_id')
-      .innerJoin('providers as p', 'p.id', 'a.provider_id')
-      .select(['a.id', 'a.status', 'a.starts_at as startsAt', 'a.ends_at as endsAt', 's.name as service', 'p.name as provider'])
-      .where('a.source_conversation_id', '=', id)
-      .orderBy('a.starts_at')
-      .execute(),
+    appointmentsWithNames(db).where('a.source_conversation_id', '=', id).orderBy('a.starts_at').execute(),
   ]);
   return { conversation, messages, events, voice: voice ?? null, appointments };
 }

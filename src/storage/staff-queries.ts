@@ -4,6 +4,15 @@ import type { AppointmentStatus, Database } from './schema.js';
 
 /** Read models for the staff API: customers, appointments, messages for staff, live calls. */
 
+/** Appointments with their service and provider names, for lists and timelines. */
+export function appointmentsWithNames(db: Kysely<Database>) {
+  return db
+    .selectFrom('appointments as a')
+    .innerJoin('services as s', 's.id', 'a.service_id')
+    .innerJoin('providers as p', 'p.id', 'a.provider_id')
+    .select(['a.id', 'a.status', 'a.starts_at as startsAt', 'a.ends_at as endsAt', 's.name as service', 'p.name as provider']);
+}
+
 export async function listCustomers(
   db: Kysely<Database>,
   spaId: string,
@@ -38,11 +47,7 @@ export async function customerTimeline(db: Kysely<Database>, spaId: string, cust
       .orderBy('started_at', 'desc')
       .limit(200)
       .execute(),
-    db
-      .selectFrom('appointments as a')
-      .innerJoin('services as s', 's.id', 'a.service_id')
-      .innerJoin('providers as p', 'p.id', 'a.provider_id')
-      .select(['a.id', 'a.status', 'a.starts_at as startsAt', 'a.ends_at as endsAt', 's.name as service', 'p.name as provider'])
+    appointmentsWithNames(db)
       .where('a.spa_id', '=', spaId)
       .where('a.customer_id', '=', customerId)
       .orderBy('a.starts_at', 'desc')
@@ -81,19 +86,10 @@ export async function listAppointments(
   spaId: string,
   filter: { from: Date; to: Date; providerId?: string | undefined; status?: AppointmentStatus | undefined },
 ) {
-  let query = db
-    .selectFrom('appointments as a')
-    .innerJoin('services as s', 's.id', 'a.service_id')
-    .innerJoin('providers as p', 'p.id', 'a.provider_id')
+  let query = appointmentsWithNames(db)
     .innerJoin('customers as c', 'c.id', 'a.customer_id')
     .select([
-      'a.id',
-      'a.status',
-      'a.starts_at as startsAt',
-      'a.ends_at as endsAt',
-      's.name as service',
       'p.id as providerId',
-      'p.name as provider',
       'c.id as customerId',
       'c.name as customerName',
       'c.phone as customerPhone',

@@ -80,7 +80,8 @@ async function main(): Promise<void> {
         now() - (i || ' minutes')::interval, now() - (i || ' minutes')::interval, now() - (i || ' minutes')::interval + interval '3 minutes',
         0.05
       from generate_series(1, ${CONVERSATIONS}) i
-      join lateral (select id from customers where spa_id = ${spaId} offset (i % ${Math.max(1, Math.floor(CONVERSATIONS / 5))}) limit 1) c on true`.execute(db);
+      join (select id, row_number() over (order by id) as n from customers where spa_id = ${spaId}) c
+        on c.n = 1 + i % ${Math.max(1, Math.floor(CONVERSATIONS / 5))}`.execute(db);
     await sql`
       insert into messages (conversation_id, seq, role, text, spoken_at)
       select c.id, s, case when s % 2 = 1 then 'assistant' else 'customer' end,
