@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import type { Database } from '../storage/schema.js';
 import { sealSecret } from '../storage/secret-box.js';
@@ -11,7 +12,12 @@ const STATE_TTL_MS = 10 * 60_000;
 
 export class GoogleOAuthError extends Error {
   constructor(
-    readonly code: 'OAUTH_NOT_CONFIGURED' | 'OAUTH_STATE_INVALID' | 'OAUTH_NO_REFRESH_TOKEN' | 'OAUTH_EXCHANGE_FAILED',
+    readonly code:
+      | 'OAUTH_NOT_CONFIGURED'
+      | 'OAUTH_STATE_INVALID'
+      | 'OAUTH_NO_REFRESH_TOKEN'
+      | 'OAUTH_EXCHANGE_FAILED'
+      | 'SERVICE_ACCOUNT_INVALID',
     message: string,
   ) {
     super(message);
@@ -100,5 +106,48 @@ export class GoogleOAuth {
     });
     this.calendars.forget(claimed.spa_id);
     return { spaId: claimed.spa_id, calendarId: claimed.calendar_id };
+  }
+
+  /**
+   * The other way in: a service account's JSON key, for Workspace spas that share the calendar
+   * with it. Stored sealed like a refresh token; the spa switches to Google.
+   */
+  async useServiceAccount(spaId: string, calendarId: string, keyJson: string): Promise<{ clientEmail: string }> {
+    const key = this.config.encryptionKey;
+    if (!key) throw new GoogleOAuthError('OAUTH_NOT_CONFIGURED', 'Storing Google credentials needs ENCRYPTION_KEY to be set.');
+    const parsed = serviceAccountKeySchema.safeParse(safeJson(keyJson));
+    if (!parsed.success)
+      throw new GoogleOAuthError('SERVICE_ACCOUNT_INVALID', 'That is not a Google service-account key (client_email and private_key are needed).');
+    const sealed = sealSecret(key, JSON.stringify({ client_email: parsed.data.client_email, private_key: parsed.data.private_key }));
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('google_credentials')
+        .values({ spa_id: spaId, kind: 'service_account', secret: sealed, account_email: parsed.data.client_email })
+        .onConflict((oc) =>
+          oc.column('spa_id').doUpdateSet({ kind: 'service_account', secret: sealed, account_email: parsed.data.client_email, updated_at: sql`now()` }),
+        )
+        .execute();
+      await trx
+        .updateTable('spas')
+        .set({ calendar: JSON.stringify({ type: 'google', calendarId, auth: 'service_account' }), updated_at: new Date() })
+        .where('id', '=', spaId)
+        .execute();
+    });
+    this.calendars.forget(spaId);
+    return { clientEmail: parsed.data.client_email };
+  }
+}
+
+const serviceAccountKeySchema = z.object({
+  type: z.literal('service_account').optional(),
+  client_email: z.string().email(),
+  private_key: z.string().includes('PRIVATE KEY'),
+});
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

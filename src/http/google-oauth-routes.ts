@@ -8,7 +8,14 @@ import { HttpError } from './errors.js';
 export interface GoogleOAuthHandlers {
   start(spaId: string, calendarId: string): Promise<string>;
   complete(state: string, code: string): Promise<{ spaId: string; calendarId: string }>;
+  useServiceAccount(spaId: string, calendarId: string, keyJson: string): Promise<{ clientEmail: string }>;
 }
+
+const serviceAccountBody = z.object({
+  calendarId: z.string().min(1).max(300),
+  /** The JSON key file's contents, as text. */
+  serviceAccountKey: z.string().min(20).max(10_000),
+});
 
 /** Maps the OAuth flow's own errors to HTTP; other errors stay 500s. */
 export type OAuthErrorMapper = (error: unknown) => HttpError | undefined;
@@ -44,6 +51,20 @@ export function registerGoogleOAuthRoutes(
     const spaId = authorisedSpa(request);
     const { calendarId } = startQuery.parse(request.query);
     return { authorizationUrl: await mapped(() => handlers.start(spaId, calendarId)) };
+    },
+  );
+
+  app.put(
+    '/api/v1/google/service-account',
+    {
+      preHandler: requireRole(options.db, 'owner'),
+      schema: { tags: ['google calendar'], summary: 'Use a service account (its JSON key) for the spa calendar (owner)' },
+    },
+    async (request) => {
+      const spaId = authorisedSpa(request);
+      const body = serviceAccountBody.parse(request.body);
+      const { clientEmail } = await mapped(() => handlers.useServiceAccount(spaId, body.calendarId, body.serviceAccountKey));
+      return { connected: true, calendarId: body.calendarId, serviceAccount: clientEmail, note: `Share the calendar with ${clientEmail}.` };
     },
   );
 

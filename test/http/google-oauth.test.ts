@@ -91,3 +91,32 @@ t.test('without Google client settings, sign-in says what is missing', async (t)
   t.equal(res.statusCode, 503);
   t.match(res.json().error.message, /GOOGLE_CLIENT_ID/);
 });
+
+t.test('an owner can connect a service account instead; its key is stored sealed', async (t) => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { SpaCalendars } = await import('../../src/calendar/spa-calendars.js');
+  const { loadSpaProfile } = await import('../../src/storage/spa-repository.js');
+  const { app, owner, staff, database, demoSpaId, config } = await setup(t);
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyFile = JSON.stringify({
+    type: 'service_account',
+    client_email: 'booking@spa-project.iam.gserviceaccount.com',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  });
+  const put = (key: string, payload: unknown) =>
+    app.fastify.inject({ method: 'PUT', url: '/api/v1/google/service-account', headers: { authorization: `Bearer ${key}` }, payload: payload as object });
+  t.equal((await put(staff.key, { calendarId: 'front-desk@x', serviceAccountKey: keyFile })).statusCode, 403);
+  const bad = await put(owner.key, { calendarId: 'front-desk@x', serviceAccountKey: '{"client_email":"nope"}' });
+  t.equal(bad.statusCode, 400);
+  t.equal(bad.json().error.code, 'SERVICE_ACCOUNT_INVALID');
+  const ok = await put(owner.key, { calendarId: 'front-desk@x', serviceAccountKey: keyFile });
+  t.equal(ok.statusCode, 200);
+  t.match(ok.json(), { connected: true, serviceAccount: 'booking@spa-project.iam.gserviceaccount.com' });
+  const stored = await database.db.selectFrom('google_credentials').selectAll().executeTakeFirstOrThrow();
+  t.equal(stored.kind, 'service_account');
+  t.notMatch(stored.secret, /PRIVATE KEY/);
+  const spa = await loadSpaProfile(database.db, demoSpaId);
+  t.same(spa?.calendar, { type: 'google', calendarId: 'front-desk@x', auth: 'service_account' });
+  const { calendar } = await new SpaCalendars(database.db, config).forSpa(spa!);
+  t.equal(calendar.kind, 'google', 'the spa now books through Google with the service account');
+});
