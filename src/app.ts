@@ -8,6 +8,9 @@ import { CallIntake } from './call/call-intake.js';
 import { LiveCalls } from './call/live-calls.js';
 import type { Config } from './config/config.js';
 import { HttpError, installErrorHandlers } from './http/errors.js';
+import { appointmentTasks } from './jobs/appointment-tasks.js';
+import { startJobWorker } from './jobs/job-worker.js';
+import { twilioMessageSender } from './sms/twilio-sender.js';
 import { registerApiDocs } from './http/api-docs.js';
 import { registerGoogleOAuthRoutes } from './http/google-oauth-routes.js';
 import { registerStaffApi } from './http/staff-api.js';
@@ -35,6 +38,8 @@ export interface AppDependencies {
   tools?: ToolRegistry;
   /** The wall clock the receptionist books by (tests fix it). */
   now?: () => Date;
+  /** Run the job queue's workers in this process (the server does; most tests do not). */
+  jobs?: boolean;
 }
 
 export interface App {
@@ -110,6 +115,21 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   }, LIVE_CALL_HEARTBEAT_MS);
   heartbeat.unref();
 
+  const statusCallbackUrl = `${config.publicBaseUrl}/twilio/sms/status`;
+  const runner = deps.jobs
+    ? await startJobWorker({
+        connectionString: database.url,
+        log: logger,
+        tasks: appointmentTasks({
+          db: database.db,
+          sender: twilioMessageSender(twilio),
+          statusCallbackUrl,
+          log: logger,
+          now: deps.now ?? (() => new Date()),
+        }),
+      })
+    : undefined;
+
   await fastify.ready();
   return {
     fastify,
@@ -125,6 +145,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       for (const call of calls) call.end('shutdown');
       await Promise.all(calls.map((call) => call.done));
       clearInterval(heartbeat);
+      await runner?.stop();
       await fastify.close();
     },
   };

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     fail(error instanceof Error ? error.message : String(error));
   }
 
-  const app = await buildApp({ config, database, logger });
+  const app = await buildApp({ config, database, logger, jobs: true });
   installShutdown(app, database, config, logger);
   try {
     await app.fastify.listen({ port: config.port, host: config.host });

@@ -10,6 +10,10 @@ type Db = Kysely<Database> | Transaction<Database>;
  * commit or roll back together), and a job key makes each one unique per appointment and purpose.
  */
 
+/** Task names, shared by the code that queues jobs and the workers that run them. */
+export const APPOINTMENT_TEXT_TASK = 'send_appointment_text';
+export const APPOINTMENT_REMINDER_TASK = 'send_appointment_reminder';
+
 export async function migrateJobQueue(connectionString: string): Promise<void> {
   await runMigrations({ connectionString, logger: new Logger(() => () => {}) });
 }

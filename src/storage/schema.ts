@@ -230,7 +230,20 @@ export interface LiveCallsTable {
   heartbeat_at: Timestamp;
 }
 
+export interface SmsSendsTable {
+  idempotency_key: string;
+  spa_id: string;
+  customer_id: string | null;
+  purpose: string;
+  status: 'sending' | 'sent' | 'failed' | 'skipped';
+  message_sid: string | null;
+  detail: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 export interface Database {
+  sms_sends: SmsSendsTable;
   live_calls: LiveCallsTable;
   local_calendar_events: LocalCalendarEventsTable;
   google_credentials: GoogleCredentialsTable;

@@ -191,6 +191,7 @@ export const bookAppointmentTool = defineTool({
         email: args.email,
         notes: args.notes,
         conversationId: context.conversationId,
+        now,
       });
       return {
         booked: true,
@@ -239,7 +240,7 @@ export const rescheduleAppointmentTool = defineTool({
     });
     if (!free) return taken();
     try {
-      await rescheduleAppointment(db, spaCalendar, { spa, appointment, provider, service, start });
+      await rescheduleAppointment(db, spaCalendar, { spa, appointment, provider, service, start, now });
     } catch (error) {
       if (error instanceof SlotTakenError) return taken();
       throw error;

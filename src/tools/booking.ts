@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { freeSlots, offerSlots, type Interval, type Slot, type TimeOfDay } from '../calendar/availability.js';
 import { CalendarError, eventIdFor } from '../calendar/calendar.js';
 import type { SpaCalendar, SpaCalendars } from '../calendar/spa-calendars.js';
@@ -13,7 +13,7 @@ import {
   type AppointmentView,
 } from '../storage/appointment-repository.js';
 import { saveCustomerDetails } from '../storage/customer-repository.js';
-import { addJob } from '../storage/job-queue.js';
+import { addJob, APPOINTMENT_REMINDER_TASK, APPOINTMENT_TEXT_TASK, removeJob } from '../storage/job-queue.js';
 import type { Database } from '../storage/schema.js';
 import type { ProviderInfo, ServiceInfo, SpaProfile } from '../storage/spa-repository.js';
 import { ToolError } from './tool.js';
@@ -25,7 +25,23 @@ import { ToolError } from './tool.js';
  * commit together or not at all.
  */
 
-export const APPOINTMENT_TEXT_TASK = 'send_appointment_text';
+
+/** The reminder before an appointment, per the spa's lead time; none when it is already that close. */
+async function scheduleReminder(
+  trx: Transaction<Database>,
+  spa: SpaProfile,
+  appointmentId: string,
+  start: Date,
+  now: Date,
+): Promise<void> {
+  const key = `appointment:${appointmentId}:reminder`;
+  const runAt = new Date(start.getTime() - spa.settings.reminderLeadHours * 3_600_000);
+  if (runAt.getTime() <= now.getTime()) {
+    await removeJob(trx, key);
+    return;
+  }
+  await addJob(trx, APPOINTMENT_REMINDER_TASK, { appointmentId }, { jobKey: key, runAt });
+}
 export const OFFERED_SLOTS = 5;
 
 export interface OfferedSlot {
@@ -186,6 +202,7 @@ export interface BookingRequest {
   email: string | undefined;
   notes: string | undefined;
   conversationId: string | null;
+  now: Date;
 }
 
 export class SlotTakenError extends ToolError {
@@ -235,6 +252,7 @@ export async function bookAppointment(
         notes,
       });
       await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId, purpose: 'confirmation' }, { jobKey: `appointment:${appointmentId}:notice` });
+      await scheduleReminder(trx, request.spa, appointmentId, request.start, request.now);
       eventMayExist = true;
       await spaCalendar.calendar.createEvent(
         calendarId,
@@ -264,7 +282,7 @@ export async function bookAppointment(
 export async function rescheduleAppointment(
   db: Kysely<Database>,
   spaCalendar: SpaCalendar,
-  request: { spa: SpaProfile; appointment: AppointmentView; provider: ProviderInfo; service: ServiceInfo; start: Date },
+  request: { spa: SpaProfile; appointment: AppointmentView; provider: ProviderInfo; service: ServiceInfo; start: Date; now: Date },
 ): Promise<void> {
   const { appointment } = request;
   const end = new Date(request.start.getTime() + request.service.durationMinutes * 60_000);
@@ -276,6 +294,7 @@ export async function rescheduleAppointment(
     await db.transaction().execute(async (trx) => {
       await moveAppointment(trx, appointment.id, request.provider.id, request.start, end);
       await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'reschedule' }, { jobKey: `appointment:${appointment.id}:notice` });
+      await scheduleReminder(trx, request.spa, appointment.id, request.start, request.now);
       if (oldCalendarId === newCalendarId) {
         await spaCalendar.calendar.moveEvent(newCalendarId, eventId, request.start, end, request.spa.timezone, { transaction: trx });
       } else {
@@ -309,6 +328,7 @@ export async function cancelAppointment(
     await db.transaction().execute(async (trx) => {
       await cancelAppointmentRow(trx, appointment.id);
       await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'cancellation' }, { jobKey: `appointment:${appointment.id}:notice` });
+      await removeJob(trx, `appointment:${appointment.id}:reminder`);
       if (provider)
         await spaCalendar.calendar.cancelEvent(
           spaCalendar.calendarIdFor(provider),

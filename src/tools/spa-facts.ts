@@ -29,3 +29,5 @@ export function describeHours(hours: WeeklyHours): string {
       : `${name}: ${spans.map((s) => `${to12h(s.open)} to ${to12h(s.close)}`).join(', ')}`;
   }).join('\n');
 }
+
+export { spokenDateTime, toLocal, fromLocal } from '../calendar/zoned-time.js';

@@ -1,0 +1,29 @@
+import { Logger as WorkerLogger, run, type Runner, type Task } from 'graphile-worker';
+import type { Logger } from 'pino';
+
+/**
+ * The job queue's workers, started with the service. Every machine runs them; graphile-worker
+ * locks each job, so two machines never run the same job at once.
+ */
+export async function startJobWorker(options: {
+  connectionString: string;
+  tasks: Record<string, Task>;
+  log: Logger;
+  concurrency?: number;
+  pollIntervalMs?: number;
+}): Promise<Runner> {
+  const log = options.log.child({ component: 'jobs' });
+  const logger = new WorkerLogger(() => (level, message) => {
+    if (level === 'error') log.error(message);
+    else if (level === 'warning') log.warn(message);
+    else log.debug(message);
+  });
+  return run({
+    connectionString: options.connectionString,
+    taskList: options.tasks,
+    concurrency: options.concurrency ?? 4,
+    pollInterval: options.pollIntervalMs ?? 2_000,
+    noHandleSignals: true,
+    logger,
+  });
+}

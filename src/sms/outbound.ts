@@ -1,0 +1,101 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../storage/schema.js';
+import { appendSmsMessage, claimSend, finishSend, openSmsThread } from '../storage/sms-repository.js';
+import { spaSettingsSchema } from '../storage/spa-profile.js';
+
+/** What we need of Twilio Messaging (the SDK's messages.create, adapted in app.ts). */
+export interface MessageSender {
+  send(message: { from: string; to: string; body: string; statusCallback: string }): Promise<{ sid: string; segments: number | null }>;
+}
+
+/** Twilio's answer when sending failed; `retryable` for rate limits and server errors. */
+export class TextSendError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly twilioCode: number | undefined,
+  ) {
+    super(message);
+    this.name = 'TextSendError';
+  }
+}
+
+// Twilio: "Attempt to send to unsubscribed recipient" — the carrier-level STOP.
+const UNSUBSCRIBED = 21610;
+
+export interface OutboundText {
+  spaId: string;
+  customerId: string;
+  body: string;
+  /** Unique per text we mean to send (e.g. appointment, purpose and version). */
+  idempotencyKey: string;
+  purpose: string;
+}
+
+export interface OutboundDependencies {
+  db: Kysely<Database>;
+  sender: MessageSender;
+  statusCallbackUrl: string;
+  log: Logger;
+  now: () => Date;
+}
+
+export type SendResult = 'sent' | 'skipped' | 'duplicate';
+
+/**
+ * Sends one text to a patient, once: opted-out patients get nothing; a key already used is not
+ * sent again (another machine, or a retried job); the text lands in the patient's thread.
+ * Throws TextSendError when Twilio refuses (retryable ones are for the job queue to retry).
+ */
+export async function sendTextToCustomer(deps: OutboundDependencies, text: OutboundText): Promise<SendResult> {
+  const { db } = deps;
+  const customer = await db
+    .selectFrom('customers')
+    .select(['phone', 'sms_opted_out_at'])
+    .where('id', '=', text.customerId)
+    .where('spa_id', '=', text.spaId)
+    .executeTakeFirstOrThrow();
+  if (!(await claimSend(db, { key: text.idempotencyKey, spaId: text.spaId, customerId: text.customerId, purpose: text.purpose })))
+    return 'duplicate';
+  if (customer.sms_opted_out_at) {
+    await finishSend(db, text.idempotencyKey, { status: 'skipped', detail: 'opted out' });
+    return 'skipped';
+  }
+  const spa = await db
+    .selectFrom('spas')
+    .innerJoin('spa_phone_numbers', 'spa_phone_numbers.spa_id', 'spas.id')
+    .select(['spa_phone_numbers.phone as from', 'spas.settings'])
+    .where('spas.id', '=', text.spaId)
+    .orderBy('spa_phone_numbers.phone')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  let sent: { sid: string; segments: number | null };
+  try {
+    sent = await deps.sender.send({ from: spa.from, to: customer.phone, body: text.body, statusCallback: deps.statusCallbackUrl });
+  } catch (error) {
+    const failure = error instanceof TextSendError ? error : new TextSendError(String(error), true, undefined);
+    if (failure.twilioCode === UNSUBSCRIBED) {
+      await db.updateTable('customers').set({ sms_opted_out_at: deps.now() }).where('id', '=', text.customerId).execute();
+      await finishSend(db, text.idempotencyKey, { status: 'skipped', detail: 'unsubscribed at the carrier' });
+      return 'skipped';
+    }
+    await finishSend(db, text.idempotencyKey, { status: 'failed', detail: failure.message.slice(0, 500) });
+    throw failure;
+  }
+  await finishSend(db, text.idempotencyKey, { status: 'sent', messageSid: sent.sid });
+  const quietHours = spaSettingsSchema.parse(spa.settings).smsThreadQuietHours;
+  const conversationId = await openSmsThread(db, text.spaId, text.customerId, quietHours, deps.now());
+  await appendSmsMessage(db, {
+    conversationId,
+    role: 'assistant',
+    text: text.body,
+    messageSid: sent.sid,
+    direction: 'outbound',
+    numSegments: sent.segments,
+    deliveryStatus: 'queued',
+    at: deps.now(),
+  });
+  deps.log.info({ purpose: text.purpose, messageSid: sent.sid }, 'text sent');
+  return 'sent';
+}
