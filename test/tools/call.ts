@@ -91,9 +91,14 @@ async function resolveTarget(): Promise<Target> {
   return startLocalService();
 }
 
-/** Waits until the caller has heard everything sent and nothing new arrives for `quietMs`. */
+/**
+ * Waits for Ava's reply to start (a busy machine or a real model can take a few seconds), then
+ * until the caller has heard everything sent and nothing new arrives for `quietMs`.
+ */
 async function untilQuiet(call: FakeTwilioCall, quietMs = 1_200, limitMs = 30_000): Promise<number> {
   const started = Date.now();
+  const before = call.receivedAudio().length;
+  while (call.receivedAudio().length === before && call.closeCode === undefined && Date.now() - started < 10_000) await sleep(20);
   let last = -1;
   let stableSince = Date.now();
   while (Date.now() - started < limitMs && call.closeCode === undefined) {
