@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import OpenAI from 'openai';
 import type { Logger } from 'pino';
 import { GoogleOAuth, GoogleOAuthError } from './calendar/google-oauth.js';
 import { SpaCalendars } from './calendar/spa-calendars.js';
@@ -10,7 +11,12 @@ import type { Config } from './config/config.js';
 import { HttpError, installErrorHandlers } from './http/errors.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
 import { startJobWorker } from './jobs/job-worker.js';
+import { smsReplyTasks } from './jobs/sms-reply-task.js';
+import { recordDeliveryStatus, receiveText } from './sms/inbound.js';
+import { TextSendError } from './sms/outbound.js';
+import { sendStaffText, setAssistantPaused, StaffTextError } from './sms/staff-texts.js';
 import { twilioMessageSender } from './sms/twilio-sender.js';
+import { registerSmsWebhooks } from './telephony/sms-webhooks.js';
 import { registerApiDocs } from './http/api-docs.js';
 import { registerGoogleOAuthRoutes } from './http/google-oauth-routes.js';
 import { registerStaffApi } from './http/staff-api.js';
@@ -78,6 +84,13 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       model: config.openai.realtimeModel,
       apiKey: config.openai.apiKey,
     });
+  const outbound = {
+    db: database.db,
+    sender: twilioMessageSender(twilio),
+    statusCallbackUrl: `${config.publicBaseUrl}/twilio/sms/status`,
+    log: logger,
+    now: deps.now ?? (() => new Date()),
+  };
   const tokens = new StreamTokens(
     Buffer.concat([Buffer.from(config.twilio.authToken), config.encryptionKey ?? Buffer.alloc(0)]),
     config.streamTokenTtlSeconds * 1000,
@@ -97,7 +110,27 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerHealthRoutes(fastify, database.db, { isDraining: () => draining });
   registerVoiceWebhooks(fastify, { config, tokens, handlers: intake });
   registerMediaStreamRoute(fastify, { config, tokens, onStream: (stream, log) => intake.onStream(stream, log) });
-  await registerStaffApi(fastify, { db: database.db, config });
+  await registerStaffApi(fastify, {
+    db: database.db,
+    config,
+    texts: {
+      send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),
+      setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),
+      mapError: (error) =>
+        error instanceof StaffTextError
+          ? new HttpError(error.code === 'NOT_FOUND' ? 404 : 409, error.code, error.message)
+          : error instanceof TextSendError
+            ? new HttpError(502, 'TEXT_NOT_SENT', `Twilio did not accept the text: ${error.message}`)
+            : undefined,
+    },
+  });
+  registerSmsWebhooks(fastify, {
+    config,
+    handlers: {
+      onInboundText: (text, log) => receiveText(outbound, text, log),
+      onDeliveryStatus: (update, log) => recordDeliveryStatus(outbound, update, log),
+    },
+  });
   registerGoogleOAuthRoutes(fastify, {
     db: database.db,
     handlers: new GoogleOAuth(database.db, config, calendars),
@@ -115,18 +148,20 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   }, LIVE_CALL_HEARTBEAT_MS);
   heartbeat.unref();
 
-  const statusCallbackUrl = `${config.publicBaseUrl}/twilio/sms/status`;
   const runner = deps.jobs
     ? await startJobWorker({
         connectionString: database.url,
         log: logger,
-        tasks: appointmentTasks({
-          db: database.db,
-          sender: twilioMessageSender(twilio),
-          statusCallbackUrl,
-          log: logger,
-          now: deps.now ?? (() => new Date()),
-        }),
+        tasks: {
+          ...appointmentTasks(outbound),
+          ...smsReplyTasks({
+            ...outbound,
+            openai: new OpenAI({ apiKey: config.openai.apiKey ?? 'not-configured', baseURL: config.openai.baseUrl, maxRetries: 2, timeout: 30_000 }),
+            model: config.openai.textModel,
+            tools: receptionistTools('sms'),
+            calendars,
+          }),
+        },
       })
     : undefined;
 

@@ -106,8 +106,19 @@ async function spaTimezone(db: Kysely<Database>, spaId: string): Promise<string>
   return row.timezone;
 }
 
-export async function registerStaffApi(app: FastifyInstance, options: { db: Kysely<Database>; config: Config }): Promise<void> {
-  const { db, config } = options;
+/** Sending texts lives in sms/; the composition root hands it in. */
+export interface StaffTextHandlers {
+  send(spaId: string, conversationId: string, body: string): Promise<{ sent: boolean }>;
+  setPaused(spaId: string, conversationId: string, paused: boolean): Promise<boolean>;
+  /** Maps the sender's own errors to HTTP ones. */
+  mapError(error: unknown): HttpError | undefined;
+}
+
+export async function registerStaffApi(
+  app: FastifyInstance,
+  options: { db: Kysely<Database>; config: Config; texts: StaffTextHandlers },
+): Promise<void> {
+  const { db, config, texts } = options;
   const staff = requireRole(db, 'staff');
   const owner = requireRole(db, 'owner');
 
@@ -159,6 +170,37 @@ export async function registerStaffApi(app: FastifyInstance, options: { db: Kyse
         const detail = await conversationDetail(db, authorisedSpa(request), request.params.id);
         if (!detail) throw new HttpError(404, 'NOT_FOUND', 'No such conversation.');
         return detail;
+      });
+
+      r.post('/conversations/:id/messages', {
+        preHandler: staff,
+        schema: {
+          tags: ['conversations'],
+          summary: 'Text the patient as the spa; the receptionist pauses on this thread until handed back',
+          params: idParams,
+          body: z.object({ text: z.string().trim().min(1).max(1600) }).strict(),
+        },
+      }, async (request, reply) => {
+        try {
+          const result = await texts.send(authorisedSpa(request), request.params.id, request.body.text);
+          return reply.status(201).send({ ...result, assistantPaused: true });
+        } catch (error) {
+          throw texts.mapError(error) ?? error;
+        }
+      });
+
+      r.put('/conversations/:id/assistant', {
+        preHandler: staff,
+        schema: {
+          tags: ['conversations'],
+          summary: 'Pause the receptionist on a thread, or hand it back',
+          params: idParams,
+          body: z.object({ paused: z.boolean() }).strict(),
+        },
+      }, async (request) => {
+        if (!(await texts.setPaused(authorisedSpa(request), request.params.id, request.body.paused)))
+          throw new HttpError(404, 'NOT_FOUND', 'No such conversation.');
+        return { assistantPaused: request.body.paused };
       });
 
       r.get('/customers', {

@@ -1,4 +1,5 @@
 import { Logger as WorkerLogger, run, type Runner, type Task } from 'graphile-worker';
+import pg from 'pg';
 import type { Logger } from 'pino';
 
 /**
@@ -18,12 +19,22 @@ export async function startJobWorker(options: {
     else if (level === 'warning') log.warn(message);
     else log.debug(message);
   });
-  return run({
-    connectionString: options.connectionString,
+  // Our own pool, so a dropped connection (a database restart) is logged instead of crashing the process.
+  const pgPool = new pg.Pool({ connectionString: options.connectionString, max: (options.concurrency ?? 4) + 2 });
+  pgPool.on('error', (error) => log.warn({ err: error }, 'job queue database connection lost'));
+  const runner = await run({
+    pgPool,
     taskList: options.tasks,
     concurrency: options.concurrency ?? 4,
     pollInterval: options.pollIntervalMs ?? 2_000,
     noHandleSignals: true,
     logger,
   });
+  return {
+    ...runner,
+    async stop() {
+      await runner.stop();
+      await pgPool.end();
+    },
+  };
 }

@@ -31,6 +31,8 @@ export interface OutboundText {
   /** Unique per text we mean to send (e.g. appointment, purpose and version). */
   idempotencyKey: string;
   purpose: string;
+  /** Who the thread shows as the sender: the receptionist (default) or staff stepping in. */
+  role?: 'assistant' | 'staff';
 }
 
 export interface OutboundDependencies {
@@ -88,7 +90,7 @@ export async function sendTextToCustomer(deps: OutboundDependencies, text: Outbo
   const conversationId = await openSmsThread(db, text.spaId, text.customerId, quietHours, deps.now());
   await appendSmsMessage(db, {
     conversationId,
-    role: 'assistant',
+    role: text.role ?? 'assistant',
     text: text.body,
     messageSid: sent.sid,
     direction: 'outbound',

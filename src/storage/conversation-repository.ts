@@ -224,3 +224,8 @@ export async function findVoiceCallEnding(
     .where('call_sid', '=', callSid)
     .executeTakeFirst();
 }
+
+/** What a conversation achieved, as the tools saw it happen (wins over any later guess). */
+export async function recordOutcome(db: Db, conversationId: string, outcome: string): Promise<void> {
+  await db.updateTable('conversations').set({ outcome }).where('id', '=', conversationId).execute();
+}

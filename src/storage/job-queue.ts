@@ -13,6 +13,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 /** Task names, shared by the code that queues jobs and the workers that run them. */
 export const APPOINTMENT_TEXT_TASK = 'send_appointment_text';
 export const APPOINTMENT_REMINDER_TASK = 'send_appointment_reminder';
+export const SMS_REPLY_TASK = 'reply_to_text';
 
 export async function migrateJobQueue(connectionString: string): Promise<void> {
   await runMigrations({ connectionString, logger: new Logger(() => () => {}) });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { offerSlots } from '../calendar/availability.js';
 import { addDays, formatLocalDate, fromLocal, minutesOf, parseLocalDate, spokenDateTime, toLocal } from '../calendar/zoned-time.js';
 import { findAppointment, upcomingAppointments, type AppointmentView } from '../storage/appointment-repository.js';
+import { recordOutcome } from '../storage/conversation-repository.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import {
   alternativesNear,
@@ -193,6 +194,7 @@ export const bookAppointmentTool = defineTool({
         conversationId: context.conversationId,
         now,
       });
+      if (context.conversationId) await recordOutcome(db, context.conversationId, 'booked');
       return {
         booked: true,
         appointmentId,
@@ -245,6 +247,7 @@ export const rescheduleAppointmentTool = defineTool({
       if (error instanceof SlotTakenError) return taken();
       throw error;
     }
+    if (context.conversationId) await recordOutcome(db, context.conversationId, 'rescheduled');
     return {
       moved: true,
       from: spokenDateTime(appointment.startsAt, spa.timezone),
@@ -266,6 +269,7 @@ export const cancelAppointmentTool = defineTool({
     const appointment = await targetAppointment(context, args);
     const policy = noticePolicy(spa, appointment, context.now());
     await cancelAppointment(context.db, await spaCalendarFor(context.calendars, spa), { spa, appointment });
+    if (context.conversationId) await recordOutcome(context.db, context.conversationId, 'cancelled');
     return { cancelled: true, ...describeAppointment(spa, appointment), ...policy };
   },
 });

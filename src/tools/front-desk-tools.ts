@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { upcomingAppointments } from '../storage/appointment-repository.js';
+import { recordOutcome } from '../storage/conversation-repository.js';
 import { findCustomersByName } from '../storage/customer-repository.js';
 import { describeAppointment } from './booking-tools.js';
 import { describeHours, formatPrice } from './spa-facts.js';
@@ -86,6 +87,7 @@ export const transferToStaff = defineTool({
       };
     if (!context.call) throw new ToolError('NOT_A_CALL', 'Transfers only work on phone calls.');
     await context.call.transferTo(spa.transferNumber, 'Please hold while I connect you with our front desk.');
+    if (context.conversationId) await recordOutcome(context.db, context.conversationId, 'transferred');
     // The reason may be clinical: kept out of info-level logs (it is in the conversation's events).
     context.log.debug({ reason: args.reason }, 'call transferred to staff');
     return { transferred: true, note: 'The caller is being connected now; do not say anything more.' };
@@ -114,6 +116,7 @@ export const takeMessage = defineTool({
         reason: args.reason,
       })
       .execute();
+    if (context.conversationId) await recordOutcome(context.db, context.conversationId, 'message_taken');
     return { taken: true, callbackNumberEndsWith: number.slice(-4) };
   },
 });

@@ -8,17 +8,8 @@ import { endCall, findCustomer, getSpaInfo, takeMessage, transferToStaff } from 
 import type { Tool } from './tool.js';
 import { ToolRegistry } from './tool-registry.js';
 
-/** Every tool the receptionist has on a call. */
-export function receptionistTools(): ToolRegistry {
-  return new ToolRegistry([
-    getSpaInfo,
-    findCustomer,
-    checkAvailability,
-    bookAppointmentTool,
-    rescheduleAppointmentTool,
-    cancelAppointmentTool,
-    transferToStaff,
-    takeMessage,
-    endCall,
-  ] as Tool[]);
+/** The receptionist's tools: on a call all of them; by text, all but those that act on a live call. */
+export function receptionistTools(channel: 'voice' | 'sms' = 'voice'): ToolRegistry {
+  const shared = [getSpaInfo, findCustomer, checkAvailability, bookAppointmentTool, rescheduleAppointmentTool, cancelAppointmentTool, takeMessage];
+  return new ToolRegistry((channel === 'voice' ? [...shared, transferToStaff, endCall] : shared) as Tool[]);
 }

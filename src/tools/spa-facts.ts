@@ -1,5 +1,5 @@
 import { WEEKDAYS, type WeeklyHours } from '../storage/spa-profile.js';
-import type { ServiceInfo } from '../storage/spa-repository.js';
+import type { ServiceInfo, SpaProfile } from '../storage/spa-repository.js';
 
 /** The spa's facts in the words a receptionist would use (shared by the instructions and the tools). */
 
@@ -31,3 +31,42 @@ export function describeHours(hours: WeeklyHours): string {
 }
 
 export { spokenDateTime, toLocal, fromLocal } from '../calendar/zoned-time.js';
+
+export function todayInTimezone(now: Date, timezone: string): string {
+  return new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+  }).format(now);
+}
+
+/** What the receptionist knows of the spa, for the instructions of every channel. */
+export function spaFactsText(spa: SpaProfile, now: Date): string {
+  const services = spa.services.map((s) => `- ${s.name}: ${s.durationMinutes} minutes, ${formatPrice(s)}. ${s.description}`);
+  const providers = spa.providers.map((p) => {
+    const performs = spa.services.filter((s) => p.serviceIds.includes(s.id)).map((s) => s.name);
+    return `- ${p.name}, ${p.title}. Performs: ${performs.join(', ')}.`;
+  });
+  return [
+    '# The spa',
+    `Name: ${spa.name}`,
+    `Address: ${spa.address}`,
+    `Local time now: ${todayInTimezone(now, spa.timezone)} (${spa.timezone}).`,
+    'Opening hours:',
+    describeHours(spa.hours),
+    '',
+    '# Services',
+    ...services,
+    '',
+    '# Providers',
+    ...providers,
+    '',
+    '# Policies',
+    ...spa.persona.policies.map((p) => `- ${p}`),
+    `- Cancellations and changes need ${spa.persona.cancellationNoticeHours} hours' notice.`,
+  ].join('\n');
+}

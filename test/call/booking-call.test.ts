@@ -65,7 +65,7 @@ t.test('a caller books by phone: availability, booking, the event in Google and 
     events.map((e) => `${e.type}:${e.name}`),
     ['tool_call:check_availability', 'tool_result:check_availability', 'tool_call:book_appointment', 'tool_result:book_appointment'],
   );
-  t.equal((await pendingJobs(h.database.db)).length, 1, 'the confirmation text is queued');
+  t.same((await pendingJobs(h.database.db)).map((j) => j.task).sort(), ['send_appointment_reminder', 'send_appointment_text'], 'the confirmation text and the reminder are queued');
 });
 
 t.test('end_call hangs up only after the goodbye has been heard', async (t) => {

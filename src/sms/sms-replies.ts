@@ -1,0 +1,162 @@
+import type OpenAI from 'openai';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
+import { loadSpaProfile, type SpaProfile } from '../storage/spa-repository.js';
+import { spaFactsText } from '../tools/spa-facts.js';
+import type { ToolContext } from '../tools/tool.js';
+import type { ToolRegistry } from '../tools/tool-registry.js';
+import { sendTextToCustomer, type OutboundDependencies } from './outbound.js';
+
+/**
+ * Text replies: the same receptionist and tools as on the phone, through the OpenAI Responses
+ * API, written for SMS (short, plain). Runs on the job queue, so a slow tool never meets
+ * Twilio's 15-second webhook limit.
+ */
+
+const MAX_TOOL_ROUNDS = 5;
+const HISTORY = 30;
+const MAX_REPLY_CHARS = 640;
+
+export const HELP_TEXT = (spa: { name: string }) =>
+  `${spa.name}: this number is answered by our AI receptionist, who can book, move or cancel appointments and answer questions. Reply STOP to opt out, START to opt back in. Msg&data rates may apply.`;
+
+export interface SmsReplyDependencies extends OutboundDependencies {
+  openai: OpenAI;
+  model: string;
+  tools: ToolRegistry;
+  calendars: ToolContext['calendars'];
+}
+
+export function smsInstructions(spa: SpaProfile, now: Date): string {
+  return [
+    `You are ${spa.persona.name}, the receptionist at ${spa.name}, answering text messages from patients.`,
+    `Tone: ${spa.persona.tone}`,
+    '',
+    '# How to text',
+    '- Reply in one to three short sentences of plain text: no markdown, no lists, at most one emoji.',
+    '- Keep a reply under 300 characters when you can; a text over 160 characters costs the spa more.',
+    '- Write dates and times the way a person would ("Tue, Mar 3 at 2:30 PM").',
+    '- Never give medical advice; offer a consultation or a callback from a provider.',
+    '- Never invent availability, prices or policies: use the tools and the facts below.',
+    '- If the patient sent a photo, say kindly that you cannot view pictures here and offer a consultation.',
+    '',
+    spaFactsText(spa, now),
+  ].join('\n');
+}
+
+/** The reply text trimmed to a sensible SMS length, at a sentence end when possible. */
+export function fitForSms(text: string): string {
+  const clean = text.replace(/\*\*|__|`/g, '').replace(/\s+\n/g, '\n').trim();
+  if (clean.length <= MAX_REPLY_CHARS) return clean;
+  const cut = clean.slice(0, MAX_REPLY_CHARS);
+  const end = Math.max(cut.lastIndexOf('. '), cut.lastIndexOf('? '), cut.lastIndexOf('! '));
+  return end > 200 ? cut.slice(0, end + 1) : `${cut.slice(0, MAX_REPLY_CHARS - 1)}…`;
+}
+
+type InputItem = OpenAI.Responses.ResponseInputItem;
+
+/** Writes and sends the reply to a text thread's latest messages. Returns what was sent, if anything. */
+export async function replyToThread(deps: SmsReplyDependencies, conversationId: string): Promise<string | undefined> {
+  const { db } = deps;
+  const thread = await db
+    .selectFrom('conversations as c')
+    .innerJoin('customers as cu', 'cu.id', 'c.customer_id')
+    .select(['c.spa_id as spaId', 'c.customer_id as customerId', 'c.ai_paused as aiPaused', 'cu.phone', 'cu.sms_opted_out_at as optedOut'])
+    .where('c.id', '=', conversationId)
+    .executeTakeFirst();
+  // Staff have taken the thread over, or the patient opted out: the receptionist stays quiet.
+  if (!thread?.customerId || thread.aiPaused || thread.optedOut) return undefined;
+  const history = (
+    await db
+      .selectFrom('messages')
+      .leftJoin('sms_details', 'sms_details.message_id', 'messages.id')
+      .select(['messages.role', 'messages.text', 'sms_details.message_sid as sid', 'sms_details.media'])
+      .where('messages.conversation_id', '=', conversationId)
+      .orderBy('messages.seq', 'desc')
+      .limit(HISTORY)
+      .execute()
+  ).reverse();
+  const lastInbound = [...history].reverse().find((m) => m.role === 'customer');
+  if (!lastInbound?.sid || history.at(-1)?.role !== 'customer') return undefined; // already answered
+  const key = `sms-reply:${lastInbound.sid}`;
+  if (await db.selectFrom('sms_sends').select('idempotency_key').where('idempotency_key', '=', key).executeTakeFirst()) return undefined;
+
+  const spa = await loadSpaProfile(db, thread.spaId);
+  if (!spa) return undefined;
+  const now = deps.now();
+  const input: InputItem[] = history.map((m) => {
+    const media = Array.isArray(m.media) ? (m.media as { contentType?: string }[]) : [];
+    const attachment = media.length > 0 ? ` [sent ${media.length} attachment(s): ${media.map((x) => x.contentType ?? 'file').join(', ')}]` : '';
+    return m.role === 'customer'
+      ? { role: 'user' as const, content: `${m.text}${attachment}`.trim() || '(empty message)' }
+      : { role: 'assistant' as const, content: m.text };
+  });
+  const context: ToolContext = {
+    db,
+    calendars: deps.calendars,
+    spa,
+    conversationId,
+    customerId: thread.customerId,
+    customerPhone: thread.phone,
+    channel: 'sms',
+    now: deps.now,
+    log: deps.log.child({ conversationId }),
+  };
+  const tools = deps.tools.definitions().map((d) => ({ type: 'function' as const, name: d.name, description: d.description, parameters: d.parameters, strict: false }));
+
+  let reply = '';
+  for (let round = 0; round < MAX_TOOL_ROUNDS; round += 1) {
+    const response = await deps.openai.responses.create({
+      model: deps.model,
+      instructions: smsInstructions(spa, now),
+      input,
+      tools,
+      store: false,
+    });
+    const calls = response.output.filter((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call');
+    if (calls.length === 0) {
+      reply = response.output_text;
+      break;
+    }
+    for (const call of calls) {
+      const outcome = await deps.tools.execute(call.name, call.arguments, context);
+      await recordToolEvent(db, conversationId, call.name, call.arguments, outcome);
+      input.push(
+        { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+        { type: 'function_call_output', call_id: call.call_id, output: JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error }) },
+      );
+    }
+  }
+  const text = fitForSms(reply);
+  if (!text) return undefined;
+  const sent = await sendTextToCustomer(deps, { spaId: thread.spaId, customerId: thread.customerId, body: text, idempotencyKey: key, purpose: 'reply' });
+  return sent === 'sent' ? text : undefined;
+}
+
+async function recordToolEvent(db: Kysely<Database>, conversationId: string, name: string, args: string, outcome: unknown): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const next = await trx
+      .selectFrom('conversation_events')
+      .select((eb) => eb.fn.coalesce(eb.fn.max('seq'), eb.lit(0)).as('max'))
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    const messagesMax = await trx
+      .selectFrom('messages')
+      .select((eb) => eb.fn.coalesce(eb.fn.max('seq'), eb.lit(0)).as('max'))
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    const seq = Math.max(Number(next?.max ?? 0), Number(messagesMax?.max ?? 0)) + 1;
+    let parsed: unknown = args;
+    try {
+      parsed = JSON.parse(args);
+    } catch {
+      // kept as text
+    }
+    await trx
+      .insertInto('conversation_events')
+      .values({ conversation_id: conversationId, seq, type: 'tool_call', name, data: JSON.stringify({ arguments: parsed, outcome }) })
+      .execute();
+  });
+}
+
+
