@@ -85,7 +85,8 @@ export async function receiveText(deps: InboundDependencies, text: InboundTextMe
     db,
     SMS_REPLY_TASK,
     { conversationId, help: keyword === 'help' },
-    { jobKey: `sms-reply:${conversationId}`, runAt: new Date(now.getTime() + (keyword === 'help' ? 0 : REPLY_DEBOUNCE_MS)) },
+    // Real time, not the business clock: this is when the worker should pick it up.
+    { jobKey: `sms-reply:${conversationId}`, runAt: new Date(Date.now() + (keyword === 'help' ? 0 : REPLY_DEBOUNCE_MS)) },
   );
 }
 
