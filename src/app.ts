@@ -10,6 +10,7 @@ import { LiveCalls } from './call/live-calls.js';
 import type { Config } from './config/config.js';
 import { HttpError, installErrorHandlers } from './http/errors.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
+import { followUpTasks } from './jobs/follow-up-task.js';
 import { startJobWorker } from './jobs/job-worker.js';
 import { smsReplyTasks } from './jobs/sms-reply-task.js';
 import { recordDeliveryStatus, receiveText } from './sms/inbound.js';
@@ -154,6 +155,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
         log: logger,
         tasks: {
           ...appointmentTasks(outbound),
+          ...followUpTasks(outbound),
           ...smsReplyTasks({
             ...outbound,
             openai: new OpenAI({ apiKey: config.openai.apiKey ?? 'not-configured', baseURL: config.openai.baseUrl, maxRetries: 2, timeout: 30_000 }),

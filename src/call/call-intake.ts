@@ -11,6 +11,7 @@ import {
   openVoiceConversation,
 } from '../storage/conversation-repository.js';
 import { upsertCustomerByPhone } from '../storage/customer-repository.js';
+import { addJob, CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
 import { registerLiveCall, removeLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
 import { findSpaIdByPhone } from '../storage/spa-repository.js';
@@ -28,6 +29,9 @@ import { CallRecorder } from './call-recorder.js';
 import { CallSession, type CallEndReason } from './call-session.js';
 import { startCallSetup, type CallParticipants, type CallSetup } from './call-setup.js';
 import type { LiveCalls } from './live-calls.js';
+
+/** A follow-up text after an unfinished call waits this long (the caller may call straight back). */
+export const FOLLOW_UP_DELAY_MS = 10 * 60_000;
 
 /** How long a model session opened at the webhook waits for its media stream. */
 const PREWARM_TTL_MS = 30_000;
@@ -133,6 +137,15 @@ export class CallIntake implements VoiceWebhookHandlers {
         this.participants.delete(ended.conversationId);
         callLog.info({ reason }, 'call ended');
         removeLiveCall(db, ended.callSid).catch((error: unknown) => callLog.warn({ err: error }, 'could not unlist the live call'));
+        // A caller who hung up before anything was settled may get a text to finish by message.
+        if (reason === 'caller' || reason === 'stream_closed')
+          setup
+            .then(({ spa, conversationId, customerId }) =>
+              spa.settings.followUpAbandonedCalls && customerId
+                ? addJob(db, CALL_FOLLOW_UP_TASK, { conversationId }, { jobKey: `follow-up:${conversationId}`, runAt: new Date(Date.now() + FOLLOW_UP_DELAY_MS) })
+                : undefined,
+            )
+            .catch((error: unknown) => callLog.warn({ err: error }, 'could not queue the follow-up text'));
       },
       ...(this.deps.transfer ? { transfer: this.deps.transfer } : {}),
     });

@@ -14,6 +14,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 export const APPOINTMENT_TEXT_TASK = 'send_appointment_text';
 export const APPOINTMENT_REMINDER_TASK = 'send_appointment_reminder';
 export const SMS_REPLY_TASK = 'reply_to_text';
+export const CALL_FOLLOW_UP_TASK = 'follow_up_unfinished_call';
 
 export async function migrateJobQueue(connectionString: string): Promise<void> {
   await runMigrations({ connectionString, logger: new Logger(() => () => {}) });

@@ -1,0 +1,64 @@
+import type { Task } from 'graphile-worker';
+import { z } from 'zod';
+import { sendTextToCustomer, TextSendError, type OutboundDependencies } from '../sms/outbound.js';
+import { CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
+import { nextSendableTime } from './quiet-hours.js';
+
+const payloadSchema = z.object({ conversationId: z.string().uuid() });
+
+/**
+ * After a call that ended with nothing settled (the caller spoke, nothing was booked, moved,
+ * cancelled or taken as a message), a short text offers to finish by message. Not at night, not
+ * to opted-out patients, and not if they have called or texted again since.
+ */
+export function followUpTasks(deps: OutboundDependencies): Record<string, Task> {
+  return {
+    [CALL_FOLLOW_UP_TASK]: async (payload, helpers) => {
+      const { conversationId } = payloadSchema.parse(payload);
+      const call = await deps.db
+        .selectFrom('conversations as c')
+        .innerJoin('spas as s', 's.id', 'c.spa_id')
+        .select(['c.spa_id as spaId', 'c.customer_id as customerId', 'c.outcome', 'c.ended_at as endedAt', 's.name as spaName', 's.timezone', 's.persona'])
+        .where('c.id', '=', conversationId)
+        .executeTakeFirst();
+      if (!call?.customerId || call.outcome) return;
+      const spoke = await deps.db
+        .selectFrom('messages')
+        .select('id')
+        .where('conversation_id', '=', conversationId)
+        .where('role', '=', 'customer')
+        .limit(1)
+        .executeTakeFirst();
+      if (!spoke) return;
+      const since = call.endedAt ?? new Date(0);
+      const later = await deps.db
+        .selectFrom('conversations')
+        .select('id')
+        .where('customer_id', '=', call.customerId)
+        .where('id', '!=', conversationId)
+        .where('started_at', '>', since)
+        .limit(1)
+        .executeTakeFirst();
+      if (later) return;
+      const now = deps.now();
+      const sendable = nextSendableTime(now, call.timezone);
+      if (sendable.getTime() > now.getTime()) {
+        await helpers.addJob(CALL_FOLLOW_UP_TASK, { conversationId }, { runAt: new Date(Date.now() + (sendable.getTime() - now.getTime())), jobKey: `follow-up:${conversationId}` });
+        return;
+      }
+      const name = z.object({ name: z.string() }).catch({ name: 'the receptionist' }).parse(call.persona).name;
+      try {
+        await sendTextToCustomer(deps, {
+          spaId: call.spaId,
+          customerId: call.customerId,
+          body: `Hi, it's ${name} from ${call.spaName}. Sorry we got cut off! Reply here and I can help you finish up, or call us back any time.`,
+          idempotencyKey: `follow-up:${conversationId}`,
+          purpose: 'follow-up',
+        });
+      } catch (error) {
+        if (error instanceof TextSendError && !error.retryable) return;
+        throw error;
+      }
+    },
+  };
+}
