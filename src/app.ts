@@ -181,6 +181,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       const calls = liveCalls.all();
       for (const call of calls) call.end('shutdown');
       await Promise.all(calls.map((call) => call.done));
+      await liveCalls.recordsWritten();
       clearInterval(heartbeat);
       await runner?.stop();
       await fastify.close();

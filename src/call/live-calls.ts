@@ -6,6 +6,8 @@ const ENDING_MEMORY_MS = 5 * 60_000;
 export class LiveCalls {
   private readonly sessions = new Map<string, CallSession>();
   private readonly endings = new Map<string, { reason: CallEndReason; at: number }>();
+  /** Calls that ended and whose records are still being written. */
+  private readonly writing = new Set<Promise<void>>();
 
   add(session: CallSession): void {
     this.sessions.set(session.callSid, session);
@@ -13,6 +15,8 @@ export class LiveCalls {
 
   ended(session: CallSession, reason: CallEndReason): void {
     if (this.sessions.get(session.callSid) === session) this.sessions.delete(session.callSid);
+    const written = session.done.finally(() => this.writing.delete(written));
+    this.writing.add(written);
     const now = Date.now();
     for (const [callSid, ending] of this.endings) if (now - ending.at > ENDING_MEMORY_MS) this.endings.delete(callSid);
     this.endings.set(session.callSid, { reason, at: now });
@@ -28,6 +32,11 @@ export class LiveCalls {
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Resolves once every ended call's record has been written. */
+  async recordsWritten(): Promise<void> {
+    await Promise.all([...this.writing]);
   }
 
   all(): CallSession[] {

@@ -70,7 +70,7 @@ t.test('Twilio errors are retried with backoff; refusals are not', async (t) => 
   const h = await startBookingHarness(t);
   const rest = await FakeTwilioRest.start();
   t.teardown(() => rest.close());
-  rest.failNext(/Messages\.json$/, 503, 20500, 1);
+  rest.failNext(/Messages\.json$/, 500, 20500, 1);
   await book(h);
   await startWorkers(t, h, rest);
   await until(async () => (await h.database.db.selectFrom('sms_sends').select('status').executeTakeFirst())?.status === 'sent', 15_000);
@@ -117,4 +117,32 @@ t.test('a reminder due at night waits for the morning', async (t) => {
   await until(async () => (await reminder())?.runAt.toISOString() === '2026-12-02T13:00:00.000Z', 15_000);
   t.pass('re-queued for 8 AM');
   t.equal(rest.messages().filter((m) => /Reminder/.test(m.params.Body ?? '')).length, 0, 'nothing sent at night');
+});
+
+async function reminderDueNow(h: BookingHarness, id: string) {
+  await sql`update graphile_worker._private_jobs set run_at = now() where key = ${`appointment:${id}:reminder`}`.execute(h.database.db);
+}
+
+t.test('two workers send a due reminder once', async (t) => {
+  const h = await startBookingHarness(t);
+  const rest = await FakeTwilioRest.start();
+  t.teardown(() => rest.close());
+  const id = await book(h);
+  await reminderDueNow(h, id);
+  await startWorkers(t, h, rest, NOW, 2);
+  await until(() => rest.messages().filter((m) => /^Reminder from/.test(m.params.Body ?? '')).length > 0);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  t.equal(rest.messages().filter((m) => /^Reminder from/.test(m.params.Body ?? '')).length, 1);
+});
+
+t.test('an opted-out patient gets no reminder either', async (t) => {
+  const h = await startBookingHarness(t);
+  const rest = await FakeTwilioRest.start();
+  t.teardown(() => rest.close());
+  const id = await book(h);
+  await h.database.db.updateTable('customers').set({ sms_opted_out_at: new Date() }).execute();
+  await reminderDueNow(h, id);
+  await startWorkers(t, h, rest);
+  await until(async () => (await h.database.db.selectFrom('sms_sends').select('purpose').where('purpose', '=', 'reminder').execute()).length === 1);
+  t.equal(rest.messages().length, 0);
 });

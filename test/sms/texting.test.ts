@@ -23,8 +23,8 @@ interface Texting {
   thread(): Promise<{ role: string; text: string }[]>;
 }
 
-async function setup(t: Parameters<typeof startBookingHarness>[0]): Promise<Texting> {
-  const h = await startBookingHarness(t, { calendar: 'local' });
+async function setup(t: Parameters<typeof startBookingHarness>[0], calendar: 'local' | 'google' = 'local'): Promise<Texting> {
+  const h = await startBookingHarness(t, { calendar });
   const rest = await FakeTwilioRest.start();
   const openai = await FakeOpenAIResponses.start();
   t.teardown(() => rest.close());
@@ -106,22 +106,41 @@ t.test("Twilio's retry of the same MessageSid stores one message and sends one r
   t.equal((await s.thread()).filter((m) => m.role === 'customer').length, 1);
 });
 
-t.test('a patient books by text with the same tools as on the phone', async (t) => {
-  const s = await setup(t);
+t.test('a patient books by text end to end: offered times, a pick, the event in Google, a confirmation', async (t) => {
+  const s = await setup(t, 'google');
   s.openai.answers.push(
-    { toolCall: { name: 'check_availability', arguments: { service: 'HydraFacial', date: '2026-12-01', preferredTime: '11:00' } } },
-    { toolCall: { name: 'book_appointment', arguments: { service: 'HydraFacial', start: '2026-12-01T11:00:00-05:00', customerName: 'Jamie Rivera' } } },
-    { text: "You're booked for Tue, Dec 1 at 11 AM with Sofia. See you then!" },
+    { toolCall: { name: 'check_availability', arguments: { service: 'HydraFacial', date: '2026-12-01', timeOfDay: 'morning' } } },
+    { text: 'Sofia has Tue, Dec 1 at 10, 10:30 or 11 AM. Which works?' },
   );
-  await s.text('Can I get a HydraFacial tomorrow at 11? This is Jamie Rivera');
-  await s.until(() => s.rest.messages().some((m) => /You're booked/.test(m.params.Body ?? '')));
+  await s.text('Any HydraFacial openings tomorrow morning?');
+  await s.until(() => s.rest.messages().some((m) => /Which works/.test(m.params.Body ?? '')));
+  const offered = JSON.parse(String(s.openai.requests[1]?.input.find((i) => i.type === 'function_call_output')?.output));
+  t.ok(offered.slots.length > 0, 'availability was offered from the calendar');
+  s.openai.answers.push(
+    { toolCall: { name: 'book_appointment', arguments: { service: 'HydraFacial', start: '2026-12-01T11:00:00-05:00', customerName: 'Jamie Rivera' } } },
+    { text: "Done! You're booked for Tue, Dec 1 at 11 AM with Sofia." },
+  );
+  await s.text('11 please, Jamie Rivera');
+  await s.until(() => s.rest.messages().some((m) => /Done! You're booked/.test(m.params.Body ?? '')));
+  t.match(JSON.stringify(s.openai.requests[2]?.input), /Which works/, 'the thread history went to the model');
   const [appointment] = await s.h.database.db.selectFrom('appointments').selectAll().execute();
   t.equal(appointment?.starts_at.toISOString(), '2026-12-01T16:00:00.000Z');
-  const third = s.openai.requests[2];
-  t.ok(third?.input.some((i) => i.type === 'function_call_output' && /"booked":true/.test(i.output ?? '')), 'the tool result went back to the model');
+  const [event] = s.h.google.events(s.h.providerCalendar('sofia-ramirez'));
+  t.equal(event?.extendedProperties?.private?.appointmentId, appointment?.id, 'the event is in the calendar');
+  await s.until(() => s.rest.messages().some((m) => /you're booked for HydraFacial with Sofia Ramirez/.test(m.params.Body ?? '')));
+  t.pass('the confirmation text went out');
   const conversation = await s.h.database.db.selectFrom('conversations').select(['id', 'outcome']).where('channel', '=', 'sms').executeTakeFirstOrThrow();
   t.equal(conversation.outcome, 'booked');
   t.equal(appointment?.source_conversation_id, conversation.id);
+});
+
+t.test('a long text is stored whole and answered', async (t) => {
+  const s = await setup(t);
+  const long = `${'I have a few questions about microneedling. '.repeat(35)}Thanks!`;
+  await s.text(long, { NumSegments: '11' });
+  await s.until(() => s.rest.messages().length === 1);
+  const [stored] = (await s.thread()).filter((m) => m.role === 'customer');
+  t.equal(stored?.text, long);
 });
 
 t.test('STOP means nothing more is sent until START; HELP explains', async (t) => {
