@@ -6,8 +6,8 @@
  * for deleting twice, and can be told to fail the next requests with Google's error shapes.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLocalHttpServer, type LocalHttpServer } from './local-http-server.js';
 
 export interface FakeEvent {
   id: string;
@@ -55,25 +55,16 @@ export class FakeGoogleCalendar {
   /** Milliseconds every calendar request waits before answering. */
   latencyMs = 0;
 
-  private constructor(private readonly server: http.Server) {}
+  private server: LocalHttpServer | undefined;
 
   static async start(): Promise<FakeGoogleCalendar> {
-    const server = http.createServer();
-    const fake = new FakeGoogleCalendar(server);
-    server.on('request', (req, res) => {
-      void fake.handle(req, res).catch((error: unknown) => {
-        res.writeHead(500);
-        res.end(String(error));
-      });
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const fake = new FakeGoogleCalendar();
+    fake.server = await startLocalHttpServer((req, res, body) => fake.handle(req, res, body));
     return fake;
   }
 
   get rootUrl(): string {
-    const address = this.server.address();
-    return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    return this.server?.origin ?? '';
   }
 
   addCalendar(id: string): void {
@@ -103,14 +94,10 @@ export class FakeGoogleCalendar {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server?.close();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+  private async handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const body: unknown =

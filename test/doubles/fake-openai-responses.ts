@@ -4,8 +4,8 @@
  * every request is recorded so tests can see the instructions, the history and the tool results.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import http from 'node:http';
+import type http from 'node:http';
+import { startLocalHttpServer, type LocalHttpServer } from './local-http-server.js';
 
 export type ScriptedAnswer = { text: string } | { toolCall: { name: string; arguments: Record<string, unknown> } } | { status: number };
 
@@ -21,29 +21,20 @@ export class FakeOpenAIResponses {
   readonly answers: ScriptedAnswer[] = [];
   defaultAnswer: ScriptedAnswer = { text: 'Thanks for your message! How can I help?' };
 
-  private constructor(private readonly server: http.Server) {}
+  private server: LocalHttpServer | undefined;
 
   static async start(): Promise<FakeOpenAIResponses> {
-    const server = http.createServer();
-    const fake = new FakeOpenAIResponses(server);
-    server.on('request', (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => fake.handle(req, res, Buffer.concat(chunks).toString('utf8')));
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const fake = new FakeOpenAIResponses();
+    fake.server = await startLocalHttpServer((req, res, body) => fake.handle(req, res, body));
     return fake;
   }
 
   get baseUrl(): string {
-    const address = this.server.address();
-    return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1`;
+    return `${this.server?.origin ?? ''}/v1`;
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server?.close();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {

@@ -4,8 +4,9 @@
  * records every request, and can fail the next ones with Twilio's error shape.
  */
 import { randomBytes } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
-import http from 'node:http';
+import { EventEmitter } from 'node:events';
+import type http from 'node:http';
+import { startLocalHttpServer, type LocalHttpServer } from './local-http-server.js';
 
 export interface RestRequest {
   method: string;
@@ -18,26 +19,16 @@ export class FakeTwilioRest extends EventEmitter {
   readonly requests: RestRequest[] = [];
   private failures: { path: RegExp; status: number; code: number; times: number }[] = [];
 
-  private constructor(private readonly server: http.Server) {
-    super();
-  }
+  private server: LocalHttpServer | undefined;
 
   static async start(): Promise<FakeTwilioRest> {
-    const server = http.createServer();
-    const fake = new FakeTwilioRest(server);
-    server.on('request', (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => fake.handle(req, res, Buffer.concat(chunks).toString('utf8')));
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const fake = new FakeTwilioRest();
+    fake.server = await startLocalHttpServer((req, res, body) => fake.handle(req, res, body));
     return fake;
   }
 
   get baseUrl(): string {
-    const address = this.server.address();
-    return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    return this.server?.origin ?? '';
   }
 
   callUpdates(): RestRequest[] {
@@ -53,8 +44,7 @@ export class FakeTwilioRest extends EventEmitter {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server?.close();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
