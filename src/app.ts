@@ -29,7 +29,7 @@ import { heartbeatLiveCalls } from './storage/live-call-repository.js';
 import { MAX_MESSAGE_BYTES, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
 import { createTwilioClient, transferCall } from './telephony/twilio-rest.js';
-import { registerVoiceWebhooks } from './telephony/voice-webhooks.js';
+import { registerVoiceWebhooks, TRANSFER_ENDED_PATH } from './telephony/voice-webhooks.js';
 import { receptionistTools } from './tools/receptionist-tools.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
 
@@ -105,7 +105,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     liveCalls,
     log: logger,
     now: deps.now ?? (() => new Date()),
-    transfer: (callSid, number, announcement) => transferCall(twilio, callSid, number, announcement),
+    transfer: (callSid, number, announcement) =>
+      transferCall(twilio, callSid, number, announcement, `${config.publicBaseUrl}${TRANSFER_ENDED_PATH}`),
   });
 
   registerHealthRoutes(fastify, database.db, { isDraining: () => draining });

@@ -9,6 +9,7 @@ import {
   applyTwilioCallStatus,
   findVoiceCallEnding,
   openVoiceConversation,
+  reopenAfterUnansweredTransfer,
 } from '../storage/conversation-repository.js';
 import { upsertCustomerByPhone } from '../storage/customer-repository.js';
 import { addJob, CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
@@ -116,6 +117,16 @@ export class CallIntake implements VoiceWebhookHandlers {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     return undefined;
+  }
+
+  async onTransferEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<{ conversationId: string } | undefined> {
+    if (dialStatus === 'completed') return undefined; // staff took the call; it is over now
+    const call = await reopenAfterUnansweredTransfer(this.deps.db, callSid, dialStatus);
+    if (!call) return undefined;
+    log.info({ dialStatus }, 'transfer not answered; back to the receptionist');
+    this.participants.set(call.conversationId, call);
+    this.prewarm(callSid, call);
+    return { conversationId: call.conversationId };
   }
 
   /** Turns an authenticated media stream into a call. Synchronous: listeners go on before any await. */

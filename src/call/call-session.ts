@@ -9,7 +9,7 @@ import type { LiveCallControls, ToolContext } from '../tools/tool.js';
 import type { ToolOutcome, ToolRegistry } from '../tools/tool-registry.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { CallSetup } from './call-setup.js';
-import { greetingInstructions } from './instructions.js';
+import { greetingInstructions, unansweredTransferInstructions } from './instructions.js';
 import { PlaybackTracker, type PlayingItem } from './playback-tracker.js';
 import { TranscriptAssembler } from './transcript.js';
 
@@ -203,7 +203,10 @@ export class CallSession {
   private greet(): void {
     if (this.ended || this.greeted || !this.model || !this.setup) return;
     this.greeted = true;
-    this.model.createResponse({ instructions: greetingInstructions(this.setup.spa) });
+    this.model.createResponse({
+      instructions:
+        this.options.stream.resume === 'transfer-unanswered' ? unansweredTransferInstructions() : greetingInstructions(this.setup.spa),
+    });
   }
 
   // --- caller → model -------------------------------------------------------------------

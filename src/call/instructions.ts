@@ -25,3 +25,8 @@ export function buildInstructions(spa: SpaProfile, now: Date): string {
 export function greetingInstructions(spa: SpaProfile): string {
   return `Greet the caller now, warmly and naturally, with exactly these words: "${spa.persona.greeting}"`;
 }
+
+/** Back from a transfer nobody answered: say so, and offer the next best thing. */
+export function unansweredTransferInstructions(): string {
+  return 'Tell the caller, warmly and briefly, that nobody at the front desk could pick up just now. Offer to take a message so they call back soon, or to help with anything else yourself.';
+}

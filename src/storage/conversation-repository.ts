@@ -229,3 +229,35 @@ export async function findVoiceCallEnding(
 export async function recordOutcome(db: Db, conversationId: string, outcome: string): Promise<void> {
   await db.updateTable('conversations').set({ outcome }).where('id', '=', conversationId).execute();
 }
+
+/**
+ * The front desk did not answer a transfer: the call comes back to the receptionist, so the
+ * conversation is live again. Returns its id and who is calling, or undefined for an unknown call.
+ */
+export async function reopenAfterUnansweredTransfer(
+  db: Kysely<Database>,
+  callSid: string,
+  dialStatus: string,
+): Promise<{ conversationId: string; spaId: string; customerId: string | null; customerPhone: string | null } | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const call = await trx
+      .selectFrom('voice_call_details as v')
+      .innerJoin('conversations as c', 'c.id', 'v.conversation_id')
+      .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
+      .select(['c.id as conversationId', 'c.spa_id as spaId', 'c.customer_id as customerId', 'cu.phone as customerPhone'])
+      .where('v.call_sid', '=', callSid)
+      .executeTakeFirst();
+    if (!call) return undefined;
+    await trx.updateTable('conversations').set({ status: 'active', ended_at: null }).where('id', '=', call.conversationId).execute();
+    await trx.updateTable('voice_call_details').set({ ended_by: null, ended_at: null }).where('call_sid', '=', callSid).execute();
+    const seq = await sql<{ seq: number }>`
+      select coalesce(greatest(
+        (select max(seq) from messages where conversation_id = ${call.conversationId}),
+        (select max(seq) from conversation_events where conversation_id = ${call.conversationId})), 0) + 1 as seq`.execute(trx);
+    await trx
+      .insertInto('conversation_events')
+      .values({ conversation_id: call.conversationId, seq: seq.rows[0]?.seq ?? 1, type: 'transfer_unanswered', data: JSON.stringify({ dialStatus }) })
+      .execute();
+    return call;
+  });
+}

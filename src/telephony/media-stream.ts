@@ -34,6 +34,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   readonly streamSid: string;
   readonly callSid: string;
   readonly conversationId: string;
+  /** Why this stream exists when it is not a new call, e.g. 'transfer-unanswered'. */
+  readonly resume: string | undefined;
   /** Timestamp of the latest caller frame: Twilio's media clock, in ms since the stream started. */
   lastMediaTimestampMs = 0;
 
@@ -46,6 +48,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     this.streamSid = start.start.streamSid;
     this.callSid = start.start.callSid;
     this.conversationId = conversationId;
+    this.resume = start.start.customParameters.resume;
   }
 
   get isOpen(): boolean {

@@ -19,6 +19,12 @@ export function createTwilioClient(config: Config): TwilioClient {
  * Hands a live call to a person: replacing the call's TwiML ends our media stream, Twilio says the
  * announcement and dials the number.
  */
-export async function transferCall(client: TwilioClient, callSid: string, number: string, announcement: string): Promise<void> {
-  await client.calls(callSid).update({ twiml: sayAndDialTwiml(announcement, number) });
+export async function transferCall(
+  client: TwilioClient,
+  callSid: string,
+  number: string,
+  announcement: string,
+  dialEndedUrl: string,
+): Promise<void> {
+  await client.calls(callSid).update({ twiml: sayAndDialTwiml(announcement, number, dialEndedUrl) });
 }

@@ -23,10 +23,11 @@ export function sayAndHangUpTwiml(message: string): string {
   return response.toString();
 }
 
-export function sayAndDialTwiml(message: string, number: string): string {
+/** Says the announcement and rings the number; `actionUrl` hears how the dial ended (unanswered → back to us). */
+export function sayAndDialTwiml(message: string, number: string, actionUrl?: string): string {
   const response = new twilio.twiml.VoiceResponse();
   if (message) response.say(SAY, message);
-  response.dial(number);
+  response.dial(actionUrl ? { action: actionUrl, method: 'POST', timeout: 25 } : {}, number);
   return response.toString();
 }
 

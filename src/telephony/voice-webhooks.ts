@@ -2,11 +2,12 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import type { StreamTokens } from './stream-token.js';
-import { connectStreamTwiml, sayAndHangUpTwiml } from './twiml.js';
+import { connectStreamTwiml, hangUpTwiml, sayAndHangUpTwiml } from './twiml.js';
 import { isValidTwilioSignature, publicUrl, publicWebSocketUrl } from './twilio-signature.js';
 
 export const MEDIA_STREAM_PATH = '/twilio/media';
 export const STREAM_ENDED_PATH = '/twilio/voice/stream-ended';
+export const TRANSFER_ENDED_PATH = '/twilio/voice/transfer-ended';
 
 /** Twilio adds parameters without notice: require what we use, keep the rest for the signature. */
 const formParams = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
@@ -27,6 +28,7 @@ const statusCallbackSchema = z.looseObject({
 });
 
 const streamEndedSchema = z.looseObject({ CallSid: z.string().min(1) });
+const transferEndedSchema = z.looseObject({ CallSid: z.string().min(1), DialCallStatus: z.string().max(40).default('failed') });
 
 export type TwilioCallStatus = z.infer<typeof statusCallbackSchema>['CallStatus'];
 
@@ -53,6 +55,11 @@ export interface VoiceWebhookHandlers {
   onCallStatus(update: CallStatusUpdate, log: FastifyBaseLogger): Promise<void>;
   /** TwiML for what the caller hears once our media stream has ended (the <Connect action>). */
   onStreamEnded(callSid: string, log: FastifyBaseLogger): Promise<string>;
+  /**
+   * A transfer's <Dial> ended. Unanswered: the conversation id to bring the caller back to the
+   * receptionist on; answered (or nothing to resume): undefined, and the call ends.
+   */
+  onTransferEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<{ conversationId: string } | undefined>;
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -132,6 +139,26 @@ export function registerVoiceWebhooks(
       request.log.child({ callSid: status.CallSid }),
     );
     return reply.status(204).send();
+  });
+
+  app.post(TRANSFER_ENDED_PATH, async (request, reply) => {
+    const params = signedParams(request, reply);
+    if (!params) return reply;
+    const { CallSid, DialCallStatus } = transferEndedSchema.parse(params);
+    const resume = await handlers.onTransferEnded(CallSid, DialCallStatus, request.log.child({ callSid: CallSid }));
+    if (!resume) return sendTwiml(reply, hangUpTwiml());
+    return sendTwiml(
+      reply,
+      connectStreamTwiml({
+        streamUrl: publicWebSocketUrl(config.publicBaseUrl, MEDIA_STREAM_PATH),
+        actionUrl: publicUrl(config.publicBaseUrl, STREAM_ENDED_PATH),
+        parameters: {
+          streamToken: tokens.issue(CallSid, resume.conversationId),
+          conversationId: resume.conversationId,
+          resume: 'transfer-unanswered',
+        },
+      }),
+    );
   });
 
   app.post(STREAM_ENDED_PATH, async (request, reply) => {

@@ -106,7 +106,7 @@ t.test('during opening hours a transfer hands the live call to the front desk th
   await call.closed(5_000);
   const [update] = h.twilioRest.callUpdates();
   t.match(update?.path, new RegExp(`/Calls/${call.callSid}\\.json$`));
-  t.match(update?.params.Twiml, /<Say[^>]*>Please hold while I connect you with our front desk\.<\/Say><Dial>\+12025550111<\/Dial>/);
+  t.match(update?.params.Twiml, /<Say[^>]*>Please hold while I connect you with our front desk\.<\/Say><Dial[^>]*>\+12025550111<\/Dial>/);
   await new Promise((resolve) => setTimeout(resolve, 300));
   const row = await h.database.db
     .selectFrom('voice_call_details')
@@ -174,4 +174,52 @@ t.test('a session the model refuses ends with an apology, not silence', async (t
   t.equal(await call.closed(3_000), 1000, 'the service ends the stream promptly');
   const action = await h.post('/twilio/voice/stream-ended', { CallSid: call.callSid, AccountSid: `AC${'0'.repeat(32)}` });
   t.match(action.body, /technical problem/);
+});
+
+t.test('when the front desk does not answer a transfer, the caller comes back to the receptionist', async (t) => {
+  const h = await startCallHarness(t, { now: () => new Date('2026-12-01T16:00:00Z') });
+  h.realtime.configure = (c) =>
+    c.replies.push(
+      { text: 'Hello, this is Ava.', audioMs: 100 },
+      { toolCall: { name: 'transfer_to_staff', arguments: { reason: 'wants a person' } } },
+      { text: "I'm sorry, nobody could pick up. Can I take a message?", audioMs: 100 },
+    );
+  const call = h.call();
+  h.twilioRest.on('call-update', (callSid: string) => {
+    if (callSid === call.callSid) call.hangUp();
+  });
+  await call.dial();
+  const first = await h.realtime.connection(0);
+  await call.heardAll(100);
+  await first.callerTurn({ transcript: 'Can I talk to someone?' });
+  await call.closed(5_000);
+  t.match(h.twilioRest.callUpdates()[0]?.params.Twiml, /<Dial action="https:\/\/receptionist\.test\/twilio\/voice\/transfer-ended" method="POST" timeout="25">/);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+
+  const answered = await h.post('/twilio/voice/transfer-ended', { CallSid: call.callSid, AccountSid: `AC${'0'.repeat(32)}`, DialCallStatus: 'completed' });
+  t.match(answered.body, /<Hangup\/>/, 'a transfer that was answered just ends when staff hang up');
+
+  const unanswered = await h.post('/twilio/voice/transfer-ended', { CallSid: call.callSid, AccountSid: `AC${'0'.repeat(32)}`, DialCallStatus: 'no-answer' });
+  t.match(unanswered.body, /<Stream url="wss:\/\/receptionist\.test\/twilio\/media">.*<Parameter name="resume" value="transfer-unanswered"\/>/);
+  const back = h.call({ callSid: call.callSid });
+  back.twiml = unanswered.body;
+  const { parseConnectTwiml } = await import('../doubles/fake-twilio.js');
+  back.stream = parseConnectTwiml(unanswered.body);
+  await back.connect();
+  const second = await h.realtime.connection(1);
+  const greeting = await second.waitFor('response.create');
+  t.match(JSON.stringify(greeting), /nobody at the front desk could pick up/);
+  await back.heardAll(100);
+  const row = await h.database.db
+    .selectFrom('conversations')
+    .innerJoin('voice_call_details', 'voice_call_details.conversation_id', 'conversations.id')
+    .select(['status'])
+    .where('call_sid', '=', call.callSid)
+    .executeTakeFirstOrThrow();
+  t.equal(row.status, 'active', 'the conversation is live again');
+  const session = h.app.liveCalls.get(call.callSid);
+  back.hangUp();
+  await session?.done;
+  const events = await h.database.db.selectFrom('conversation_events').select('type').orderBy('seq').execute();
+  t.ok(events.some((e) => e.type === 'transfer_unanswered'));
 });
