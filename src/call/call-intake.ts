@@ -10,6 +10,7 @@ import {
   findVoiceCallEnding,
   openVoiceConversation,
   reopenAfterUnansweredTransfer,
+  TERMINAL_TWILIO_STATUSES,
 } from '../storage/conversation-repository.js';
 import { upsertCustomerByPhone } from '../storage/customer-repository.js';
 import { addJob, CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
@@ -93,7 +94,7 @@ export class CallIntake implements VoiceWebhookHandlers {
   async onCallStatus(update: CallStatusUpdate, log: FastifyBaseLogger): Promise<void> {
     const known = await applyTwilioCallStatus(this.deps.db, update);
     if (!known) log.warn({ status: update.status }, 'status callback for an unknown call');
-    if (['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(update.status)) {
+    if (TERMINAL_TWILIO_STATUSES.includes(update.status)) {
       this.deps.liveCalls.get(update.callSid)?.end('caller');
       this.discardPrewarm(update.callSid);
     }

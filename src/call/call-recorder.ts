@@ -1,9 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import {
   finishVoiceCall,
   insertEvents,
   insertMessages,
+  maxConversationSeq,
   type EventRow,
   type MessageRow,
   type VoiceCallSummary,
@@ -93,12 +94,7 @@ export class CallRecorder {
 
   private async flushOnce(): Promise<void> {
     if (this.baseSeq === undefined) {
-      const row = await sql<{ max: number | null }>`
-        select greatest(
-          (select max(seq) from messages where conversation_id = ${this.conversationId}),
-          (select max(seq) from conversation_events where conversation_id = ${this.conversationId})
-        ) as max`.execute(this.db);
-      this.baseSeq = row.rows[0]?.max ?? 0;
+      this.baseSeq = await maxConversationSeq(this.db, this.conversationId);
     }
     const base = this.baseSeq;
     const messages = this.messages.slice();

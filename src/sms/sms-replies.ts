@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import type { Kysely } from 'kysely';
+import { insertEvents, nextConversationSeq } from '../storage/conversation-repository.js';
 import type { Database } from '../storage/schema.js';
 import { loadSpaProfile, type SpaProfile } from '../storage/spa-repository.js';
 import { spaFactsText } from '../tools/spa-facts.js';
@@ -134,29 +135,22 @@ export async function replyToThread(deps: SmsReplyDependencies, conversationId: 
 }
 
 async function recordToolEvent(db: Kysely<Database>, conversationId: string, name: string, args: string, outcome: unknown): Promise<void> {
+  let parsed: unknown = args;
+  try {
+    parsed = JSON.parse(args);
+  } catch {
+    // kept as text
+  }
   await db.transaction().execute(async (trx) => {
-    const next = await trx
-      .selectFrom('conversation_events')
-      .select((eb) => eb.fn.coalesce(eb.fn.max('seq'), eb.lit(0)).as('max'))
-      .where('conversation_id', '=', conversationId)
-      .executeTakeFirst();
-    const messagesMax = await trx
-      .selectFrom('messages')
-      .select((eb) => eb.fn.coalesce(eb.fn.max('seq'), eb.lit(0)).as('max'))
-      .where('conversation_id', '=', conversationId)
-      .executeTakeFirst();
-    const seq = Math.max(Number(next?.max ?? 0), Number(messagesMax?.max ?? 0)) + 1;
-    let parsed: unknown = args;
-    try {
-      parsed = JSON.parse(args);
-    } catch {
-      // kept as text
-    }
-    await trx
-      .insertInto('conversation_events')
-      .values({ conversation_id: conversationId, seq, type: 'tool_call', name, data: JSON.stringify({ arguments: parsed, outcome }) })
-      .execute();
+    await insertEvents(trx, [
+      {
+        conversationId,
+        seq: await nextConversationSeq(trx, conversationId),
+        type: 'tool_call',
+        name,
+        data: { arguments: parsed, outcome },
+        at: new Date(),
+      },
+    ]);
   });
 }
-
-

@@ -47,7 +47,8 @@ export async function openVoiceConversation(
   });
 }
 
-const TERMINAL_TWILIO_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
+/** Twilio call statuses after which the call is over. */
+export const TERMINAL_TWILIO_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
 
 function conversationStatusFor(twilioStatus: string): ConversationStatus | undefined {
   switch (twilioStatus) {
@@ -225,6 +226,25 @@ export async function findVoiceCallEnding(
     .executeTakeFirst();
 }
 
+/**
+ * The next place in a conversation's timeline (messages and events share one sequence). Takes a
+ * transaction-scoped lock, so writers in other processes (a reply job, an inbound text) queue up
+ * instead of colliding on the same number.
+ */
+export async function nextConversationSeq(trx: Transaction<Database>, conversationId: string): Promise<number> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`conversation:${conversationId}`}, 0))`.execute(trx);
+  return (await maxConversationSeq(trx, conversationId)) + 1;
+}
+
+/** The highest place used so far in a conversation's timeline, 0 if none. */
+export async function maxConversationSeq(db: Db, conversationId: string): Promise<number> {
+  const row = await sql<{ max: number | null }>`
+    select greatest(
+      (select max(seq) from messages where conversation_id = ${conversationId}),
+      (select max(seq) from conversation_events where conversation_id = ${conversationId})) as max`.execute(db);
+  return row.rows[0]?.max ?? 0;
+}
+
 /** What a conversation achieved, as the tools saw it happen (wins over any later guess). */
 export async function recordOutcome(db: Db, conversationId: string, outcome: string): Promise<void> {
   await db.updateTable('conversations').set({ outcome }).where('id', '=', conversationId).execute();
@@ -250,13 +270,14 @@ export async function reopenAfterUnansweredTransfer(
     if (!call) return undefined;
     await trx.updateTable('conversations').set({ status: 'active', ended_at: null }).where('id', '=', call.conversationId).execute();
     await trx.updateTable('voice_call_details').set({ ended_by: null, ended_at: null }).where('call_sid', '=', callSid).execute();
-    const seq = await sql<{ seq: number }>`
-      select coalesce(greatest(
-        (select max(seq) from messages where conversation_id = ${call.conversationId}),
-        (select max(seq) from conversation_events where conversation_id = ${call.conversationId})), 0) + 1 as seq`.execute(trx);
     await trx
       .insertInto('conversation_events')
-      .values({ conversation_id: call.conversationId, seq: seq.rows[0]?.seq ?? 1, type: 'transfer_unanswered', data: JSON.stringify({ dialStatus }) })
+      .values({
+        conversation_id: call.conversationId,
+        seq: await nextConversationSeq(trx, call.conversationId),
+        type: 'transfer_unanswered',
+        data: JSON.stringify({ dialStatus }),
+      })
       .execute();
     return call;
   });

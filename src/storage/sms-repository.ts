@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { nextConversationSeq } from './conversation-repository.js';
 import type { Database } from './schema.js';
 
 /** Text threads: one patient, one spa; a new conversation after a quiet period. */
@@ -49,16 +50,12 @@ export async function appendSmsMessage(db: Kysely<Database>, message: SmsMessage
   return db.transaction().execute(async (trx) => {
     const seen = await trx.selectFrom('sms_details').select('message_id').where('message_sid', '=', message.messageSid).executeTakeFirst();
     if (seen) return false;
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`conversation:${message.conversationId}`}, 0))`.execute(trx);
-    const next = await sql<{ seq: number }>`
-      select coalesce(greatest(
-        (select max(seq) from messages where conversation_id = ${message.conversationId}),
-        (select max(seq) from conversation_events where conversation_id = ${message.conversationId})), 0) + 1 as seq`.execute(trx);
+    const seq = await nextConversationSeq(trx, message.conversationId);
     const row = await trx
       .insertInto('messages')
       .values({
         conversation_id: message.conversationId,
-        seq: next.rows[0]?.seq ?? 1,
+        seq,
         role: message.role,
         text: message.text,
         spoken_at: message.at,

@@ -1,11 +1,9 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
-import { isValidTwilioSignature, publicUrl } from './twilio-signature.js';
+import { verifiedTwilioForm } from './twilio-signature.js';
 
 /** Twilio's messaging webhooks: inbound texts and delivery status. Signed like the voice ones. */
-
-const formParams = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
 const inboundSchema = z.looseObject({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-zA-Z]{32}$/, 'MessageSid must be SM or MM followed by 32 characters'),
@@ -41,24 +39,8 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>
 export function registerSmsWebhooks(app: FastifyInstance, options: { config: Config; handlers: SmsWebhookHandlers }): void {
   const { config, handlers } = options;
 
-  function signedParams(request: FastifyRequest, reply: FastifyReply): Record<string, string | string[]> | undefined {
-    const params = formParams.safeParse(request.body ?? {});
-    const signature = request.headers['x-twilio-signature'];
-    if (
-      !params.success ||
-      !isValidTwilioSignature(
-        config.twilio.authToken,
-        typeof signature === 'string' ? signature : undefined,
-        publicUrl(config.publicBaseUrl, request.url),
-        params.data,
-      )
-    ) {
-      request.log.warn({ path: request.url.split('?')[0] }, 'refused messaging webhook with a bad Twilio signature');
-      void reply.status(403).type('text/plain').send('Forbidden');
-      return undefined;
-    }
-    return params.data;
-  }
+  const signedParams = (request: FastifyRequest, reply: FastifyReply) =>
+    verifiedTwilioForm(request, reply, { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl });
 
   // Answered at once with empty TwiML: the reply goes out through the REST API when it is ready.
   app.post('/twilio/sms', async (request, reply) => {

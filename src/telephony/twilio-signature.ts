@@ -1,4 +1,6 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
+import { z } from 'zod';
 
 /**
  * X-Twilio-Signature checks. Twilio signs the URL it requested (our public URL, not the one a proxy
@@ -27,4 +29,39 @@ export function publicWebSocketUrl(publicBaseUrl: string, path: string): string 
 /** For tests and the call simulator: sign a request exactly as Twilio does. */
 export function signTwilioRequest(authToken: string, url: string, params: Record<string, string>): string {
   return twilio.getExpectedTwilioSignature(authToken, url, params);
+}
+
+/** Twilio adds parameters without notice: the signature covers all of them, never a whitelist. */
+const formParams = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+
+export type TwilioForm = Record<string, string | string[]>;
+
+/**
+ * The form params of a webhook when its X-Twilio-Signature is right; otherwise answers 403 (no
+ * TwiML, a warning without the payload) and returns undefined.
+ */
+export function verifiedTwilioForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { authToken: string; publicBaseUrl: string },
+): TwilioForm | undefined {
+  const params = formParams.safeParse(request.body ?? {});
+  const signature = request.headers['x-twilio-signature'];
+  if (
+    !params.success ||
+    !isValidTwilioSignature(
+      options.authToken,
+      typeof signature === 'string' ? signature : undefined,
+      publicUrl(options.publicBaseUrl, request.url),
+      params.data,
+    )
+  ) {
+    request.log.warn(
+      { path: request.url.split('?')[0], hasSignature: typeof signature === 'string' },
+      'refused webhook with a bad Twilio signature',
+    );
+    void reply.status(403).type('text/plain').send('Forbidden');
+    return undefined;
+  }
+  return params.data;
 }

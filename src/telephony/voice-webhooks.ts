@@ -3,14 +3,11 @@ import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import type { StreamTokens } from './stream-token.js';
 import { connectStreamTwiml, hangUpTwiml, sayAndHangUpTwiml } from './twiml.js';
-import { isValidTwilioSignature, publicUrl, publicWebSocketUrl } from './twilio-signature.js';
+import { publicUrl, publicWebSocketUrl, verifiedTwilioForm } from './twilio-signature.js';
 
 export const MEDIA_STREAM_PATH = '/twilio/media';
 export const STREAM_ENDED_PATH = '/twilio/voice/stream-ended';
 export const TRANSFER_ENDED_PATH = '/twilio/voice/transfer-ended';
-
-/** Twilio adds parameters without notice: require what we use, keep the rest for the signature. */
-const formParams = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
 const incomingCallSchema = z.looseObject({
   CallSid: z.string().regex(/^CA[0-9a-zA-Z]{32}$/, 'CallSid must be CA followed by 32 characters'),
@@ -81,21 +78,16 @@ export function registerVoiceWebhooks(
 ): void {
   const { config, tokens, handlers } = options;
 
-  /** Returns the form params when the signature is right; otherwise answers 403 and returns undefined. */
-  function signedParams(request: FastifyRequest, reply: FastifyReply): Record<string, string | string[]> | undefined {
-    const params = formParams.safeParse(request.body ?? {});
-    const signature = request.headers['x-twilio-signature'];
-    const url = publicUrl(config.publicBaseUrl, request.url);
-    if (
-      !params.success ||
-      !isValidTwilioSignature(config.twilio.authToken, typeof signature === 'string' ? signature : undefined, url, params.data)
-    ) {
-      request.log.warn({ path: request.url.split('?')[0], hasSignature: typeof signature === 'string' }, 'refused webhook with a bad Twilio signature');
-      void reply.status(403).type('text/plain').send('Forbidden');
-      return undefined;
-    }
-    return params.data;
-  }
+  const signedParams = (request: FastifyRequest, reply: FastifyReply) =>
+    verifiedTwilioForm(request, reply, { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl });
+
+  /** <Connect><Stream> for this call and conversation, with a fresh one-time token. */
+  const streamTwiml = (callSid: string, conversationId: string, extra: Record<string, string> = {}) =>
+    connectStreamTwiml({
+      streamUrl: publicWebSocketUrl(config.publicBaseUrl, MEDIA_STREAM_PATH),
+      actionUrl: publicUrl(config.publicBaseUrl, STREAM_ENDED_PATH),
+      parameters: { streamToken: tokens.issue(callSid, conversationId), conversationId, ...extra },
+    });
 
   function sendTwiml(reply: FastifyReply, twiml: string) {
     return reply.status(200).type('text/xml').send(twiml);
@@ -112,17 +104,7 @@ export function registerVoiceWebhooks(
     );
     if (decision.kind === 'refuse') return sendTwiml(reply, sayAndHangUpTwiml(decision.message));
     log.info({ conversationId: decision.conversationId }, 'incoming call connected to a media stream');
-    return sendTwiml(
-      reply,
-      connectStreamTwiml({
-        streamUrl: publicWebSocketUrl(config.publicBaseUrl, MEDIA_STREAM_PATH),
-        actionUrl: publicUrl(config.publicBaseUrl, STREAM_ENDED_PATH),
-        parameters: {
-          streamToken: tokens.issue(call.CallSid, decision.conversationId),
-          conversationId: decision.conversationId,
-        },
-      }),
-    );
+    return sendTwiml(reply, streamTwiml(call.CallSid, decision.conversationId));
   });
 
   app.post('/twilio/voice/status', async (request, reply) => {
@@ -147,18 +129,7 @@ export function registerVoiceWebhooks(
     const { CallSid, DialCallStatus } = transferEndedSchema.parse(params);
     const resume = await handlers.onTransferEnded(CallSid, DialCallStatus, request.log.child({ callSid: CallSid }));
     if (!resume) return sendTwiml(reply, hangUpTwiml());
-    return sendTwiml(
-      reply,
-      connectStreamTwiml({
-        streamUrl: publicWebSocketUrl(config.publicBaseUrl, MEDIA_STREAM_PATH),
-        actionUrl: publicUrl(config.publicBaseUrl, STREAM_ENDED_PATH),
-        parameters: {
-          streamToken: tokens.issue(CallSid, resume.conversationId),
-          conversationId: resume.conversationId,
-          resume: 'transfer-unanswered',
-        },
-      }),
-    );
+    return sendTwiml(reply, streamTwiml(CallSid, resume.conversationId, { resume: 'transfer-unanswered' }));
   });
 
   app.post(STREAM_ENDED_PATH, async (request, reply) => {
