@@ -55,10 +55,11 @@ export interface App {
   /** Stop taking new work (readiness fails); live calls carry on until closed. */
   startDraining(): void;
   /**
-   * Stops taking calls, lets live ones finish for up to `drainMs`, wraps up the rest, waits for
-   * their records and closes the server.
+   * Stops taking calls and lets live ones finish for up to `drainMs`; in its last `wrapUpMs` the
+   * receptionist wraps the remaining calls up politely; then whatever is left is ended. Waits for
+   * the calls' records and closes the server.
    */
-  close(options?: { drainMs?: number }): Promise<void>;
+  close(options?: { drainMs?: number; wrapUpMs?: number }): Promise<void>;
 }
 
 /** Composition root: builds the whole service from its parts. Tests build it too, against a fresh database. */
@@ -107,9 +108,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     now: deps.now ?? (() => new Date()),
     transfer: (callSid, number, announcement) =>
       transferCall(twilio, callSid, number, announcement, `${config.publicBaseUrl}${TRANSFER_ENDED_PATH}`),
+    isDraining: () => draining,
   });
 
-  registerHealthRoutes(fastify, database.db, { isDraining: () => draining });
+  registerHealthRoutes(fastify, database.db, { isDraining: () => draining, callLoad: () => intake.load });
   registerVoiceWebhooks(fastify, { config, tokens, handlers: intake });
   registerMediaStreamRoute(fastify, { config, tokens, onStream: (stream, log) => intake.onStream(stream, log) });
   await registerStaffApi(fastify, {
@@ -169,23 +171,39 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     : undefined;
 
   await fastify.ready();
+  let closing: Promise<void> | undefined;
   return {
     fastify,
     liveCalls,
     startDraining() {
       draining = true;
     },
-    async close(options = {}) {
-      draining = true;
-      const deadline = Date.now() + (options.drainMs ?? 0);
-      while (liveCalls.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
-      const calls = liveCalls.all();
-      for (const call of calls) call.end('shutdown');
-      await Promise.all(calls.map((call) => call.done));
-      await liveCalls.recordsWritten();
-      clearInterval(heartbeat);
-      await runner?.stop();
-      await fastify.close();
+    close(options = {}) {
+      closing ??= shutDown(options);
+      return closing;
     },
   };
+
+  async function shutDown(options: { drainMs?: number; wrapUpMs?: number }): Promise<void> {
+    draining = true;
+    const drainMs = options.drainMs ?? 0;
+    const deadline = Date.now() + drainMs;
+    const wrapUpFrom = deadline - Math.min(options.wrapUpMs ?? 0, drainMs);
+    const waitUntil = async (until: number) => {
+      while (liveCalls.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 250));
+    };
+    await waitUntil(wrapUpFrom);
+    if (liveCalls.size > 0 && wrapUpFrom < deadline) {
+      logger.info({ calls: liveCalls.size }, 'drain time is nearly up; wrapping up the calls still live');
+      for (const call of liveCalls.all()) call.wrapUpCall('shutdown');
+      await waitUntil(deadline);
+    }
+    const calls = liveCalls.all();
+    for (const call of calls) call.end('shutdown');
+    await Promise.all(calls.map((call) => call.done));
+    await liveCalls.recordsWritten();
+    clearInterval(heartbeat);
+    await runner?.stop();
+    await fastify.close();
+  }
 }

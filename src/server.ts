@@ -58,7 +58,7 @@ function installShutdown(app: App, database: DatabaseHandle, config: Config, log
     }, (config.shutdownDrainSeconds + 10) * 1000);
     force.unref();
     try {
-      await app.close({ drainMs: config.shutdownDrainSeconds * 1000 });
+      await app.close({ drainMs: config.shutdownDrainSeconds * 1000, wrapUpMs: config.shutdownWrapUpSeconds * 1000 });
       await database.close();
       logger.info('stopped');
       process.exit(0);

@@ -6,9 +6,11 @@ import type { Config } from '../config/config.js';
 import { realtimePrice } from '../config/model-prices.js';
 import type { RealtimeModelFactory } from '../realtime/realtime-model.js';
 import {
+  appendConversationEvent,
   applyTwilioCallStatus,
   findVoiceCallEnding,
   openVoiceConversation,
+  recordVoicemail,
   reopenAfterUnansweredTransfer,
   TERMINAL_TWILIO_STATUSES,
 } from '../storage/conversation-repository.js';
@@ -16,20 +18,24 @@ import { upsertCustomerByPhone } from '../storage/customer-repository.js';
 import { addJob, CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
 import { registerLiveCall, removeLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
-import { findSpaIdByPhone } from '../storage/spa-repository.js';
+import { findSpaIdByPhone, loadSpaProfile, type SpaProfile } from '../storage/spa-repository.js';
 import type { MediaStream } from '../telephony/media-stream.js';
 import { hangUpTwiml, sayAndHangUpTwiml } from '../telephony/twiml.js';
 import {
+  FALLBACK_DIAL_ENDED_PATH,
   SORRY_UNKNOWN_NUMBER,
+  VOICEMAIL_PATH,
   type CallStatusUpdate,
   type IncomingCall,
   type IncomingCallDecision,
+  type RecordedVoicemail,
   type VoiceWebhookHandlers,
 } from '../telephony/voice-webhooks.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { CallRecorder } from './call-recorder.js';
-import { CallSession, type CallEndReason } from './call-session.js';
+import { CallSession, type CallEndReason, type CallLimits } from './call-session.js';
 import { startCallSetup, type CallParticipants, type CallSetup } from './call-setup.js';
+import { frontDeskUnansweredTwiml, handOverTwiml, VOICEMAIL_THANKS, type HandOverSituation, type HandOverUrls } from './hand-over.js';
 import type { LiveCalls } from './live-calls.js';
 
 /** A follow-up text after an unfinished call waits this long (the caller may call straight back). */
@@ -38,8 +44,8 @@ export const FOLLOW_UP_DELAY_MS = 10 * 60_000;
 /** How long a model session opened at the webhook waits for its media stream. */
 const PREWARM_TTL_MS = 30_000;
 
-export const SORRY_TECHNICAL_TROUBLE =
-  "I'm so sorry, we're having a technical problem on our end. Please call us back in a few minutes, or leave us a text at this number, and we'll get right back to you. Goodbye.";
+/** Endings after which the caller has heard a goodbye (or is gone): the call just hangs up. */
+const SETTLED_ENDINGS: ReadonlySet<string> = new Set(['assistant', 'caller', 'transfer', 'idle', 'max_length', 'shutdown']);
 
 export interface CallIntakeDependencies {
   db: Kysely<Database>;
@@ -51,6 +57,8 @@ export interface CallIntakeDependencies {
   log: Logger;
   now: () => Date;
   transfer?: (callSid: string, number: string, announcement: string) => Promise<void>;
+  /** True once this machine is shutting down: new calls go elsewhere. */
+  isDraining?: () => boolean;
 }
 
 interface Prewarmed {
@@ -68,7 +76,24 @@ export class CallIntake implements VoiceWebhookHandlers {
   /** Participants by conversation, for streams whose webhook this machine answered. */
   private readonly participants = new Map<string, CallParticipants>();
 
-  constructor(private readonly deps: CallIntakeDependencies) {}
+  private readonly limits: CallLimits;
+  private readonly handOverUrls: HandOverUrls;
+
+  constructor(private readonly deps: CallIntakeDependencies) {
+    const { calls, publicBaseUrl } = deps.config;
+    this.limits = {
+      maxCallMs: calls.maxCallSeconds * 1000,
+      idlePromptMs: calls.idlePromptSeconds * 1000,
+      idleHangupMs: calls.idleHangupSeconds * 1000,
+      modelSessionMaxMs: calls.modelSessionMaxSeconds * 1000,
+    };
+    this.handOverUrls = { dialEnded: `${publicBaseUrl}${FALLBACK_DIAL_ENDED_PATH}`, voicemail: `${publicBaseUrl}${VOICEMAIL_PATH}` };
+  }
+
+  /** Calls this machine carries or has promised to (webhook answered, stream not here yet). */
+  get load(): { live: number; max: number } {
+    return { live: this.deps.liveCalls.size + this.prewarmed.size, max: this.deps.config.calls.maxLive };
+  }
 
   async onIncomingCall(call: IncomingCall, log: FastifyBaseLogger): Promise<IncomingCallDecision> {
     const { db } = this.deps;
@@ -85,6 +110,14 @@ export class CallIntake implements VoiceWebhookHandlers {
       from: call.from,
       to: call.to,
     });
+    // Beyond its limit a machine would make every call on it choppy: send the new one elsewhere
+    // (another machine, or people). The conversation exists either way, so a voicemail has a home.
+    const busy = this.deps.isDraining?.() ? 'draining' : this.load.live >= this.load.max ? 'full' : undefined;
+    if (busy) {
+      await appendConversationEvent(db, conversationId, 'diverted', { reason: busy, machine: this.deps.config.machineId });
+      const spa = await loadSpaProfile(db, spaId);
+      return { kind: 'divert', reason: busy, twiml: this.handOver(spa, 'busy') };
+    }
     const participants = { spaId, conversationId, customerId, customerPhone: call.from };
     this.participants.set(conversationId, participants);
     this.prewarm(call.callSid, participants);
@@ -101,10 +134,45 @@ export class CallIntake implements VoiceWebhookHandlers {
   }
 
   async onStreamEnded(callSid: string, log: FastifyBaseLogger): Promise<string> {
-    const reason = this.deps.liveCalls.endingOf(callSid) ?? (await this.endingFromRecord(callSid));
+    const ending = this.deps.liveCalls.endingOf(callSid);
+    const reason = ending?.reason ?? (await this.endingFromRecord(callSid));
     log.info({ reason: reason ?? 'unknown' }, 'media stream ended');
-    if (reason === 'assistant' || reason === 'caller' || reason === 'transfer') return hangUpTwiml();
-    return sayAndHangUpTwiml(SORRY_TECHNICAL_TROUBLE);
+    if (reason !== undefined && SETTLED_ENDINGS.has(reason)) return hangUpTwiml();
+    // The receptionist could not carry on: people take over (front desk, or voicemail).
+    const spa = ending?.spa ?? (await this.spaOfCall(callSid).catch(() => undefined));
+    return this.handOver(spa, 'trouble');
+  }
+
+  async onFallbackDialEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<string> {
+    log.info({ dialStatus }, 'front desk hand-over ended');
+    return dialStatus === 'completed' ? hangUpTwiml() : frontDeskUnansweredTwiml(this.handOverUrls);
+  }
+
+  async onVoicemail(voicemail: RecordedVoicemail | undefined, callSid: string, log: FastifyBaseLogger): Promise<string> {
+    if (!voicemail) return hangUpTwiml();
+    try {
+      const known = await recordVoicemail(this.deps.db, voicemail);
+      if (!known) log.warn({ recordingSid: voicemail.recordingSid }, 'voicemail for an unknown call');
+      else log.info({ seconds: voicemail.durationSeconds }, 'voicemail left');
+    } catch (error) {
+      // The recording stays at Twilio; the log says where, so it can be recovered by hand.
+      log.error({ err: error, callSid, recordingSid: voicemail.recordingSid, recordingUrl: voicemail.recordingUrl }, 'could not store a voicemail');
+    }
+    return sayAndHangUpTwiml(VOICEMAIL_THANKS);
+  }
+
+  private handOver(spa: SpaProfile | undefined, situation: HandOverSituation): string {
+    return handOverTwiml(spa, this.deps.now(), situation, this.handOverUrls);
+  }
+
+  private async spaOfCall(callSid: string): Promise<SpaProfile | undefined> {
+    const row = await this.deps.db
+      .selectFrom('voice_call_details as v')
+      .innerJoin('conversations as c', 'c.id', 'v.conversation_id')
+      .select('c.spa_id as spaId')
+      .where('v.call_sid', '=', callSid)
+      .executeTakeFirst();
+    return row ? loadSpaProfile(this.deps.db, row.spaId) : undefined;
   }
 
   /**
@@ -144,6 +212,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       modelName: config.openai.realtimeModel,
       price: realtimePrice(config.openai.realtimeModel).price,
       log: callLog,
+      limits: this.limits,
       onEnded: (ended: CallSession, reason: CallEndReason) => {
         liveCalls.ended(ended, reason);
         this.participants.delete(ended.conversationId);

@@ -52,9 +52,12 @@ export class CallRecorder {
     this.schedule();
   }
 
-  event(type: string, name: string | null, data: unknown): void {
-    this.events.push({ conversationId: this.conversationId, seq: this.nextSeq(), type, name, data, at: new Date() });
+  /** Records an event; returns its place in the conversation's sequence. */
+  event(type: string, name: string | null, data: unknown): number {
+    const seq = this.nextSeq();
+    this.events.push({ conversationId: this.conversationId, seq, type, name, data, at: new Date() });
     this.schedule();
+    return seq;
   }
 
   /** Writes everything still pending, then the end-of-call summary. */

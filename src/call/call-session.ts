@@ -2,14 +2,23 @@ import type { Logger } from 'pino';
 import { MULAW_FRAME_BYTES, mulawBytesToMs, pcm24kBytesToMs } from '../audio/audio-units.js';
 import { CallerAudioTranscoder, ModelAudioTranscoder } from '../audio/telephony-transcoder.js';
 import { realtimeCostUsd, type RealtimePrice } from '../config/model-prices.js';
-import type { RealtimeError, RealtimeModel, RealtimeToolCall, RealtimeUsage } from '../realtime/realtime-model.js';
+import type { RealtimeError, RealtimeModel, RealtimeToolCall, RealtimeUsage, ReplayItem } from '../realtime/realtime-model.js';
 import type { ConversationStatus } from '../storage/schema.js';
 import type { MediaStream } from '../telephony/media-stream.js';
 import type { LiveCallControls, ToolContext } from '../tools/tool.js';
 import type { ToolOutcome, ToolRegistry } from '../tools/tool-registry.js';
 import type { CallRecorder } from './call-recorder.js';
-import type { CallSetup } from './call-setup.js';
-import { greetingInstructions, unansweredTransferInstructions } from './instructions.js';
+import { ModelConnectError, type CallContext, type CallSetup } from './call-setup.js';
+import { holdPromptAudio } from './hold-prompt.js';
+import {
+  greetingInstructions,
+  RESUMED_AFTER_DROP_NOTE,
+  silentCallerGoodbyeInstructions,
+  stillTherePromptInstructions,
+  unansweredTransferInstructions,
+  wrapUpInstructions,
+  type WrapUpReason,
+} from './instructions.js';
 import { PlaybackTracker, type PlayingItem } from './playback-tracker.js';
 import { TranscriptAssembler } from './transcript.js';
 
@@ -20,7 +29,9 @@ export type CallEndReason =
   | 'model_failure'
   | 'setup_failure'
   | 'stream_closed'
-  | 'shutdown';
+  | 'shutdown'
+  | 'idle'
+  | 'max_length';
 
 const STATUS_FOR_REASON: Record<CallEndReason, ConversationStatus> = {
   caller: 'completed',
@@ -30,6 +41,26 @@ const STATUS_FOR_REASON: Record<CallEndReason, ConversationStatus> = {
   setup_failure: 'failed',
   stream_closed: 'completed',
   shutdown: 'completed',
+  idle: 'completed',
+  max_length: 'completed',
+};
+
+/** Time limits of one call (from configuration; tests shorten them). */
+export interface CallLimits {
+  maxCallMs: number;
+  /** Caller silence (with nothing playing or pending) before "are you still there?". */
+  idlePromptMs: number;
+  /** Further silence after that prompt before a polite goodbye. */
+  idleHangupMs: number;
+  /** A model session older than this is replaced at the next quiet moment. */
+  modelSessionMaxMs: number;
+}
+
+export const DEFAULT_CALL_LIMITS: CallLimits = {
+  maxCallMs: 30 * 60_000,
+  idlePromptMs: 12_000,
+  idleHangupMs: 12_000,
+  modelSessionMaxMs: 55 * 60_000,
 };
 
 export interface CallSessionOptions {
@@ -46,6 +77,7 @@ export interface CallSessionOptions {
   /** Hands the live call to a person (Twilio REST); absent where transfers are impossible. */
   transfer?: (callSid: string, number: string, announcement: string) => Promise<void>;
   now?: () => number;
+  limits?: CallLimits;
 }
 
 /** A tool slower than this makes the receptionist say a short filler instead of leaving dead air. */
@@ -53,13 +85,28 @@ export const FILLER_AFTER_MS = 1_500;
 const FILLER_MAX_MS = 4_000;
 /** A session the model has not accepted by then is a failed call: apologise rather than leave silence. */
 const SESSION_READY_TIMEOUT_MS = 8_000;
+/** A lost model connection is retried with these pauses, within RECONNECT_BUDGET_MS in all. */
+const RECONNECT_BACKOFF_MS = [0, 250, 500, 1_000];
+const RECONNECT_BUDGET_MS = 3_500;
+const RECONNECT_ATTEMPT_TIMEOUT_MS = 2_000;
+/** A reconnect quicker than this goes unnoticed; a slower one gets "One moment, please." */
+const HOLD_PROMPT_AFTER_MS = 300;
+/** Supervision of idle callers, the call's length, wrap-ups and session age: once a second is plenty. */
+const TICK_MS = 1_000;
+/** A wrap-up waits this long for the current reply or tool to finish before speaking over it. */
+const WRAP_UP_WAIT_MS = 8_000;
+/** After the wrap-up started speaking, the call ends by this time even if the goodbye never finishes. */
+const WRAP_UP_HARD_LIMIT_MS = 25_000;
+const ROTATION_RETRY_MS = 5_000;
+const LOCAL_ITEM_PREFIX = 'local:';
 const FILLER_INSTRUCTIONS =
   'Tell the caller, in one short natural sentence, that you are still working on it, for example "Just a moment, I\'m still checking that for you." Say nothing else.';
 
 interface PendingToolCalls {
   outstanding: number;
   responseDone: boolean;
-  outputs: { callId: string; output: string }[];
+  /** Results, with the place of their tool_result event in the conversation. */
+  outputs: { callId: string; output: string; seq: number }[];
 }
 
 /**
@@ -81,12 +128,30 @@ export class CallSession {
   /** μ-law not yet sent because it does not fill a 20 ms frame. */
   private pendingOut: Buffer = Buffer.alloc(0);
   private pendingOutItem: string | undefined;
+  private readonly limits: CallLimits;
   private model: RealtimeModel | undefined;
-  private setup: CallSetup | undefined;
+  /** The model accepted its session configuration (a refusal before that is not worth a retry). */
+  private sessionAccepted = false;
+  private modelSince = 0;
+  private context: CallContext | undefined;
+  /** Set while the model connection is lost and being restored. */
+  private outage: { since: number; holdTimer: NodeJS.Timeout } | undefined;
+  private rotating = false;
+  private nextRotationAt = 0;
+  private localItems = 0;
+  /** Tool calls and the results the model was given, for replay into a restored session. */
+  private readonly toolHistory: { seq: number; item: ReplayItem }[] = [];
+  private callerSpeaking = false;
+  private lastActivityAt: number;
+  private idlePrompted = false;
+  private wrapUp: { reason: WrapUpReason; since: number; spokenAt: number | undefined } | undefined;
+  private readonly ticker: NodeJS.Timeout;
   private ended = false;
   private endReason: CallEndReason | undefined;
   private transferredTo: string | null = null;
   private hangUpWhenHeard = false;
+  /** Why the call ends once the goodbye being spoken has been heard. */
+  private hangUpReason: CallEndReason = 'assistant';
   private greeted = false;
   private greetingLatencyMs: number | null = null;
   private speechStoppedAt: number | undefined;
@@ -115,7 +180,9 @@ export class CallSession {
   constructor(private readonly options: CallSessionOptions) {
     const { stream, recorder } = options;
     this.now = options.now ?? (() => performance.now());
+    this.limits = options.limits ?? DEFAULT_CALL_LIMITS;
     this.startedAt = this.now();
+    this.lastActivityAt = this.startedAt;
     this.callSid = stream.callSid;
     this.conversationId = stream.conversationId;
     this.transcript = new TranscriptAssembler(recorder.nextSeq, (turn) => recorder.turn(turn));
@@ -129,18 +196,36 @@ export class CallSession {
     stream.on('dtmf', (digit) => recorder.event('dtmf', null, { digit }));
 
     recorder.event('call_started', null, { streamSid: stream.streamSid });
+    this.ticker = setInterval(() => this.tick(), TICK_MS);
+    this.ticker.unref();
     options.setup.then(
       (setup) => this.attach(setup),
-      (error: unknown) => {
-        options.log.error({ err: error }, 'call setup failed');
-        recorder.event('error', 'setup_failure', { message: error instanceof Error ? error.message : String(error) });
-        this.end('setup_failure');
-      },
+      (error: unknown) => this.setupFailed(error),
     );
   }
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** The spa this call is for, once known (the fallback when the model fails depends on it). */
+  get spa(): CallContext['spa'] | undefined {
+    return this.context?.spa;
+  }
+
+  private setupFailed(error: unknown): void {
+    if (this.ended) return;
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof ModelConnectError) {
+      // The spa is known; only the model could not be reached. Worth another try or two.
+      this.options.log.warn({ err: error }, 'realtime model not reachable at call start; retrying');
+      this.context = error.context;
+      this.startOutage('connect failed', message);
+      return;
+    }
+    this.options.log.error({ err: error }, 'call setup failed');
+    this.options.recorder.event('error', 'setup_failure', { message });
+    this.end('setup_failure');
   }
 
   private attach(setup: CallSetup): void {
@@ -149,7 +234,35 @@ export class CallSession {
       model.close();
       return;
     }
-    this.setup = setup;
+    this.context = setup;
+    this.useModel(model);
+    if (!model.isOpen) {
+      this.modelLost(model, 'not open');
+      return;
+    }
+    let readyTimer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      readyTimer = setTimeout(() => reject(new Error('the model did not accept the session in time')), SESSION_READY_TIMEOUT_MS);
+    });
+    Promise.race([setup.ready, timedOut]).then(
+      () => {
+        clearTimeout(readyTimer);
+        if (this.model !== model) return;
+        this.sessionAccepted = true;
+        this.modelSince = this.now();
+        this.greet();
+      },
+      (error: unknown) => {
+        clearTimeout(readyTimer);
+        if (this.ended || this.model !== model) return;
+        this.options.log.warn({ err: error }, 'realtime session was not ready');
+        this.modelLost(model, 'session not ready', error instanceof Error ? error.message : String(error));
+      },
+    );
+  }
+
+  /** Routes a model's events into this call. */
+  private useModel(model: RealtimeModel): void {
     this.model = model;
     model.removeAllListeners('error');
     model.on('audio', (pcm, itemId, responseId) => this.onModelAudio(pcm, itemId, responseId));
@@ -166,46 +279,286 @@ export class CallSession {
     });
     model.on('speechStarted', () => this.onCallerStartedSpeaking());
     model.on('speechStopped', () => {
+      this.callerSpeaking = false;
+      this.lastActivityAt = this.now();
       this.speechStoppedAt = this.now();
     });
     model.on('toolCall', (call) => this.onToolCall(call));
     model.on('responseDone', (done) => this.onResponseDone(done.responseId, done.usage));
-    model.on('error', (error) => this.onModelError(error));
-    model.on('closed', (code, reason) => {
+    model.on('error', (error) => this.onModelError(model, error));
+    model.on('closed', (code, reason) => this.modelLost(model, 'closed', `${code} ${reason}`.trim()));
+  }
+
+  private releaseModel(model: RealtimeModel): void {
+    model.removeAllListeners();
+    // The adapter only emits errors someone listens to; nobody needs these any more.
+    model.on('error', () => {});
+    model.close();
+  }
+
+  // --- a lost model connection ------------------------------------------------------------
+
+  /**
+   * The model connection is gone (closed, failed, or stopped answering). Whatever it was saying is
+   * cut off; the caller hears "One moment, please." if restoring takes more than a moment, and the
+   * conversation continues on a fresh session that is given the conversation so far.
+   */
+  private modelLost(model: RealtimeModel, why: string, detail?: string): void {
+    if (this.ended || model !== this.model) return;
+    this.options.log.warn({ why, detail }, 'realtime model connection lost; reconnecting');
+    this.releaseModel(model);
+    this.model = undefined;
+    this.sessionAccepted = false;
+    this.abandonInFlight();
+    this.startOutage(why, detail);
+  }
+
+  private startOutage(why: string, detail?: string): void {
+    if (this.outage || this.ended) return;
+    this.options.recorder.event('error', 'model_lost', { why, detail });
+    const holdTimer = setTimeout(() => this.playHoldPrompt(), HOLD_PROMPT_AFTER_MS);
+    this.outage = { since: performance.now(), holdTimer };
+    void this.reconnect();
+  }
+
+  /** Responses in flight on the lost connection will never finish: settle their bookkeeping. */
+  private abandonInFlight(): void {
+    const cutOff = [...this.activeResponses.values()].flat();
+    for (const itemId of cutOff) this.playback.itemComplete(itemId);
+    if (cutOff.length > 0) this.options.recorder.event('reply_cut_off', null, { itemIds: cutOff });
+    this.activeResponses.clear();
+    this.droppedResponses.clear();
+    this.flushPendingAudio();
+    // Tools still running deliver to the next session; their calls are replayed into it.
+    for (const pending of this.pendingTools.values()) pending.responseDone = true;
+    this.fillersPending = 0;
+    this.callerSpeaking = false;
+  }
+
+  private async reconnect(): Promise<void> {
+    const started = performance.now();
+    for (let attempt = 1; ; attempt += 1) {
       if (this.ended) return;
-      this.options.log.error({ code, reason }, 'realtime model connection lost mid-call');
-      this.options.recorder.event('error', 'model_disconnected', { code, reason });
-      this.end('model_failure');
+      const remaining = RECONNECT_BUDGET_MS - (performance.now() - started);
+      try {
+        const model = await this.openRestoredModel(Math.min(RECONNECT_ATTEMPT_TIMEOUT_MS, Math.max(remaining, 250)));
+        if (this.ended) {
+          this.releaseModel(model);
+          return;
+        }
+        this.finishOutage(model, attempt);
+        return;
+      } catch (error) {
+        this.options.log.warn({ err: error, attempt }, 'realtime model reconnect failed');
+      }
+      const pause = RECONNECT_BACKOFF_MS[Math.min(attempt, RECONNECT_BACKOFF_MS.length - 1)]!;
+      if (performance.now() - started + pause >= RECONNECT_BUDGET_MS) {
+        const outageMs = Math.round(performance.now() - started);
+        this.options.log.error({ attempts: attempt, outageMs }, 'realtime model unreachable; handing the call over');
+        this.options.recorder.event('error', 'model_unreachable', { attempts: attempt, outageMs });
+        this.end('model_failure');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  /** A fresh session with the same configuration, given the conversation so far. */
+  private async openRestoredModel(timeoutMs: number): Promise<RealtimeModel> {
+    const context = this.context;
+    if (!context) throw new Error('call context unknown');
+    const opening = context.reopen();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no session within ${timeoutMs} ms`)), timeoutMs);
     });
-    if (!model.isOpen) {
-      this.end('model_failure');
+    try {
+      const connection = await Promise.race([opening, timedOut]);
+      try {
+        await Promise.race([connection.ready, timedOut]);
+      } catch (error) {
+        this.releaseModel(connection.model);
+        throw error;
+      }
+      connection.model.restoreConversation(this.history());
+      return connection.model;
+    } catch (error) {
+      // A connection that opens after we gave up on it is closed, not leaked.
+      opening.then((late) => this.releaseModel(late.model)).catch(() => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private finishOutage(model: RealtimeModel, attempts: number): void {
+    const outage = this.outage;
+    if (outage) clearTimeout(outage.holdTimer);
+    this.outage = undefined;
+    const outageMs = outage ? Math.round(performance.now() - outage.since) : 0;
+    this.useModel(model);
+    this.sessionAccepted = true;
+    this.modelSince = this.now();
+    this.lastActivityAt = this.now();
+    this.options.log.info({ attempts, outageMs }, 'realtime model reconnected');
+    this.options.recorder.event('model_reconnected', null, { attempts, outageMs });
+    if (!this.greeted) {
+      this.greet();
       return;
     }
-    let readyTimer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      readyTimer = setTimeout(() => reject(new Error('the model did not accept the session in time')), SESSION_READY_TIMEOUT_MS);
+    if (this.hangUpWhenHeard) {
+      if (this.playback.idle) this.end(this.hangUpReason);
+      return;
+    }
+    if (this.pendingTools.size > 0) {
+      // The tools' results, when they come, make the model speak again.
+      for (const responseId of [...this.pendingTools.keys()]) this.maybeContinueAfterTools(responseId);
+      return;
+    }
+    model.restoreConversation([{ type: 'message', role: 'system', text: RESUMED_AFTER_DROP_NOTE }]);
+    model.createResponse();
+  }
+
+  /** The conversation so far, in order: what was said (as heard) and the tools the model used. */
+  private history(): ReplayItem[] {
+    const turns = this.transcript.snapshot().flatMap((turn) => {
+      if (turn.role !== 'customer' && turn.role !== 'assistant') return [];
+      const item: ReplayItem = { type: 'message', role: turn.role === 'customer' ? 'user' : 'assistant', text: turn.text };
+      return [{ seq: turn.seq, item }];
     });
-    Promise.race([setup.ready, timedOut]).then(
-      () => {
-        clearTimeout(readyTimer);
-        this.greet();
-      },
-      (error: unknown) => {
-        clearTimeout(readyTimer);
-        if (this.ended) return;
-        this.options.log.error({ err: error }, 'realtime session was not ready');
-        this.options.recorder.event('error', 'session_not_ready', { message: error instanceof Error ? error.message : String(error) });
-        this.end('setup_failure');
-      },
+    return [...turns, ...this.toolHistory].sort((a, b) => a.seq - b.seq).map((entry) => entry.item);
+  }
+
+  /** "One moment, please." in 20 ms frames, tracked like any reply so a barge-in can cut it. */
+  private playHoldPrompt(): void {
+    if (!this.outage || this.ended) return;
+    const clip = holdPromptAudio();
+    const itemId = `${LOCAL_ITEM_PREFIX}hold:${++this.localItems}`;
+    for (let offset = 0; offset < clip.length; offset += MULAW_FRAME_BYTES) {
+      this.options.stream.sendAudio(clip.subarray(offset, offset + MULAW_FRAME_BYTES));
+    }
+    this.options.stream.sendMark(this.playback.audioSent(itemId, mulawBytesToMs(clip.length)));
+    this.playback.itemComplete(itemId);
+    this.options.recorder.event('hold_prompt', null, { ms: mulawBytesToMs(clip.length) });
+  }
+
+  // --- supervision: idle callers, call length, wrap-ups, session age -------------------------
+
+  /** Nothing is being said, played, generated or looked up. */
+  private get quiet(): boolean {
+    return (
+      this.playback.idle &&
+      this.activeResponses.size === 0 &&
+      this.pendingTools.size === 0 &&
+      this.fillersPending === 0 &&
+      !this.callerSpeaking &&
+      !this.hangUpWhenHeard
     );
   }
 
+  private tick(): void {
+    if (this.ended) return;
+    const now = this.now();
+    if (!this.wrapUp && now - this.startedAt >= this.limits.maxCallMs) this.wrapUpCall('max_length');
+    if (this.wrapUp) {
+      this.progressWrapUp(now);
+      return;
+    }
+    const model = this.model;
+    if (!model || this.outage || !this.greeted || !this.sessionAccepted) return;
+    if (!this.quiet) {
+      this.lastActivityAt = now;
+      return;
+    }
+    if (now - this.modelSince >= this.limits.modelSessionMaxMs && now >= this.nextRotationAt && !this.rotating) {
+      void this.rotateModel();
+      return;
+    }
+    const silentMs = now - this.lastActivityAt;
+    if (!this.idlePrompted && silentMs >= this.limits.idlePromptMs) {
+      this.idlePrompted = true;
+      this.lastActivityAt = now;
+      this.options.recorder.event('idle_prompt', null, { silentMs: Math.round(silentMs) });
+      model.createResponse({ instructions: stillTherePromptInstructions() });
+    } else if (this.idlePrompted && silentMs >= this.limits.idleHangupMs) {
+      this.options.recorder.event('idle_hangup', null, { silentMs: Math.round(silentMs) });
+      this.sayGoodbyeAndEnd('idle', silentCallerGoodbyeInstructions());
+    }
+  }
+
+  private sayGoodbyeAndEnd(reason: CallEndReason, instructions: string): void {
+    this.hangUpWhenHeard = true;
+    this.hangUpReason = reason;
+    this.model?.createResponse({ instructions });
+  }
+
+  /**
+   * The call has to end for a reason of ours (its length, a deploy): once the current reply or
+   * tool is done (or after a short wait), the receptionist says so politely and says goodbye.
+   */
+  wrapUpCall(reason: WrapUpReason): void {
+    if (this.ended || this.wrapUp) return;
+    this.wrapUp = { reason, since: this.now(), spokenAt: undefined };
+    this.options.recorder.event('wrap_up', reason, {});
+    this.options.log.info({ reason }, 'wrapping the call up');
+    this.progressWrapUp(this.now());
+  }
+
+  private progressWrapUp(now: number): void {
+    const wrapUp = this.wrapUp;
+    if (!wrapUp) return;
+    if (wrapUp.spokenAt !== undefined) {
+      if (now - wrapUp.spokenAt >= WRAP_UP_HARD_LIMIT_MS) this.end(wrapUp.reason);
+      return;
+    }
+    const waited = now - wrapUp.since;
+    const model = this.model;
+    if (!model || this.outage || !this.sessionAccepted) {
+      if (waited >= WRAP_UP_WAIT_MS) this.end(wrapUp.reason);
+      return;
+    }
+    const busy = this.activeResponses.size > 0 || this.pendingTools.size > 0 || this.callerSpeaking;
+    if (busy && waited < WRAP_UP_WAIT_MS) return;
+    wrapUp.spokenAt = now;
+    this.sayGoodbyeAndEnd(wrapUp.reason, wrapUpInstructions(wrapUp.reason));
+  }
+
+  /**
+   * Replaces the model session before the provider's time limit, at a quiet moment: the new
+   * session is opened and given the conversation while the old one still serves the call, and
+   * swapped in only if nothing happened meanwhile.
+   */
+  private async rotateModel(): Promise<void> {
+    const old = this.model;
+    if (!old) return;
+    this.rotating = true;
+    const turnsBefore = this.history().length;
+    try {
+      const fresh = await this.openRestoredModel(RECONNECT_ATTEMPT_TIMEOUT_MS * 2);
+      if (this.ended || this.model !== old || !this.quiet || this.outage || this.history().length !== turnsBefore) {
+        this.releaseModel(fresh);
+        this.nextRotationAt = this.now() + ROTATION_RETRY_MS;
+        return;
+      }
+      this.releaseModel(old);
+      this.useModel(fresh);
+      this.modelSince = this.now();
+      this.options.log.info('realtime model session rotated');
+      this.options.recorder.event('model_rotated', null, {});
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'could not rotate the realtime model session; will try again');
+      this.nextRotationAt = this.now() + ROTATION_RETRY_MS;
+    } finally {
+      this.rotating = false;
+    }
+  }
+
   private greet(): void {
-    if (this.ended || this.greeted || !this.model || !this.setup) return;
+    if (this.ended || this.greeted || !this.model || !this.context) return;
     this.greeted = true;
     this.model.createResponse({
       instructions:
-        this.options.stream.resume === 'transfer-unanswered' ? unansweredTransferInstructions() : greetingInstructions(this.setup.spa),
+        this.options.stream.resume === 'transfer-unanswered' ? unansweredTransferInstructions() : greetingInstructions(this.context.spa),
     });
   }
 
@@ -213,6 +566,7 @@ export class CallSession {
 
   private onCallerAudio(mulaw: Buffer): void {
     const model = this.model;
+    // During a reconnect the caller's audio has nowhere to go; the restored session starts fresh.
     if (!model || this.ended) return;
     model.appendAudio(this.callerAudio.toModel(mulaw));
   }
@@ -260,15 +614,22 @@ export class CallSession {
 
   private onMarkPlayed(name: string): void {
     this.playback.markEchoed(name);
-    if (this.hangUpWhenHeard && this.playback.idle && this.pendingTools.size === 0) this.end('assistant');
+    if (this.hangUpWhenHeard && this.playback.idle && this.pendingTools.size === 0 && this.activeResponses.size === 0)
+      this.end(this.hangUpReason);
   }
 
   // --- barge-in ---------------------------------------------------------------------------
 
   private onCallerStartedSpeaking(): void {
     const model = this.model;
-    // "Oh, one more thing" during the goodbye: the caller keeps the line.
-    this.hangUpWhenHeard = false;
+    this.callerSpeaking = true;
+    this.idlePrompted = false;
+    this.lastActivityAt = this.now();
+    // "Oh, one more thing" during the goodbye: the caller keeps the line (unless we must end it).
+    if (!this.wrapUp) {
+      this.hangUpWhenHeard = false;
+      this.hangUpReason = 'assistant';
+    }
     const unplayed = this.playback.unplayed();
     // Late audio of whatever was being generated must not play over the caller; replies that
     // had not reached the caller at all were not heard.
@@ -286,6 +647,8 @@ export class CallSession {
     this.modelAudio.reset();
     for (const item of unplayed) {
       const heardMs = this.keepHeardPart(item);
+      // Our own audio (the hold prompt) is not in the model's conversation.
+      if (item.itemId.startsWith(LOCAL_ITEM_PREFIX)) continue;
       model.truncate(item.itemId, heardMs);
       this.options.recorder.event('barge_in', null, { itemId: item.itemId, heardMs, sentMs: item.sentMs });
     }
@@ -302,7 +665,7 @@ export class CallSession {
   // --- tools ------------------------------------------------------------------------------
 
   private onToolCall(call: RealtimeToolCall): void {
-    const setup = this.setup;
+    const setup = this.context;
     if (!setup) return;
     const pending = this.pendingTools.get(call.responseId) ?? { outstanding: 0, responseDone: false, outputs: [] };
     pending.outstanding += 1;
@@ -313,7 +676,8 @@ export class CallSession {
     } catch {
       // recorded as given
     }
-    this.options.recorder.event('tool_call', call.name, { callId: call.callId, arguments: args });
+    const seq = this.options.recorder.event('tool_call', call.name, { callId: call.callId, arguments: args });
+    this.toolHistory.push({ seq, item: { type: 'function_call', callId: call.callId, name: call.name, argumentsJson: call.argumentsJson } });
     const started = this.now();
     const filler = setTimeout(() => this.sayFiller(call.name), FILLER_AFTER_MS);
     const context: ToolContext = {
@@ -329,9 +693,9 @@ export class CallSession {
     void this.options.tools.execute(call.name, call.argumentsJson, context).then((outcome: ToolOutcome) => {
       clearTimeout(filler);
       const durationMs = Math.round(this.now() - started);
-      this.options.recorder.event('tool_result', call.name, { callId: call.callId, durationMs, ...outcome });
+      const seq = this.options.recorder.event('tool_result', call.name, { callId: call.callId, durationMs, ...outcome });
       pending.outstanding -= 1;
-      pending.outputs.push({ callId: call.callId, output: JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error }) });
+      pending.outputs.push({ callId: call.callId, output: JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error }), seq });
       this.maybeContinueAfterTools(call.responseId);
     }).catch((error: unknown) => this.options.log.error({ err: error, tool: call.name }, 'tool result could not be delivered'));
   }
@@ -369,19 +733,22 @@ export class CallSession {
       this.fillerDone();
       return;
     }
-    if (this.hangUpWhenHeard && this.playback.idle) this.end('assistant');
+    if (this.hangUpWhenHeard && this.playback.idle && this.activeResponses.size === 0) this.end(this.hangUpReason);
   }
 
   /** Once a response is done and all its tool calls have results, the model speaks again. */
   private maybeContinueAfterTools(responseId: string): void {
     const pending = this.pendingTools.get(responseId);
-    if (!pending || !pending.responseDone || pending.outstanding > 0 || this.fillersPending > 0 || this.ended) return;
-    this.pendingTools.delete(responseId);
     const model = this.model;
-    if (!model) return;
-    for (const output of pending.outputs) model.sendToolResult(output.callId, output.output);
+    // Without a model (a reconnect under way) the results wait for the restored session.
+    if (!pending || !pending.responseDone || pending.outstanding > 0 || this.fillersPending > 0 || this.ended || !model) return;
+    this.pendingTools.delete(responseId);
+    for (const output of pending.outputs) {
+      model.sendToolResult(output.callId, output.output);
+      this.toolHistory.push({ seq: output.seq, item: { type: 'function_call_output', callId: output.callId, output: output.output } });
+    }
     if (this.hangUpWhenHeard) {
-      if (this.playback.idle) this.end('assistant');
+      if (this.playback.idle) this.end(this.hangUpReason);
       return;
     }
     model.createResponse();
@@ -409,7 +776,8 @@ export class CallSession {
 
   // --- errors and the end -----------------------------------------------------------------
 
-  private onModelError(error: RealtimeError): void {
+  private onModelError(model: RealtimeModel, error: RealtimeError): void {
+    if (model !== this.model) return;
     this.options.recorder.event('error', error.code, { message: error.message, recoverable: error.recoverable });
     // A refused filler never sends response.done.
     if (this.fillersPending > 0) this.fillerDone();
@@ -417,8 +785,14 @@ export class CallSession {
       this.options.log.warn({ code: error.code, message: error.message }, 'realtime model error');
       return;
     }
-    this.options.log.error({ code: error.code, message: error.message }, 'realtime model failed');
-    this.end('model_failure');
+    const transport = error.code === 'transport_error' || error.code === 'connection_stalled' || error.code === 'session_expired';
+    if (!this.sessionAccepted && !transport) {
+      // The model refused our session configuration: a retry would be refused too.
+      this.options.log.error({ code: error.code, message: error.message }, 'realtime model refused the session');
+      this.end('setup_failure');
+      return;
+    }
+    this.modelLost(model, error.code, error.message);
   }
 
   /** Ends the call once; the record is written behind, `done` resolves when it is. */
@@ -427,8 +801,10 @@ export class CallSession {
     this.ended = true;
     this.endReason = this.endReason === 'transfer' ? 'transfer' : reason;
     const finalReason = this.endReason;
+    clearInterval(this.ticker);
+    if (this.outage) clearTimeout(this.outage.holdTimer);
     this.options.onEnded(this, finalReason);
-    this.model?.close();
+    if (this.model) this.releaseModel(this.model);
     // Our ending: closing the stream hands the call to the <Connect action> (apology, hang-up).
     if (finalReason !== 'caller' && finalReason !== 'stream_closed') this.options.stream.close(1000, finalReason);
     // A caller who hangs up mid-reply heard only part of it.

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { RealtimeModel, RealtimeModelFactory } from '../realtime/realtime-model.js';
+import type { RealtimeModel, RealtimeModelFactory, RealtimeSessionOptions } from '../realtime/realtime-model.js';
 import type { Database } from '../storage/schema.js';
 import { loadSpaProfile, type SpaProfile } from '../storage/spa-repository.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
@@ -14,12 +14,32 @@ export interface CallParticipants {
   customerPhone: string | null;
 }
 
-/** A model connection being opened for a call, and what the call needs to know about its spa. */
-export interface CallSetup extends CallParticipants {
-  spa: SpaProfile;
+/** A model connection being opened: `ready` resolves when the model accepted the session. */
+export interface ModelConnection {
   model: RealtimeModel;
-  /** Resolves when the model accepted the session; rejects if it closes first. */
+  /** Rejects if the model closes first, or refuses the session configuration. */
   ready: Promise<void>;
+}
+
+/** What a call knows about its spa, and how to open (or reopen) its model session. */
+export interface CallContext extends CallParticipants {
+  spa: SpaProfile;
+  /** Opens a fresh session with the same configuration (reconnects, rotation). */
+  reopen(): Promise<ModelConnection>;
+}
+
+/** The call's context and the model connection opened for it. */
+export interface CallSetup extends CallContext, ModelConnection {}
+
+/** The spa is known but the model could not be reached: the call can still try again. */
+export class ModelConnectError extends Error {
+  constructor(
+    readonly context: CallContext,
+    cause: unknown,
+  ) {
+    super(`could not connect to the realtime model: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'ModelConnectError';
+  }
 }
 
 export interface CallSetupDependencies {
@@ -35,6 +55,16 @@ export interface CallSetupDependencies {
 export async function startCallSetup(deps: CallSetupDependencies, participants: CallParticipants): Promise<CallSetup> {
   const spa = await loadSpaProfile(deps.db, participants.spaId);
   if (!spa) throw new Error(`spa ${participants.spaId} not found`);
+  const options = sessionOptionsFor(spa, deps.tools, deps.config, deps.now());
+  const context: CallContext = { ...participants, spa, reopen: () => openModel(deps, options) };
+  try {
+    return { ...context, ...(await context.reopen()) };
+  } catch (error) {
+    throw new ModelConnectError(context, error);
+  }
+}
+
+async function openModel(deps: Pick<CallSetupDependencies, 'models' | 'log'>, options: RealtimeSessionOptions): Promise<ModelConnection> {
   const model = deps.models.create();
   // Until the session takes over, errors are only logged (an unheard 'error' event would throw).
   const logError = (error: Error) => deps.log.warn({ err: error }, 'realtime model error during call setup');
@@ -49,10 +79,10 @@ export async function startCallSetup(deps: CallSetupDependencies, participants: 
   });
   ready.catch(() => {});
   try {
-    await model.connect(sessionOptionsFor(spa, deps.tools, deps.config, deps.now()));
+    await model.connect(options);
   } catch (error) {
     model.close();
     throw error;
   }
-  return { ...participants, spa, model, ready };
+  return { model, ready };
 }

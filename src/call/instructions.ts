@@ -30,3 +30,26 @@ export function greetingInstructions(spa: SpaProfile): string {
 export function unansweredTransferInstructions(): string {
   return 'Tell the caller, warmly and briefly, that nobody at the front desk could pick up just now. Offer to take a message so they call back soon, or to help with anything else yourself.';
 }
+
+/** Sent as a system note into a session restored after a dropped connection, before it speaks again. */
+export const RESUMED_AFTER_DROP_NOTE =
+  'The line dropped for a moment on our side and the caller heard "One moment, please." Carry on naturally from where the conversation was: if the caller\'s last request has not been answered, answer it now; otherwise briefly thank them for holding and ask how you can continue helping. Do not explain technical details.';
+
+export function stillTherePromptInstructions(): string {
+  return 'The caller has been silent for a while. In one short, friendly sentence, ask whether they are still there and whether there is anything else you can help with. Say nothing else.';
+}
+
+export function silentCallerGoodbyeInstructions(): string {
+  return 'The caller has not said anything for a while and may have stepped away. In one or two short sentences, say you will let them go for now, that they are welcome to call or text this number any time, and say goodbye.';
+}
+
+export type WrapUpReason = 'max_length' | 'shutdown';
+
+/** Said once a call has to end for a reason of ours, not the caller's. */
+export function wrapUpInstructions(reason: WrapUpReason): string {
+  const why =
+    reason === 'max_length'
+      ? 'we have reached the time limit for this call'
+      : 'you need to end this call now for a brief scheduled system update';
+  return `Tell the caller, warmly and in at most three short sentences, that ${why}. If something was left unfinished, tell them briefly what the next step is and that they can call straight back on this number or text it and we will pick up where we left off. Then say goodbye. Do not ask any question.`;
+}

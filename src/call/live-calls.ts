@@ -1,11 +1,19 @@
+import type { SpaProfile } from '../storage/spa-repository.js';
 import type { CallEndReason, CallSession } from './call-session.js';
 
 const ENDING_MEMORY_MS = 5 * 60_000;
 
+export interface CallEnding {
+  reason: CallEndReason;
+  at: number;
+  /** The call's spa, when it was known: what happens next (front desk, voicemail) depends on it. */
+  spa: SpaProfile | undefined;
+}
+
 /** The calls this machine is carrying now, and how recent ones ended (for the <Connect action>). */
 export class LiveCalls {
   private readonly sessions = new Map<string, CallSession>();
-  private readonly endings = new Map<string, { reason: CallEndReason; at: number }>();
+  private readonly endings = new Map<string, CallEnding>();
   /** Calls that ended and whose records are still being written. */
   private readonly writing = new Set<Promise<void>>();
 
@@ -19,15 +27,15 @@ export class LiveCalls {
     this.writing.add(written);
     const now = Date.now();
     for (const [callSid, ending] of this.endings) if (now - ending.at > ENDING_MEMORY_MS) this.endings.delete(callSid);
-    this.endings.set(session.callSid, { reason, at: now });
+    this.endings.set(session.callSid, { reason, at: now, spa: session.spa });
   }
 
   get(callSid: string): CallSession | undefined {
     return this.sessions.get(callSid);
   }
 
-  endingOf(callSid: string): CallEndReason | undefined {
-    return this.endings.get(callSid)?.reason;
+  endingOf(callSid: string): CallEnding | undefined {
+    return this.endings.get(callSid);
   }
 
   get size(): number {

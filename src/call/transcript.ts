@@ -69,6 +69,18 @@ export class TranscriptAssembler {
     this.writeIfFinished(turn);
   }
 
+  /**
+   * What has been said so far, in order, as the caller heard it: for a model session restored after
+   * a dropped connection. Turns whose text has not arrived are left out.
+   */
+  snapshot(): { seq: number; role: MessageRole; text: string }[] {
+    return [...this.turns.values()]
+      .filter((turn) => turn.text !== undefined)
+      .map((turn) => ({ seq: turn.seq, role: turn.role, text: heardText(turn) }))
+      .filter((turn) => turn.text.length > 0)
+      .sort((a, b) => a.seq - b.seq);
+  }
+
   /** End of call: turns whose text never arrived are written with what is known. */
   flush(): void {
     for (const turn of this.turns.values()) {
@@ -112,8 +124,7 @@ export class TranscriptAssembler {
   }
 
   private write(turn: Turn): void {
-    const full = (turn.text ?? '').trim();
-    const heard = turn.heardFraction === undefined ? full : cutAtWord(full, turn.heardFraction);
+    const heard = heardText(turn);
     turn.written = true;
     if (heard.length === 0 && turn.role === 'assistant') return;
     this.onFinished({
@@ -124,6 +135,11 @@ export class TranscriptAssembler {
       spokenAt: turn.spokenAt,
     });
   }
+}
+
+function heardText(turn: Turn): string {
+  const full = (turn.text ?? '').trim();
+  return turn.heardFraction === undefined ? full : cutAtWord(full, turn.heardFraction);
 }
 
 /** The first `fraction` of the words, which is what the caller heard of an interrupted reply. */

@@ -99,7 +99,13 @@ const envSchema = z.object({
   STREAM_TOKEN_TTL_SECONDS: positiveInt(60),
   MACHINE_ID: optionalString,
   FLY_MACHINE_ID: optionalString,
-  SHUTDOWN_DRAIN_SECONDS: positiveInt(25),
+  SHUTDOWN_DRAIN_SECONDS: positiveInt(240),
+  SHUTDOWN_WRAP_UP_SECONDS: positiveInt(20),
+  MAX_LIVE_CALLS: positiveInt(100),
+  MAX_CALL_SECONDS: positiveInt(30 * 60),
+  IDLE_PROMPT_SECONDS: positiveInt(12),
+  IDLE_HANGUP_SECONDS: positiveInt(12),
+  MODEL_SESSION_MAX_SECONDS: positiveInt(55 * 60),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -141,7 +147,21 @@ export interface Config {
   readonly streamTokenTtlSeconds: number;
   /** Names this process in the live-call list (Fly's machine id when there is one). */
   readonly machineId: string;
+  /** On Fly.io: a machine that cannot take a call asks Fly's proxy to replay the webhook on another. */
+  readonly onFly: boolean;
+  /** How long live calls may carry on after SIGTERM, of which the last `shutdownWrapUpSeconds` wrap them up. */
   readonly shutdownDrainSeconds: number;
+  readonly shutdownWrapUpSeconds: number;
+  readonly calls: {
+    /** Live calls one machine carries; beyond it new calls are sent elsewhere (set from `npm run bench:load`). */
+    readonly maxLive: number;
+    readonly maxCallSeconds: number;
+    /** Caller silence before the receptionist asks whether they are still there, then before it says goodbye. */
+    readonly idlePromptSeconds: number;
+    readonly idleHangupSeconds: number;
+    /** The model session is replaced before the provider's 60-minute limit. */
+    readonly modelSessionMaxSeconds: number;
+  };
 }
 
 /** A configuration problem, reported as one line that names the variable. */
@@ -222,7 +242,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminApiKey: e.ADMIN_API_KEY,
     streamTokenTtlSeconds: e.STREAM_TOKEN_TTL_SECONDS,
     machineId: e.MACHINE_ID ?? e.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`,
+    onFly: e.FLY_MACHINE_ID !== undefined,
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
+    shutdownWrapUpSeconds: Math.min(e.SHUTDOWN_WRAP_UP_SECONDS, e.SHUTDOWN_DRAIN_SECONDS),
+    calls: {
+      maxLive: e.MAX_LIVE_CALLS,
+      maxCallSeconds: e.MAX_CALL_SECONDS,
+      idlePromptSeconds: e.IDLE_PROMPT_SECONDS,
+      idleHangupSeconds: e.IDLE_HANGUP_SECONDS,
+      modelSessionMaxSeconds: e.MODEL_SESSION_MAX_SECONDS,
+    },
   };
   return deepFreeze(config);
 }

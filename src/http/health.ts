@@ -6,6 +6,8 @@ import type { Database } from '../storage/schema.js';
 export interface ReadinessSource {
   /** True once the process has been asked to stop: no new calls should be routed here. */
   isDraining(): boolean;
+  /** Calls carried now and the most this machine takes. */
+  callLoad?(): { live: number; max: number };
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -22,7 +24,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
   }
 }
 
-/** /healthz: the process is alive. /readyz: it can take traffic (database reachable, schema current, not draining). */
+/** /healthz: the process is alive. /readyz: it can take calls (database reachable, schema current, not draining, not full). */
 export function registerHealthRoutes(app: FastifyInstance, db: Kysely<Database>, state: ReadinessSource): void {
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
@@ -32,6 +34,13 @@ export function registerHealthRoutes(app: FastifyInstance, db: Kysely<Database>,
     if (state.isDraining()) {
       checks.draining = 'shutting down';
       ready = false;
+    }
+    const load = state.callLoad?.();
+    if (load) {
+      // A full machine is not ready for more calls; the ones it carries are fine.
+      const full = load.live >= load.max;
+      checks.calls = `${load.live} of ${load.max}${full ? ' (full)' : ''}`;
+      if (full) ready = false;
     }
     try {
       await withTimeout(sql`select 1`.execute(db), CHECK_TIMEOUT_MS, 'database check');

@@ -46,6 +46,7 @@ export const serverEventSchema = z.discriminatedUnion('type', [
     item_id: z.string(),
     error: z.object({ message: z.string().optional(), code: z.string().nullish() }).optional(),
   }),
+  z.object({ type: z.literal('response.created'), response: z.object({ id: z.string() }) }),
   z.object({
     type: z.literal('response.output_item.added'),
     response_id: z.string(),

@@ -8,6 +8,7 @@ import {
   type RealtimeModelFactory,
   type RealtimeSessionOptions,
   type RealtimeUsage,
+  type ReplayItem,
 } from './realtime-model.js';
 
 export interface OpenAIRealtimeOptions {
@@ -16,13 +17,27 @@ export interface OpenAIRealtimeOptions {
   model: string;
   apiKey: string | undefined;
   connectTimeoutMs?: number;
+  /**
+   * A connection that answers no ping, or goes this long without an event while a response is
+   * owed, is given up (and reported closed) so the call can reconnect instead of sitting in silence.
+   */
+  livenessMs?: number;
 }
+
+const DEFAULT_LIVENESS_MS = 5_000;
+const WATCHDOG_TICK_MS = 1_000;
 
 /** The OpenAI Realtime API (GA protocol) over a plain `ws` socket, PCM16 24 kHz both ways. */
 export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> implements RealtimeModel {
   private socket: WebSocket | undefined;
   private readySent = false;
   private closedSent = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastEventAt = 0;
+  private pingSentAt: number | undefined;
+  /** response.create sent and no response.created yet. */
+  private responsesOwed = 0;
+  private readonly responsesInProgress = new Set<string>();
 
   constructor(private readonly options: OpenAIRealtimeOptions) {
     super();
@@ -43,11 +58,16 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     this.socket = socket;
 
     socket.on('message', (data) => this.onMessage(data.toString()));
+    socket.on('pong', () => {
+      this.pingSentAt = undefined;
+    });
     socket.on('close', (code, reason) => this.emitClosed(code, reason.toString()));
 
     return new Promise((resolve, reject) => {
       socket.once('open', () => {
+        this.lastEventAt = performance.now();
         this.send({ type: 'session.update', session: sessionPayload(this.options.model, session) });
+        this.startWatchdog();
         resolve();
       });
       // Rejecting after `open` resolved is a no-op, so failures before it reject and later ones only report.
@@ -67,6 +87,8 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
   }
 
   createResponse(options: { instructions?: string; outOfBand?: boolean } = {}): void {
+    if (!this.isOpen) return;
+    this.owe();
     const response: Record<string, unknown> = {};
     if (options.instructions !== undefined) response.instructions = options.instructions;
     if (options.outOfBand) response.conversation = 'none';
@@ -86,7 +108,12 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     });
   }
 
+  restoreConversation(items: ReplayItem[]): void {
+    for (const item of items) this.send({ type: 'conversation.item.create', item: replayItemPayload(item) });
+  }
+
   close(): void {
+    this.stopWatchdog();
     const socket = this.socket;
     if (!socket) return;
     if (socket.readyState === WebSocket.OPEN) socket.close(1000, 'call ended');
@@ -102,13 +129,55 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
+  private owe(): void {
+    if (this.responsesOwed === 0 && this.responsesInProgress.size === 0) this.lastEventAt = performance.now();
+    this.responsesOwed += 1;
+  }
+
+  /**
+   * Once a second: a ping every tick, and a connection that left one unanswered for `livenessMs`
+   * is dead (a half-open TCP connection never closes by itself). A response that was asked for or
+   * started and has produced no event for `livenessMs` has stalled. Either way the socket is
+   * dropped and `closed` reported, which the call treats as a lost connection.
+   */
+  private startWatchdog(): void {
+    const limit = this.options.livenessMs ?? DEFAULT_LIVENESS_MS;
+    this.watchdog = setInterval(() => {
+      const socket = this.socket;
+      if (!socket || socket.readyState !== WebSocket.OPEN) return;
+      const now = performance.now();
+      if (this.pingSentAt !== undefined && now - this.pingSentAt > limit) return this.giveUp('no answer to ping');
+      const waiting = this.responsesOwed > 0 || this.responsesInProgress.size > 0;
+      if (waiting && now - this.lastEventAt > limit) return this.giveUp('response stalled');
+      if (this.pingSentAt === undefined) {
+        this.pingSentAt = now;
+        socket.ping();
+      }
+    }, WATCHDOG_TICK_MS);
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private giveUp(why: string): void {
+    this.stopWatchdog();
+    this.emitError(new RealtimeError('connection_stalled', `realtime connection ${why}`, false));
+    this.socket?.terminate();
+    this.emitClosed(1006, why);
+  }
+
   private emitClosed(code: number, reason: string): void {
+    this.stopWatchdog();
     if (this.closedSent) return;
     this.closedSent = true;
     this.emit('closed', code, reason);
   }
 
   private onMessage(raw: string): void {
+    this.lastEventAt = performance.now();
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -141,6 +210,10 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
       case 'input_audio_buffer.committed':
         this.emit('callerItem', event.item_id);
         return;
+      case 'response.created':
+        this.responsesOwed = Math.max(0, this.responsesOwed - 1);
+        this.responsesInProgress.add(event.response.id);
+        return;
       case 'conversation.item.input_audio_transcription.completed':
         this.emit('callerTranscript', event.item_id, event.transcript);
         return;
@@ -165,6 +238,7 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
         });
         return;
       case 'response.done':
+        this.responsesInProgress.delete(event.response.id);
         this.emit('responseDone', {
           responseId: event.response.id,
           status: event.response.status,
@@ -173,6 +247,8 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
         return;
       case 'error': {
         const code = event.error.code ?? event.error.type ?? 'unknown';
+        // A refused response.create (e.g. one already active) will not be answered.
+        if (code === 'conversation_already_has_active_response') this.responsesOwed = Math.max(0, this.responsesOwed - 1);
         // "Most errors are recoverable and the session will stay open"; an expired session is not,
         // and neither is a refused session configuration (no instructions, no tools, no voice).
         this.emitError(new RealtimeError(code, event.error.message, code !== 'session_expired' && this.readySent));
@@ -194,6 +270,21 @@ function toUsage(usage: UsagePayload): RealtimeUsage {
     outputTextTokens: output.text_tokens ?? 0,
     outputAudioTokens: output.audio_tokens ?? 0,
   };
+}
+
+function replayItemPayload(item: ReplayItem): Record<string, unknown> {
+  switch (item.type) {
+    case 'message':
+      return {
+        type: 'message',
+        role: item.role,
+        content: [{ type: item.role === 'assistant' ? 'output_text' : 'input_text', text: item.text }],
+      };
+    case 'function_call':
+      return { type: 'function_call', call_id: item.callId, name: item.name, arguments: item.argumentsJson };
+    case 'function_call_output':
+      return { type: 'function_call_output', call_id: item.callId, output: item.output };
+  }
 }
 
 /** The GA `session.update` body. */

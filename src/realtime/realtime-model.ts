@@ -30,6 +30,12 @@ export interface RealtimeSessionOptions {
 /** Token usage of one response; the same shape the price table bills. */
 export type RealtimeUsage = TokenUsage;
 
+/** A finished part of the conversation, replayed into a fresh session after a reconnect. */
+export type ReplayItem =
+  | { type: 'message'; role: 'user' | 'assistant' | 'system'; text: string }
+  | { type: 'function_call'; callId: string; name: string; argumentsJson: string }
+  | { type: 'function_call_output'; callId: string; output: string };
+
 export interface RealtimeToolCall {
   callId: string;
   name: string;
@@ -71,7 +77,10 @@ export interface RealtimeModelEvents {
   toolCall: [call: RealtimeToolCall];
   responseDone: [done: RealtimeResponseDone];
   error: [error: RealtimeError];
-  /** The connection is gone; no more events follow. */
+  /**
+   * The connection is gone; no more events follow. Also emitted when the adapter gives up on a
+   * connection that stopped answering (no pong, or a response that stalled).
+   */
   closed: [code: number, reason: string];
 }
 
@@ -88,6 +97,8 @@ export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
   sendToolResult(callId: string, output: string): void;
   /** Cuts an assistant item's audio at what the caller actually heard. */
   truncate(itemId: string, audioEndMs: number): void;
+  /** Adds earlier turns to a fresh session (after a reconnect), in order; no response follows. */
+  restoreConversation(items: ReplayItem[]): void;
   close(): void;
 }
 

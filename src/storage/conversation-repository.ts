@@ -236,6 +236,18 @@ export async function nextConversationSeq(trx: Transaction<Database>, conversati
   return (await maxConversationSeq(trx, conversationId)) + 1;
 }
 
+/** Adds one event at the end of a conversation's timeline (outside a live call's own recorder). */
+export async function appendConversationEvent(db: Kysely<Database>, conversationId: string, type: string, data: unknown): Promise<void> {
+  const write = async (trx: Transaction<Database>) => {
+    await trx
+      .insertInto('conversation_events')
+      .values({ conversation_id: conversationId, seq: await nextConversationSeq(trx, conversationId), type, data: JSON.stringify(data) })
+      .execute();
+  };
+  if (db.isTransaction) await write(db as Transaction<Database>);
+  else await db.transaction().execute(write);
+}
+
 /** The highest place used so far in a conversation's timeline, 0 if none. */
 export async function maxConversationSeq(db: Db, conversationId: string): Promise<number> {
   const row = await sql<{ max: number | null }>`
@@ -270,15 +282,56 @@ export async function reopenAfterUnansweredTransfer(
     if (!call) return undefined;
     await trx.updateTable('conversations').set({ status: 'active', ended_at: null }).where('id', '=', call.conversationId).execute();
     await trx.updateTable('voice_call_details').set({ ended_by: null, ended_at: null }).where('call_sid', '=', callSid).execute();
-    await trx
-      .insertInto('conversation_events')
-      .values({
-        conversation_id: call.conversationId,
-        seq: await nextConversationSeq(trx, call.conversationId),
-        type: 'transfer_unanswered',
-        data: JSON.stringify({ dialStatus }),
-      })
-      .execute();
+    await appendConversationEvent(trx, call.conversationId, 'transfer_unanswered', { dialStatus });
     return call;
+  });
+}
+
+export interface Voicemail {
+  callSid: string;
+  recordingSid: string;
+  recordingUrl: string;
+  durationSeconds: number;
+}
+
+/**
+ * A caller left a recorded message (the receptionist could not take the call): it becomes a
+ * message for staff with its recording, an event in the call's timeline, and the call's outcome.
+ * Idempotent per recording. Returns false for a call we do not know.
+ */
+export async function recordVoicemail(db: Kysely<Database>, voicemail: Voicemail): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const call = await trx
+      .selectFrom('voice_call_details as v')
+      .innerJoin('conversations as c', 'c.id', 'v.conversation_id')
+      .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
+      .select(['c.id as conversationId', 'c.spa_id as spaId', 'c.customer_id as customerId', 'cu.phone as phone', 'cu.name as name'])
+      .where('v.call_sid', '=', voicemail.callSid)
+      .executeTakeFirst();
+    if (!call) return false;
+    const inserted = await trx
+      .insertInto('staff_messages')
+      .values({
+        spa_id: call.spaId,
+        conversation_id: call.conversationId,
+        customer_id: call.customerId,
+        caller_name: call.name ?? 'Voicemail',
+        callback_number: call.phone,
+        reason: `Voicemail (${voicemail.durationSeconds} s): listen to the recording.`,
+        recording_sid: voicemail.recordingSid,
+        recording_url: voicemail.recordingUrl,
+        recording_seconds: voicemail.durationSeconds,
+      })
+      .onConflict((oc) => oc.column('recording_sid').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return true;
+    await appendConversationEvent(trx, call.conversationId, 'voicemail', {
+      recordingSid: voicemail.recordingSid,
+      recordingUrl: voicemail.recordingUrl,
+      seconds: voicemail.durationSeconds,
+    });
+    await recordOutcome(trx, call.conversationId, 'message_taken');
+    return true;
   });
 }

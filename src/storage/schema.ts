@@ -171,8 +171,11 @@ export interface StaffMessagesTable {
   conversation_id: string | null;
   customer_id: string | null;
   caller_name: string;
-  callback_number: string;
+  callback_number: string | null;
   reason: string;
+  recording_sid: string | null;
+  recording_url: string | null;
+  recording_seconds: number | null;
   handled_at: Timestamp | null;
   handled_by: string | null;
   created_at: CreatedAt;

@@ -111,6 +111,8 @@ export async function listStaffMessages(db: Kysely<Database>, spaId: string, han
       'caller_name as callerName',
       'callback_number as callbackNumber',
       'reason',
+      'recording_url as recordingUrl',
+      'recording_seconds as recordingSeconds',
       'conversation_id as conversationId',
       'customer_id as customerId',
       'handled_at as handledAt',

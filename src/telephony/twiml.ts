@@ -36,3 +36,17 @@ export function hangUpTwiml(): string {
   response.hangup();
   return response.toString();
 }
+
+/**
+ * Voicemail: says the message, records up to two minutes after a beep (# or silence ends it) and
+ * posts the recording to `actionUrl`, whose TwiML thanks the caller.
+ */
+export function sayAndRecordTwiml(message: string, actionUrl: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.say(SAY, message);
+  response.record({ action: actionUrl, method: 'POST', maxLength: 120, timeout: 5, playBeep: true, finishOnKey: '#' });
+  // Reached only when nothing was recorded.
+  response.say(SAY, 'We did not get a message. Please call back any time. Goodbye.');
+  response.hangup();
+  return response.toString();
+}

@@ -8,6 +8,10 @@ import { publicUrl, publicWebSocketUrl, verifiedTwilioForm } from './twilio-sign
 export const MEDIA_STREAM_PATH = '/twilio/media';
 export const STREAM_ENDED_PATH = '/twilio/voice/stream-ended';
 export const TRANSFER_ENDED_PATH = '/twilio/voice/transfer-ended';
+/** <Dial action> of a call handed to the front desk because the receptionist could not take it. */
+export const FALLBACK_DIAL_ENDED_PATH = '/twilio/voice/fallback-dial-ended';
+/** <Record action>: a voicemail was left. */
+export const VOICEMAIL_PATH = '/twilio/voice/voicemail';
 
 const incomingCallSchema = z.looseObject({
   CallSid: z.string().regex(/^CA[0-9a-zA-Z]{32}$/, 'CallSid must be CA followed by 32 characters'),
@@ -25,6 +29,12 @@ const statusCallbackSchema = z.looseObject({
 });
 
 const streamEndedSchema = z.looseObject({ CallSid: z.string().min(1) });
+const voicemailSchema = z.looseObject({
+  CallSid: z.string().min(1),
+  RecordingSid: z.string().max(64).optional(),
+  RecordingUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+  RecordingDuration: z.coerce.number().int().min(0).max(24 * 3600).optional(),
+});
 const transferEndedSchema = z.looseObject({ CallSid: z.string().min(1), DialCallStatus: z.string().max(40).default('failed') });
 
 export type TwilioCallStatus = z.infer<typeof statusCallbackSchema>['CallStatus'];
@@ -38,7 +48,16 @@ export interface IncomingCall {
 
 export type IncomingCallDecision =
   | { kind: 'connect'; conversationId: string }
-  | { kind: 'refuse'; message: string };
+  | { kind: 'refuse'; message: string }
+  /** This machine cannot take the call (draining or full): another machine, else this TwiML. */
+  | { kind: 'divert'; reason: 'draining' | 'full'; twiml: string };
+
+export interface RecordedVoicemail {
+  callSid: string;
+  recordingSid: string;
+  recordingUrl: string;
+  durationSeconds: number;
+}
 
 export interface CallStatusUpdate {
   callSid: string;
@@ -57,7 +76,17 @@ export interface VoiceWebhookHandlers {
    * receptionist on; answered (or nothing to resume): undefined, and the call ends.
    */
   onTransferEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<{ conversationId: string } | undefined>;
+  /** TwiML after a fallback <Dial> to the front desk ended (unanswered: voicemail). */
+  onFallbackDialEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<string>;
+  /** A voicemail was recorded (none when the caller hung up first). TwiML: thanks and goodbye. */
+  onVoicemail(voicemail: RecordedVoicemail | undefined, callSid: string, log: FastifyBaseLogger): Promise<string>;
 }
+
+/**
+ * Fly's proxy replays a request that answers with this header on another machine of the app,
+ * and back to this one (marked `fly-replay-failed`) when there is none.
+ */
+const FLY_REPLAY_ELSEWHERE = 'elsewhere=true;timeout=5s;fallback=force_self';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -103,6 +132,13 @@ export function registerVoiceWebhooks(
       log,
     );
     if (decision.kind === 'refuse') return sendTwiml(reply, sayAndHangUpTwiml(decision.message));
+    if (decision.kind === 'divert') {
+      const replayed = request.headers['fly-replay-failed'] !== undefined || request.headers['fly-replay-src'] !== undefined;
+      log.warn({ reason: decision.reason, replay: config.onFly && !replayed }, 'cannot take this call here; diverting');
+      // The TwiML is also the body, so without Fly (or when the replay fails) the caller still gets it.
+      if (config.onFly && !replayed) reply.header('fly-replay', FLY_REPLAY_ELSEWHERE);
+      return sendTwiml(reply, decision.twiml);
+    }
     log.info({ conversationId: decision.conversationId }, 'incoming call connected to a media stream');
     return sendTwiml(reply, streamTwiml(call.CallSid, decision.conversationId));
   });
@@ -130,6 +166,30 @@ export function registerVoiceWebhooks(
     const resume = await handlers.onTransferEnded(CallSid, DialCallStatus, request.log.child({ callSid: CallSid }));
     if (!resume) return sendTwiml(reply, hangUpTwiml());
     return sendTwiml(reply, streamTwiml(CallSid, resume.conversationId, { resume: 'transfer-unanswered' }));
+  });
+
+  app.post(FALLBACK_DIAL_ENDED_PATH, async (request, reply) => {
+    const params = signedParams(request, reply);
+    if (!params) return reply;
+    const { CallSid, DialCallStatus } = transferEndedSchema.parse(params);
+    return sendTwiml(reply, await handlers.onFallbackDialEnded(CallSid, DialCallStatus, request.log.child({ callSid: CallSid })));
+  });
+
+  app.post(VOICEMAIL_PATH, async (request, reply) => {
+    const params = signedParams(request, reply);
+    if (!params) return reply;
+    const recording = voicemailSchema.parse(params);
+    const log = request.log.child({ callSid: recording.CallSid });
+    const left =
+      recording.RecordingSid && recording.RecordingUrl && (recording.RecordingDuration ?? 0) > 0
+        ? {
+            callSid: recording.CallSid,
+            recordingSid: recording.RecordingSid,
+            recordingUrl: recording.RecordingUrl,
+            durationSeconds: recording.RecordingDuration ?? 0,
+          }
+        : undefined;
+    return sendTwiml(reply, await handlers.onVoicemail(left, recording.CallSid, log));
   });
 
   app.post(STREAM_ENDED_PATH, async (request, reply) => {

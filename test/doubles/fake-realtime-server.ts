@@ -62,6 +62,7 @@ export class FakeRealtimeConnection extends EventEmitter {
   lateAudioAfterInterrupt = false;
   /** The latest tool result we were sent, for replies whose arguments refer to it ({{result.path}}). */
   lastToolOutput: unknown;
+  private stalled = false;
   private activeResponse: { id: string; itemId: string; cancelled: boolean } | undefined;
   private lastItemId: string | null = null;
 
@@ -79,6 +80,7 @@ export class FakeRealtimeConnection extends EventEmitter {
   }
 
   send(event: Record<string, unknown>): void {
+    if (this.stalled) return;
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify({ event_id: nextId('event'), ...event }));
   }
 
@@ -248,6 +250,15 @@ export class FakeRealtimeConnection extends EventEmitter {
     this.socket.terminate();
   }
 
+  /**
+   * The connection goes silent without closing, like a half-open TCP connection: nothing more is
+   * read (so pings go unanswered) and no events are sent.
+   */
+  stall(): void {
+    this.stalled = true;
+    (this.socket as unknown as { _socket?: { pause(): void } })._socket?.pause();
+  }
+
   private onClientEvent(event: ClientEvent): void {
     this.received.push(event);
     switch (event.type) {
@@ -300,6 +311,9 @@ export class FakeRealtimeServer {
   private readonly events = new EventEmitter();
   /** Applied to each new connection before any event is handled. */
   configure: (connection: FakeRealtimeConnection) => void = () => {};
+  /** This many next connection attempts are refused at the handshake (HTTP 503), as in an outage. */
+  refuseConnections = 0;
+  refused = 0;
 
   private constructor(private readonly server: WebSocketServer) {
     server.on('connection', (socket, request) => {
@@ -312,9 +326,23 @@ export class FakeRealtimeServer {
   }
 
   static async start(): Promise<FakeRealtimeServer> {
-    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v1/realtime' });
+    const holder: { fake?: FakeRealtimeServer } = {};
+    const server = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      path: '/v1/realtime',
+      verifyClient: (_info, done) => {
+        const fake = holder.fake;
+        if (fake && fake.refuseConnections > 0) {
+          fake.refuseConnections -= 1;
+          fake.refused += 1;
+          done(false, 503, 'Service Unavailable');
+        } else done(true);
+      },
+    });
     await once(server, 'listening');
-    return new FakeRealtimeServer(server);
+    holder.fake = new FakeRealtimeServer(server);
+    return holder.fake;
   }
 
   get url(): string {

@@ -17,6 +17,7 @@ export function fakeCallSid(): string {
 export interface SignedPostResult {
   status: number;
   body: string;
+  headers: Headers;
 }
 
 /** POSTs a form to the service exactly as Twilio would, signed over the public URL. */
@@ -26,15 +27,15 @@ export async function postSignedForm(
   authToken: string,
   path: string,
   params: Record<string, string>,
-  options: { signature?: string } = {},
+  options: { signature?: string; headers?: Record<string, string> } = {},
 ): Promise<SignedPostResult> {
   const signature = options.signature ?? signTwilioRequest(authToken, `${publicBaseUrl}${path}`, params);
   const response = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, ...options.headers },
     body: new URLSearchParams(params).toString(),
   });
-  return { status: response.status, body: await response.text() };
+  return { status: response.status, body: await response.text(), headers: response.headers };
 }
 
 export interface StreamInstructions {

@@ -27,7 +27,7 @@ export interface CallHarness {
   baseUrl: string;
   demoSpaId: string;
   call(options?: Partial<FakeCallOptions>): FakeTwilioCall;
-  post(path: string, params: Record<string, string>, options?: { signature?: string }): ReturnType<typeof postSignedForm>;
+  post(path: string, params: Record<string, string>, options?: { signature?: string; headers?: Record<string, string> }): ReturnType<typeof postSignedForm>;
 }
 
 /** The real service on a real port, a fresh database, and the fake OpenAI Realtime server. */
