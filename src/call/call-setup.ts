@@ -1,11 +1,10 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { RealtimeModel, RealtimeModelFactory } from '../realtime/realtime-model.js';
-import type { Database } from '../storage/schema.js';
-import { loadSpaProfile, type SpaProfile } from '../storage/spa-repository.js';
+import type { SpaProfile } from '../storage/spa-repository.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { sessionOptionsFor } from './session-options.js';
+import type { SpaDirectory } from './spa-directory.js';
 
 export interface CallParticipants {
   spaId: string;
@@ -23,7 +22,8 @@ export interface CallSetup extends CallParticipants {
 }
 
 export interface CallSetupDependencies {
-  db: Kysely<Database>;
+  /** The spa as last read: a call connects even while the database is away. */
+  spas: SpaDirectory;
   config: Config;
   models: RealtimeModelFactory;
   tools: ToolRegistry;
@@ -33,8 +33,7 @@ export interface CallSetupDependencies {
 
 /** Loads the spa and opens the model session. Started as early as possible: at the webhook. */
 export async function startCallSetup(deps: CallSetupDependencies, participants: CallParticipants): Promise<CallSetup> {
-  const spa = await loadSpaProfile(deps.db, participants.spaId);
-  if (!spa) throw new Error(`spa ${participants.spaId} not found`);
+  const spa = await deps.spas.profile(participants.spaId);
   const model = deps.models.create();
   // Until the session takes over, errors are only logged (an unheard 'error' event would throw).
   const logError = (error: Error) => deps.log.warn({ err: error }, 'realtime model error during call setup');

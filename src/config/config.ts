@@ -100,6 +100,7 @@ const envSchema = z.object({
   MACHINE_ID: optionalString,
   FLY_MACHINE_ID: optionalString,
   SHUTDOWN_DRAIN_SECONDS: positiveInt(25),
+  WRITE_QUEUE_MEMORY_KB: positiveInt(16 * 1024),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -142,6 +143,12 @@ export interface Config {
   /** Names this process in the live-call list (Fly's machine id when there is one). */
   readonly machineId: string;
   readonly shutdownDrainSeconds: number;
+  readonly writeQueue: {
+    /** Where queued writes wait on disk (memory full, or left at shutdown): `<DATA_DIR>/write-queue`. */
+    readonly dir: string;
+    /** Queued writes kept in memory before they go to disk. */
+    readonly memoryBytes: number;
+  };
 }
 
 /** A configuration problem, reported as one line that names the variable. */
@@ -191,13 +198,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.ENCRYPTION_KEY) throw new ConfigError('ENCRYPTION_KEY', 'is required in production');
   }
 
+  const dataDir = path.resolve(e.DATA_DIR);
   const config: Config = {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
     publicBaseUrl,
     databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir,
     embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
     logLevel: e.LOG_LEVEL,
     twilio: {
@@ -223,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamTokenTtlSeconds: e.STREAM_TOKEN_TTL_SECONDS,
     machineId: e.MACHINE_ID ?? e.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`,
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
+    writeQueue: { dir: path.join(dataDir, 'write-queue'), memoryBytes: e.WRITE_QUEUE_MEMORY_KB * 1024 },
   };
   return deepFreeze(config);
 }
