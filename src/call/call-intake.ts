@@ -190,7 +190,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       setup,
       recorder: new CallRecorder(this.deps.writes, stream.conversationId, stream.streamSid, callLog),
       tools: this.deps.tools,
-      toolContext: { db, calendars: this.deps.calendars, now: this.deps.now },
+      toolContext: { db, writes: this.deps.writes, calendars: this.deps.calendars, now: this.deps.now },
       modelName: config.openai.realtimeModel,
       price: realtimePrice(config.openai.realtimeModel).price,
       log: callLog,

@@ -5,11 +5,13 @@ import {
   applyTwilioCallStatus,
   finishVoiceCall,
   openVoiceConversation,
+  recordOutcome,
   reopenAfterUnansweredTransfer,
   type ResumedVoiceCall,
 } from './conversation-repository.js';
 import { addJob } from './job-queue.js';
 import type { Database } from './schema.js';
+import { saveStaffMessage } from './staff-message-repository.js';
 
 /**
  * The writes a call makes, as plain JSON, so they can wait in memory or on disk while the database
@@ -94,6 +96,24 @@ const addJobOp = z.object({
   runAt: isoDate.nullable(),
 });
 
+const takeStaffMessageOp = z.object({
+  type: z.literal('take_staff_message'),
+  id: uuid,
+  spaId: uuid,
+  conversationId: uuid.nullable(),
+  customerId: uuid.nullable(),
+  callerName: z.string().min(1),
+  callbackNumber: z.string().min(1),
+  reason: z.string().min(1),
+  at: isoDate,
+});
+
+const recordOutcomeOp = z.object({
+  type: z.literal('record_outcome'),
+  conversationId: uuid,
+  outcome: z.string().min(1),
+});
+
 export const writeOpSchema = z.discriminatedUnion('type', [
   openVoiceCallOp,
   appendTimelineOp,
@@ -101,6 +121,8 @@ export const writeOpSchema = z.discriminatedUnion('type', [
   applyCallStatusOp,
   reopenAfterTransferOp,
   addJobOp,
+  takeStaffMessageOp,
+  recordOutcomeOp,
 ]);
 
 /** A write as it is queued (JSON: times as ISO strings). */
@@ -117,6 +139,8 @@ export interface WriteOpResults {
   apply_call_status: { known: boolean };
   reopen_after_transfer: ResumedVoiceCall | null;
   add_job: null;
+  take_staff_message: null;
+  record_outcome: null;
 }
 
 /** The queued JSON was not a write we know (a corrupt spill file, a newer version's write). */
@@ -161,6 +185,12 @@ export async function applyWriteOp(trx: Transaction<Database>, op: ParsedWriteOp
       return (await reopenAfterUnansweredTransfer(trx, op.callSid, op.dialStatus, op.at)) ?? null;
     case 'add_job':
       await addJob(trx, op.task, op.payload, { jobKey: op.jobKey, ...(op.runAt ? { runAt: op.runAt } : {}) });
+      return null;
+    case 'take_staff_message':
+      await saveStaffMessage(trx, op);
+      return null;
+    case 'record_outcome':
+      await recordOutcome(trx, op.conversationId, op.outcome);
       return null;
   }
 }

@@ -124,6 +124,17 @@ class Caller {
     await this.call.heardAll(this.heardMs, 10_000);
   }
 
+  /** The caller asks to leave a message; the receptionist takes it (the take_message tool) and confirms. */
+  async leaveMessage(reason: string): Promise<void> {
+    const question = `${this.label} wants to leave a message`;
+    const answer = `${this.label}, your message is passed on.`;
+    this.model!.replies.push({ toolCall: { name: 'take_message', arguments: { name: `${this.label} Jones`, reason } } }, { text: answer, audioMs: 300 });
+    await this.model!.callerTurn({ transcript: question });
+    this.expected.push(question, answer);
+    this.heardMs += 300;
+    await this.call.heardAll(this.heardMs, 10_000);
+  }
+
   get conversationId(): string {
     return this.call.stream!.parameters.conversationId!;
   }
@@ -213,6 +224,7 @@ tap.test('calls connect and run through a 10 s database outage, and their record
   t.match(carol.call.twiml, /<Connect action=.*<Stream url="wss:\/\/receptionist\.test\/twilio\/media">/, 'a new call connects');
   t.match(carol.conversationId, /^[0-9a-f-]{36}$/);
   await carol.turn();
+  await carol.leaveMessage('Please call me back about a chemical peel');
   await alice.turn();
 
   // Alice hangs up while the database is still away.
@@ -250,6 +262,23 @@ tap.test('calls connect and run through a 10 s database outage, and their record
   await new Promise((resolve) => setTimeout(resolve, 300));
 
   for (const caller of [alice, bob, carol]) await checkRecord(t, pg, caller);
+  const { db } = pg.database;
+  const message = await db.selectFrom('staff_messages').selectAll().executeTakeFirstOrThrow();
+  t.match(
+    message,
+    { conversation_id: carol.conversationId, caller_name: 'Carol Jones', callback_number: carol.call.from, reason: 'Please call me back about a chemical peel' },
+    'the message Carol left during the outage reached staff',
+  );
+  const carolCall = await db.selectFrom('conversations').select(['outcome', 'customer_id']).where('id', '=', carol.conversationId).executeTakeFirstOrThrow();
+  t.equal(carolCall.outcome, 'message_taken');
+  t.ok(carolCall.customer_id, 'Carol, who called during the outage, is a customer of the spa');
+  const toolResult = await db
+    .selectFrom('conversation_events')
+    .select('data')
+    .where('conversation_id', '=', carol.conversationId)
+    .where('type', '=', 'tool_result')
+    .executeTakeFirstOrThrow();
+  t.match(toolResult.data, { ok: true, result: { taken: true } }, 'the receptionist was told the message was taken');
   await until('spill files to be removed', async () => (await readdir(path.join(dataDir, 'write-queue'))).every((f) => !f.startsWith('ops-')));
   t.same(await readdir(path.join(dataDir, 'write-queue')), [], 'no spill files left and nothing dead-lettered');
   t.equal(exitedEarly, false, 'the process never went down');
