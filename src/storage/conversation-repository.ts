@@ -332,30 +332,57 @@ export interface StreamTimeline {
   events: Omit<EventRow, 'conversationId'>[];
 }
 
+/** Rows per INSERT statement, well under Postgres's 65,535 parameters. */
+const ROWS_PER_INSERT = 1_000;
+
 /**
- * Writes a stream's turns and events at their places in the conversation. The stream's first write
- * fixes where it starts (after everything already in the conversation, e.g. an earlier stream of the
- * same call); every later write, and any replay of one, uses that same start.
+ * Writes streams' turns and events at their places in their conversations, in the order given,
+ * with one INSERT per table for the lot. A stream's first write fixes where it starts (after
+ * everything already in the conversation, e.g. an earlier stream of the same call); every later
+ * write, and any replay of one, uses that same start.
  */
-export async function appendStreamTimeline(trx: Transaction<Database>, timeline: StreamTimeline): Promise<void> {
-  const base = await streamBaseSeq(trx, timeline.conversationId, timeline.streamSid);
-  const { conversationId } = timeline;
-  await insertMessages(trx, timeline.messages.map((m) => ({ ...m, conversationId, seq: m.seq + base })));
-  await insertEvents(trx, timeline.events.map((e) => ({ ...e, conversationId, seq: e.seq + base })));
+export async function appendStreamTimelines(trx: Transaction<Database>, timelines: StreamTimeline[]): Promise<void> {
+  const key = (t: { conversationId: string; streamSid: string }) => `${t.conversationId} ${t.streamSid}`;
+  const bases = await knownStreamBases(trx, timelines);
+  let messages: MessageRow[] = [];
+  let events: EventRow[] = [];
+  const flush = async () => {
+    for (let i = 0; i < messages.length; i += ROWS_PER_INSERT) await insertMessages(trx, messages.slice(i, i + ROWS_PER_INSERT));
+    for (let i = 0; i < events.length; i += ROWS_PER_INSERT) await insertEvents(trx, events.slice(i, i + ROWS_PER_INSERT));
+    messages = [];
+    events = [];
+  };
+  for (const timeline of timelines) {
+    let base = bases.get(key(timeline));
+    if (base === undefined) {
+      // A new stream starts after everything before it, including rows still gathered here.
+      await flush();
+      base = await fixStreamBase(trx, timeline.conversationId, timeline.streamSid);
+      bases.set(key(timeline), base);
+    }
+    const { conversationId } = timeline;
+    for (const m of timeline.messages) messages.push({ ...m, conversationId, seq: m.seq + base });
+    for (const e of timeline.events) events.push({ ...e, conversationId, seq: e.seq + base });
+  }
+  await flush();
 }
 
-async function streamBaseSeq(trx: Transaction<Database>, conversationId: string, streamSid: string): Promise<number> {
-  const known = async () =>
-    (
-      await trx
-        .selectFrom('conversation_streams')
-        .select('base_seq')
-        .where('conversation_id', '=', conversationId)
-        .where('stream_sid', '=', streamSid)
-        .executeTakeFirst()
-    )?.base_seq;
-  const base = await known();
-  if (base !== undefined) return base;
+async function knownStreamBases(
+  trx: Transaction<Database>,
+  streams: { conversationId: string; streamSid: string }[],
+): Promise<Map<string, number>> {
+  const bases = new Map<string, number>();
+  if (streams.length === 0) return bases;
+  const rows = await trx
+    .selectFrom('conversation_streams')
+    .select(['conversation_id', 'stream_sid', 'base_seq'])
+    .where('conversation_id', 'in', [...new Set(streams.map((s) => s.conversationId))])
+    .execute();
+  for (const row of rows) bases.set(`${row.conversation_id} ${row.stream_sid}`, row.base_seq);
+  return bases;
+}
+
+async function fixStreamBase(trx: Transaction<Database>, conversationId: string, streamSid: string): Promise<number> {
   // The same lock as every other writer of this timeline, so nothing slips in while we look.
   await sql`select pg_advisory_xact_lock(hashtextextended(${`conversation:${conversationId}`}, 0))`.execute(trx);
   await trx
@@ -363,7 +390,11 @@ async function streamBaseSeq(trx: Transaction<Database>, conversationId: string,
     .values({ conversation_id: conversationId, stream_sid: streamSid, base_seq: await maxConversationSeq(trx, conversationId) })
     .onConflict((oc) => oc.columns(['conversation_id', 'stream_sid']).doNothing())
     .execute();
-  const fixed = await known();
-  if (fixed === undefined) throw new Error(`no timeline base for stream ${streamSid}`);
-  return fixed;
+  const fixed = await trx
+    .selectFrom('conversation_streams')
+    .select('base_seq')
+    .where('conversation_id', '=', conversationId)
+    .where('stream_sid', '=', streamSid)
+    .executeTakeFirstOrThrow();
+  return fixed.base_seq;
 }

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import {
-  appendStreamTimeline,
+  appendStreamTimelines,
   applyTwilioCallStatus,
   finishVoiceCall,
   openVoiceConversation,
@@ -159,15 +159,38 @@ export function parseWriteOp(value: unknown): ParsedWriteOp {
   throw new InvalidWriteOpError(`not a valid write: ${issue ? `${issue.path.join('.') || 'op'}: ${issue.message}` : 'unknown shape'}`);
 }
 
-/** Applies one write inside the caller's transaction. */
-export async function applyWriteOp(trx: Transaction<Database>, op: ParsedWriteOp): Promise<WriteOpResults[WriteOpType]> {
+/**
+ * Applies writes in order inside the caller's transaction; returns what each one tells its waiter.
+ * Consecutive timeline writes (most of what calls make) go to the database together.
+ */
+export async function applyWriteOps(trx: Transaction<Database>, ops: ParsedWriteOp[]): Promise<WriteOpResults[WriteOpType][]> {
+  const results: WriteOpResults[WriteOpType][] = [];
+  for (let i = 0; i < ops.length; ) {
+    const op = ops[i]!;
+    if (op.type !== 'append_timeline') {
+      results.push(await applyWriteOp(trx, op));
+      i += 1;
+      continue;
+    }
+    const run: Extract<ParsedWriteOp, { type: 'append_timeline' }>[] = [];
+    for (let next = ops[i]; next?.type === 'append_timeline'; next = ops[i]) {
+      run.push(next);
+      i += 1;
+    }
+    await appendStreamTimelines(trx, run);
+    for (let k = 0; k < run.length; k += 1) results.push(null);
+  }
+  return results;
+}
+
+async function applyWriteOp(trx: Transaction<Database>, op: ParsedWriteOp): Promise<WriteOpResults[WriteOpType]> {
   switch (op.type) {
     case 'open_voice_call': {
       const opened = await openVoiceConversation(trx, op);
       return { conversationId: opened.conversationId, customerId: opened.customerId };
     }
     case 'append_timeline':
-      await appendStreamTimeline(trx, op);
+      await appendStreamTimelines(trx, [op]);
       return null;
     case 'finish_voice_call':
       await finishVoiceCall(trx, op);

@@ -4,7 +4,7 @@ import { describeError, isConnectivityError } from './connectivity.js';
 import type { Database } from './schema.js';
 import { serialiseWrite, SpillDirectory, type QueuedWrite, type SpillFile } from './spill-files.js';
 import {
-  applyWriteOp,
+  applyWriteOps,
   isMissingReference,
   MISSING_REFERENCE_PATIENCE_MS,
   parseWriteOp,
@@ -267,11 +267,7 @@ export class WriteQueue {
 
   private async transaction(writes: QueuedWrite[]): Promise<WriteOpResults[WriteOpType][]> {
     const ops = writes.map((w) => parseWriteOp(JSON.parse(w.json)));
-    return this.options.db.transaction().execute(async (trx) => {
-      const results: WriteOpResults[WriteOpType][] = [];
-      for (const op of ops) results.push(await applyWriteOp(trx, op));
-      return results;
-    });
+    return this.options.db.transaction().execute((trx) => applyWriteOps(trx, ops));
   }
 
   private unreachable(error: unknown): true {

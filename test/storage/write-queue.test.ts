@@ -123,6 +123,27 @@ t.test('applying the same writes again changes nothing, and a stream keeps its p
   t.equal((await db.selectFrom('conversations').select('id').where('id', '=', open.conversationId).execute()).length, 1);
 });
 
+t.test('a stream that begins in the same batch as the one before it starts after all of its rows', async (t) => {
+  const queue = await startQueue(t, await queueDir(t));
+  const open = openCall();
+  queue.enqueue(open);
+  queue.enqueue(turn(open.conversationId, 'MZa', 1, 'first stream, 1'));
+  queue.enqueue(turn(open.conversationId, 'MZa', 2, 'first stream, 2'));
+  queue.enqueue(turn(open.conversationId, 'MZb', 1, 'second stream, 1'));
+  queue.enqueue(turn(open.conversationId, 'MZb', 2, 'second stream, 2'));
+  await until('the batch', () => queue.pending === 0);
+  const rows = await db.selectFrom('messages').select(['seq', 'text']).where('conversation_id', '=', open.conversationId).orderBy('seq').execute();
+  t.same(
+    rows.map((r) => [r.seq, r.text]),
+    [
+      [1, 'first stream, 1'],
+      [2, 'first stream, 2'],
+      [3, 'second stream, 1'],
+      [4, 'second stream, 2'],
+    ],
+  );
+});
+
 t.test('a write the database refuses goes to the dead-letter file and the writes behind it go on', async (t) => {
   const dir = await queueDir(t);
   const queue = await startQueue(t, dir);
