@@ -80,7 +80,6 @@ export class WriteQueue {
   private applied = 0;
   private deadLettered = 0;
   private stopped = false;
-  private running: Promise<void> | undefined;
   /** After close: writes go straight to this file. */
   private lateFile: SpillFile | undefined;
 
@@ -95,7 +94,7 @@ export class WriteQueue {
     this.onDisk = files.reduce((sum, f) => sum + f.count, 0);
     this.nextN = lastN + 1;
     if (this.onDisk > 0) this.options.log.warn({ writes: this.onDisk, files: files.length }, 'applying writes left on disk by an earlier run');
-    this.running = this.run();
+    void this.run();
   }
 
   /** Queues a write; returns its place in the order. Never waits and never throws for the database. */
@@ -125,7 +124,8 @@ export class WriteQueue {
 
   /**
    * Resolves when write `n` is applied or dead-lettered, or at close; with a finite `waitMs`, also
-   * after that long or as soon as the database turns out to be unreachable.
+   * after that long or as soon as the database turns out to be unreachable. Ask in the same tick
+   * as `enqueue`: a write already applied is not remembered.
    */
   settled<K extends WriteOpType = WriteOpType>(n: number, waitMs = Infinity): Promise<Settled<K>> {
     if (this.stopped) return Promise.resolve({ status: 'pending' });
@@ -351,10 +351,5 @@ export class WriteQueue {
       };
     });
     this.wake = undefined;
-  }
-
-  /** Resolves when the flusher has stopped (after close). */
-  async stoppedRunning(): Promise<void> {
-    await this.running;
   }
 }
