@@ -20,6 +20,8 @@ export class CallRecorder {
   private messages: Timeline['messages'] = [];
   private events: Timeline['events'] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** After the end: a late turn (e.g. a transcript that arrives after the hang-up) is queued at once. */
+  private finished = false;
 
   constructor(
     private readonly writes: WriteQueue,
@@ -56,6 +58,7 @@ export class CallRecorder {
   async finish(summary: Omit<VoiceCallSummary, 'conversationId'>): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.finished = true;
     this.flush();
     const n = this.writes.enqueue({
       type: 'finish_voice_call',
@@ -82,6 +85,10 @@ export class CallRecorder {
   }
 
   private schedule(): void {
+    if (this.finished) {
+      this.flush();
+      return;
+    }
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;

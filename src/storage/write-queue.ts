@@ -105,6 +105,7 @@ export class WriteQueue {
     if (this.stopped) {
       this.lateFile ??= this.files.fileFor(write.n);
       this.files.appendNow(this.lateFile, serialiseWrite(write));
+      this.options.log.warn({ type: op.type, file: this.lateFile.path }, 'a write arrived after the queue closed; it waits on disk for the next start');
     } else if (this.spill.length === 0 && this.memoryBytes + json.length <= this.options.maxMemoryBytes) {
       this.memory.push(write);
       this.memoryBytes += json.length;
