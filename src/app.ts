@@ -7,6 +7,7 @@ import { GoogleOAuth, GoogleOAuthError } from './calendar/google-oauth.js';
 import { SpaCalendars } from './calendar/spa-calendars.js';
 import { CallIntake } from './call/call-intake.js';
 import { LiveCalls } from './call/live-calls.js';
+import { SpaDirectory } from './call/spa-directory.js';
 import type { Config } from './config/config.js';
 import { HttpError, installErrorHandlers } from './http/errors.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
@@ -26,6 +27,7 @@ import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
 import type { RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
 import { heartbeatLiveCalls } from './storage/live-call-repository.js';
+import { WriteQueue } from './storage/write-queue.js';
 import { MAX_MESSAGE_BYTES, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
 import { createTwilioClient, transferCall } from './telephony/twilio-rest.js';
@@ -34,6 +36,8 @@ import { receptionistTools } from './tools/receptionist-tools.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
 
 const LIVE_CALL_HEARTBEAT_MS = 15_000;
+/** At shutdown, queued writes get this long to reach the database; the rest wait on disk. */
+const WRITE_QUEUE_CLOSE_FLUSH_MS = 5_000;
 
 export interface AppDependencies {
   config: Config;
@@ -52,6 +56,8 @@ export interface AppDependencies {
 export interface App {
   fastify: FastifyInstance;
   liveCalls: LiveCalls;
+  /** Every call write goes through it (the database may be away). */
+  writes: WriteQueue;
   /** Stop taking new work (readiness fails); live calls carry on until closed. */
   startDraining(): void;
   /**
@@ -97,8 +103,20 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     Buffer.concat([Buffer.from(config.twilio.authToken), config.encryptionKey ?? Buffer.alloc(0)]),
     config.streamTokenTtlSeconds * 1000,
   );
+  // Writes left on disk by an earlier run are applied first.
+  const writes = new WriteQueue({
+    db: database.db,
+    dir: config.writeQueue.dir,
+    log: logger.child({ component: 'write-queue' }),
+    maxMemoryBytes: config.writeQueue.memoryBytes,
+  });
+  await writes.start();
+  const spas = new SpaDirectory(database.db, logger);
+  await spas.warm().catch((error: unknown) => logger.warn({ err: error }, 'could not load the spas ahead of calls'));
   const intake = new CallIntake({
     db: database.db,
+    writes,
+    spas,
     config,
     models,
     tools,
@@ -111,7 +129,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     isDraining: () => draining,
   });
 
-  registerHealthRoutes(fastify, database.db, { isDraining: () => draining, callLoad: () => intake.load });
+  registerHealthRoutes(fastify, database.db, {
+    isDraining: () => draining,
+    callLoad: () => intake.load,
+    writeQueue: () => writes.stats(),
+  });
   registerVoiceWebhooks(fastify, { config, tokens, handlers: intake });
   registerMediaStreamRoute(fastify, { config, tokens, onStream: (stream, log) => intake.onStream(stream, log) });
   await registerStaffApi(fastify, {
@@ -175,6 +197,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   return {
     fastify,
     liveCalls,
+    writes,
     startDraining() {
       draining = true;
     },
@@ -200,6 +223,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     }
     const calls = liveCalls.all();
     for (const call of calls) call.end('shutdown');
+    // Records reach the database, or wait on disk for the next start if it is away; only then
+    // can the calls' `done` (which waits for their records) resolve.
+    await writes.close(WRITE_QUEUE_CLOSE_FLUSH_MS);
     await Promise.all(calls.map((call) => call.done));
     await liveCalls.recordsWritten();
     clearInterval(heartbeat);

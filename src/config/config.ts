@@ -106,6 +106,7 @@ const envSchema = z.object({
   IDLE_PROMPT_SECONDS: positiveInt(12),
   IDLE_HANGUP_SECONDS: positiveInt(12),
   MODEL_SESSION_MAX_SECONDS: positiveInt(55 * 60),
+  WRITE_QUEUE_MEMORY_KB: positiveInt(16 * 1024),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -162,6 +163,12 @@ export interface Config {
     /** The model session is replaced before the provider's 60-minute limit. */
     readonly modelSessionMaxSeconds: number;
   };
+  readonly writeQueue: {
+    /** Where queued writes wait on disk (memory full, or left at shutdown): `<DATA_DIR>/write-queue`. */
+    readonly dir: string;
+    /** Queued writes kept in memory before they go to disk. */
+    readonly memoryBytes: number;
+  };
 }
 
 /** A configuration problem, reported as one line that names the variable. */
@@ -211,13 +218,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.ENCRYPTION_KEY) throw new ConfigError('ENCRYPTION_KEY', 'is required in production');
   }
 
+  const dataDir = path.resolve(e.DATA_DIR);
   const config: Config = {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
     publicBaseUrl,
     databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir,
     embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
     logLevel: e.LOG_LEVEL,
     twilio: {
@@ -252,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleHangupSeconds: e.IDLE_HANGUP_SECONDS,
       modelSessionMaxSeconds: e.MODEL_SESSION_MAX_SECONDS,
     },
+    writeQueue: { dir: path.join(dataDir, 'write-queue'), memoryBytes: e.WRITE_QUEUE_MEMORY_KB * 1024 },
   };
   return deepFreeze(config);
 }

@@ -2,12 +2,15 @@ import { sql, type Kysely } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { pendingMigrations } from '../storage/migrations.js';
 import type { Database } from '../storage/schema.js';
+import type { WriteQueueStats } from '../storage/write-queue.js';
 
 export interface ReadinessSource {
   /** True once the process has been asked to stop: no new calls should be routed here. */
   isDraining(): boolean;
   /** Calls carried now and the most this machine takes. */
   callLoad?(): { live: number; max: number };
+  /** The call write queue, when the app has one. */
+  writeQueue?(): WriteQueueStats;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -24,13 +27,30 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
   }
 }
 
-/** /healthz: the process is alive. /readyz: it can take calls (database reachable, schema current, not draining, not full). */
+function describeQueue(stats: WriteQueueStats): string {
+  const waiting = stats.inMemory + stats.onDisk;
+  let text =
+    waiting === 0
+      ? 'empty'
+      : `${waiting} writes waiting (${stats.onDisk} on disk), oldest ${((stats.oldestAgeMs ?? 0) / 1000).toFixed(1)} s`;
+  if (stats.degraded && stats.lastError) text += `; retrying: ${stats.lastError}`;
+  if (stats.deadLettered > 0) text += `; ${stats.deadLettered} refused by the database, kept in the dead-letter file`;
+  return text;
+}
+
+/**
+ * /healthz: the process is alive. /readyz: it can take calls. Draining, pending migrations or a
+ * full machine fail it (503). An unreachable database does not: it is shared by every machine, so failing readiness
+ * would take the whole service off the air, while calls still connect and run with their writes
+ * queued. That state answers 200 with status "degraded" and says what is waiting.
+ */
 export function registerHealthRoutes(app: FastifyInstance, db: Kysely<Database>, state: ReadinessSource): void {
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
     const checks: Record<string, string> = {};
     let ready = true;
+    let degraded = false;
     if (state.isDraining()) {
       checks.draining = 'shutting down';
       ready = false;
@@ -51,9 +71,15 @@ export function registerHealthRoutes(app: FastifyInstance, db: Kysely<Database>,
         ready = false;
       } else checks.migrations = 'ok';
     } catch (error) {
-      checks.database = error instanceof Error ? error.message : 'unreachable';
-      ready = false;
+      checks.database = `unreachable: ${error instanceof Error ? error.message : String(error)}`;
+      degraded = true;
     }
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    const queue = state.writeQueue?.();
+    if (queue) {
+      checks.writeQueue = describeQueue(queue);
+      if (queue.degraded) degraded = true;
+    }
+    const status = !ready ? 'not ready' : degraded ? 'degraded' : 'ready';
+    return reply.status(ready ? 200 : 503).send({ status, checks });
   });
 }

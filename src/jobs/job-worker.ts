@@ -21,7 +21,10 @@ export async function startJobWorker(options: {
   });
   // Our own pool, so a dropped connection (a database restart) is logged instead of crashing the process.
   const pgPool = new pg.Pool({ connectionString: options.connectionString, max: (options.concurrency ?? 4) + 2 });
-  pgPool.on('error', (error) => log.warn({ err: error }, 'job queue database connection lost'));
+  // The message only: pg's errors carry the whole client object.
+  pgPool.on('error', (error) => log.warn({ reason: error.message }, 'job queue database connection lost'));
+  // A checked-out client that loses its server emits 'error' too; unheard, it would kill the process.
+  pgPool.on('connect', (client) => client.on('error', (error) => log.debug({ reason: error.message }, 'job queue connection lost while in use')));
   const runner = await run({
     pgPool,
     taskList: options.tasks,

@@ -46,6 +46,9 @@ export async function connect(url: string, options: { poolSize?: number } = {}):
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // Nor one that is checked out (e.g. inside a transaction, between statements): pg emits 'error'
+  // on it, and an unheard 'error' event kills node. The statement in progress, if any, rejects.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     client.release();

@@ -128,6 +128,14 @@ export interface VoiceCallDetailsTable {
   cost_usd: Numeric | null;
 }
 
+export interface ConversationStreamsTable {
+  conversation_id: string;
+  stream_sid: string;
+  /** The stream's own sequence numbers start after this place in the conversation. */
+  base_seq: number;
+  created_at: CreatedAt;
+}
+
 export interface SmsDetailsTable {
   message_id: string;
   message_sid: string;
@@ -260,6 +268,7 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   voice_call_details: VoiceCallDetailsTable;
+  conversation_streams: ConversationStreamsTable;
   sms_details: SmsDetailsTable;
   conversation_events: ConversationEventsTable;
   appointments: AppointmentsTable;

@@ -13,7 +13,11 @@ export async function verifiedCustomer(
   claim: { phone?: string | undefined; name?: string | undefined },
 ): Promise<string | undefined> {
   const phone = claim.phone ? normalisePhone(claim.phone) : undefined;
-  if (!phone || phone === context.customerPhone) return context.customerId ?? undefined;
+  if (!phone || phone === context.customerPhone) {
+    if (context.customerId || !context.customerPhone) return context.customerId ?? undefined;
+    // A call that began while the database was away has no customer id yet: look the caller up.
+    return (await findCustomerByPhone(context.db, context.spa.id, context.customerPhone))?.id;
+  }
   if (!claim.name) return undefined;
   const customer = await findCustomerByPhone(context.db, context.spa.id, phone);
   if (!customer?.name) return undefined;

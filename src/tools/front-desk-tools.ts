@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { upcomingAppointments } from '../storage/appointment-repository.js';
 import { recordOutcome } from '../storage/conversation-repository.js';
 import { findCustomersByName } from '../storage/customer-repository.js';
+import { saveStaffMessage, type StaffMessage } from '../storage/staff-message-repository.js';
 import { describeAppointment } from './booking-tools.js';
 import { describeHours, formatPrice } from './spa-facts.js';
 import { verifiedCustomer } from './customer-identity.js';
@@ -87,12 +89,19 @@ export const transferToStaff = defineTool({
       };
     if (!context.call) throw new ToolError('NOT_A_CALL', 'Transfers only work on phone calls.');
     await context.call.transferTo(spa.transferNumber, 'Please hold while I connect you with our front desk.');
-    if (context.conversationId) await recordOutcome(context.db, context.conversationId, 'transferred');
+    if (context.conversationId) {
+      // The caller is on their way to staff whether or not the database is there to note it.
+      if (context.writes) context.writes.enqueue({ type: 'record_outcome', conversationId: context.conversationId, outcome: 'transferred' });
+      else await recordOutcome(context.db, context.conversationId, 'transferred');
+    }
     // The reason may be clinical: kept out of info-level logs (it is in the conversation's events).
     context.log.debug({ reason: args.reason }, 'call transferred to staff');
     return { transferred: true, note: 'The caller is being connected now; do not say anything more.' };
   },
 });
+
+/** How long take_message waits for the database before telling the caller the message is taken. */
+const MESSAGE_WRITE_WAIT_MS = 2_000;
 
 export const takeMessage = defineTool({
   name: 'take_message',
@@ -105,18 +114,22 @@ export const takeMessage = defineTool({
   async execute(args, context) {
     const number = args.callbackNumber ? normalisePhone(args.callbackNumber) : context.customerPhone;
     if (!number) throw new ToolError('CALLBACK_NUMBER_REQUIRED', 'Ask for a phone number staff can call back on.');
-    await context.db
-      .insertInto('staff_messages')
-      .values({
-        spa_id: context.spa.id,
-        conversation_id: context.conversationId,
-        customer_id: context.customerId,
-        caller_name: args.name,
-        callback_number: number,
-        reason: args.reason,
-      })
-      .execute();
-    if (context.conversationId) await recordOutcome(context.db, context.conversationId, 'message_taken');
+    const message: StaffMessage = {
+      id: randomUUID(),
+      spaId: context.spa.id,
+      conversationId: context.conversationId,
+      customerId: context.customerId,
+      callerName: args.name,
+      callbackNumber: number,
+      reason: args.reason,
+      at: new Date(),
+    };
+    if (context.writes) {
+      // A message is the caller's way out when everything else fails: it must survive the
+      // database being away, so it waits in the write queue like the rest of the call's record.
+      const saved = await context.writes.submit({ ...message, type: 'take_staff_message', at: message.at.toISOString() }, MESSAGE_WRITE_WAIT_MS);
+      if (saved.status === 'dead-lettered') throw new ToolError('MESSAGE_NOT_SAVED', 'The message could not be saved.');
+    } else await saveStaffMessage(context.db, message);
     return { taken: true, callbackNumberEndsWith: number.slice(-4) };
   },
 });

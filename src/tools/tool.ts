@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { SpaCalendars } from '../calendar/spa-calendars.js';
 import type { Database } from '../storage/schema.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
+import type { WriteQueue } from '../storage/write-queue.js';
 
 /** What a tool may do to the live call it runs in (absent for text conversations). */
 export interface LiveCallControls {
@@ -15,6 +16,8 @@ export interface LiveCallControls {
 
 export interface ToolContext {
   db: Kysely<Database>;
+  /** On calls: writes that must not be lost while the database is away go through it. */
+  writes?: WriteQueue;
   calendars: SpaCalendars;
   spa: SpaProfile;
   conversationId: string | null;

@@ -5,7 +5,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { HttpError, installErrorHandlers } from '../../src/http/errors.js';
 import { buildTestApp } from '../support/app.js';
-import { createEmptyDatabase } from '../support/database.js';
+import { createEmptyDatabase, testDataDir } from '../support/database.js';
 
 t.test('/healthz answers while the process is alive', async (t) => {
   const { app } = await buildTestApp(t);
@@ -18,12 +18,12 @@ t.test('/readyz is 200 when the database is reachable and migrations are current
   const { app } = await buildTestApp(t);
   const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
   t.equal(res.statusCode, 200);
-  t.same(res.json().checks, { calls: '0 of 100', database: 'ok', migrations: 'ok' });
+  t.same(res.json(), { status: 'ready', checks: { calls: '0 of 100', database: 'ok', migrations: 'ok', writeQueue: 'empty' } });
 });
 
 t.test('/readyz is 503 while migrations are pending', async (t) => {
   const database = await createEmptyDatabase(t);
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, DATA_DIR: await testDataDir(t) });
   const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) });
   t.teardown(() => app.close());
   const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
@@ -39,11 +39,13 @@ t.test('/readyz is 503 once the app is draining', async (t) => {
   t.equal(res.json().checks.draining, 'shutting down');
 });
 
-t.test('/readyz is 503 when the database is gone', async (t) => {
+t.test('/readyz stays 200 but says degraded when the database is gone, since calls still run', async (t) => {
   const { app, database } = await buildTestApp(t);
   await database.close();
   const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
-  t.equal(res.statusCode, 503);
+  t.equal(res.statusCode, 200);
+  t.equal(res.json().status, 'degraded');
+  t.match(res.json().checks.database, /^unreachable: /);
 });
 
 t.test('unknown routes get the standard error body', async (t) => {

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, testDataDir, type TestDatabase } from './database.js';
 
 export const DEMO_SPA_NUMBER = '+12025550100';
 
@@ -26,6 +26,7 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
     LOG_LEVEL: 'silent',
     PUBLIC_BASE_URL: 'https://receptionist.test',
     DATABASE_URL: database.url,
+    DATA_DIR: await testDataDir(t),
     ...env,
   });
   const app = await buildApp({ config, database, logger: pino({ level: config.logLevel }) });

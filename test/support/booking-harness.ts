@@ -7,7 +7,7 @@ import { loadSpaProfile, type SpaProfile } from '../../src/storage/spa-repositor
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
 import type { LiveCallControls, ToolContext } from '../../src/tools/tool.js';
 import { FakeGoogleCalendar } from '../doubles/fake-google-calendar.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, testDataDir, type TestDatabase } from './database.js';
 
 export const ENCRYPTION_KEY = 'a'.repeat(64);
 export const SPA_CALENDAR = 'front-desk@willowandoak.example';
@@ -59,6 +59,7 @@ export async function startBookingHarness(t: Teardown, options: { calendar?: 'go
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL: database.url,
+    DATA_DIR: await testDataDir(t),
     PUBLIC_BASE_URL: 'https://receptionist.test',
     GOOGLE_API_ROOT_URL: google.rootUrl,
     GOOGLE_CLIENT_ID: 'client-id.apps.googleusercontent.com',

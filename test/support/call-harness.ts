@@ -8,7 +8,7 @@ import { FakeRealtimeServer } from '../doubles/fake-realtime-server.js';
 import { FakeTwilioRest } from '../doubles/fake-twilio-rest.js';
 import { FakeTwilioCall, postSignedForm, type FakeCallOptions } from '../doubles/fake-twilio.js';
 import { connectSpaToGoogle, ENCRYPTION_KEY } from './booking-harness.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, testDataDir, type TestDatabase } from './database.js';
 
 export const PUBLIC_BASE_URL = 'https://receptionist.test';
 export const AUTH_TOKEN = 'test-twilio-auth-token';
@@ -46,6 +46,7 @@ export async function startCallHarness(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PUBLIC_BASE_URL,
     DATABASE_URL: database.url,
+    DATA_DIR: await testDataDir(t),
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     OPENAI_API_KEY: 'sk-test',
     OPENAI_REALTIME_URL: realtime.url,

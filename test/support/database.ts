@@ -64,6 +64,13 @@ async function createDatabase(t: Teardown, template: string | undefined): Promis
   return { db, embedded: false, description: describeUrl(url.toString()), url: url.toString(), close };
 }
 
+/** A DATA_DIR of the test's own (the write queue keeps its files there); removed when the test ends. */
+export async function testDataDir(t: Teardown): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'receptionist-data-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** A brand-new, empty database for this test; dropped when the test ends. */
 export function createEmptyDatabase(t: Teardown): Promise<TestDatabase> {
   return createDatabase(t, undefined);
