@@ -36,6 +36,16 @@ const positiveInt = (fallback: number) =>
       .default(fallback),
   );
 
+const wholeNumber = (fallback: number) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number, 0 or more' })
+      .int('must be a whole number, 0 or more')
+      .min(0, 'must be a whole number, 0 or more')
+      .default(fallback),
+  );
+
 function urlWithProtocols(protocols: readonly string[], what: string) {
   return z.string().refine(
     (value) => {
@@ -100,7 +110,7 @@ const envSchema = z.object({
   MACHINE_ID: optionalString,
   FLY_MACHINE_ID: optionalString,
   SHUTDOWN_DRAIN_SECONDS: positiveInt(240),
-  SHUTDOWN_WRAP_UP_SECONDS: positiveInt(20),
+  SHUTDOWN_WRAP_UP_SECONDS: wholeNumber(20),
   MAX_LIVE_CALLS: positiveInt(100),
   MAX_CALL_SECONDS: positiveInt(30 * 60),
   IDLE_PROMPT_SECONDS: positiveInt(12),
