@@ -4,6 +4,7 @@ import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { Config } from '../config/config.js';
 import { clearFrame, markFrame, mediaFrame, parseStreamMessage, type StartMessage } from './media-stream-messages.js';
+import { StreamRateGuard, STREAM_RATE_LIMITS } from './stream-rate-guard.js';
 import type { StreamTokens } from './stream-token.js';
 import { isValidTwilioSignature, publicUrl, publicWebSocketUrl } from './twilio-signature.js';
 import { MEDIA_STREAM_PATH } from './voice-webhooks.js';
@@ -13,6 +14,9 @@ const MAX_CONSECUTIVE_MALFORMED = 20;
 const MAX_MALFORMED = 100;
 /** Twilio's frames are a few hundred bytes; anything near this is not Twilio. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** μ-law at 8 kHz: one byte per sample. */
+const MULAW_BYTES_PER_MS = 8;
 
 export const CLOSE_POLICY = 1008;
 export const CLOSE_INVALID_DATA = 1007;
@@ -112,6 +116,7 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
       let stream: MediaStream | undefined;
       let malformed = 0;
       let consecutiveMalformed = 0;
+      const pace = new StreamRateGuard(STREAM_RATE_LIMITS);
       const log = request.log;
 
       const startTimer = setTimeout(() => {
@@ -122,11 +127,20 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
       socket.on('error', (error) => log.debug({ err: error }, 'media stream socket error'));
       socket.on('close', (code) => {
         clearTimeout(startTimer);
+        if (pace.droppedFrames > 0)
+          log.warn({ droppedFrames: pace.droppedFrames, droppedMs: Math.round(pace.droppedMs) }, 'media stream sent audio faster than real time');
         stream?.emit('closed', code);
         stream?.removeAllListeners();
       });
 
       socket.on('message', (data, isBinary) => {
+        // Once we have closed, whatever the peer still had in flight is not worth parsing.
+        if (socket.readyState !== socket.OPEN) return;
+        if (!pace.message()) {
+          log.warn('media stream floods us with messages; closing');
+          socket.close(CLOSE_POLICY, 'too many messages');
+          return;
+        }
         const parsed = isBinary ? ({ kind: 'malformed', reason: 'binary frame' } as const) : parseStreamMessage(data.toString());
         if (parsed.kind === 'malformed') {
           malformed += 1;
@@ -161,7 +175,11 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
             stream.lastMediaTimestampMs = message.media.timestamp;
             // Only the caller's side: Twilio sends inbound audio only, but be strict.
             if (message.media.track && message.media.track !== 'inbound') return;
-            stream.emit('media', Buffer.from(message.media.payload, 'base64'), message.media.timestamp);
+            const audio = Buffer.from(message.media.payload, 'base64');
+            const verdict = pace.audio(audio.length / MULAW_BYTES_PER_MS);
+            if (verdict === 'accept') stream.emit('media', audio, message.media.timestamp);
+            else if (verdict === 'close') socket.close(CLOSE_POLICY, 'audio faster than real time');
+            else if (pace.droppedFrames === 1) log.warn('media stream runs ahead of real time; dropping frames');
             return;
           }
           case 'mark':
