@@ -26,7 +26,7 @@ import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
 import type { RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
 import { heartbeatLiveCalls } from './storage/live-call-repository.js';
-import { MAX_MESSAGE_BYTES, registerMediaStreamRoute } from './telephony/media-stream.js';
+import { MAX_MESSAGE_BYTES, onMediaSocketError, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
 import { createTwilioClient, transferCall } from './telephony/twilio-rest.js';
 import { registerVoiceWebhooks, TRANSFER_ENDED_PATH } from './telephony/voice-webhooks.js';
@@ -71,7 +71,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true });
   installErrorHandlers(fastify);
   await fastify.register(formbody);
-  await fastify.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false } });
+  await fastify.register(websocket, {
+    options: { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false },
+    errorHandler: onMediaSocketError,
+  });
   await registerApiDocs(fastify, config.publicBaseUrl);
 
   const liveCalls = new LiveCalls();

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { Config } from '../config/config.js';
@@ -82,6 +82,21 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   }
 }
 
+/**
+ * The `errorHandler` for @fastify/websocket. Its default logs a peer's protocol error (an oversized
+ * or invalid frame) at error level and terminates the socket at once, so the close frame saying
+ * why (1009, 1007) never reaches the peer. ws has already begun a clean close for those; only a
+ * failure of our own handler leaves the socket open, and that one is ours to log and close.
+ */
+export function onMediaSocketError(error: Error, socket: WebSocket, request: FastifyRequest): void {
+  if (socket.readyState === socket.OPEN) {
+    request.log.error({ err: error }, 'media stream handler failed');
+    socket.close(1011, 'internal error');
+    return;
+  }
+  request.log.debug({ err: error }, 'media stream socket error');
+}
+
 export interface MediaStreamRouteOptions {
   config: Config;
   tokens: StreamTokens;
@@ -92,26 +107,27 @@ export interface MediaStreamRouteOptions {
 export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStreamRouteOptions): void {
   const { config, tokens, onStream } = options;
 
-  app.get(
-    MEDIA_STREAM_PATH,
-    {
-      websocket: true,
-      // Runs before the upgrade. Twilio signs the handshake; which scheme it signs is not
+  app.route({
+    method: 'GET',
+    url: MEDIA_STREAM_PATH,
+    // A plain GET (no upgrade) is answered like any other wrong request.
+    handler: async (_request, reply) =>
+      reply.status(426).send({ error: { code: 'UPGRADE_REQUIRED', message: 'This is the Twilio media-stream WebSocket.' } }),
+    // Runs before the upgrade. Twilio signs the handshake; which scheme it signs is not
       // documented, so both forms of our public URL are accepted. Without a header we rely on the
       // one-time token checked at `start`.
-      preValidation: async (request, reply) => {
-        const signature = request.headers['x-twilio-signature'];
-        if (typeof signature !== 'string') return;
-        const ok =
-          isValidTwilioSignature(config.twilio.authToken, signature, publicWebSocketUrl(config.publicBaseUrl, request.url), {}) ||
-          isValidTwilioSignature(config.twilio.authToken, signature, publicUrl(config.publicBaseUrl, request.url), {});
-        if (!ok) {
-          request.log.warn('refused media stream upgrade with a bad Twilio signature');
-          await reply.status(403).send({ error: { code: 'FORBIDDEN', message: 'bad signature' } });
-        }
-      },
+    preValidation: async (request, reply) => {
+      const signature = request.headers['x-twilio-signature'];
+      if (typeof signature !== 'string') return;
+      const ok =
+        isValidTwilioSignature(config.twilio.authToken, signature, publicWebSocketUrl(config.publicBaseUrl, request.url), {}) ||
+        isValidTwilioSignature(config.twilio.authToken, signature, publicUrl(config.publicBaseUrl, request.url), {});
+      if (!ok) {
+        request.log.warn('refused media stream upgrade with a bad Twilio signature');
+        await reply.status(403).send({ error: { code: 'FORBIDDEN', message: 'bad signature' } });
+      }
     },
-    (socket, request) => {
+    wsHandler: (socket, request) => {
       // Listeners first, synchronously: frames that arrive before them would be lost.
       let stream: MediaStream | undefined;
       let malformed = 0;
@@ -124,7 +140,6 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
         socket.close(CLOSE_POLICY, 'no start');
       }, START_TIMEOUT_MS);
 
-      socket.on('error', (error) => log.debug({ err: error }, 'media stream socket error'));
       socket.on('close', (code) => {
         clearTimeout(startTimer);
         if (pace.droppedFrames > 0)
@@ -196,5 +211,5 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
         }
       });
     },
-  );
+  });
 }
