@@ -8,7 +8,7 @@ import { SpaCalendars } from './calendar/spa-calendars.js';
 import { CallIntake } from './call/call-intake.js';
 import { LiveCalls } from './call/live-calls.js';
 import type { Config } from './config/config.js';
-import { HttpError, installErrorHandlers } from './http/errors.js';
+import { frameworkErrors, HttpError, installErrorHandlers } from './http/errors.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
 import { followUpTasks } from './jobs/follow-up-task.js';
 import { startJobWorker } from './jobs/job-worker.js';
@@ -68,7 +68,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   // Typed as Fastify's logger so the instance keeps the default generics every plugin expects.
   const loggerInstance: FastifyBaseLogger = logger;
-  const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true });
+  const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true, frameworkErrors });
   installErrorHandlers(fastify);
   await fastify.register(formbody);
   await fastify.register(websocket, {
