@@ -9,7 +9,7 @@ import { CallIntake } from './call/call-intake.js';
 import { LiveCalls } from './call/live-calls.js';
 import { SpaDirectory } from './call/spa-directory.js';
 import type { Config } from './config/config.js';
-import { HttpError, installErrorHandlers } from './http/errors.js';
+import { frameworkErrors, HttpError, installErrorHandlers } from './http/errors.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
 import { followUpTasks } from './jobs/follow-up-task.js';
 import { startJobWorker } from './jobs/job-worker.js';
@@ -28,7 +28,7 @@ import type { RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
 import { heartbeatLiveCalls } from './storage/live-call-repository.js';
 import { WriteQueue } from './storage/write-queue.js';
-import { MAX_MESSAGE_BYTES, registerMediaStreamRoute } from './telephony/media-stream.js';
+import { MAX_MESSAGE_BYTES, onMediaSocketError, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
 import { createTwilioClient, transferCall } from './telephony/twilio-rest.js';
 import { registerVoiceWebhooks, TRANSFER_ENDED_PATH } from './telephony/voice-webhooks.js';
@@ -75,10 +75,13 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   // Typed as Fastify's logger so the instance keeps the default generics every plugin expects.
   const loggerInstance: FastifyBaseLogger = logger;
-  const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true });
+  const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true, frameworkErrors });
   installErrorHandlers(fastify);
   await fastify.register(formbody);
-  await fastify.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false } });
+  await fastify.register(websocket, {
+    options: { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false },
+    errorHandler: onMediaSocketError,
+  });
   await registerApiDocs(fastify, config.publicBaseUrl);
 
   const liveCalls = new LiveCalls();

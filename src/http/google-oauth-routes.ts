@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../storage/schema.js';
 import { authorisedSpa, requireRole } from './auth.js';
 import { HttpError } from './errors.js';
+import { refuseNulCharacters } from './nul-characters.js';
 
 export interface GoogleOAuthHandlers {
   start(spaId: string, calendarId: string): Promise<string>;
@@ -46,7 +47,11 @@ export function registerGoogleOAuthRoutes(
 
   app.get(
     '/api/v1/google/oauth/start',
-    { preHandler: requireRole(options.db, 'owner'), schema: { tags: ['google calendar'], summary: 'Start connecting Google Calendar (owner)' } },
+    {
+      preValidation: refuseNulCharacters,
+      preHandler: requireRole(options.db, 'owner'),
+      schema: { tags: ['google calendar'], summary: 'Start connecting Google Calendar (owner)' },
+    },
     async (request) => {
     const spaId = authorisedSpa(request);
     const { calendarId } = startQuery.parse(request.query);
@@ -57,6 +62,7 @@ export function registerGoogleOAuthRoutes(
   app.put(
     '/api/v1/google/service-account',
     {
+      preValidation: refuseNulCharacters,
       preHandler: requireRole(options.db, 'owner'),
       schema: { tags: ['google calendar'], summary: 'Use a service account (its JSON key) for the spa calendar (owner)' },
     },
@@ -68,7 +74,7 @@ export function registerGoogleOAuthRoutes(
     },
   );
 
-  app.get('/api/v1/google/oauth/callback', { schema: { tags: ['google calendar'], summary: "Google's redirect back (no key)" } }, async (request, reply) => {
+  app.get('/api/v1/google/oauth/callback', { preValidation: refuseNulCharacters, schema: { tags: ['google calendar'], summary: "Google's redirect back (no key)" } }, async (request, reply) => {
     const query = callbackQuery.parse(request.query);
     if (query.error || !query.code)
       throw new HttpError(400, 'OAUTH_DENIED', `Google sign-in was not completed (${query.error ?? 'no code'}).`);

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { Config } from '../config/config.js';
 import { clearFrame, markFrame, mediaFrame, parseStreamMessage, type StartMessage } from './media-stream-messages.js';
+import { StreamRateGuard, STREAM_RATE_LIMITS } from './stream-rate-guard.js';
 import type { StreamTokens } from './stream-token.js';
 import { isValidTwilioSignature, publicUrl, publicWebSocketUrl } from './twilio-signature.js';
 import { MEDIA_STREAM_PATH } from './voice-webhooks.js';
@@ -13,6 +14,9 @@ const MAX_CONSECUTIVE_MALFORMED = 20;
 const MAX_MALFORMED = 100;
 /** Twilio's frames are a few hundred bytes; anything near this is not Twilio. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** μ-law at 8 kHz: one byte per sample. */
+const MULAW_BYTES_PER_MS = 8;
 
 export const CLOSE_POLICY = 1008;
 export const CLOSE_INVALID_DATA = 1007;
@@ -78,6 +82,21 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   }
 }
 
+/**
+ * The `errorHandler` for @fastify/websocket. Its default logs a peer's protocol error (an oversized
+ * or invalid frame) at error level and terminates the socket at once, so the close frame saying
+ * why (1009, 1007) never reaches the peer. ws has already begun a clean close for those; only a
+ * failure of our own handler leaves the socket open, and that one is ours to log and close.
+ */
+export function onMediaSocketError(error: Error, socket: WebSocket, request: FastifyRequest): void {
+  if (socket.readyState === socket.OPEN) {
+    request.log.error({ err: error }, 'media stream handler failed');
+    socket.close(1011, 'internal error');
+    return;
+  }
+  request.log.debug({ err: error }, 'media stream socket error');
+}
+
 export interface MediaStreamRouteOptions {
   config: Config;
   tokens: StreamTokens;
@@ -88,30 +107,32 @@ export interface MediaStreamRouteOptions {
 export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStreamRouteOptions): void {
   const { config, tokens, onStream } = options;
 
-  app.get(
-    MEDIA_STREAM_PATH,
-    {
-      websocket: true,
-      // Runs before the upgrade. Twilio signs the handshake; which scheme it signs is not
+  app.route({
+    method: 'GET',
+    url: MEDIA_STREAM_PATH,
+    // A plain GET (no upgrade) is answered like any other wrong request.
+    handler: async (_request, reply) =>
+      reply.status(426).send({ error: { code: 'UPGRADE_REQUIRED', message: 'This is the Twilio media-stream WebSocket.' } }),
+    // Runs before the upgrade. Twilio signs the handshake; which scheme it signs is not
       // documented, so both forms of our public URL are accepted. Without a header we rely on the
       // one-time token checked at `start`.
-      preValidation: async (request, reply) => {
-        const signature = request.headers['x-twilio-signature'];
-        if (typeof signature !== 'string') return;
-        const ok =
-          isValidTwilioSignature(config.twilio.authToken, signature, publicWebSocketUrl(config.publicBaseUrl, request.url), {}) ||
-          isValidTwilioSignature(config.twilio.authToken, signature, publicUrl(config.publicBaseUrl, request.url), {});
-        if (!ok) {
-          request.log.warn('refused media stream upgrade with a bad Twilio signature');
-          await reply.status(403).send({ error: { code: 'FORBIDDEN', message: 'bad signature' } });
-        }
-      },
+    preValidation: async (request, reply) => {
+      const signature = request.headers['x-twilio-signature'];
+      if (typeof signature !== 'string') return;
+      const ok =
+        isValidTwilioSignature(config.twilio.authToken, signature, publicWebSocketUrl(config.publicBaseUrl, request.url), {}) ||
+        isValidTwilioSignature(config.twilio.authToken, signature, publicUrl(config.publicBaseUrl, request.url), {});
+      if (!ok) {
+        request.log.warn('refused media stream upgrade with a bad Twilio signature');
+        await reply.status(403).send({ error: { code: 'FORBIDDEN', message: 'bad signature' } });
+      }
     },
-    (socket, request) => {
+    wsHandler: (socket, request) => {
       // Listeners first, synchronously: frames that arrive before them would be lost.
       let stream: MediaStream | undefined;
       let malformed = 0;
       let consecutiveMalformed = 0;
+      const pace = new StreamRateGuard(STREAM_RATE_LIMITS);
       const log = request.log;
 
       const startTimer = setTimeout(() => {
@@ -119,14 +140,22 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
         socket.close(CLOSE_POLICY, 'no start');
       }, START_TIMEOUT_MS);
 
-      socket.on('error', (error) => log.debug({ err: error }, 'media stream socket error'));
       socket.on('close', (code) => {
         clearTimeout(startTimer);
+        if (pace.droppedFrames > 0)
+          log.warn({ droppedFrames: pace.droppedFrames, droppedMs: Math.round(pace.droppedMs) }, 'media stream sent audio faster than real time');
         stream?.emit('closed', code);
         stream?.removeAllListeners();
       });
 
       socket.on('message', (data, isBinary) => {
+        // Once we have closed, whatever the peer still had in flight is not worth parsing.
+        if (socket.readyState !== socket.OPEN) return;
+        if (!pace.message()) {
+          log.warn('media stream floods us with messages; closing');
+          socket.close(CLOSE_POLICY, 'too many messages');
+          return;
+        }
         const parsed = isBinary ? ({ kind: 'malformed', reason: 'binary frame' } as const) : parseStreamMessage(data.toString());
         if (parsed.kind === 'malformed') {
           malformed += 1;
@@ -161,7 +190,11 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
             stream.lastMediaTimestampMs = message.media.timestamp;
             // Only the caller's side: Twilio sends inbound audio only, but be strict.
             if (message.media.track && message.media.track !== 'inbound') return;
-            stream.emit('media', Buffer.from(message.media.payload, 'base64'), message.media.timestamp);
+            const audio = Buffer.from(message.media.payload, 'base64');
+            const verdict = pace.audio(audio.length / MULAW_BYTES_PER_MS);
+            if (verdict === 'accept') stream.emit('media', audio, message.media.timestamp);
+            else if (verdict === 'close') socket.close(CLOSE_POLICY, 'audio faster than real time');
+            else if (pace.droppedFrames === 1) log.warn('media stream runs ahead of real time; dropping frames');
             return;
           }
           case 'mark':
@@ -178,5 +211,5 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
         }
       });
     },
-  );
+  });
 }

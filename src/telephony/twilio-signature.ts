@@ -37,8 +37,9 @@ const formParams = z.record(z.string(), z.union([z.string(), z.array(z.string())
 export type TwilioForm = Record<string, string | string[]>;
 
 /**
- * The form params of a webhook when its X-Twilio-Signature is right; otherwise answers 403 (no
- * TwiML, a warning without the payload) and returns undefined.
+ * The form params of a webhook when its X-Twilio-Signature is right and they can be stored;
+ * otherwise answers 403 (bad signature) or 400 (our error shape, no TwiML, a warning without the
+ * payload) and returns undefined.
  */
 export function verifiedTwilioForm(
   request: FastifyRequest,
@@ -60,7 +61,13 @@ export function verifiedTwilioForm(
       { path: request.url.split('?')[0], hasSignature: typeof signature === 'string' },
       'refused webhook with a bad Twilio signature',
     );
-    void reply.status(403).type('text/plain').send('Forbidden');
+    void reply.status(403).send({ error: { code: 'FORBIDDEN', message: 'The X-Twilio-Signature does not match this request.' } });
+    return undefined;
+  }
+  // Postgres text cannot hold U+0000; Twilio never sends one, so a signed form with one is broken.
+  if (Object.entries(params.data).some(([key, value]) => [key, value].flat().some((text) => text.includes('\u0000')))) {
+    request.log.warn({ path: request.url.split('?')[0] }, 'refused a signed webhook with a NUL character');
+    void reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: 'Text may not contain NUL characters (U+0000).' } });
     return undefined;
   }
   return params.data;

@@ -80,6 +80,14 @@ t.test('a callback with a state we did not issue is refused', async (t) => {
   t.equal(google.requests.filter((r) => r.path === '/token').length, 0, 'no code exchange for a forged state');
 });
 
+t.test('a callback with a NUL character in it is a 400, before any lookup', async (t) => {
+  const { app, google } = await setup(t);
+  const res = await app.fastify.inject({ method: 'GET', url: '/api/v1/google/oauth/callback?state=ab%00cd&code=code-123' });
+  t.equal(res.statusCode, 400);
+  t.equal(res.json().error.code, 'VALIDATION_FAILED');
+  t.equal(google.requests.length, 0);
+});
+
 t.test('without Google client settings, sign-in says what is missing', async (t) => {
   const test = await buildTestApp(t);
   const owner = await createApiKey(test.database.db, test.demoSpaId, 'owner', 'owner');

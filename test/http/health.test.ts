@@ -55,6 +55,16 @@ t.test('unknown routes get the standard error body', async (t) => {
   t.same(res.json(), { error: { code: 'NOT_FOUND', message: 'No route for GET /nowhere' } });
 });
 
+t.test('a URL the router cannot read gets the standard error body', async (t) => {
+  const { app } = await buildTestApp(t);
+  const notUtf8 = await app.fastify.inject({ method: 'GET', url: '/api/v1/customers/%ED%A0%80' });
+  t.equal(notUtf8.statusCode, 400);
+  t.same(notUtf8.json(), { error: { code: 'BAD_REQUEST', message: 'The URL is not valid (a percent escape that is not UTF-8?).' } });
+  const tooLong = await app.fastify.inject({ method: 'GET', url: `/api/v1/customers/${'a'.repeat(200)}` });
+  t.equal(tooLong.statusCode, 414);
+  t.same(tooLong.json(), { error: { code: 'URI_TOO_LONG', message: 'A part of the URL is too long.' } });
+});
+
 t.test('errors below 500 keep their message; above 500 it is generic', async (t) => {
   const app = Fastify({ logger: false });
   installErrorHandlers(app);

@@ -142,6 +142,49 @@ t.test('bad parameters get clear 400s', async (t) => {
   t.equal((await s.get('/api/v1/analytics/daily?from=2026-11-10&to=2026-11-01')).statusCode, 400);
 });
 
+t.test('a day that does not exist is a 400, not a database error', async (t) => {
+  const s = await setup(t);
+  for (const url of [
+    '/api/v1/conversations?from=2026-02-30',
+    '/api/v1/conversations?to=2026-13-01',
+    '/api/v1/appointments?from=2026-04-31&to=2026-05-01',
+    '/api/v1/analytics/daily?from=2026-01-01&to=0000-00-00',
+  ]) {
+    const res = await s.get(url);
+    t.equal(res.statusCode, 400, url);
+    t.match(res.json(), { error: { code: 'VALIDATION_FAILED', message: /not a day of the calendar/ } }, url);
+  }
+  t.equal((await s.get('/api/v1/conversations?from=2028-02-29')).statusCode, 200, 'a leap day is a day');
+});
+
+t.test('a NUL character anywhere in a request is a 400 and changes nothing', async (t) => {
+  const s = await setup(t);
+  const customer = await s.db
+    .insertInto('customers')
+    .values({ spa_id: s.demoSpaId, phone: '+12025550177', name: 'Pat Example' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const search = await s.get(`/api/v1/conversations?q=${encodeURIComponent('lip\u0000filler')}`);
+  t.equal(search.statusCode, 400);
+  t.same(search.json(), { error: { code: 'VALIDATION_FAILED', message: 'Text may not contain NUL characters (U+0000).' } });
+  const patch = await s.app.fastify.inject({
+    method: 'PATCH',
+    url: `/api/v1/customers/${customer.id}`,
+    headers: { authorization: `Bearer ${s.staff.key}` },
+    payload: { name: 'Pat\u0000Example' },
+  });
+  t.equal(patch.statusCode, 400);
+  const settings = await s.app.fastify.inject({
+    method: 'PATCH',
+    url: '/api/v1/settings',
+    headers: { authorization: `Bearer ${s.owner.key}` },
+    payload: { persona: { policies: ['ok', 'not\u0000ok'] } },
+  });
+  t.equal(settings.statusCode, 400);
+  const row = await s.db.selectFrom('customers').select('name').where('id', '=', customer.id).executeTakeFirstOrThrow();
+  t.equal(row.name, 'Pat Example');
+});
+
 t.test('search text that looks like SQL is just text', async (t) => {
   const s = await setup(t);
   await conversation(s, { startedAt: '2026-11-20T15:00:00Z', texts: ['hello'] });

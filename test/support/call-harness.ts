@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
@@ -33,7 +33,14 @@ export interface CallHarness {
 /** The real service on a real port, a fresh database, and the fake OpenAI Realtime server. */
 export async function startCallHarness(
   t: Teardown,
-  options: { env?: Record<string, string>; tools?: ToolRegistry; now?: () => Date; google?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    tools?: ToolRegistry;
+    now?: () => Date;
+    google?: boolean;
+    /** Where the service logs go (at LOG_LEVEL), for tests that read them. */
+    logs?: DestinationStream;
+  } = {},
 ): Promise<CallHarness> {
   const database = await createTestDatabase(t);
   const { spaId } = await seedSpa(database.db, await loadDemoSpaCatalog());
@@ -58,7 +65,7 @@ export async function startCallHarness(
   const app = await buildApp({
     config,
     database,
-    logger: pino({ level: config.logLevel }),
+    logger: options.logs ? pino({ level: config.logLevel }, options.logs) : pino({ level: config.logLevel }),
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.now ? { now: options.now } : {}),
   });

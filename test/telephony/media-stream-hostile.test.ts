@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import t from 'tap';
 import { startCallHarness } from '../support/call-harness.js';
 
@@ -63,4 +64,33 @@ t.test('an oversized message closes only that stream', async (t) => {
   await next.dial();
   await next.waitFor(() => next.heardMs() > 100, 5_000, 'the greeting');
   next.hangUp();
+});
+
+t.test("an oversized message amid a stream of frames closes it with 1009 and is logged as the peer's fault, not ours", async (t) => {
+  const lines: { level: number; msg: string }[] = [];
+  const logs = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as { level: number; msg: string });
+      done();
+    },
+  });
+  const h = await startCallHarness(t, { env: { LOG_LEVEL: 'warn' }, logs });
+  const call = h.call();
+  await call.dial();
+  call.sendRaw('x'.repeat(200_000));
+  for (let i = 0; i < 50; i += 1) call.sendJson({ event: 'mark', streamSid: call.streamSid, mark: { name: `m${i}` } });
+  t.equal(await call.closed(), 1009);
+  await h.app.liveCalls.recordsWritten();
+  t.same(
+    lines.filter((line) => line.level >= 50).map((line) => line.msg),
+    [],
+    'nothing at error level: errors are for our own failures',
+  );
+});
+
+t.test('a plain GET of the media path, without an upgrade, gets 426 in the one error shape', async (t) => {
+  const h = await startCallHarness(t);
+  const res = await fetch(`${h.baseUrl}/twilio/media`);
+  t.equal(res.status, 426);
+  t.same(await res.json(), { error: { code: 'UPGRADE_REQUIRED', message: 'This is the Twilio media-stream WebSocket.' } });
 });
