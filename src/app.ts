@@ -75,7 +75,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   // Typed as Fastify's logger so the instance keeps the default generics every plugin expects.
   const loggerInstance: FastifyBaseLogger = logger;
-  const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true, frameworkErrors });
+  // A client that sends headers and then dribbles (or never finishes) its body is cut off after 30 s.
+  const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true, frameworkErrors, requestTimeout: 30_000 });
   installErrorHandlers(fastify);
   await fastify.register(formbody);
   await fastify.register(websocket, {
