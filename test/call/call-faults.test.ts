@@ -5,23 +5,13 @@
 import t from 'tap';
 import { holdPromptAudio } from '../../src/call/hold-prompt.js';
 import type { FakeRealtimeConnection } from '../doubles/fake-realtime-server.js';
-import type { FakeTwilioCall } from '../doubles/fake-twilio.js';
-import { startCallHarness, type CallHarness } from '../support/call-harness.js';
+import { conversationOf, startCallHarness, type CallHarness } from '../support/call-harness.js';
 
 /** Wednesday 18 November 2026, 3 PM in New York: the demo spa's front desk is open. */
 const OPEN = () => new Date('2026-11-18T20:00:00Z');
 /** The same Wednesday at 11 PM: closed. */
 const CLOSED = () => new Date('2026-11-19T04:00:00Z');
 const ACCOUNT = `AC${'0'.repeat(32)}`;
-
-async function conversationOf(h: CallHarness, call: FakeTwilioCall) {
-  return h.database.db
-    .selectFrom('voice_call_details')
-    .innerJoin('conversations', 'conversations.id', 'voice_call_details.conversation_id')
-    .selectAll()
-    .where('call_sid', '=', call.callSid)
-    .executeTakeFirstOrThrow();
-}
 
 async function timelineOf(h: CallHarness, conversationId: string) {
   const messages = await h.database.db

@@ -5,21 +5,12 @@ import { defineTool } from '../../src/tools/tool.js';
 import { ToolRegistry } from '../../src/tools/tool-registry.js';
 import { dominantFrequency } from '../audio/tone-analysis.js';
 import type { FakeTwilioCall } from '../doubles/fake-twilio.js';
-import { startCallHarness, type CallHarness } from '../support/call-harness.js';
+import { conversationOf, startCallHarness, type CallHarness } from '../support/call-harness.js';
 
 function mulawTone(hz: number, ms: number, amplitude = 8_000): Uint8Array {
   const samples = new Int16Array(Math.round(8 * ms));
   for (let i = 0; i < samples.length; i += 1) samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / 8_000));
   return encodeMulaw(samples);
-}
-
-async function conversationOf(h: CallHarness, call: FakeTwilioCall) {
-  return h.database.db
-    .selectFrom('voice_call_details')
-    .innerJoin('conversations', 'conversations.id', 'voice_call_details.conversation_id')
-    .selectAll()
-    .where('call_sid', '=', call.callSid)
-    .executeTakeFirstOrThrow();
 }
 
 async function messagesOf(h: CallHarness, conversationId: string) {

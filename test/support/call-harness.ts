@@ -91,3 +91,13 @@ export async function startCallHarness(
     post: (path, params, postOptions) => postSignedForm(baseUrl, PUBLIC_BASE_URL, AUTH_TOKEN, path, params, postOptions),
   };
 }
+
+/** A call's conversation row joined with its voice details. */
+export async function conversationOf(h: Pick<CallHarness, 'database'>, call: { callSid: string }) {
+  return h.database.db
+    .selectFrom('voice_call_details')
+    .innerJoin('conversations', 'conversations.id', 'voice_call_details.conversation_id')
+    .selectAll()
+    .where('call_sid', '=', call.callSid)
+    .executeTakeFirstOrThrow();
+}
