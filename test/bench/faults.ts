@@ -283,6 +283,9 @@ async function main(): Promise<void> {
       OPENAI_REALTIME_URL: realtime.url,
       OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
       ENCRYPTION_KEY: 'a'.repeat(64),
+      // Drops are made one at a time, so a caller may wait its turn in silence for a while; that
+      // is the bench's doing, not a silent caller to prompt (idle handling has its own tests).
+      IDLE_PROMPT_SECONDS: '300',
       SHUTDOWN_DRAIN_SECONDS: '5',
       SHUTDOWN_WRAP_UP_SECONDS: '2',
     },
@@ -340,9 +343,7 @@ async function main(): Promise<void> {
   const failed = results.filter((r) => r.outcome === 'failed');
   const drops = results.reduce((sum, r) => sum + r.drops, 0);
   await service.stop();
-  await db.destroy();
   await realtime.close();
-  await postgres.stop();
 
   print('');
   print(`| measure | result | target |`);
@@ -352,8 +353,23 @@ async function main(): Promise<void> {
   print(`| service process restarts | ${service.restarts} | 0 |`);
   print('');
   print(`model drops: ${drops} (${dropPlan.counts.quick} reconnected at once, ${dropPlan.counts.slow} after the hold prompt, ${dropPlan.counts['for-good']} never); database outage ${OUTAGE_MS / 1000} s; ${elapsed.toFixed(0)} s in all`);
-  for (const f of failed) print(`  failed ${f.callSid}: ${f.detail}`);
+  for (const f of failed) {
+    const row = await db
+      .selectFrom('voice_call_details as v')
+      .select(['v.ended_by', 'v.conversation_id'])
+      .where('v.call_sid', '=', f.callSid)
+      .executeTakeFirst()
+      .catch(() => undefined);
+    const events = row
+      ? (await db.selectFrom('conversation_events').select(['type', 'name']).where('conversation_id', '=', row.conversation_id).orderBy('seq').execute())
+          .map((e) => (e.name ? `${e.type}:${e.name}` : e.type))
+          .join(' ')
+      : '';
+    print(`  failed ${f.callSid}: ${f.detail} (ended by ${row?.ended_by ?? '?'}; ${events})`);
+  }
   for (const i of incomplete) print(`  incomplete record ${i.result.callSid}: ${i.problem}`);
+  await db.destroy();
+  await postgres.stop();
   const ok = failed.length === 0 && incomplete.length === 0 && service.restarts === 0;
   if (ok) await rm(dir, { recursive: true, force: true });
   process.exit(ok ? 0 : 1);
