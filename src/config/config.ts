@@ -36,6 +36,16 @@ const positiveInt = (fallback: number) =>
       .default(fallback),
   );
 
+const usdRate = (fallback: number) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ message: 'must be a price in US dollars, such as 0.0085' })
+      .min(0, 'must not be negative')
+      .max(10, 'must be at most 10 (US dollars per unit)')
+      .default(fallback),
+  );
+
 function urlWithProtocols(protocols: readonly string[], what: string) {
   return z.string().refine(
     (value) => {
@@ -100,6 +110,10 @@ const envSchema = z.object({
   MACHINE_ID: optionalString,
   FLY_MACHINE_ID: optionalString,
   SHUTDOWN_DRAIN_SECONDS: positiveInt(25),
+  // Twilio's US list prices (November 2026): an inbound call to a local number, an SMS segment either way.
+  TWILIO_VOICE_USD_PER_MINUTE: usdRate(0.0085),
+  TWILIO_SMS_USD_PER_SEGMENT: usdRate(0.0083),
+  SMS_SUMMARY_QUIET_SECONDS: positiveInt(600),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -142,6 +156,13 @@ export interface Config {
   /** Names this process in the live-call list (Fly's machine id when there is one). */
   readonly machineId: string;
   readonly shutdownDrainSeconds: number;
+  /** What Twilio charges us, per billed minute of a call and per SMS segment (in or out). */
+  readonly twilioRates: {
+    readonly voiceUsdPerMinute: number;
+    readonly smsUsdPerSegment: number;
+  };
+  /** A text thread is summarised once it has been quiet this long (a call, as soon as it ends). */
+  readonly smsSummaryQuietSeconds: number;
 }
 
 /** A configuration problem, reported as one line that names the variable. */
@@ -223,6 +244,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamTokenTtlSeconds: e.STREAM_TOKEN_TTL_SECONDS,
     machineId: e.MACHINE_ID ?? e.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`,
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
+    twilioRates: {
+      voiceUsdPerMinute: e.TWILIO_VOICE_USD_PER_MINUTE,
+      smsUsdPerSegment: e.TWILIO_SMS_USD_PER_SEGMENT,
+    },
+    smsSummaryQuietSeconds: e.SMS_SUMMARY_QUIET_SECONDS,
   };
   return deepFreeze(config);
 }
