@@ -13,7 +13,7 @@ import {
   TERMINAL_TWILIO_STATUSES,
 } from '../storage/conversation-repository.js';
 import { upsertCustomerByPhone } from '../storage/customer-repository.js';
-import { addJob, CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
+import { addJob, CALL_FOLLOW_UP_TASK, queueConversationAnalysis } from '../storage/job-queue.js';
 import { registerLiveCall, removeLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
 import { findSpaIdByPhone } from '../storage/spa-repository.js';
@@ -34,6 +34,9 @@ import type { LiveCalls } from './live-calls.js';
 
 /** A follow-up text after an unfinished call waits this long (the caller may call straight back). */
 export const FOLLOW_UP_DELAY_MS = 10 * 60_000;
+
+/** Twilio's end of a call queues its analysis this late, unless the call's own end queued it sooner. */
+const ANALYSIS_SAFETY_NET_MS = 30_000;
 
 /** How long a model session opened at the webhook waits for its media stream. */
 const PREWARM_TTL_MS = 30_000;
@@ -95,6 +98,8 @@ export class CallIntake implements VoiceWebhookHandlers {
     const known = await applyTwilioCallStatus(this.deps.db, update);
     if (!known) log.warn({ status: update.status }, 'status callback for an unknown call');
     if (TERMINAL_TWILIO_STATUSES.includes(update.status)) {
+      // Also covers calls whose stream never started, and brings in Twilio's billed duration.
+      if (known) await queueConversationAnalysis(this.deps.db, known, { delayMs: ANALYSIS_SAFETY_NET_MS, keepEarlier: true });
       this.deps.liveCalls.get(update.callSid)?.end('caller');
       this.discardPrewarm(update.callSid);
     }
@@ -149,6 +154,8 @@ export class CallIntake implements VoiceWebhookHandlers {
         this.participants.delete(ended.conversationId);
         callLog.info({ reason }, 'call ended');
         removeLiveCall(db, ended.callSid).catch((error: unknown) => callLog.warn({ err: error }, 'could not unlist the live call'));
+        // Summary, outcome, score and cost, once the call's record is written.
+        void ended.done.then(() => queueConversationAnalysis(db, ended.conversationId)).catch((error: unknown) => callLog.warn({ err: error }, 'could not queue the call analysis'));
         // A caller who hung up before anything was settled may get a text to finish by message.
         if (reason === 'caller' || reason === 'stream_closed')
           setup
