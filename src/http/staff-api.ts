@@ -14,7 +14,7 @@ import {
   e164Schema,
   isTimeZone,
   personaSchema,
-  spaSettingsSchema,
+  spaSettingsPatchSchema,
   weeklyHoursSchema,
 } from '../storage/spa-profile.js';
 import {
@@ -70,7 +70,7 @@ const settingsPatch = z
     transferNumber: e164Schema.nullable(),
     persona: personaSchema.partial(),
     hours: weeklyHoursSchema,
-    settings: spaSettingsSchema.partial(),
+    settings: spaSettingsPatchSchema,
     services: z
       .array(
         z.object({
