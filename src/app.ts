@@ -117,6 +117,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await registerStaffApi(fastify, {
     db: database.db,
     config,
+    now: deps.now ?? (() => new Date()),
     texts: {
       send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),
