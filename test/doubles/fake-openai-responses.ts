@@ -51,8 +51,8 @@ export interface RecordedStructuredRequest {
 export const PLAIN_ANALYSIS = {
   summary: ['A patient asked about the spa.', 'The receptionist answered.'],
   outcome: 'question_answered',
-  services: [],
-  questions: [],
+  services: [] as string[],
+  questions: [] as string[],
   satisfaction: { score: 4, reason: 'The patient thanked the receptionist.' },
   followUpNeeded: false,
 };

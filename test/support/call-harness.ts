@@ -33,7 +33,7 @@ export interface CallHarness {
 /** The real service on a real port, a fresh database, and the fake OpenAI Realtime server. */
 export async function startCallHarness(
   t: Teardown,
-  options: { env?: Record<string, string>; tools?: ToolRegistry; now?: () => Date; google?: boolean } = {},
+  options: { env?: Record<string, string>; tools?: ToolRegistry; now?: () => Date; google?: boolean; jobs?: boolean } = {},
 ): Promise<CallHarness> {
   const database = await createTestDatabase(t);
   const { spaId } = await seedSpa(database.db, await loadDemoSpaCatalog());
@@ -60,6 +60,7 @@ export async function startCallHarness(
     logger: pino({ level: config.logLevel }),
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.jobs ? { jobs: true } : {}),
   });
   await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const address = app.fastify.server.address();
