@@ -120,8 +120,11 @@ t.test('calls and texts roll up into daily rows equal to a recount from scratch,
   const call = await db.selectFrom('conversations').selectAll().where('id', '=', booked).executeTakeFirstOrThrow();
   t.match(call, { outcome: 'booked', outcome_source: 'tool', satisfaction: 5, services: ['HydraFacial'] }, "the booking tool's outcome, the model's reading of the rest");
   const usage = await db.selectFrom('conversation_usage').selectAll().where('conversation_id', '=', booked).executeTakeFirstOrThrow();
-  t.ok(Number(usage.cost_transcription_usd) > 0, 'the live call recorded its transcription usage');
-  t.ok(Number(usage.cost_realtime_audio_out_usd) > 0 && Number(usage.cost_twilio_voice_usd) > 0);
+  // Measured on the live call: two transcribed caller turns, five response.done (greeting, two tool
+  // calls, two answers), each as the fake server reports them.
+  t.equal(usage.cost_transcription_usd, '0.000438', '2 × (48 × $3 + 4 × $1.25 + 14 × $5) per 1M');
+  t.equal(usage.cost_realtime_audio_out_usd, '0.038400', '5 × 120 × $64 per 1M');
+  t.equal(usage.cost_twilio_voice_usd, '0.008500', 'a short call bills one minute');
 
   const silent = await placeCall(h, 1, '+12025550143', []);
   await s.text('+12025550188', 'How much is lip filler?');
