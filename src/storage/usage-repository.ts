@@ -175,3 +175,16 @@ export async function writeAnalysis(trx: Transaction<Database>, conversationId: 
 export async function writeConversationCost(trx: Transaction<Database>, conversationId: string, totalCostUsd: string): Promise<void> {
   await trx.updateTable('conversations').set({ cost_usd: totalCostUsd }).where('id', '=', conversationId).execute();
 }
+
+/** Finished conversations not analysed yet (e.g. recorded before the analysis existed). */
+export async function conversationsWithoutUsage(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('conversations as c')
+    .leftJoin('conversation_usage as u', 'u.conversation_id', 'c.id')
+    .select('c.id')
+    .where('u.conversation_id', 'is', null)
+    .where((eb) => eb.or([eb('c.channel', '=', 'sms'), eb('c.status', '!=', 'active')]))
+    .orderBy('c.started_at')
+    .execute();
+  return rows.map((r) => r.id);
+}

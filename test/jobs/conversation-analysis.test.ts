@@ -4,6 +4,7 @@ import t from 'tap';
 import { analyseConversation, type AnalysisDependencies } from '../../src/jobs/conversation-analysis-task.js';
 import { MALFORMED_ATTEMPTS } from '../../src/jobs/conversation-summary.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
+import { conversationsWithoutUsage } from '../../src/storage/usage-repository.js';
 import { FakeOpenAIResponses, PLAIN_ANALYSIS } from '../doubles/fake-openai-responses.js';
 import { createTestDatabase } from '../support/database.js';
 import { recordCall, recordTextThread } from '../support/recorded-conversations.js';
@@ -247,4 +248,17 @@ t.test('a thread that carries on is read again, and its day moves by the differe
   await analyseConversation(s.deps, id);
   t.equal(s.openai.structuredRequests.length, 2);
   t.match(await s.daily(), [{ conversations: 1, texts_in: 2, sms_segments: 2, satisfaction_sum: 1, satisfaction_count: 1, unhappy: 1, follow_ups: 1 }]);
+});
+
+t.test('conversations recorded before the analysis existed are found for the backfill; calls in progress are not', async (t) => {
+  const s = await setup(t);
+  const done = await recordCall(s.db, call(s.spaId));
+  const old = await recordCall(s.db, call(s.spaId));
+  const live = await recordCall(s.db, call(s.spaId));
+  await s.db.updateTable('conversations').set({ status: 'active' }).where('id', '=', live).execute();
+  const thread = await recordTextThread(s.db, { spaId: s.spaId, from: '+12025550188', startedAt: STARTED, texts: [['inbound', 'Hi', 1]] });
+  await analyseConversation(s.deps, done);
+  t.same((await conversationsWithoutUsage(s.db)).sort(), [old, thread].sort());
+  await analyseConversation(s.deps, live);
+  t.equal(s.openai.structuredRequests.length, 1, 'a call still in progress is left for its end');
 });
