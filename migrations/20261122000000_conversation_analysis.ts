@@ -81,16 +81,34 @@ export async function up(db: Kysely<any>): Promise<void> {
     usage = usage.addColumn(column, 'numeric(14, 6)', (c) => c.notNull().defaultTo(0));
     daily = daily.addColumn(column, 'numeric(14, 6)', (c) => c.notNull().defaultTo(0));
   }
-  await usage.addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`)).execute();
+  await usage
+    // The call's reply latencies; its day keeps them as a histogram of 10 ms buckets (the last: 5 s and over).
+    .addColumn('reply_latencies_ms', sql`integer[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
   await daily
+    .addColumn('reply_latency_histogram', sql`integer[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('daily_usage_pkey', ['spa_id', 'day'])
     .execute();
+  // A histogram of latencies counted `sign` times (1 in, -1 out), and two histograms added up.
+  await sql`create function usage_latency_histogram(latencies integer[], sign integer) returns integer[]
+    language sql immutable as $$
+      select array_agg(sign * (select count(*) from unnest(latencies) l where least(greatest(l, 0) / 10, 500) = b)::integer order by b)
+      from generate_series(0, 500) b
+    $$`.execute(db);
+  await sql`create function usage_histogram_add(a integer[], b integer[]) returns integer[]
+    language sql immutable as $$
+      select coalesce(array_agg(coalesce(a[i], 0) + coalesce(b[i], 0) order by i), '{}')
+      from generate_series(1, greatest(cardinality(a), cardinality(b))) i
+    $$`.execute(db);
   await db.schema.createIndex('conversation_usage_spa_day_idx').on('conversation_usage').columns(['spa_id', 'day']).execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see up()
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`drop function if exists usage_histogram_add(integer[], integer[])`.execute(db);
+  await sql`drop function if exists usage_latency_histogram(integer[], integer)`.execute(db);
   await db.schema.dropTable('daily_usage').ifExists().execute();
   await db.schema.dropTable('conversation_usage').ifExists().execute();
   await db.schema

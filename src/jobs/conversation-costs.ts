@@ -118,5 +118,6 @@ export function conversationFigures(
     cost_total_usd: usdText(total),
     cost_voice_usd: usdText(voice ? total : 0),
     cost_sms_usd: usdText(voice ? 0 : total),
+    reply_latencies_ms: facts.voice?.replyLatenciesMs ?? [],
   };
 }

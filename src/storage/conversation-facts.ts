@@ -45,6 +45,8 @@ export interface ConversationFacts {
     transcription: TranscriptionUsage;
     streamStarted: boolean;
     recordFinished: boolean;
+    /** Caller stops speaking → first reply audio, per reply. */
+    replyLatenciesMs: number[];
   } | null;
   /** Responses API calls that wrote the text replies. */
   textReplies: { model: string; usage: TextUsage }[];
@@ -115,7 +117,7 @@ export async function loadConversationFacts(db: Kysely<Database>, conversationId
       .execute(),
     db
       .selectFrom('voice_call_details')
-      .select(['duration_seconds as seconds', 'model', 'usage', 'stream_started_at as streamStartedAt', 'ended_by as endedBy'])
+      .select(['duration_seconds as seconds', 'model', 'usage', 'stream_started_at as streamStartedAt', 'ended_by as endedBy', 'reply_latencies_ms as replyLatenciesMs'])
       .where('conversation_id', '=', conversationId)
       .executeTakeFirst(),
     db
@@ -165,6 +167,7 @@ export async function loadConversationFacts(db: Kysely<Database>, conversationId
           transcription: sumUsage(callEnds.flatMap((e) => (e.transcriptionUsage ? [e.transcriptionUsage] : [])), zeroTranscription),
           streamStarted: voice.streamStartedAt !== null || events.some((e) => e.type === 'call_started'),
           recordFinished: voice.endedBy !== null,
+          replyLatenciesMs: voice.replyLatenciesMs,
         }
       : null,
     textReplies: events

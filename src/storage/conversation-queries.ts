@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { ConversationChannel, ConversationStatus, ConversationUsageTable, Database } from './schema.js';
 import { appointmentsWithNames } from './staff-queries.js';
 
@@ -71,6 +71,37 @@ const CONVERSATION_COLUMNS = [
   'cu.phone as customerPhone',
 ] as const;
 
+/** The filter's conditions, text search aside, on `conversations` under the given alias. */
+function conditions(filter: ConversationFilter, alias: string): RawBuilder<boolean> {
+  const col = (name: string) => sql.ref(`${alias}.${name}`);
+  const parts: RawBuilder<boolean>[] = [sql`${col('spa_id')} = ${filter.spaId}`];
+  if (filter.channel) parts.push(sql`${col('channel')} = ${filter.channel}`);
+  if (filter.status) parts.push(sql`${col('status')} = ${filter.status}`);
+  if (filter.outcome) parts.push(sql`${col('outcome')} = ${filter.outcome}`);
+  if (filter.customerId) parts.push(sql`${col('customer_id')} = ${filter.customerId}`);
+  if (filter.followUpNeeded !== undefined) parts.push(sql`${col('follow_up_needed')} = ${filter.followUpNeeded}`);
+  if (filter.maxSatisfaction !== undefined) parts.push(sql`${col('satisfaction')} <= ${filter.maxSatisfaction}`);
+  if (filter.from) parts.push(sql`${col('started_at')} >= (${filter.from}::date::timestamp at time zone ${filter.timezone})`);
+  if (filter.to) parts.push(sql`${col('started_at')} < ((${filter.to}::date + 1)::timestamp at time zone ${filter.timezone})`);
+  if (filter.cursor) parts.push(sql`(${col('started_at')}, ${col('id')}) < (${filter.cursor.startedAt}::timestamptz, ${filter.cursor.id}::uuid)`);
+  return sql<boolean>`(${sql.join(parts, sql` and `)})`;
+}
+
+/**
+ * The page's worth of conversations whose transcript or summary has the words. Each side is its
+ * own newest-first query with the page's limit, so each keeps its best plan (a word common in
+ * messages stops early; summaries use their own index) and only the two short lists are merged.
+ */
+function matchingText(filter: ConversationFilter, text: string): RawBuilder<boolean> {
+  const words = sql`websearch_to_tsquery('english', ${text})`;
+  const newest = (alias: string) => sql`order by ${sql.ref(`${alias}.started_at`)} desc, ${sql.ref(`${alias}.id`)} desc limit ${filter.limit}`;
+  return sql<boolean>`c.id in (
+    (select t.id from conversations t
+      where ${conditions(filter, 't')} and t.id in (select conversation_id from messages where search @@ ${words}) ${newest('t')})
+    union all
+    (select s.id from conversations s where ${conditions(filter, 's')} and s.summary_search @@ ${words} ${newest('s')}))`;
+}
+
 /** Newest first, keyset-paginated on (started_at, id): pages stay stable while new calls arrive. */
 export async function listConversations(db: Kysely<Database>, filter: ConversationFilter): Promise<ConversationSummaryRow[]> {
   let query = db
@@ -82,31 +113,8 @@ export async function listConversations(db: Kysely<Database>, filter: Conversati
       'v.duration_seconds as durationSeconds',
       sql<number>`(select count(*)::int from messages m where m.conversation_id = c.id)`.as('messageCount'),
     ])
-    .where('c.spa_id', '=', filter.spaId);
-  if (filter.channel) query = query.where('c.channel', '=', filter.channel);
-  if (filter.status) query = query.where('c.status', '=', filter.status);
-  if (filter.outcome) query = query.where('c.outcome', '=', filter.outcome);
-  if (filter.customerId) query = query.where('c.customer_id', '=', filter.customerId);
-  if (filter.followUpNeeded !== undefined) query = query.where('c.follow_up_needed', '=', filter.followUpNeeded);
-  if (filter.maxSatisfaction !== undefined) query = query.where('c.satisfaction', '<=', filter.maxSatisfaction);
-  if (filter.from)
-    query = query.where('c.started_at', '>=', sql<Date>`(${filter.from}::date::timestamp at time zone ${filter.timezone})`);
-  if (filter.to)
-    query = query.where('c.started_at', '<', sql<Date>`((${filter.to}::date + 1)::timestamp at time zone ${filter.timezone})`);
-  if (filter.text) {
-    const words = sql`websearch_to_tsquery('english', ${filter.text})`;
-    // Each side uses its own GIN index: message text, and the summary with its satisfaction reason.
-    query = query.where(
-      sql<boolean>`c.id in (
-        select conversation_id from messages where search @@ ${words}
-        union all
-        select id from conversations where spa_id = ${filter.spaId} and summary_search @@ ${words})`,
-    );
-  }
-  if (filter.cursor) {
-    const { startedAt, id } = filter.cursor;
-    query = query.where(sql<boolean>`(c.started_at, c.id) < (${startedAt}::timestamptz, ${id}::uuid)`);
-  }
+    .where(conditions(filter, 'c'));
+  if (filter.text) query = query.where(matchingText(filter, filter.text));
   return query.orderBy('c.started_at', 'desc').orderBy('c.id', 'desc').limit(filter.limit).execute();
 }
 

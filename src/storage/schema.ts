@@ -285,6 +285,7 @@ export interface UsageFigures {
 
 export interface ConversationUsageTable extends UsageFigures {
   conversation_id: string;
+  reply_latencies_ms: ColumnType<number[], number[] | undefined, number[]>;
   spa_id: string;
   channel: ConversationChannel;
   /** The spa-local day the conversation started. */
@@ -294,6 +295,8 @@ export interface ConversationUsageTable extends UsageFigures {
 
 export interface DailyUsageTable extends UsageFigures {
   spa_id: string;
+  /** Count of reply latencies per 10 ms bucket, index 0 = 0–9 ms … index 500 = 5 s and over. */
+  reply_latency_histogram: ColumnType<number[], number[] | undefined, number[]>;
   day: ColumnType<string, string, string>;
   updated_at: Timestamp;
 }

@@ -46,8 +46,8 @@ export type UsageCounter = (typeof USAGE_COUNTERS)[number];
 export type UsageCost = (typeof USAGE_COSTS)[number];
 const FIGURES: readonly (UsageCounter | UsageCost)[] = [...USAGE_COUNTERS, ...USAGE_COSTS];
 
-/** A conversation's figures: whole counts, and costs as exact decimal strings (6 places). */
-export type ConversationFigures = Record<UsageCounter, number> & Record<UsageCost, string>;
+/** A conversation's figures: whole counts, costs as exact decimal strings (6 places), and a call's reply latencies. */
+export type ConversationFigures = Record<UsageCounter, number> & Record<UsageCost, string> & { reply_latencies_ms: number[] };
 
 /** Runs `work` holding the conversation's analysis lock, so two runs for one conversation queue up. */
 export async function withConversationLock<T>(db: Kysely<Database>, conversationId: string, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -58,15 +58,25 @@ export async function withConversationLock<T>(db: Kysely<Database>, conversation
 }
 
 export async function storedFigures(db: Db, conversationId: string): Promise<ConversationFigures | undefined> {
-  const row = await db.selectFrom('conversation_usage').select(FIGURES).where('conversation_id', '=', conversationId).executeTakeFirst();
+  const row = await db
+    .selectFrom('conversation_usage')
+    .select([...FIGURES, 'reply_latencies_ms'])
+    .where('conversation_id', '=', conversationId)
+    .executeTakeFirst();
   return row as ConversationFigures | undefined;
 }
 
 function sameFigures(a: ConversationFigures, b: ConversationFigures): boolean {
-  return FIGURES.every((key) => (typeof a[key] === 'number' ? a[key] === b[key] : Number(a[key]) === Number(b[key])));
+  return (
+    FIGURES.every((key) => (typeof a[key] === 'number' ? a[key] === b[key] : Number(a[key]) === Number(b[key]))) &&
+    a.reply_latencies_ms.join() === b.reply_latencies_ms.join()
+  );
 }
 
-const ADD_TO_DAY = Object.fromEntries(FIGURES.map((f) => [f, sql`daily_usage.${sql.ref(f)} + excluded.${sql.ref(f)}`])) as Record<string, never>;
+const ADD_TO_DAY = {
+  ...Object.fromEntries(FIGURES.map((f) => [f, sql`daily_usage.${sql.ref(f)} + excluded.${sql.ref(f)}`])),
+  reply_latency_histogram: sql`usage_histogram_add(daily_usage.reply_latency_histogram, excluded.reply_latency_histogram)`,
+} as unknown as Record<string, never>;
 const isCost = (f: string): f is UsageCost => f.startsWith('cost_');
 
 /**
@@ -83,7 +93,12 @@ export async function replaceConversationUsage(
     .selectFrom('conversation_usage as u')
     .innerJoin('conversations as c', 'c.id', 'u.conversation_id')
     .innerJoin('spas as s', 's.id', 'c.spa_id')
-    .select([...FIGURES.map((f) => `u.${f}` as const), 'u.day', sql<string>`((c.started_at at time zone s.timezone)::date)::text`.as('dayNow')])
+    .select([
+      ...FIGURES.map((f) => `u.${f}` as const),
+      'u.reply_latencies_ms',
+      'u.day',
+      sql<string>`((c.started_at at time zone s.timezone)::date)::text`.as('dayNow'),
+    ])
     .where('u.conversation_id', '=', conversationId)
     .executeTakeFirst();
   if (old && old.day === old.dayNow && sameFigures(old as ConversationFigures, figures)) return false;
@@ -91,7 +106,7 @@ export async function replaceConversationUsage(
   const values = Object.fromEntries(FIGURES.map((f) => [f, figures[f]]));
   await trx
     .insertInto('conversation_usage')
-    .columns(['conversation_id', 'spa_id', 'channel', 'day', ...FIGURES])
+    .columns(['conversation_id', 'spa_id', 'channel', 'day', 'reply_latencies_ms', ...FIGURES])
     .expression((eb) =>
       eb
         .selectFrom('conversations as c')
@@ -101,6 +116,7 @@ export async function replaceConversationUsage(
           'c.spa_id',
           'c.channel',
           sql<string>`(c.started_at at time zone s.timezone)::date`.as('day'),
+          sql<number[]>`${figures.reply_latencies_ms}::integer[]`.as('reply_latencies_ms'),
           ...FIGURES.map((f) => (isCost(f) ? sql`${values[f]}::numeric` : sql`${values[f]}::integer`).as(f)),
         ])
         .where('c.id', '=', conversationId),
@@ -108,6 +124,7 @@ export async function replaceConversationUsage(
     .onConflict((oc) =>
       oc.column('conversation_id').doUpdateSet((eb) => ({
         ...Object.fromEntries(FIGURES.map((f) => [f, eb.ref(`excluded.${f}`)])),
+        reply_latencies_ms: eb.ref('excluded.reply_latencies_ms'),
         day: eb.ref('excluded.day'),
         updated_at: sql`now()`,
       })),
@@ -122,11 +139,16 @@ async function moveDaily(trx: Transaction<Database>, conversationId: string, dir
   const sign = sql.raw(direction === 1 ? '' : '-');
   await trx
     .insertInto('daily_usage')
-    .columns(['spa_id', 'day', ...FIGURES])
+    .columns(['spa_id', 'day', 'reply_latency_histogram', ...FIGURES])
     .expression((eb) =>
       eb
         .selectFrom('conversation_usage as u')
-        .select(['u.spa_id', 'u.day', ...FIGURES.map((f) => sql`${sign}u.${sql.ref(f)}`.as(f))])
+        .select([
+          'u.spa_id',
+          'u.day',
+          sql`usage_latency_histogram(u.reply_latencies_ms, ${direction}::integer)`.as('reply_latency_histogram'),
+          ...FIGURES.map((f) => sql`${sign}u.${sql.ref(f)}`.as(f)),
+        ])
         .where('u.conversation_id', '=', conversationId),
     )
     .onConflict((oc) => oc.columns(['spa_id', 'day']).doUpdateSet({ ...ADD_TO_DAY, updated_at: sql`now()` }))

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { pino } from 'pino';
 import t from 'tap';
 import { analyseConversation, type AnalysisDependencies } from '../../src/jobs/conversation-analysis-task.js';
+import { histogramMedian } from '../../src/storage/analytics-queries.js';
 import { createApiKey } from '../../src/storage/api-key-repository.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
 import { FakeOpenAIResponses, PLAIN_ANALYSIS } from '../doubles/fake-openai-responses.js';
@@ -127,7 +128,7 @@ t.test('daily analytics come from the daily rows: calls, texts, bookings, call l
     texts: 1,
     bookings: 1,
     averageCallSeconds: 90,
-    medianReplyLatencyMs: 600,
+    medianReplyLatencyMs: 605, // of 400, 600 and 800 ms: 600, to the middle of its 10 ms bucket
     voiceMinutes: 3,
     costUsd: Number(dayCost.toFixed(6)),
     averageSatisfaction: 3,
@@ -232,4 +233,16 @@ t.test("another spa's key sees none of it", async (t) => {
   t.match((await s.get('/api/v1/analytics/usage?from=2026-11-01&to=2026-11-30', key)).json(), { totals: { conversations: 0 }, cost: { totalUsd: 0 } });
   t.match((await s.get('/api/v1/analytics/weekly-digest?week=2026-11-18', key)).json(), { calls: 0, callBacks: [] });
   t.equal((await s.get('/api/v1/analytics/usage?from=2026-11-01&to=2026-11-30', 'rk_nonsense')).statusCode, 401);
+});
+
+t.test('the median reply latency comes from the day’s 10 ms histogram', async (t) => {
+  const histogram = (...values: number[]) => {
+    const h = Array.from({ length: 501 }, () => 0);
+    for (const v of values) h[Math.min(Math.floor(v / 10), 500)]! += 1;
+    return h;
+  };
+  t.equal(histogramMedian([]), null);
+  t.equal(histogramMedian(histogram(400, 600, 800)), 605);
+  t.equal(histogramMedian(histogram(400, 600, 800, 1_000)), 705, 'an even count: the mean of the middle two');
+  t.equal(histogramMedian(histogram(7_000, 9_000, 12_000)), 5_000, 'five seconds and over share the last bucket');
 });

@@ -152,6 +152,16 @@ t.test('calls and texts roll up into daily rows equal to a recount from scratch,
     { calls: 2, textThreads: 3, textsIn: 3, textsOut: 3, bookings: 1, toolCalls: 2 },
     'a mix of calls and texts: the booking, its confirmation text, two replies',
   );
+  const latencies = await sql<{ day: string; latencies: number[] }>`
+    select to_char((c.started_at at time zone s.timezone)::date, 'YYYY-MM-DD') as day, array_agg(l) as latencies
+    from conversations c join spas s on s.id = c.spa_id join voice_call_details v on v.conversation_id = c.id, unnest(v.reply_latencies_ms) l
+    group by 1`.execute(db);
+  for (const { day, latencies: values } of latencies.rows) {
+    const histogram = Array.from({ length: 501 }, () => 0);
+    for (const l of values) histogram[Math.min(Math.floor(l / 10), 500)]! += 1;
+    t.same(daily.find((d) => d.day === day)?.reply_latency_histogram, histogram, `${day} reply latencies`);
+  }
+  t.ok(latencies.rows.length > 0, 'the calls measured reply latencies');
   const sums = await sql<Record<string, string>>`
     select ${sql.join(['cost_realtime_audio_in_usd', 'cost_realtime_audio_out_usd', 'cost_realtime_cached_input_usd', 'cost_realtime_text_usd', 'cost_transcription_usd', 'cost_text_replies_usd', 'cost_summary_usd', 'cost_twilio_voice_usd', 'cost_twilio_sms_usd', 'cost_total_usd'].map((c) => sql`sum(${sql.ref(c)})::text as ${sql.ref(c)}`))}
     from conversation_usage`.execute(db);
