@@ -47,8 +47,12 @@ interface CostMicros {
 const micros = (usd: number): number => Math.round(usd * 1_000_000);
 const usdText = (microUsd: number): string => (microUsd / 1_000_000).toFixed(6);
 
-export function billedMinutes(seconds: number | null): number {
-  return seconds && seconds > 0 ? Math.ceil(seconds / 60) : 0;
+/** Twilio bills an answered call by the minute, rounded up: a call that connected is at least one. */
+export function billedMinutes(voice: ConversationFacts['voice']): number {
+  if (!voice) return 0;
+  const seconds = Math.max(0, voice.seconds ?? 0);
+  if (seconds === 0 && !voice.streamStarted) return 0;
+  return Math.max(1, Math.ceil(seconds / 60));
 }
 
 export function smsSegmentsOf(facts: ConversationFacts): number {
@@ -67,7 +71,7 @@ function costMicros(facts: ConversationFacts, rates: CostRates, summaryCostUsd: 
     transcription: micros(voice ? transcriptionCostUsd(transcriptionPrice(rates.transcriptionModel).price, voice.transcription) : 0),
     textReplies: facts.textReplies.reduce((sum, r) => sum + micros(textCostUsd(textModelPrice(r.model).price, r.usage)), 0),
     summary: micros(summaryCostUsd),
-    twilioVoice: micros(billedMinutes(voice?.seconds ?? null) * rates.twilioVoiceUsdPerMinute),
+    twilioVoice: micros(billedMinutes(voice ?? null) * rates.twilioVoiceUsdPerMinute),
     twilioSms: micros(smsSegmentsOf(facts) * rates.twilioSmsUsdPerSegment),
   };
 }
@@ -107,7 +111,7 @@ export function conversationFigures(
     texts_out: facts.messages.filter((m) => m.sms?.direction === 'outbound').length,
     sms_segments: smsSegmentsOf(facts),
     voice_seconds: seconds > 0 ? seconds : 0,
-    voice_billed_minutes: billedMinutes(facts.voice?.seconds ?? null),
+    voice_billed_minutes: billedMinutes(facts.voice),
     tool_calls: facts.tools.length,
     bookings: facts.bookings,
     satisfaction_sum: satisfaction ?? 0,

@@ -123,6 +123,13 @@ async function main(): Promise<void> {
         count(*) filter (where c.outcome = 'booked'), sum(c.satisfaction), count(c.satisfaction), count(*) filter (where c.follow_up_needed),
         sum(c.cost_usd), sum(c.cost_usd) filter (where c.channel = 'voice'), coalesce(sum(c.cost_usd) filter (where c.channel = 'sms'), 0)
       from conversations c join spas s on s.id = c.spa_id where c.spa_id = ${spaId} group by 1, 2`.execute(db);
+    await sql`
+      update daily_usage d set reply_latency_histogram = usage_latency_histogram(x.latencies, 1)
+      from (
+        select (c.started_at at time zone s.timezone)::date as day, array_agg(l) as latencies
+        from conversations c join spas s on s.id = c.spa_id join voice_call_details v on v.conversation_id = c.id, unnest(v.reply_latencies_ms) l
+        where c.spa_id = ${spaId} group by 1) x
+      where d.spa_id = ${spaId} and d.day = x.day`.execute(db);
     // A rare word in a few conversations, to time a selective search too.
     await sql`update messages set text = text || ' (mentions a keloid scar)' where id % 997 = 0`.execute(db);
     await sql`analyze`.execute(db);

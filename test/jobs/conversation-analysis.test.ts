@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import t from 'tap';
 import { analyseConversation, type AnalysisDependencies } from '../../src/jobs/conversation-analysis-task.js';
 import { MALFORMED_ATTEMPTS } from '../../src/jobs/conversation-summary.js';
+import { applyTwilioCallStatus, openVoiceConversation } from '../../src/storage/conversation-repository.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
 import { conversationsWithoutUsage } from '../../src/storage/usage-repository.js';
 import { FakeOpenAIResponses, PLAIN_ANALYSIS } from '../doubles/fake-openai-responses.js';
@@ -261,4 +262,16 @@ t.test('conversations recorded before the analysis existed are found for the bac
   t.same((await conversationsWithoutUsage(s.db)).sort(), [old, thread].sort());
   await analyseConversation(s.deps, live);
   t.equal(s.openai.structuredRequests.length, 1, 'a call still in progress is left for its end');
+});
+
+t.test('Twilio bills a connected call at least a minute, and a call that never connected nothing', async (t) => {
+  const s = await setup(t);
+  const blip = await recordCall(s.db, call(s.spaId, { durationSeconds: 0, turns: [['assistant', 'Thank you for calling.']] }));
+  await analyseConversation(s.deps, blip);
+  t.match(await s.usage(blip), { voice_billed_minutes: 1, cost_twilio_voice_usd: '0.008500' });
+  const { conversationId: missed } = await openVoiceConversation(s.db, { spaId: s.spaId, customerId: null, callSid: 'CAmissed', from: null, to: '+12025550100' });
+  await applyTwilioCallStatus(s.db, { callSid: 'CAmissed', status: 'no-answer', durationSeconds: 0 });
+  await analyseConversation(s.deps, missed);
+  t.match(await s.conversation(missed), { status: 'abandoned', outcome: 'abandoned', outcome_source: 'rule', cost_usd: '0.000000' });
+  t.match(await s.usage(missed), { calls: 1, voice_billed_minutes: 0, cost_total_usd: '0.000000' });
 });

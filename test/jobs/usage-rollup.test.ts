@@ -65,7 +65,7 @@ async function recount(db: CallHarness['database']['db'], spaId: string) {
       coalesce(sum((select count(*) from messages m join sms_details d on d.message_id = m.id where m.conversation_id = c.id and d.direction = 'outbound')), 0)::int as texts_out,
       coalesce(sum((select sum(d.num_segments) from messages m join sms_details d on d.message_id = m.id where m.conversation_id = c.id)), 0)::int as sms_segments,
       coalesce(sum(v.duration_seconds), 0)::int as voice_seconds,
-      coalesce(sum(ceil(v.duration_seconds / 60.0)), 0)::int as voice_billed_minutes,
+      coalesce(sum(greatest(1, ceil(v.duration_seconds / 60.0))) filter (where v.stream_started_at is not null), 0)::int as voice_billed_minutes,
       coalesce(sum((select count(*) from conversation_events e where e.conversation_id = c.id and e.type = 'tool_call')), 0)::int as tool_calls,
       coalesce(sum((select count(*) from appointments a where a.source_conversation_id = c.id)), 0)::int as bookings,
       coalesce(sum(c.satisfaction), 0)::int as satisfaction_sum,
@@ -124,7 +124,7 @@ t.test('calls and texts roll up into daily rows equal to a recount from scratch,
   // calls, two answers), each as the fake server reports them.
   t.equal(usage.cost_transcription_usd, '0.000438', '2 × (48 × $3 + 4 × $1.25 + 14 × $5) per 1M');
   t.equal(usage.cost_realtime_audio_out_usd, '0.038400', '5 × 120 × $64 per 1M');
-  t.equal(usage.cost_twilio_voice_usd, '0.008500', 'a short call bills one minute');
+  t.equal(usage.cost_twilio_voice_usd, '0.008500', 'a short call that connected bills one minute');
 
   const silent = await placeCall(h, 1, '+12025550143', []);
   await s.text('+12025550188', 'How much is lip filler?');
