@@ -170,7 +170,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
           ...conversationAnalysisTasks({
             db: database.db,
             // The job queue retries with backoff; one quick retry here covers a dropped connection.
-            openai: new OpenAI({ apiKey: config.openai.apiKey ?? 'not-configured', baseURL: config.openai.baseUrl, maxRetries: 1, timeout: 60_000 }),
+            openai: config.openai.apiKey ? new OpenAI({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, maxRetries: 1, timeout: 60_000 }) : undefined,
             model: config.openai.textModel,
             rates: {
               realtimeModel: config.openai.realtimeModel,

@@ -27,7 +27,8 @@ import { analysisInputHash, summariseConversation, type SummaryResult } from './
 
 export interface AnalysisDependencies {
   db: Kysely<Database>;
-  openai: OpenAI;
+  /** Undefined without OPENAI_API_KEY: conversations are still costed and rolled up, not summarised. */
+  openai: OpenAI | undefined;
   /** The text model that writes summaries. */
   model: string;
   rates: CostRates;
@@ -98,6 +99,10 @@ export async function analyseConversation(
   }
   // The cost is there even while the model is unavailable; the analysis follows.
   await recordUsage(deps, facts, storedAnalysis);
+  if (!deps.openai) {
+    await recordAnalysis(deps, facts, unknownAnalysis('no summary: OPENAI_API_KEY is not set', null), 0);
+    return;
+  }
   let result: SummaryResult;
   try {
     result = await summariseConversation(deps.openai, deps.model, facts);

@@ -275,3 +275,11 @@ t.test('Twilio bills a connected call at least a minute, and a call that never c
   t.match(await s.conversation(missed), { status: 'abandoned', outcome: 'abandoned', outcome_source: 'rule', cost_usd: '0.000000' });
   t.match(await s.usage(missed), { calls: 1, voice_billed_minutes: 0, cost_total_usd: '0.000000' });
 });
+
+t.test('without an OpenAI key a conversation is still costed and rolled up, and says why it has no summary', async (t) => {
+  const s = await setup(t);
+  const id = await recordCall(s.db, call(s.spaId));
+  await analyseConversation({ ...s.deps, openai: undefined }, id);
+  t.match(await s.conversation(id), { outcome: 'unknown', summary: null, analysis_error: 'no summary: OPENAI_API_KEY is not set', cost_usd: '0.043198' });
+  t.match(await s.daily(), [{ calls: 1, cost_total_usd: '0.043198' }]);
+});
