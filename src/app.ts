@@ -11,6 +11,7 @@ import { SpaDirectory } from './call/spa-directory.js';
 import type { Config } from './config/config.js';
 import { frameworkErrors, HttpError, installErrorHandlers } from './http/errors.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
+import { conversationAnalysisTasks } from './jobs/conversation-analysis-task.js';
 import { followUpTasks } from './jobs/follow-up-task.js';
 import { startJobWorker } from './jobs/job-worker.js';
 import { smsReplyTasks } from './jobs/sms-reply-task.js';
@@ -102,6 +103,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     statusCallbackUrl: `${config.publicBaseUrl}/twilio/sms/status`,
     log: logger,
     now: deps.now ?? (() => new Date()),
+    analysisQuietMs: config.smsSummaryQuietSeconds * 1000,
   };
   const tokens = new StreamTokens(
     Buffer.concat([Buffer.from(config.twilio.authToken), config.encryptionKey ?? Buffer.alloc(0)]),
@@ -143,6 +145,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await registerStaffApi(fastify, {
     db: database.db,
     config,
+    now: deps.now ?? (() => new Date()),
     texts: {
       send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),
@@ -191,6 +194,19 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
             model: config.openai.textModel,
             tools: receptionistTools('sms'),
             calendars,
+          }),
+          ...conversationAnalysisTasks({
+            db: database.db,
+            // The job queue retries with backoff; one quick retry here covers a dropped connection.
+            openai: config.openai.apiKey ? new OpenAI({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, maxRetries: 1, timeout: 60_000 }) : undefined,
+            model: config.openai.textModel,
+            rates: {
+              realtimeModel: config.openai.realtimeModel,
+              transcriptionModel: config.openai.transcriptionModel,
+              twilioVoiceUsdPerMinute: config.twilioRates.voiceUsdPerMinute,
+              twilioSmsUsdPerSegment: config.twilioRates.smsUsdPerSegment,
+            },
+            log: logger.child({ component: 'analysis' }),
           }),
         },
       })

@@ -13,7 +13,7 @@ import {
   TERMINAL_TWILIO_STATUSES,
   voiceConversationId,
 } from '../storage/conversation-repository.js';
-import { CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
+import { CALL_FOLLOW_UP_TASK, queueConversationAnalysis } from '../storage/job-queue.js';
 import { registerLiveCall, removeLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
@@ -47,6 +47,9 @@ import type { SpaDirectory } from './spa-directory.js';
 
 /** A follow-up text after an unfinished call waits this long (the caller may call straight back). */
 export const FOLLOW_UP_DELAY_MS = 10 * 60_000;
+
+/** Twilio's end of a call queues its analysis this late, unless the call's own end queued it sooner. */
+const ANALYSIS_SAFETY_NET_MS = 30_000;
 
 /** How long a model session opened at the webhook waits for its media stream. */
 const PREWARM_TTL_MS = 30_000;
@@ -177,6 +180,13 @@ export class CallIntake implements VoiceWebhookHandlers {
     );
     if (applied.status === 'applied' && !applied.result.known) log.warn({ status: update.status }, 'status callback for an unknown call');
     if (TERMINAL_TWILIO_STATUSES.includes(update.status)) {
+      // Also covers calls whose stream never started, and brings in Twilio's billed duration.
+      // (While the database is away the call's own end queues its analysis once its record is in.)
+      const conversationId = applied.status === 'applied' ? applied.result.conversationId : null;
+      if (conversationId)
+        await queueConversationAnalysis(this.deps.db, conversationId, { delayMs: ANALYSIS_SAFETY_NET_MS, keepEarlier: true }).catch(
+          (error: unknown) => log.warn({ err: error }, 'could not queue the call analysis'),
+        );
       this.deps.liveCalls.get(update.callSid)?.end('caller');
       this.discardPrewarm(update.callSid);
     }
@@ -283,6 +293,8 @@ export class CallIntake implements VoiceWebhookHandlers {
         callLog.info({ reason }, 'call ended');
         removeLiveCall(db, ended.callSid).catch((error: unknown) => callLog.warn({ err: error }, 'could not unlist the live call'));
         if (reason === 'transfer') setup.then((participants) => this.rememberTransferred(ended.callSid, participants), () => {});
+        // Summary, outcome, score and cost, once the call's record is written.
+        void ended.done.then(() => queueConversationAnalysis(db, ended.conversationId)).catch((error: unknown) => callLog.warn({ err: error }, 'could not queue the call analysis'));
         // A caller who hung up before anything was settled may get a text to finish by message.
         // The job's task checks the caller on file when it runs, so a call that began while the
         // database was away (no customer id yet) is considered too.

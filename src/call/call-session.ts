@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { MULAW_FRAME_BYTES, mulawBytesToMs, pcm24kBytesToMs } from '../audio/audio-units.js';
 import { CallerAudioTranscoder, ModelAudioTranscoder } from '../audio/telephony-transcoder.js';
-import { realtimeCostUsd, type RealtimePrice } from '../config/model-prices.js';
+import { NO_TRANSCRIPTION_USAGE, realtimeCostUsd, type RealtimePrice, type TranscriptionUsage } from '../config/model-prices.js';
 import type { RealtimeError, RealtimeModel, RealtimeToolCall, RealtimeUsage, ReplayItem } from '../realtime/realtime-model.js';
 import type { ConversationStatus } from '../storage/schema.js';
 import type { MediaStream } from '../telephony/media-stream.js';
@@ -171,6 +171,7 @@ export class CallSession {
     outputTextTokens: 0,
     outputAudioTokens: 0,
   };
+  private readonly transcriptionUsage: TranscriptionUsage = { ...NO_TRANSCRIPTION_USAGE };
   private resolveDone: () => void = () => {};
   /** Resolves when the call is over and its record written. */
   readonly done = new Promise<void>((resolve) => {
@@ -277,6 +278,7 @@ export class CallSession {
       this.options.recorder.event('error', 'transcription_failed', { itemId, message });
       this.transcript.callerText(itemId, '(caller speech could not be transcribed)');
     });
+    model.on('transcriptionUsage', (u) => (Object.keys(u) as (keyof TranscriptionUsage)[]).forEach((k) => (this.transcriptionUsage[k] += u[k])));
     model.on('speechStarted', () => this.onCallerStartedSpeaking());
     model.on('speechStopped', () => {
       this.callerSpeaking = false;
@@ -811,7 +813,7 @@ export class CallSession {
     for (const item of this.playback.unplayed()) this.keepHeardPart(item);
     this.transcript.flush();
     const cost = realtimeCostUsd(this.options.price, this.usage);
-    this.options.recorder.event('call_ended', finalReason, { usage: this.usage, costUsd: cost });
+    this.options.recorder.event('call_ended', finalReason, { usage: this.usage, transcriptionUsage: this.transcriptionUsage, costUsd: cost });
     void this.options.recorder
       .finish({
         streamSid: this.options.stream.streamSid,

@@ -46,6 +46,16 @@ const wholeNumber = (fallback: number) =>
       .default(fallback),
   );
 
+const usdRate = (fallback: number) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ message: 'must be a price in US dollars, such as 0.0085' })
+      .min(0, 'must not be negative')
+      .max(10, 'must be at most 10 (US dollars per unit)')
+      .default(fallback),
+  );
+
 function urlWithProtocols(protocols: readonly string[], what: string) {
   return z.string().refine(
     (value) => {
@@ -117,6 +127,10 @@ const envSchema = z.object({
   IDLE_HANGUP_SECONDS: positiveInt(12),
   MODEL_SESSION_MAX_SECONDS: positiveInt(55 * 60),
   WRITE_QUEUE_MEMORY_KB: positiveInt(16 * 1024),
+  // Twilio's US list prices (November 2026): an inbound call to a local number, an SMS segment either way.
+  TWILIO_VOICE_USD_PER_MINUTE: usdRate(0.0085),
+  TWILIO_SMS_USD_PER_SEGMENT: usdRate(0.0083),
+  SMS_SUMMARY_QUIET_SECONDS: positiveInt(600),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -179,6 +193,13 @@ export interface Config {
     /** Queued writes kept in memory before they go to disk. */
     readonly memoryBytes: number;
   };
+  /** What Twilio charges us, per billed minute of a call and per SMS segment (in or out). */
+  readonly twilioRates: {
+    readonly voiceUsdPerMinute: number;
+    readonly smsUsdPerSegment: number;
+  };
+  /** A text thread is summarised once it has been quiet this long (a call, as soon as it ends). */
+  readonly smsSummaryQuietSeconds: number;
 }
 
 /** A configuration problem, reported as one line that names the variable. */
@@ -271,6 +292,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       modelSessionMaxSeconds: e.MODEL_SESSION_MAX_SECONDS,
     },
     writeQueue: { dir: path.join(dataDir, 'write-queue'), memoryBytes: e.WRITE_QUEUE_MEMORY_KB * 1024 },
+    twilioRates: {
+      voiceUsdPerMinute: e.TWILIO_VOICE_USD_PER_MINUTE,
+      smsUsdPerSegment: e.TWILIO_SMS_USD_PER_SEGMENT,
+    },
+    smsSummaryQuietSeconds: e.SMS_SUMMARY_QUIET_SECONDS,
   };
   return deepFreeze(config);
 }

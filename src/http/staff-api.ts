@@ -5,7 +5,6 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
-import { dailyAnalytics } from '../storage/analytics-queries.js';
 import { createApiKey, revokeApiKey } from '../storage/api-key-repository.js';
 import { conversationDetail, listConversations } from '../storage/conversation-queries.js';
 import type { Database } from '../storage/schema.js';
@@ -14,7 +13,7 @@ import {
   e164Schema,
   isTimeZone,
   personaSchema,
-  spaSettingsSchema,
+  spaSettingsPatchSchema,
   weeklyHoursSchema,
 } from '../storage/spa-profile.js';
 import {
@@ -26,6 +25,7 @@ import {
   markStaffMessageHandled,
   updateCustomer,
 } from '../storage/staff-queries.js';
+import { registerAnalyticsRoutes } from './analytics-routes.js';
 import { authorisedSpa, requireRole } from './auth.js';
 import { HttpError } from './errors.js';
 import { refuseNulCharacters } from './nul-characters.js';
@@ -68,7 +68,9 @@ const conversationQuery = z.object({
   customerId: uuid.optional(),
   from: localDate.optional().describe("First day, in the spa's time zone"),
   to: localDate.optional().describe("Last day (inclusive), in the spa's time zone"),
-  q: z.string().min(1).max(200).optional().describe('Words to find in transcripts'),
+  q: z.string().min(1).max(200).optional().describe('Words to find in transcripts and summaries'),
+  followUpNeeded: z.enum(['true', 'false']).optional().describe('Only those the summary says need (or do not need) a follow-up'),
+  maxSatisfaction: z.coerce.number().int().min(1).max(5).optional().describe('Only those with satisfaction at most this'),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
@@ -81,7 +83,7 @@ const settingsPatch = z
     transferNumber: e164Schema.nullable(),
     persona: personaSchema.partial(),
     hours: weeklyHoursSchema,
-    settings: spaSettingsSchema.partial(),
+    settings: spaSettingsPatchSchema,
     services: z
       .array(
         z.object({
@@ -127,9 +129,10 @@ export interface StaffTextHandlers {
 
 export async function registerStaffApi(
   app: FastifyInstance,
-  options: { db: Kysely<Database>; config: Config; texts: StaffTextHandlers },
+  options: { db: Kysely<Database>; config: Config; texts: StaffTextHandlers; now?: () => Date },
 ): Promise<void> {
   const { db, config, texts } = options;
+  const now = options.now ?? (() => new Date());
   const staff = requireRole(db, 'staff');
   const owner = requireRole(db, 'owner');
 
@@ -168,6 +171,8 @@ export async function registerStaffApi(
           from: q.from,
           to: q.to,
           text: q.q,
+          followUpNeeded: q.followUpNeeded === undefined ? undefined : q.followUpNeeded === 'true',
+          maxSatisfaction: q.maxSatisfaction,
           cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
           limit: q.limit,
         });
@@ -321,23 +326,7 @@ export async function registerStaffApi(
         schema: { tags: ['calls'], summary: 'Calls in progress right now, on every machine' },
       }, async (request) => ({ data: await listLiveCalls(db, authorisedSpa(request)) }));
 
-      r.get('/analytics/daily', {
-        preHandler: staff,
-        schema: {
-          tags: ['analytics'],
-          summary: "Per day in the spa's time zone: calls, texts, bookings, conversion, call length, reply latency, minutes, cost",
-          querystring: z.object({ from: localDate, to: localDate }),
-        },
-      }, async (request) => {
-        const { from, to } = request.query;
-        if (to < from) throw new HttpError(400, 'VALIDATION_FAILED', 'to must not be before from');
-        if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000) throw new HttpError(400, 'VALIDATION_FAILED', 'at most a year at a time');
-        const spaId = authorisedSpa(request);
-        const rows = await dailyAnalytics(db, spaId, await spaTimezone(db, spaId), from, to);
-        return {
-          data: rows.map((row) => ({ ...row, conversionRate: row.calls > 0 ? Math.round((row.bookings / row.calls) * 1000) / 1000 : null })),
-        };
-      });
+      registerAnalyticsRoutes(r, { db, staff, now });
 
       r.get('/settings', {
         preHandler: staff,

@@ -5,6 +5,7 @@ import { CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
 import { nextSendableTime } from './quiet-hours.js';
 
 const payloadSchema = z.object({ conversationId: z.string().uuid() });
+const UNSETTLED_OUTCOMES = ['abandoned', 'unknown'];
 
 /**
  * After a call that ended with nothing settled (the caller spoke, nothing was booked, moved,
@@ -21,7 +22,8 @@ export function followUpTasks(deps: OutboundDependencies): Record<string, Task> 
         .select(['c.spa_id as spaId', 'c.customer_id as customerId', 'c.outcome', 'c.ended_at as endedAt', 's.name as spaName', 's.timezone', 's.persona'])
         .where('c.id', '=', conversationId)
         .executeTakeFirst();
-      if (!call?.customerId || call.outcome) return;
+      // Settled by a tool or, by the summary's reading, otherwise (a question answered, a wrong number).
+      if (!call?.customerId || (call.outcome && !UNSETTLED_OUTCOMES.includes(call.outcome))) return;
       const spoke = await deps.db
         .selectFrom('messages')
         .select('id')

@@ -22,6 +22,18 @@ const usageSchema = z
   })
   .partial();
 
+const transcriptionUsageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('tokens'),
+    input_tokens: z.number().optional(),
+    output_tokens: z.number().optional(),
+    input_token_details: z.object({ audio_tokens: z.number().optional(), text_tokens: z.number().optional() }).partial().optional(),
+  }),
+  z.object({ type: z.literal('duration'), seconds: z.number() }),
+]);
+
+export type TranscriptionUsagePayload = z.infer<typeof transcriptionUsageSchema>;
+
 export const serverEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('session.created') }),
   z.object({ type: z.literal('session.updated') }),
@@ -40,6 +52,9 @@ export const serverEventSchema = z.discriminatedUnion('type', [
     type: z.literal('conversation.item.input_audio_transcription.completed'),
     item_id: z.string(),
     transcript: z.string(),
+    // Billed at the transcription model's price, apart from the realtime model. A usage we cannot
+    // read must not cost us the transcript.
+    usage: transcriptionUsageSchema.optional().catch(undefined),
   }),
   z.object({
     type: z.literal('conversation.item.input_audio_transcription.failed'),

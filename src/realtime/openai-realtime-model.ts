@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { HANDLED_EVENT_TYPES, serverEventSchema, type ServerEvent, type UsagePayload } from './openai-events.js';
+import type { TranscriptionUsage } from '../config/model-prices.js';
+import {
+  HANDLED_EVENT_TYPES,
+  serverEventSchema,
+  type ServerEvent,
+  type TranscriptionUsagePayload,
+  type UsagePayload,
+} from './openai-events.js';
 import {
   RealtimeError,
   type RealtimeModel,
@@ -216,6 +223,7 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
         return;
       case 'conversation.item.input_audio_transcription.completed':
         this.emit('callerTranscript', event.item_id, event.transcript);
+        if (event.usage) this.emit('transcriptionUsage', toTranscriptionUsage(event.usage));
         return;
       case 'conversation.item.input_audio_transcription.failed':
         this.emit('callerTranscriptFailed', event.item_id, event.error?.message ?? 'transcription failed');
@@ -256,6 +264,13 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
       }
     }
   }
+}
+
+function toTranscriptionUsage(usage: TranscriptionUsagePayload): TranscriptionUsage {
+  if (usage.type === 'duration') return { inputAudioTokens: 0, inputTextTokens: 0, outputTextTokens: 0, seconds: usage.seconds };
+  const details = usage.input_token_details;
+  const audio = details?.audio_tokens ?? usage.input_tokens ?? 0;
+  return { inputAudioTokens: audio, inputTextTokens: details?.text_tokens ?? 0, outputTextTokens: usage.output_tokens ?? 0, seconds: 0 };
 }
 
 function toUsage(usage: UsagePayload): RealtimeUsage {

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { TokenUsage } from '../config/model-prices.js';
+import type { TokenUsage, TranscriptionUsage } from '../config/model-prices.js';
 
 /**
  * What a call needs from a speech-to-speech model, independent of the provider: PCM16 24 kHz
@@ -72,6 +72,8 @@ export interface RealtimeModelEvents {
   callerItem: [itemId: string];
   callerTranscript: [itemId: string, text: string];
   callerTranscriptFailed: [itemId: string, message: string];
+  /** What transcribing one caller turn used (billed apart from the realtime model). */
+  transcriptionUsage: [usage: TranscriptionUsage];
   speechStarted: [itemId: string, audioStartMs: number];
   speechStopped: [itemId: string, audioEndMs: number];
   toolCall: [call: RealtimeToolCall];

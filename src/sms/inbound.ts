@@ -6,6 +6,7 @@ import type { Database } from '../storage/schema.js';
 import { appendSmsMessage, openSmsThread, setDeliveryStatus } from '../storage/sms-repository.js';
 import { E164_PATTERN, spaSettingsSchema } from '../storage/spa-profile.js';
 import { findSpaIdByPhone } from '../storage/spa-repository.js';
+import { scheduleThreadAnalysis } from './outbound.js';
 
 /** The words carriers and Twilio treat as opt-out / opt-in / help, alone in a message. */
 const OPT_OUT = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'optout', 'revoke']);
@@ -28,6 +29,7 @@ const REPLY_DEBOUNCE_MS = 1_500;
 export interface InboundDependencies {
   db: Kysely<Database>;
   now: () => Date;
+  analysisQuietMs: number;
 }
 
 export interface InboundTextMessage {
@@ -70,6 +72,7 @@ export async function receiveText(deps: InboundDependencies, text: InboundTextMe
     log.info('a retried delivery of a text already stored; nothing more to do');
     return;
   }
+  await scheduleThreadAnalysis(deps, conversationId);
   const keyword = keywordOf(text.body);
   if (keyword === 'opt-out') {
     await db.updateTable('customers').set({ sms_opted_out_at: now }).where('id', '=', customerId).execute();

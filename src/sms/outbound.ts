@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { queueConversationAnalysis } from '../storage/job-queue.js';
 import type { Database } from '../storage/schema.js';
 import { appendSmsMessage, claimSend, finishSend, openSmsThread } from '../storage/sms-repository.js';
 import { spaSettingsSchema } from '../storage/spa-profile.js';
@@ -41,6 +42,13 @@ export interface OutboundDependencies {
   statusCallbackUrl: string;
   log: Logger;
   now: () => Date;
+  /** A thread is analysed (summary, outcome, cost) once it has been quiet this long. */
+  analysisQuietMs: number;
+}
+
+/** Every text in or out moves the thread's analysis back to "quiet period from now". */
+export async function scheduleThreadAnalysis(deps: Pick<OutboundDependencies, 'db' | 'analysisQuietMs'>, conversationId: string): Promise<void> {
+  await queueConversationAnalysis(deps.db, conversationId, { delayMs: deps.analysisQuietMs });
 }
 
 export type SendResult = 'sent' | 'skipped' | 'duplicate';
@@ -88,16 +96,19 @@ export async function sendTextToCustomer(deps: OutboundDependencies, text: Outbo
   await finishSend(db, text.idempotencyKey, { status: 'sent', messageSid: sent.sid });
   const quietHours = spaSettingsSchema.parse(spa.settings).smsThreadQuietHours;
   const conversationId = await openSmsThread(db, text.spaId, text.customerId, quietHours, deps.now());
-  await appendSmsMessage(db, {
-    conversationId,
-    role: text.role ?? 'assistant',
-    text: text.body,
-    messageSid: sent.sid,
-    direction: 'outbound',
-    numSegments: sent.segments,
-    deliveryStatus: 'queued',
-    at: deps.now(),
-  });
+  if (
+    await appendSmsMessage(db, {
+      conversationId,
+      role: text.role ?? 'assistant',
+      text: text.body,
+      messageSid: sent.sid,
+      direction: 'outbound',
+      numSegments: sent.segments,
+      deliveryStatus: 'queued',
+      at: deps.now(),
+    })
+  )
+    await scheduleThreadAnalysis(deps, conversationId);
   deps.log.info({ purpose: text.purpose, messageSid: sent.sid }, 'text sent');
   return 'sent';
 }

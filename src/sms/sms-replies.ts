@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import type { Kysely } from 'kysely';
+import { MODEL_USAGE_EVENT } from '../storage/conversation-facts.js';
 import { insertEvents, nextConversationSeq } from '../storage/conversation-repository.js';
 import type { Database } from '../storage/schema.js';
 import { loadSpaProfile, type SpaProfile } from '../storage/spa-repository.js';
@@ -114,6 +115,13 @@ export async function replyToThread(deps: SmsReplyDependencies, conversationId: 
       tools,
       store: false,
     });
+    // Measured usage, for the thread's cost (the analysis job prices it).
+    await recordEvent(db, conversationId, MODEL_USAGE_EVENT, 'reply', {
+      model: deps.model,
+      inputTokens: response.usage?.input_tokens ?? 0,
+      cachedInputTokens: response.usage?.input_tokens_details?.cached_tokens ?? 0,
+      outputTokens: response.usage?.output_tokens ?? 0,
+    });
     const calls = response.output.filter((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call');
     if (calls.length === 0) {
       reply = response.output_text;
@@ -121,7 +129,7 @@ export async function replyToThread(deps: SmsReplyDependencies, conversationId: 
     }
     for (const call of calls) {
       const outcome = await deps.tools.execute(call.name, call.arguments, context);
-      await recordToolEvent(db, conversationId, call.name, call.arguments, outcome);
+      await recordEvent(db, conversationId, 'tool_call', call.name, { arguments: parsedArguments(call.arguments), outcome });
       input.push(
         { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
         { type: 'function_call_output', call_id: call.call_id, output: JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error }) },
@@ -134,23 +142,16 @@ export async function replyToThread(deps: SmsReplyDependencies, conversationId: 
   return sent === 'sent' ? text : undefined;
 }
 
-async function recordToolEvent(db: Kysely<Database>, conversationId: string, name: string, args: string, outcome: unknown): Promise<void> {
-  let parsed: unknown = args;
+function parsedArguments(args: string): unknown {
   try {
-    parsed = JSON.parse(args);
+    return JSON.parse(args);
   } catch {
-    // kept as text
+    return args; // kept as text
   }
+}
+
+async function recordEvent(db: Kysely<Database>, conversationId: string, type: string, name: string, data: unknown): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await insertEvents(trx, [
-      {
-        conversationId,
-        seq: await nextConversationSeq(trx, conversationId),
-        type: 'tool_call',
-        name,
-        data: { arguments: parsed, outcome },
-        at: new Date(),
-      },
-    ]);
+    await insertEvents(trx, [{ conversationId, seq: await nextConversationSeq(trx, conversationId), type, name, data, at: new Date() }]);
   });
 }

@@ -1,5 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { USAGE_COSTS, USAGE_COUNTERS, type UsageCost, type UsageCounter } from './usage-repository.js';
+
+/**
+ * Analytics read the daily usage rows (kept by the analysis job), never messages. Days are the
+ * spa's local days. Outcome counts, questions and call-backs for the weekly digest come from the
+ * week's analysed conversations.
+ */
 
 export interface DailyAnalyticsRow {
   day: string;
@@ -10,9 +17,10 @@ export interface DailyAnalyticsRow {
   medianReplyLatencyMs: number | null;
   voiceMinutes: number;
   costUsd: number;
+  averageSatisfaction: number | null;
 }
 
-/** Per day in the spa's time zone: calls, text threads, bookings, call length, reply latency, minutes, cost. */
+/** Per day in the spa's time zone: calls, text threads, bookings, call length, reply latency, minutes, cost, satisfaction. */
 export async function dailyAnalytics(
   db: Kysely<Database>,
   spaId: string,
@@ -26,41 +34,25 @@ export async function dailyAnalytics(
     texts: number;
     bookings: number;
     average_call_seconds: number | null;
-    median_reply_latency_ms: number | null;
+    reply_latency_histogram: number[] | null;
     voice_minutes: number;
     cost_usd: number;
+    average_satisfaction: number | null;
   }>`
     with days as (
       select d::date as day from generate_series(${from}::date, ${to}::date, interval '1 day') as d
-    ),
-    convo as (
-      select (c.started_at at time zone ${timezone})::date as day, c.channel, c.cost_usd, v.duration_seconds, v.reply_latencies_ms
-      from conversations c left join voice_call_details v on v.conversation_id = c.id
-      where c.spa_id = ${spaId}
-        and c.started_at >= (${from}::date::timestamp at time zone ${timezone})
-        and c.started_at < ((${to}::date + 1)::timestamp at time zone ${timezone})
-    ),
-    booked as (
-      select (a.created_at at time zone ${timezone})::date as day, count(*)::int as bookings
-      from appointments a
-      where a.spa_id = ${spaId}
-        and a.created_at >= (${from}::date::timestamp at time zone ${timezone})
-        and a.created_at < ((${to}::date + 1)::timestamp at time zone ${timezone})
-      group by 1
     )
     select to_char(days.day, 'YYYY-MM-DD') as day,
-      count(*) filter (where convo.channel = 'voice')::int as calls,
-      count(*) filter (where convo.channel = 'sms')::int as texts,
-      coalesce(max(booked.bookings), 0)::int as bookings,
-      round(avg(convo.duration_seconds) filter (where convo.channel = 'voice'))::float8 as average_call_seconds,
-      (select percentile_cont(0.5) within group (order by l)
-         from convo c2, unnest(c2.reply_latencies_ms) l where c2.day = days.day)::float8 as median_reply_latency_ms,
-      round(coalesce(sum(convo.duration_seconds), 0) / 60.0, 1)::float8 as voice_minutes,
-      coalesce(sum(convo.cost_usd), 0)::float8 as cost_usd
+      coalesce(u.calls, 0) as calls,
+      coalesce(u.text_threads, 0) as texts,
+      coalesce(u.bookings, 0) as bookings,
+      case when u.calls > 0 then round(u.voice_seconds::numeric / u.calls)::float8 end as average_call_seconds,
+      u.reply_latency_histogram,
+      round(coalesce(u.voice_seconds, 0) / 60.0, 1)::float8 as voice_minutes,
+      coalesce(u.cost_total_usd, 0)::float8 as cost_usd,
+      case when u.satisfaction_count > 0 then round(u.satisfaction_sum::numeric / u.satisfaction_count, 2)::float8 end as average_satisfaction
     from days
-      left join convo on convo.day = days.day
-      left join booked on booked.day = days.day
-    group by days.day
+      left join daily_usage u on u.spa_id = ${spaId} and u.day = days.day
     order by days.day`.execute(db);
   return result.rows.map((r) => ({
     day: r.day,
@@ -68,8 +60,146 @@ export async function dailyAnalytics(
     texts: r.texts,
     bookings: r.bookings,
     averageCallSeconds: r.average_call_seconds,
-    medianReplyLatencyMs: r.median_reply_latency_ms,
+    medianReplyLatencyMs: histogramMedian(r.reply_latency_histogram ?? []),
     voiceMinutes: r.voice_minutes,
     costUsd: r.cost_usd,
+    averageSatisfaction: r.average_satisfaction,
   }));
+}
+
+/** Width of the reply-latency histogram's buckets; the last bucket holds 5 s and over. */
+const LATENCY_BUCKET_MS = 10;
+
+/** The median (as percentile_cont: the mean of the middle two) from a histogram, to its bucket's middle. */
+export function histogramMedian(histogram: number[]): number | null {
+  const n = histogram.reduce((a, b) => a + b, 0);
+  if (n === 0) return null;
+  const valueAt = (rank: number): number => {
+    let seen = 0;
+    for (const [bucket, count] of histogram.entries()) {
+      seen += count;
+      if (seen > rank) return bucket === histogram.length - 1 ? bucket * LATENCY_BUCKET_MS : bucket * LATENCY_BUCKET_MS + LATENCY_BUCKET_MS / 2;
+    }
+    return (histogram.length - 1) * LATENCY_BUCKET_MS;
+  };
+  return (valueAt(Math.floor((n - 1) / 2)) + valueAt(Math.ceil((n - 1) / 2))) / 2;
+}
+
+export type UsageTotals = Record<UsageCounter, number> & Record<UsageCost, number>;
+
+/** The daily rows of a range of spa days, summed. */
+export async function usageTotals(db: Kysely<Database>, spaId: string, from: string, to: string): Promise<UsageTotals> {
+  const row = await db
+    .selectFrom('daily_usage')
+    .select([
+      ...USAGE_COUNTERS.map((c) => sql<number>`coalesce(sum(${sql.ref(c)}), 0)::int`.as(c)),
+      ...USAGE_COSTS.map((c) => sql<number>`coalesce(sum(${sql.ref(c)}), 0)::float8`.as(c)),
+    ])
+    .where('spa_id', '=', spaId)
+    .where('day', '>=', from)
+    .where('day', '<=', to)
+    .executeTakeFirstOrThrow();
+  return row as UsageTotals;
+}
+
+export interface SpaCalendarToday {
+  today: string;
+  monthStart: string;
+  monthEnd: string;
+  dayOfMonth: number;
+  daysInMonth: number;
+  /** Monday and Sunday of the week before this one. */
+  lastWeekStart: string;
+  lastWeekEnd: string;
+}
+
+/** Today, this month and last week, in the spa's time zone, as of `now`. */
+export async function spaCalendarToday(db: Kysely<Database>, timezone: string, now: Date): Promise<SpaCalendarToday> {
+  const result = await sql<SpaCalendarToday>`
+    select to_char(d, 'YYYY-MM-DD') as "today",
+      to_char(date_trunc('month', d), 'YYYY-MM-DD') as "monthStart",
+      to_char(date_trunc('month', d) + interval '1 month - 1 day', 'YYYY-MM-DD') as "monthEnd",
+      extract(day from d)::int as "dayOfMonth",
+      extract(day from date_trunc('month', d) + interval '1 month - 1 day')::int as "daysInMonth",
+      to_char(date_trunc('week', d) - interval '7 days', 'YYYY-MM-DD') as "lastWeekStart",
+      to_char(date_trunc('week', d) - interval '1 day', 'YYYY-MM-DD') as "lastWeekEnd"
+    from (select (${now}::timestamptz at time zone ${timezone})::date as d) as x`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new Error('no calendar row');
+  return row;
+}
+
+/** Monday to Sunday of the week holding a spa day. */
+export async function weekOf(db: Kysely<Database>, day: string): Promise<{ from: string; to: string }> {
+  const result = await sql<{ from: string; to: string }>`
+    select to_char(date_trunc('week', ${day}::date), 'YYYY-MM-DD') as "from",
+      to_char(date_trunc('week', ${day}::date) + interval '6 days', 'YYYY-MM-DD') as "to"`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new Error('no week row');
+  return row;
+}
+
+export interface ConversationHighlight {
+  conversationId: string;
+  channel: 'voice' | 'sms';
+  startedAt: Date;
+  customerName: string | null;
+  customerPhone: string | null;
+  summary: string | null;
+  satisfaction: number | null;
+  satisfactionReason: string | null;
+  followUpNeeded: boolean;
+  outcome: string | null;
+}
+
+export interface WeekHighlights {
+  outcomes: Record<string, number>;
+  topQuestions: { question: string; count: number }[];
+  topServices: { service: string; count: number }[];
+  /** Unhappy patients (satisfaction 1–2) first, then those the summary says need a follow-up. */
+  callBacks: ConversationHighlight[];
+}
+
+/** What the week's analysed conversations say: outcomes, the questions and services asked about most, and who to call back. */
+export async function weekHighlights(
+  db: Kysely<Database>,
+  spaId: string,
+  timezone: string,
+  from: string,
+  to: string,
+): Promise<WeekHighlights> {
+  const inWeek = sql<boolean>`c.spa_id = ${spaId}
+    and c.started_at >= (${from}::date::timestamp at time zone ${timezone})
+    and c.started_at < ((${to}::date + 1)::timestamp at time zone ${timezone})`;
+  const [outcomes, questions, services, callBacks] = await Promise.all([
+    sql<{ outcome: string; count: number }>`
+      select coalesce(c.outcome, 'not_analysed') as outcome, count(*)::int as count
+      from conversations c where ${inWeek} group by 1 order by 2 desc`.execute(db),
+    // The model phrases questions as short general ones; case and trailing punctuation are not
+    // differences. Byte order ("C") keeps this a quick hash aggregate over a week of conversations.
+    sql<{ question: string; count: number }>`
+      select min(q collate "C") as question, count(*)::int as count
+      from conversations c, unnest(c.questions) q
+      where ${inWeek}
+      group by lower(rtrim(q, '?.! ')) collate "C"
+      order by 2 desc, 1 limit 5`.execute(db),
+    sql<{ service: string; count: number }>`
+      select s collate "C" as service, count(*)::int as count
+      from conversations c, unnest(c.services) s
+      where ${inWeek}
+      group by s collate "C" order by 2 desc, 1 limit 5`.execute(db),
+    sql<ConversationHighlight>`
+      select c.id as "conversationId", c.channel, c.started_at as "startedAt", cu.name as "customerName", cu.phone as "customerPhone",
+        c.summary, c.satisfaction, c.satisfaction_reason as "satisfactionReason", coalesce(c.follow_up_needed, false) as "followUpNeeded", c.outcome
+      from conversations c left join customers cu on cu.id = c.customer_id
+      where ${inWeek} and (c.satisfaction <= 2 or c.follow_up_needed)
+      order by (c.satisfaction <= 2) desc nulls last, c.satisfaction nulls last, c.started_at desc
+      limit 25`.execute(db),
+  ]);
+  return {
+    outcomes: Object.fromEntries(outcomes.rows.map((r) => [r.outcome, r.count])),
+    topQuestions: questions.rows,
+    topServices: services.rows,
+    callBacks: callBacks.rows,
+  };
 }

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { ConversationChannel, ConversationStatus, Database } from './schema.js';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import type { ConversationChannel, ConversationStatus, ConversationUsageTable, Database } from './schema.js';
 import { appointmentsWithNames } from './staff-queries.js';
 
 /** Read models for the staff API: conversations, their timelines, and search. */
@@ -19,8 +19,11 @@ export interface ConversationFilter {
   /** Local dates (YYYY-MM-DD) in the spa's time zone, inclusive. */
   from?: string | undefined;
   to?: string | undefined;
-  /** Words to find in transcripts (Postgres full-text search, web-search syntax). */
+  /** Words to find in transcripts and summaries (Postgres full-text search, web-search syntax). */
   text?: string | undefined;
+  followUpNeeded?: boolean | undefined;
+  /** Satisfaction at most this (1–5): the unhappy ones. */
+  maxSatisfaction?: number | undefined;
   cursor?: ConversationCursor | undefined;
   limit: number;
 }
@@ -30,8 +33,13 @@ export interface ConversationSummaryRow {
   channel: ConversationChannel;
   status: ConversationStatus;
   outcome: string | null;
+  outcomeSource: string | null;
   summary: string | null;
   satisfaction: number | null;
+  satisfactionReason: string | null;
+  services: string[];
+  followUpNeeded: boolean | null;
+  analysedAt: Date | null;
   costUsd: string | null;
   startedAt: Date;
   endedAt: Date | null;
@@ -48,8 +56,13 @@ const CONVERSATION_COLUMNS = [
   'c.channel',
   'c.status',
   'c.outcome',
+  'c.outcome_source as outcomeSource',
   'c.summary',
   'c.satisfaction',
+  'c.satisfaction_reason as satisfactionReason',
+  'c.services',
+  'c.follow_up_needed as followUpNeeded',
+  'c.analysed_at as analysedAt',
   'c.cost_usd as costUsd',
   'c.started_at as startedAt',
   'c.ended_at as endedAt',
@@ -57,6 +70,37 @@ const CONVERSATION_COLUMNS = [
   'cu.name as customerName',
   'cu.phone as customerPhone',
 ] as const;
+
+/** The filter's conditions, text search aside, on `conversations` under the given alias. */
+function conditions(filter: ConversationFilter, alias: string): RawBuilder<boolean> {
+  const col = (name: string) => sql.ref(`${alias}.${name}`);
+  const parts: RawBuilder<boolean>[] = [sql`${col('spa_id')} = ${filter.spaId}`];
+  if (filter.channel) parts.push(sql`${col('channel')} = ${filter.channel}`);
+  if (filter.status) parts.push(sql`${col('status')} = ${filter.status}`);
+  if (filter.outcome) parts.push(sql`${col('outcome')} = ${filter.outcome}`);
+  if (filter.customerId) parts.push(sql`${col('customer_id')} = ${filter.customerId}`);
+  if (filter.followUpNeeded !== undefined) parts.push(sql`${col('follow_up_needed')} = ${filter.followUpNeeded}`);
+  if (filter.maxSatisfaction !== undefined) parts.push(sql`${col('satisfaction')} <= ${filter.maxSatisfaction}`);
+  if (filter.from) parts.push(sql`${col('started_at')} >= (${filter.from}::date::timestamp at time zone ${filter.timezone})`);
+  if (filter.to) parts.push(sql`${col('started_at')} < ((${filter.to}::date + 1)::timestamp at time zone ${filter.timezone})`);
+  if (filter.cursor) parts.push(sql`(${col('started_at')}, ${col('id')}) < (${filter.cursor.startedAt}::timestamptz, ${filter.cursor.id}::uuid)`);
+  return sql<boolean>`(${sql.join(parts, sql` and `)})`;
+}
+
+/**
+ * The page's worth of conversations whose transcript or summary has the words. Each side is its
+ * own newest-first query with the page's limit, so each keeps its best plan (a word common in
+ * messages stops early; summaries use their own index) and only the two short lists are merged.
+ */
+function matchingText(filter: ConversationFilter, text: string): RawBuilder<boolean> {
+  const words = sql`websearch_to_tsquery('english', ${text})`;
+  const newest = (alias: string) => sql`order by ${sql.ref(`${alias}.started_at`)} desc, ${sql.ref(`${alias}.id`)} desc limit ${filter.limit}`;
+  return sql<boolean>`c.id in (
+    (select t.id from conversations t
+      where ${conditions(filter, 't')} and t.id in (select conversation_id from messages where search @@ ${words}) ${newest('t')})
+    union all
+    (select s.id from conversations s where ${conditions(filter, 's')} and s.summary_search @@ ${words} ${newest('s')}))`;
+}
 
 /** Newest first, keyset-paginated on (started_at, id): pages stay stable while new calls arrive. */
 export async function listConversations(db: Kysely<Database>, filter: ConversationFilter): Promise<ConversationSummaryRow[]> {
@@ -69,28 +113,8 @@ export async function listConversations(db: Kysely<Database>, filter: Conversati
       'v.duration_seconds as durationSeconds',
       sql<number>`(select count(*)::int from messages m where m.conversation_id = c.id)`.as('messageCount'),
     ])
-    .where('c.spa_id', '=', filter.spaId);
-  if (filter.channel) query = query.where('c.channel', '=', filter.channel);
-  if (filter.status) query = query.where('c.status', '=', filter.status);
-  if (filter.outcome) query = query.where('c.outcome', '=', filter.outcome);
-  if (filter.customerId) query = query.where('c.customer_id', '=', filter.customerId);
-  if (filter.from)
-    query = query.where('c.started_at', '>=', sql<Date>`(${filter.from}::date::timestamp at time zone ${filter.timezone})`);
-  if (filter.to)
-    query = query.where('c.started_at', '<', sql<Date>`((${filter.to}::date + 1)::timestamp at time zone ${filter.timezone})`);
-  if (filter.text) {
-    const text = filter.text;
-    query = query.where('c.id', 'in', (eb) =>
-      eb
-        .selectFrom('messages')
-        .select('conversation_id')
-        .where(sql<boolean>`search @@ websearch_to_tsquery('english', ${text})`),
-    );
-  }
-  if (filter.cursor) {
-    const { startedAt, id } = filter.cursor;
-    query = query.where(sql<boolean>`(c.started_at, c.id) < (${startedAt}::timestamptz, ${id}::uuid)`);
-  }
+    .where(conditions(filter, 'c'));
+  if (filter.text) query = query.where(matchingText(filter, filter.text));
   return query.orderBy('c.started_at', 'desc').orderBy('c.id', 'desc').limit(filter.limit).execute();
 }
 
@@ -98,12 +122,12 @@ export async function conversationDetail(db: Kysely<Database>, spaId: string, id
   const conversation = await db
     .selectFrom('conversations as c')
     .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
-    .select([...CONVERSATION_COLUMNS, 'c.ai_paused as aiPaused'])
+    .select([...CONVERSATION_COLUMNS, 'c.questions', 'c.analysis_error as analysisError', 'c.ai_paused as aiPaused'])
     .where('c.spa_id', '=', spaId)
     .where('c.id', '=', id)
     .executeTakeFirst();
   if (!conversation) return undefined;
-  const [messages, events, voice, appointments] = await Promise.all([
+  const [messages, events, voice, appointments, usage] = await Promise.all([
     db
       .selectFrom('messages')
       .select(['seq', 'role', 'text', 'interrupted', 'spoken_at as at'])
@@ -135,6 +159,35 @@ export async function conversationDetail(db: Kysely<Database>, spaId: string, id
       .where('conversation_id', '=', id)
       .executeTakeFirst(),
     appointmentsWithNames(db).where('a.source_conversation_id', '=', id).orderBy('a.starts_at').execute(),
+    db.selectFrom('conversation_usage').selectAll().where('conversation_id', '=', id).executeTakeFirst(),
   ]);
-  return { conversation, messages, events, voice: voice ?? null, appointments };
+  return { conversation, messages, events, voice: voice ?? null, appointments, cost: usage ? costBreakdown(usage) : null };
+}
+
+/** What the conversation used and cost, per component (micro-dollar precision, as stored). */
+function costBreakdown(u: Selectable<ConversationUsageTable>) {
+  return {
+    totalUsd: u.cost_total_usd,
+    components: {
+      realtimeAudioInUsd: u.cost_realtime_audio_in_usd,
+      realtimeAudioOutUsd: u.cost_realtime_audio_out_usd,
+      realtimeCachedInputUsd: u.cost_realtime_cached_input_usd,
+      realtimeTextUsd: u.cost_realtime_text_usd,
+      transcriptionUsd: u.cost_transcription_usd,
+      textRepliesUsd: u.cost_text_replies_usd,
+      summaryUsd: u.cost_summary_usd,
+      twilioVoiceUsd: u.cost_twilio_voice_usd,
+      twilioSmsUsd: u.cost_twilio_sms_usd,
+    },
+    usage: {
+      voiceSeconds: u.voice_seconds,
+      voiceBilledMinutes: u.voice_billed_minutes,
+      textsIn: u.texts_in,
+      textsOut: u.texts_out,
+      smsSegments: u.sms_segments,
+      toolCalls: u.tool_calls,
+      bookings: u.bookings,
+    },
+    day: u.day,
+  };
 }

@@ -94,12 +94,12 @@ function conversationStatusFor(twilioStatus: string): ConversationStatus | undef
 /**
  * Applies a Twilio status callback. Callbacks arrive out of order and more than once: a terminal
  * status is never replaced by an earlier one, and what the call itself recorded (e.g. transferred)
- * is kept.
+ * is kept. Returns the call's conversation id, or undefined for a call we do not know.
  */
 export async function applyTwilioCallStatus(
   db: Db,
   update: { callSid: string; status: string; durationSeconds: number | undefined; at: Date },
-): Promise<boolean> {
+): Promise<string | undefined> {
   const terminal = TERMINAL_TWILIO_STATUSES.includes(update.status);
   const details = await db
     .updateTable('voice_call_details')
@@ -112,7 +112,7 @@ export async function applyTwilioCallStatus(
     .where((eb) => (terminal ? eb.val(true) : eb('twilio_status', 'not in', TERMINAL_TWILIO_STATUSES)))
     .returning('conversation_id')
     .executeTakeFirst();
-  if (!details) return false;
+  if (!details) return undefined;
   const status = conversationStatusFor(update.status);
   if (status) {
     await db
@@ -122,7 +122,7 @@ export async function applyTwilioCallStatus(
       .where('status', '=', 'active')
       .execute();
   }
-  return true;
+  return details.conversation_id;
 }
 
 export interface MessageRow {
@@ -283,7 +283,7 @@ export async function maxConversationSeq(db: Db, conversationId: string): Promis
 
 /** What a conversation achieved, as the tools saw it happen (wins over any later guess). */
 export async function recordOutcome(db: Db, conversationId: string, outcome: string): Promise<void> {
-  await db.updateTable('conversations').set({ outcome }).where('id', '=', conversationId).execute();
+  await db.updateTable('conversations').set({ outcome, outcome_source: 'tool' }).where('id', '=', conversationId).execute();
 }
 
 export interface ResumedVoiceCall {

@@ -9,6 +9,8 @@ export const EMBEDDED_DATABASE_NAME = 'receptionist';
 
 // Return timestamptz as Date and bigint ids as strings (ids stay exact); numeric stays a string.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
+// A calendar day stays 'YYYY-MM-DD': a Date would shift it by the process's time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export class DatabaseUnavailableError extends Error {
   readonly code = 'DATABASE_UNAVAILABLE';

@@ -15,6 +15,7 @@ export const APPOINTMENT_TEXT_TASK = 'send_appointment_text';
 export const APPOINTMENT_REMINDER_TASK = 'send_appointment_reminder';
 export const SMS_REPLY_TASK = 'reply_to_text';
 export const CALL_FOLLOW_UP_TASK = 'follow_up_unfinished_call';
+export const CONVERSATION_ANALYSIS_TASK = 'analyse_conversation';
 
 export async function migrateJobQueue(connectionString: string): Promise<void> {
   await runMigrations({ connectionString, logger: new Logger(() => () => {}) });
@@ -25,6 +26,8 @@ export interface AddJobOptions {
   jobKey: string;
   runAt?: Date;
   maxAttempts?: number;
+  /** replace (default): the new run time wins; preserve_run_at: a job already waiting keeps its time. */
+  keyMode?: 'replace' | 'preserve_run_at';
 }
 
 export async function addJob(db: Db, task: string, payload: unknown, options: AddJobOptions): Promise<void> {
@@ -34,8 +37,28 @@ export async function addJob(db: Db, task: string, payload: unknown, options: Ad
     run_at => ${options.runAt ?? null}::timestamptz,
     max_attempts => ${options.maxAttempts ?? 10}::integer,
     job_key => ${options.jobKey},
-    job_key_mode => 'replace'
+    job_key_mode => ${options.keyMode ?? 'replace'}
   )`.execute(db);
+}
+
+/** Attempts of the analysis job: graphile-worker backs off e^attempt s, so about a minute and a half in all. */
+export const ANALYSIS_MAX_ATTEMPTS = 5;
+
+/**
+ * Queues the after-conversation analysis (summary, outcome, score, cost, roll-up), one pending job
+ * per conversation. Real time, not the business clock: this is when the worker picks it up.
+ */
+export async function queueConversationAnalysis(
+  db: Db,
+  conversationId: string,
+  options: { delayMs?: number; keepEarlier?: boolean } = {},
+): Promise<void> {
+  await addJob(db, CONVERSATION_ANALYSIS_TASK, { conversationId }, {
+    jobKey: `analysis:${conversationId}`,
+    runAt: new Date(Date.now() + (options.delayMs ?? 0)),
+    maxAttempts: ANALYSIS_MAX_ATTEMPTS,
+    keyMode: options.keepEarlier ? 'preserve_run_at' : 'replace',
+  });
 }
 
 /** Removes a pending job (e.g. the reminder of a cancelled appointment). */

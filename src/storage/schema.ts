@@ -13,6 +13,8 @@ export type ConversationStatus = 'active' | 'completed' | 'transferred' | 'faile
 export type MessageRole = 'customer' | 'assistant' | 'staff' | 'system';
 export type AppointmentStatus = 'pending' | 'confirmed' | 'cancelled' | 'completed' | 'no_show';
 export type ApiKeyRole = 'owner' | 'staff';
+/** Who decided a conversation's outcome: a tool as it happened, the summary model, or a rule. */
+export type OutcomeSource = 'tool' | 'model' | 'rule';
 
 export interface SpasTable {
   id: Generated<string>;
@@ -93,6 +95,15 @@ export interface ConversationsTable {
   started_at: Timestamp;
   last_activity_at: Timestamp;
   ended_at: Timestamp | null;
+  outcome_source: OutcomeSource | null;
+  satisfaction_reason: string | null;
+  services: ColumnType<string[], string[] | undefined, string[]>;
+  questions: ColumnType<string[], string[] | undefined, string[]>;
+  follow_up_needed: boolean | null;
+  analysed_at: Timestamp | null;
+  analysis_input_hash: string | null;
+  analysis_error: string | null;
+  summary_search: ColumnType<string, never, never>;
 }
 
 export interface MessagesTable {
@@ -253,7 +264,57 @@ export interface SmsSendsTable {
   updated_at: Timestamp;
 }
 
+/** Counters and costs a conversation contributes to its spa-local day (same columns in both usage tables). */
+export interface UsageFigures {
+  conversations: number;
+  calls: number;
+  text_threads: number;
+  texts_in: number;
+  texts_out: number;
+  sms_segments: number;
+  voice_seconds: number;
+  voice_billed_minutes: number;
+  tool_calls: number;
+  bookings: number;
+  satisfaction_sum: number;
+  satisfaction_count: number;
+  unhappy: number;
+  follow_ups: number;
+  cost_realtime_audio_in_usd: Numeric;
+  cost_realtime_audio_out_usd: Numeric;
+  cost_realtime_cached_input_usd: Numeric;
+  cost_realtime_text_usd: Numeric;
+  cost_transcription_usd: Numeric;
+  cost_text_replies_usd: Numeric;
+  cost_summary_usd: Numeric;
+  cost_twilio_voice_usd: Numeric;
+  cost_twilio_sms_usd: Numeric;
+  cost_total_usd: Numeric;
+  cost_voice_usd: Numeric;
+  cost_sms_usd: Numeric;
+}
+
+export interface ConversationUsageTable extends UsageFigures {
+  conversation_id: string;
+  reply_latencies_ms: ColumnType<number[], number[] | undefined, number[]>;
+  spa_id: string;
+  channel: ConversationChannel;
+  /** The spa-local day the conversation started. */
+  day: ColumnType<string, string, string>;
+  updated_at: Timestamp;
+}
+
+export interface DailyUsageTable extends UsageFigures {
+  spa_id: string;
+  /** Count of reply latencies per 10 ms bucket, index 0 = 0–9 ms … index 500 = 5 s and over. */
+  reply_latency_histogram: ColumnType<number[], number[] | undefined, number[]>;
+  day: ColumnType<string, string, string>;
+  updated_at: Timestamp;
+}
+
 export interface Database {
+  conversation_usage: ConversationUsageTable;
+  daily_usage: DailyUsageTable;
   sms_sends: SmsSendsTable;
   live_calls: LiveCallsTable;
   local_calendar_events: LocalCalendarEventsTable;

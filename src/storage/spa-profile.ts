@@ -62,8 +62,22 @@ export const spaSettingsSchema = z.object({
   reminderLeadHours: z.number().int().min(1).max(168).default(24),
   smsThreadQuietHours: z.number().int().min(1).max(720).default(24),
   followUpAbandonedCalls: z.boolean().default(false),
+  /** What the owner means to spend on the receptionist a month (models and Twilio); null: no budget. */
+  monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
 });
 export type SpaSettings = z.infer<typeof spaSettingsSchema>;
+
+type SettingsShape = typeof spaSettingsSchema.shape;
+
+/**
+ * A change to some settings: the same fields without their defaults, so a field left out stays
+ * as it is instead of going back to its default.
+ */
+export const spaSettingsPatchSchema = z.object(
+  Object.fromEntries(Object.entries(spaSettingsSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
+    [K in keyof SettingsShape]: z.ZodOptional<ReturnType<SettingsShape[K]['unwrap']>>;
+  },
+);
 
 export const calendarConfigSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('local') }),

@@ -41,7 +41,7 @@ export async function customerTimeline(db: Kysely<Database>, spaId: string, cust
   const [conversations, appointments] = await Promise.all([
     db
       .selectFrom('conversations')
-      .select(['id', 'channel', 'status', 'outcome', 'summary', 'started_at as startedAt', 'ended_at as endedAt'])
+      .select(['id', 'channel', 'status', 'outcome', 'summary', 'satisfaction', 'follow_up_needed as followUpNeeded', 'started_at as startedAt', 'ended_at as endedAt'])
       .where('spa_id', '=', spaId)
       .where('customer_id', '=', customerId)
       .orderBy('started_at', 'desc')

@@ -136,7 +136,7 @@ export interface WriteOpResults {
   open_voice_call: { conversationId: string; customerId: string | null };
   append_timeline: null;
   finish_voice_call: null;
-  apply_call_status: { known: boolean };
+  apply_call_status: { known: boolean; conversationId: string | null };
   reopen_after_transfer: ResumedVoiceCall | null;
   add_job: null;
   take_staff_message: null;
@@ -195,15 +195,15 @@ async function applyWriteOp(trx: Transaction<Database>, op: ParsedWriteOp): Prom
     case 'finish_voice_call':
       await finishVoiceCall(trx, op);
       return null;
-    case 'apply_call_status':
-      return {
-        known: await applyTwilioCallStatus(trx, {
-          callSid: op.callSid,
-          status: op.status,
-          durationSeconds: op.durationSeconds ?? undefined,
-          at: op.at,
-        }),
-      };
+    case 'apply_call_status': {
+      const conversationId = await applyTwilioCallStatus(trx, {
+        callSid: op.callSid,
+        status: op.status,
+        durationSeconds: op.durationSeconds ?? undefined,
+        at: op.at,
+      });
+      return { known: conversationId !== undefined, conversationId: conversationId ?? null };
+    }
     case 'reopen_after_transfer':
       return (await reopenAfterUnansweredTransfer(trx, op.callSid, op.dialStatus, op.at)) ?? null;
     case 'add_job':

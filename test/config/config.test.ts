@@ -89,3 +89,15 @@ t.test('the server exits with code 1 and one line naming PORT, without a stack t
   t.match(lines[0], /PORT/);
   t.notMatch(result.stderr, /\bat .*\.ts:\d+/);
 });
+
+t.test('Twilio rates and the text-thread quiet period are configuration, with published defaults', async (t) => {
+  const defaults = loadConfig({});
+  t.same(defaults.twilioRates, { voiceUsdPerMinute: 0.0085, smsUsdPerSegment: 0.0083 });
+  t.equal(defaults.smsSummaryQuietSeconds, 600);
+  const set = loadConfig({ TWILIO_VOICE_USD_PER_MINUTE: '0.013', TWILIO_SMS_USD_PER_SEGMENT: '0.0079', SMS_SUMMARY_QUIET_SECONDS: '120' });
+  t.same(set.twilioRates, { voiceUsdPerMinute: 0.013, smsUsdPerSegment: 0.0079 });
+  t.equal(set.smsSummaryQuietSeconds, 120);
+  t.match(problemWith({ TWILIO_SMS_USD_PER_SEGMENT: 'cheap' }).message, /TWILIO_SMS_USD_PER_SEGMENT must be a price in US dollars, such as 0\.0085 \(got "cheap"\)/);
+  t.match(problemWith({ TWILIO_VOICE_USD_PER_MINUTE: '-1' }).message, /TWILIO_VOICE_USD_PER_MINUTE must not be negative/);
+  t.equal(problemWith({ SMS_SUMMARY_QUIET_SECONDS: '0' }).variable, 'SMS_SUMMARY_QUIET_SECONDS');
+});

@@ -46,6 +46,15 @@ export const REPLY_USAGE = {
   output_token_details: { text_tokens: 30, audio_tokens: 120 },
 };
 
+/** What transcribing one caller turn used (gpt-4o-mini-transcribe bills tokens). */
+export const TRANSCRIPTION_USAGE = {
+  type: 'tokens',
+  input_tokens: 52,
+  output_tokens: 14,
+  total_tokens: 66,
+  input_token_details: { audio_tokens: 48, text_tokens: 4 },
+};
+
 export class FakeRealtimeConnection extends EventEmitter {
   readonly received: ClientEvent[] = [];
   readonly callerAudio: Buffer[] = [];
@@ -151,6 +160,7 @@ export class FakeRealtimeConnection extends EventEmitter {
           item_id: itemId,
           content_index: 0,
           transcript: options.transcript,
+          usage: TRANSCRIPTION_USAGE,
         });
     };
     if (options.transcriptDelayMs) setTimeout(sendTranscript, options.transcriptDelayMs);

@@ -18,7 +18,7 @@ interface Teardown {
 }
 
 /** The whole app on a fresh, migrated database seeded with the demo spa; closed when the test ends. */
-export async function buildTestApp(t: Teardown, env: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestApp> {
   const database = await createTestDatabase(t);
   const { spaId } = await seedSpa(database.db, await loadDemoSpaCatalog());
   const config = loadConfig({
@@ -29,7 +29,7 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
     DATA_DIR: await testDataDir(t),
     ...env,
   });
-  const app = await buildApp({ config, database, logger: pino({ level: config.logLevel }) });
+  const app = await buildApp({ config, database, logger: pino({ level: config.logLevel }), ...(options.now ? { now: options.now } : {}) });
   t.teardown(() => app.close());
   return { app, config, database, demoSpaId: spaId };
 }

@@ -40,6 +40,8 @@ export async function startCallHarness(
     google?: boolean;
     /** Where the service logs go (at LOG_LEVEL), for tests that read them. */
     logs?: DestinationStream;
+    /** Run the job queue's workers in the app. */
+    jobs?: boolean;
   } = {},
 ): Promise<CallHarness> {
   const database = await createTestDatabase(t);
@@ -68,6 +70,7 @@ export async function startCallHarness(
     logger: options.logs ? pino({ level: config.logLevel }, options.logs) : pino({ level: config.logLevel }),
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.jobs ? { jobs: true } : {}),
   });
   await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const address = app.fastify.server.address();

@@ -1,0 +1,159 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import {
+  dailyAnalytics,
+  spaCalendarToday,
+  usageTotals,
+  weekHighlights,
+  weekOf,
+  type UsageTotals,
+} from '../storage/analytics-queries.js';
+import type { Database } from '../storage/schema.js';
+import { spaSettingsSchema } from '../storage/spa-profile.js';
+import { authorisedSpa } from './auth.js';
+import { HttpError } from './errors.js';
+import { buildWeeklyDigest } from './weekly-digest.js';
+
+/** /api/v1/analytics: daily figures, usage and cost with the monthly budget, and the owner's weekly digest. */
+
+type ZodApi = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
+const range = z.object({ from: localDate.describe("First day, in the spa's time zone"), to: localDate.describe('Last day (inclusive)') });
+
+function checkRange(from: string, to: string): void {
+  if (Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) throw new HttpError(400, 'VALIDATION_FAILED', 'not a calendar day');
+  if (to < from) throw new HttpError(400, 'VALIDATION_FAILED', 'to must not be before from');
+  if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000) throw new HttpError(400, 'VALIDATION_FAILED', 'at most a year at a time');
+}
+
+const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
+
+function usageReport(t: UsageTotals) {
+  return {
+    totals: {
+      conversations: t.conversations,
+      calls: t.calls,
+      textThreads: t.text_threads,
+      textsIn: t.texts_in,
+      textsOut: t.texts_out,
+      smsSegments: t.sms_segments,
+      voiceSeconds: t.voice_seconds,
+      voiceBilledMinutes: t.voice_billed_minutes,
+      toolCalls: t.tool_calls,
+      bookings: t.bookings,
+      followUpsNeeded: t.follow_ups,
+      unhappy: t.unhappy,
+      averageSatisfaction: t.satisfaction_count > 0 ? round(t.satisfaction_sum / t.satisfaction_count, 2) : null,
+    },
+    cost: {
+      totalUsd: round(t.cost_total_usd, 6),
+      voiceUsd: round(t.cost_voice_usd, 6),
+      textUsd: round(t.cost_sms_usd, 6),
+      components: {
+        realtimeAudioInUsd: round(t.cost_realtime_audio_in_usd, 6),
+        realtimeAudioOutUsd: round(t.cost_realtime_audio_out_usd, 6),
+        realtimeCachedInputUsd: round(t.cost_realtime_cached_input_usd, 6),
+        realtimeTextUsd: round(t.cost_realtime_text_usd, 6),
+        transcriptionUsd: round(t.cost_transcription_usd, 6),
+        textRepliesUsd: round(t.cost_text_replies_usd, 6),
+        summariesUsd: round(t.cost_summary_usd, 6),
+        twilioVoiceUsd: round(t.cost_twilio_voice_usd, 6),
+        twilioSmsUsd: round(t.cost_twilio_sms_usd, 6),
+      },
+    },
+    /** What the calls cost (their summaries included), per call. */
+    costPerCallUsd: t.calls > 0 ? round(t.cost_voice_usd / t.calls, 4) : null,
+    /** Everything, calls and texts, per booking made by the receptionist. */
+    costPerBookingUsd: t.bookings > 0 ? round(t.cost_total_usd / t.bookings, 4) : null,
+  };
+}
+
+async function spaOf(db: Kysely<Database>, spaId: string) {
+  const spa = await db.selectFrom('spas').select(['name', 'timezone', 'settings']).where('id', '=', spaId).executeTakeFirstOrThrow();
+  return { name: spa.name, timezone: spa.timezone, settings: spaSettingsSchema.parse(spa.settings) };
+}
+
+export function registerAnalyticsRoutes(
+  r: ZodApi,
+  options: { db: Kysely<Database>; staff: (request: FastifyRequest, reply: FastifyReply) => Promise<void>; now: () => Date },
+): void {
+  const { db, staff, now } = options;
+
+  r.get('/analytics/daily', {
+    preHandler: staff,
+    schema: {
+      tags: ['analytics'],
+      summary: "Per day in the spa's time zone: calls, texts, bookings, conversion, call length, reply latency, minutes, cost, satisfaction",
+      querystring: range,
+    },
+  }, async (request) => {
+    const { from, to } = request.query;
+    checkRange(from, to);
+    const spaId = authorisedSpa(request);
+    const rows = await dailyAnalytics(db, spaId, (await spaOf(db, spaId)).timezone, from, to);
+    return {
+      data: rows.map((row) => ({ ...row, conversionRate: row.calls > 0 ? Math.round((row.bookings / row.calls) * 1000) / 1000 : null })),
+    };
+  });
+
+  r.get('/analytics/usage', {
+    preHandler: staff,
+    schema: {
+      tags: ['analytics'],
+      summary: 'Usage and cost in a range of spa days: totals, cost per call and per booking, and this month against the budget',
+      querystring: range,
+    },
+  }, async (request) => {
+    const { from, to } = request.query;
+    checkRange(from, to);
+    const spaId = authorisedSpa(request);
+    const spa = await spaOf(db, spaId);
+    const today = await spaCalendarToday(db, spa.timezone, now());
+    const [totals, month] = await Promise.all([
+      usageTotals(db, spaId, from, to),
+      usageTotals(db, spaId, today.monthStart, today.monthEnd),
+    ]);
+    const budget = spa.settings.monthlyBudgetUsd;
+    const spent = round(month.cost_total_usd, 6);
+    // A straight line through the month so far: what was spent per day, times the days in the month.
+    const projected = round((month.cost_total_usd / today.dayOfMonth) * today.daysInMonth, 6);
+    return {
+      from,
+      to,
+      ...usageReport(totals),
+      budget: {
+        month: today.monthStart.slice(0, 7),
+        monthlyBudgetUsd: budget,
+        spentUsd: spent,
+        projectedUsd: projected,
+        daysElapsed: today.dayOfMonth,
+        daysInMonth: today.daysInMonth,
+        status: budget === null ? 'not_set' : spent > budget ? 'over' : projected > budget ? 'projected_over' : 'on_track',
+      },
+    };
+  });
+
+  r.get('/analytics/weekly-digest', {
+    preHandler: staff,
+    schema: {
+      tags: ['analytics'],
+      summary: "The owner's weekly digest (Monday to Sunday): calls, bookings, cost, top questions, unhappy patients to call back; JSON with an email subject and text",
+      querystring: z.object({ week: localDate.optional().describe('Any day of the week wanted; default: last week') }),
+    },
+  }, async (request) => {
+    const spaId = authorisedSpa(request);
+    const spa = await spaOf(db, spaId);
+    const day = request.query.week;
+    if (day !== undefined && Number.isNaN(Date.parse(day))) throw new HttpError(400, 'VALIDATION_FAILED', 'not a calendar day');
+    const week = day ? await weekOf(db, day) : await spaCalendarToday(db, spa.timezone, now()).then((t) => ({ from: t.lastWeekStart, to: t.lastWeekEnd }));
+    const [totals, highlights] = await Promise.all([
+      usageTotals(db, spaId, week.from, week.to),
+      weekHighlights(db, spaId, spa.timezone, week.from, week.to),
+    ]);
+    return buildWeeklyDigest(spa.name, week, totals, highlights);
+  });
+}
