@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ModelAudioFormat } from '../audio/model-audio-codec.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { RealtimeModel, RealtimeModelFactory } from '../realtime/realtime-model.js';
@@ -20,6 +21,8 @@ export interface CallSetup extends CallParticipants {
   model: RealtimeModel;
   /** Resolves when the model accepted the session; rejects if it closes first. */
   ready: Promise<void>;
+  /** The audio format the model session was opened with. */
+  audioFormat: ModelAudioFormat;
 }
 
 export interface CallSetupDependencies {
@@ -48,11 +51,12 @@ export async function startCallSetup(deps: CallSetupDependencies, participants: 
     model.once('closed', (code, reason) => reject(new Error(`model closed before the session was ready (${code} ${reason})`)));
   });
   ready.catch(() => {});
+  const session = sessionOptionsFor(spa, deps.tools, deps.config, deps.now());
   try {
-    await model.connect(sessionOptionsFor(spa, deps.tools, deps.config, deps.now()));
+    await model.connect(session);
   } catch (error) {
     model.close();
     throw error;
   }
-  return { ...participants, spa, model, ready };
+  return { ...participants, spa, model, ready, audioFormat: session.audioFormat };
 }

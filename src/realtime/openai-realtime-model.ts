@@ -18,7 +18,7 @@ export interface OpenAIRealtimeOptions {
   connectTimeoutMs?: number;
 }
 
-/** The OpenAI Realtime API (GA protocol) over a plain `ws` socket, PCM16 24 kHz both ways. */
+/** The OpenAI Realtime API (GA protocol) over a plain `ws` socket; PCM16 24 kHz or μ-law 8 kHz both ways. */
 export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> implements RealtimeModel {
   private socket: WebSocket | undefined;
   private readySent = false;
@@ -209,6 +209,7 @@ export function sessionPayload(model: string, session: RealtimeSessionOptions): 
           interrupt_response: true,
         }
       : { type: 'semantic_vad', eagerness: session.turnDetection.eagerness, create_response: true, interrupt_response: true };
+  const audioFormat = session.audioFormat === 'pcmu' ? { type: 'audio/pcmu' } : { type: 'audio/pcm', rate: 24000 };
   return {
     type: 'realtime',
     model,
@@ -216,7 +217,7 @@ export function sessionPayload(model: string, session: RealtimeSessionOptions): 
     instructions: session.instructions,
     audio: {
       input: {
-        format: { type: 'audio/pcm', rate: 24000 },
+        format: audioFormat,
         // Phone audio is near-field (a handset at the mouth).
         noise_reduction: { type: 'near_field' },
         transcription: session.transcriptionModel
@@ -224,7 +225,7 @@ export function sessionPayload(model: string, session: RealtimeSessionOptions): 
           : null,
         turn_detection: turnDetection,
       },
-      output: { format: { type: 'audio/pcm', rate: 24000 }, voice: session.voice },
+      output: { format: audioFormat, voice: session.voice },
     },
     tools: session.tools.map((tool) => ({ type: 'function', ...tool })),
     tool_choice: 'auto',
