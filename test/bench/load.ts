@@ -4,15 +4,20 @@
  *   npm run bench:load                                  levels 10,50,100,200,300 × 20 s, both audio modes
  *   npm run bench:load -- --quick                       smoke run (or BENCH_LOAD_QUICK=1): 5 and 20 calls, 3 s
  *   npm run bench:load -- --levels 100 --seconds 30 --modes pcm16 --cpu-prof
+ *   npm run bench:load -- --priority                    the same at nice -10 (root), on a shared machine
  *
  * The service runs as in production (`src/server.ts`, LOG_LEVEL=info) in its own process, pinned
  * to core 1 with `taskset` when available; this process — simulated Twilio callers and a
  * simulated OpenAI Realtime server on one clock, and the embedded Postgres it starts — is pinned
  * to core 0. Per level it reports uplink and downlink delay per frame, lost and duplicated
  * frames, the service's CPU (from /proc, all threads) and memory, barge-in time and truncate
- * error, and flags levels where the generator itself is the limit.
+ * error, and flags levels where the generator itself is the limit, or where other processes took
+ * a share of the service's core (this machine is shared: `--priority` runs the generator, the
+ * service and Postgres at nice -10 so other work on it disturbs the figures less).
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,6 +44,7 @@ const { values: args } = parseArgs({
     'delta-ms': { type: 'string', default: '40' },
     'cpu-prof': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
+    priority: { type: 'boolean', default: false },
   },
 });
 
@@ -158,6 +164,7 @@ function rowText(mode: string, row: Row): string {
   const verdict = [
     carried(r) ? 'carried' : r.failedCalls > 0 ? `${r.failedCalls} calls failed` : lost(r) > 0 ? 'frames lost' : r.missedClears > 0 ? 'clears missed' : 'over 20 ms',
     ...(limit ? [`GENERATOR-LIMITED (${limit})`] : []),
+    ...(r.unexpectedClears + r.unexpectedTruncates > 0 ? [`${r.unexpectedClears} clears and ${r.unexpectedTruncates} truncates with no barge-in (marks echoed late)`] : []),
     ...(contention ? [`CONTENDED (${contention})`] : []),
   ].join('; ');
   return [
@@ -230,7 +237,15 @@ async function runMode(mode: ModelAudioFormat, databaseUrl: string, realtime: Si
       rows.push(row);
       print(rowText(mode, row));
       for (const problem of result.problems.slice(0, 5)) print(`    ! ${problem}`);
-      if (result.failedCalls > calls / 10 || result.uplink.p99 > GIVE_UP_P99_MS || result.downlink.p99 > GIVE_UP_P99_MS) {
+      if (process.env.BENCH_LOAD_TRACE === '1') {
+        const seconds = (values: number[]) => Array.from(values, (v) => (v === undefined ? '–' : v.toFixed(0))).join(' ');
+        print(`    worst uplink ms by second:   ${seconds(result.worstUplinkBySecond)}`);
+        print(`    worst downlink ms by second: ${seconds(result.worstDownlinkBySecond)}`);
+        print(`    generator loop delay max ${ms(result.generatorLoopDelayMaxMs)} ms, pacing lateness max ${ms(result.pacingLateness.max)} ms`);
+      }
+      // Saturated: calls fail, or delays explode while the service has the core to itself and uses it.
+      const busy = (result.serviceCpuPercent ?? 100) > 85 || contended(result) === undefined;
+      if (result.failedCalls > calls / 10 || (busy && (result.uplink.p99 > GIVE_UP_P99_MS || result.downlink.p99 > GIVE_UP_P99_MS))) {
         print(`    (stopping ${mode} here: the service is saturated)`);
         break;
       }
@@ -252,7 +267,9 @@ function summarise(mode: string, rows: Row[]): void {
   if (best) {
     const limit = generatorLimited(best.result);
     const above = firstFailure ? ` (${firstFailure.result.calls} is not)` : ' (the highest level run)';
+    const contention = firstFailure ? contended(firstFailure.result) : undefined;
     print(`  highest level within 20 ms p99 both ways and no loss: ${best.result.calls} calls${above}${limit ? ` — the generator may be the limit there: ${limit}` : ''}`);
+    if (contention) print(`  (at ${firstFailure!.result.calls} calls ${contention}: the limit may be lower than this machine alone would allow)`);
   } else print('  no level was carried within 20 ms p99 with no loss');
   const perCall = rows.map((r) => perCallCpu(r.result)).filter((v): v is number => v !== undefined);
   if (perCall.length > 0 && best) {
@@ -282,11 +299,36 @@ function summarise(mode: string, rows: Row[]): void {
   for (const [what, value, pass] of checks) print(`    ${pass === undefined ? '    ' : pass ? 'PASS' : 'FAIL'}  ${what}: ${value}`);
 }
 
+/**
+ * Runs this benchmark again at nice -10; its children (the service, Postgres) inherit the
+ * priority. Where the kernel groups processes by session (autogroup), nice only ranks processes
+ * within the session, so the session's group is raised to -10 as well.
+ */
+async function rerunAtHighPriority(): Promise<number> {
+  const child = spawn('nice', ['-n', '-10', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_LOAD_PRIORITY_SET: '1' },
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
 async function main(): Promise<void> {
+  if (args.priority && process.env.BENCH_LOAD_PRIORITY_SET !== '1') {
+    process.exitCode = await rerunAtHighPriority();
+    return;
+  }
+  if (args.priority) {
+    try {
+      writeFileSync('/proc/self/autogroup', '-10');
+    } catch {
+      // no autogroups here: nice alone ranks the processes
+    }
+  }
   const started = Date.now();
   const pinned = !args['no-pin'] && pinThisProcess(0);
   print(`load benchmark: levels ${levels.join(', ')}; ${measureMs / 1000} s each; modes ${modes.join(', ')}; model deltas ${deltaMs} ms; Node ${process.version}`);
   print(pinned ? 'generator and Postgres pinned to core 0, the service to core 1' : 'not pinned (taskset unavailable or --no-pin): figures share the cores');
+  if (args.priority) print('generator, service and Postgres at nice -10 (and their session group, where the kernel has one)');
   const database = await benchDatabase();
   const realtime = await SimulatedRealtimeServer.start();
   const results = new Map<string, Row[]>();

@@ -61,6 +61,8 @@ for (const [id, us] of selfUs) {
   files.set(where(url), (files.get(where(url)) ?? 0) + us);
 }
 
+// Piped into `head`, stdout closes early: that is not an error.
+process.stdout.on('error', () => process.exit(0));
 const print = (line = '') => process.stdout.write(`${line}\n`);
 print(`${file}: ${(totalUs / 1e6).toFixed(1)} s sampled over ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s`);
 print('\nself time by file or package:');

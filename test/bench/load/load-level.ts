@@ -6,7 +6,8 @@
 import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { parseConnectTwiml, postSignedForm } from '../../doubles/fake-twilio.js';
+import { signTwilioRequest } from '../../../src/telephony/twilio-signature.js';
+import { parseConnectTwiml } from '../../doubles/fake-twilio.js';
 import { callerFramePayloads, modelAudioChunks, type ModelAudioFormat } from './audio-payloads.js';
 import type { LatencySummary } from './histogram.js';
 import { LoadMetrics } from './load-metrics.js';
@@ -62,8 +63,10 @@ export interface LevelResult {
   downlinkFramesDuplicated: number;
   bargeIns: number;
   missedClears: number;
+  /** Clears and truncates when the caller was not interrupting: the service was behind on marks. */
   unexpectedClears: number;
   truncates: number;
+  unexpectedTruncates: number;
   failedCalls: number;
   problems: string[];
   /** The service's CPU over the window, % of one core (undefined without a pid or /proc). */
@@ -72,6 +75,10 @@ export interface LevelResult {
   serviceRssMaxBytes: number | undefined;
   generatorCpuPercent: number;
   generatorLoopDelayP99Ms: number;
+  generatorLoopDelayMaxMs: number;
+  /** The worst delay in each second of the window, both ways. */
+  worstUplinkBySecond: number[];
+  worstDownlinkBySecond: number[];
   /** CPU other processes (other test runs, the OS) took on the service's core, % of it. */
   serviceCoreOtherPercent: number | undefined;
   /** Time the hypervisor took from the service's core. */
@@ -103,21 +110,36 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
   }
 }
 
+/** Twilio's incoming-call webhook, signed; an overloaded service gets 10 s to answer, as Twilio would give it. */
+async function ring(call: SimulatedCall, target: LoadTarget): Promise<string> {
+  const params = {
+    CallSid: call.callSid,
+    AccountSid: `AC${'0'.repeat(32)}`,
+    From: call.from,
+    To: target.to,
+    CallStatus: 'ringing',
+    Direction: 'inbound',
+    ApiVersion: '2010-04-01',
+  };
+  const response = await fetch(`${target.baseUrl}/twilio/voice`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': signTwilioRequest(target.authToken, `${target.publicBaseUrl}/twilio/voice`, params),
+    },
+    body: new URLSearchParams(params).toString(),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await response.text();
+  if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+  return body;
+}
+
 async function placeCall(call: SimulatedCall, target: LoadTarget, realtime: SimulatedRealtimeServer): Promise<void> {
   const bound = new Promise<void>((resolve) => (call.modelBound = resolve));
   realtime.expect(call);
   try {
-    const answer = await postSignedForm(target.baseUrl, target.publicBaseUrl, target.authToken, '/twilio/voice', {
-      CallSid: call.callSid,
-      AccountSid: `AC${'0'.repeat(32)}`,
-      From: call.from,
-      To: target.to,
-      CallStatus: 'ringing',
-      Direction: 'inbound',
-      ApiVersion: '2010-04-01',
-    });
-    if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}`);
-    const stream = parseConnectTwiml(answer.body);
+    const stream = parseConnectTwiml(await ring(call, target));
     if (!stream) throw new Error('webhook answered without <Connect><Stream>');
     await withTimeout(bound, 10_000, 'the model session');
     const socket = new WebSocket(`${target.baseUrl.replace(/^http/, 'ws')}${new URL(stream.url).pathname}`, { perMessageDeflate: false });
@@ -178,6 +200,7 @@ export async function runLoadLevel(options: LevelOptions): Promise<LevelResult> 
     const generatorBefore = process.cpuUsage();
     const startedAt = performance.now();
     loopDelay.enable();
+    metrics.windowStart = startedAt;
     metrics.measuring = true;
     const rssTimer = setInterval(sampleRss, 1_000);
     await sleep(options.measureMs);
@@ -229,6 +252,7 @@ export async function runLoadLevel(options: LevelOptions): Promise<LevelResult> 
       missedClears: metrics.missedClears,
       unexpectedClears: metrics.unexpectedClears,
       truncates: metrics.truncates,
+      unexpectedTruncates: metrics.unexpectedTruncates,
       failedCalls: metrics.failedCalls,
       problems: metrics.problems,
       serviceCpuPercent: serviceCpuSeconds === undefined ? undefined : (serviceCpuSeconds / (measuredMs / 1000)) * 100,
@@ -236,6 +260,9 @@ export async function runLoadLevel(options: LevelOptions): Promise<LevelResult> 
       serviceRssMaxBytes: rssSamples.length ? Math.max(...rssSamples) : undefined,
       generatorCpuPercent: ((generator.user + generator.system) / 1000 / measuredMs) * 100,
       generatorLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      generatorLoopDelayMaxMs: loopDelay.max / 1e6,
+      worstUplinkBySecond: metrics.worstUplinkBySecond,
+      worstDownlinkBySecond: metrics.worstDownlinkBySecond,
       serviceCoreOtherPercent:
         serviceCore && serviceCpuSeconds !== undefined && serviceCore.total > 0
           ? Math.max(0, ((serviceCore.busy - serviceCpuSeconds) / serviceCore.total) * 100)

@@ -6,6 +6,22 @@ import { LatencyHistogram } from './histogram.js';
  */
 export class LoadMetrics {
   measuring = false;
+  windowStart = 0;
+  /** The worst uplink and downlink delay in each second of the window, to tell stalls from steady queueing. */
+  readonly worstUplinkBySecond: number[] = [];
+  readonly worstDownlinkBySecond: number[] = [];
+
+  recordUplink(now: number, delayMs: number): void {
+    this.uplink.record(delayMs);
+    const second = Math.floor((now - this.windowStart) / 1000);
+    if (!(delayMs <= (this.worstUplinkBySecond[second] ?? -1))) this.worstUplinkBySecond[second] = delayMs;
+  }
+
+  recordDownlink(now: number, delayMs: number): void {
+    this.downlink.record(delayMs);
+    const second = Math.floor((now - this.windowStart) / 1000);
+    if (!(delayMs <= (this.worstDownlinkBySecond[second] ?? -1))) this.worstDownlinkBySecond[second] = delayMs;
+  }
   /** Caller sends frame k → the model holds the audio covering it. */
   readonly uplink = new LatencyHistogram();
   /** Model sends chunk k → the caller holds the μ-law covering it. */
@@ -29,6 +45,8 @@ export class LoadMetrics {
   missedClears = 0;
   unexpectedClears = 0;
   truncates = 0;
+  /** Truncates when the caller was not interrupting (the service still thought audio was playing). */
+  unexpectedTruncates = 0;
   /** Calls that could not be placed, or whose stream or model session ended before we hung up. */
   failedCalls = 0;
   readonly problems: string[] = [];

@@ -153,7 +153,9 @@ export class SimulatedCall {
         this.continueReply(now);
         return;
       case 'draining':
-        if ((this.queueHead === this.queue.length && this.pendingHead === this.pendingExpected.length) || now >= this.nextActionAt) {
+        // Only once the caller has all of the reply and has played it: audio the service lost
+        // keeps this call waiting, and the final accounting counts it.
+        if (this.queueHead === this.queue.length && this.receivedTotal - this.itemReceivedBase >= this.itemExpectedBytes) {
           this.phase = 'pause';
           this.nextActionAt = now + this.between(this.env.script.pauseMs);
         }
@@ -256,7 +258,7 @@ export class SimulatedCall {
     const held = this.receivedTotal - this.itemReceivedBase;
     const measuring = this.env.metrics.measuring;
     while (this.pendingHead < this.pendingExpected.length && this.pendingExpected[this.pendingHead]! <= held) {
-      if (measuring) this.env.metrics.downlink.record(now - this.pendingSentAt[this.pendingHead]!);
+      if (measuring) this.env.metrics.recordDownlink(now, now - this.pendingSentAt[this.pendingHead]!);
       this.pendingHead += 1;
     }
   }
@@ -387,7 +389,7 @@ export class SimulatedCall {
     const covered = Math.floor(this.appendedBytes / this.bytesPerCallerFrame);
     const measuring = this.env.metrics.measuring;
     for (let k = this.framesCovered; k < covered && k < this.framesSent; k += 1) {
-      if (measuring && this.framesSent - k <= SENT_RING) this.env.metrics.uplink.record(now - this.sentAt[k % SENT_RING]!);
+      if (measuring && this.framesSent - k <= SENT_RING) this.env.metrics.recordUplink(now, now - this.sentAt[k % SENT_RING]!);
     }
     this.framesCovered = covered;
   }
@@ -440,7 +442,6 @@ export class SimulatedCall {
     );
     this.sendModel(`{"type":"response.done","event_id":"${nextId('ev')}","response":{"id":"${reply.responseId}","status":"completed","usage":${REPLY_USAGE}}}`);
     this.phase = 'draining';
-    this.nextActionAt = now + 3_000;
   }
 
   /** The caller talks over the reply: server VAD's speech_started, then the response is cancelled. */
@@ -473,7 +474,7 @@ export class SimulatedCall {
     this.env.metrics.truncates += 1;
     const bargeIn = this.bargeIn;
     if (!bargeIn || bargeIn.itemId !== itemId || bargeIn.truncateMs !== undefined) {
-      this.env.metrics.problem(`truncate of ${itemId} that no barge-in asked for`);
+      this.env.metrics.unexpectedTruncates += 1;
       return;
     }
     bargeIn.truncateMs = audioEndMs;
