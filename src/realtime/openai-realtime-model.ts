@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { HANDLED_EVENT_TYPES, serverEventSchema, type ServerEvent, type UsagePayload } from './openai-events.js';
+import { HANDLED_EVENT_TYPES, parseServerEvent, type ServerEvent, type UsagePayload } from './openai-events.js';
 import {
   RealtimeError,
   type RealtimeModel,
@@ -117,9 +117,8 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     }
     const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
     if (typeof type !== 'string' || !HANDLED_EVENT_TYPES.has(type)) return;
-    const parsed = serverEventSchema.safeParse(json);
-    if (!parsed.success) return;
-    this.dispatch(parsed.data);
+    const event = parseServerEvent(json, type);
+    if (event) this.dispatch(event);
   }
 
   private dispatch(event: ServerEvent): void {
