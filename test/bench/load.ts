@@ -113,7 +113,13 @@ interface Row {
   result: LevelResult;
   rssBeforeBytes: number | undefined;
   rssAfterBytes: number | undefined;
+  /** Live heap after a full collection, before the level and once its calls have ended. */
+  heapBeforeBytes: number | undefined;
+  heapAfterBytes: number | undefined;
 }
+
+/** Calls that ended leave nothing behind: the live heap returns to within this of where it was. */
+const HEAP_RETURN_TOLERANCE_BYTES = 2 * 1024 * 1024;
 
 function lost(result: LevelResult): number {
   return result.framesLost + result.framesDuplicated + result.downlinkFramesLost + result.downlinkFramesDuplicated;
@@ -152,7 +158,7 @@ function memoryPerCall(row: Row): number | undefined {
 }
 
 const HEADER =
-  '| mode | calls | uplink p50 / p99 / max ms | downlink p50 / p99 / max ms | lost / dup frames up, down | service CPU % of a core | CPU % per call | RSS MB (per call) | barge-in clear p50 / p99 ms | truncate error p50 / p99 / max ms | generator CPU % / lag p99 ms | others on the service core % | verdict |';
+  '| mode | calls | uplink p50 / p99 / max ms | downlink p50 / p99 / max ms | lost / dup frames up, down | service CPU % of a core | CPU % per call | RSS MB before / during / after (per call) | heap after GC MB before / after | barge-in clear p50 / p99 ms | truncate error p50 / p99 / max ms | generator CPU % / lag p99 ms | others on the service core % | verdict |';
 
 function rowText(mode: string, row: Row): string {
   const r = row.result;
@@ -176,7 +182,8 @@ function rowText(mode: string, row: Row): string {
     `${r.framesLost} / ${r.framesDuplicated}, ${r.downlinkFramesLost} / ${r.downlinkFramesDuplicated}`,
     cpu === undefined ? 'n/a' : cpu.toFixed(1),
     perCall === undefined ? 'n/a' : perCall.toFixed(3),
-    `${mb(r.serviceRssMeanBytes)} (${perCallMb === undefined ? 'n/a' : (perCallMb / 1024 / 1024).toFixed(2)})`,
+    `${mb(row.rssBeforeBytes)} / ${mb(r.serviceRssMeanBytes)} / ${mb(row.rssAfterBytes)} (${perCallMb === undefined ? 'n/a' : (perCallMb / 1024 / 1024).toFixed(2)})`,
+    `${mb(row.heapBeforeBytes)} / ${mb(row.heapAfterBytes)}`,
     `${ms(r.bargeIn.p50)} / ${ms(r.bargeIn.p99)}`,
     `${ms(r.truncateError.p50)} / ${ms(r.truncateError.p99)} / ${ms(r.truncateError.max)}`,
     `${r.generatorCpuPercent.toFixed(0)} / ${ms(r.generatorLoopDelayP99Ms)}`,
@@ -220,6 +227,7 @@ async function runMode(mode: ModelAudioFormat, databaseUrl: string, realtime: Si
     await runLoadLevel({ target, realtime, calls: quick ? 2 : 10, format: mode, measureMs: quick ? 1_000 : 5_000, settleMs: 500, deltaMs, servicePid: service.pid });
     await sleep(quick ? 1_000 : 3_000);
     for (const calls of levels) {
+      const heapBeforeBytes = await service.heapAfterGc();
       const rssBeforeBytes = rssBytes(service.pid);
       const result = await runLoadLevel({
         target,
@@ -233,7 +241,9 @@ async function runMode(mode: ModelAudioFormat, databaseUrl: string, realtime: Si
         ...(service.pinnedCore === undefined ? {} : { serviceCore: service.pinnedCore, generatorCore: 0 }),
       });
       await sleep(quick ? 1_000 : 5_000);
-      const row = { result, rssBeforeBytes, rssAfterBytes: rssBytes(service.pid) };
+      // After a full collection, so RSS shows what the ended calls really left.
+      const heapAfterBytes = await service.heapAfterGc();
+      const row = { result, rssBeforeBytes, rssAfterBytes: rssBytes(service.pid), heapBeforeBytes, heapAfterBytes };
       rows.push(row);
       print(rowText(mode, row));
       for (const problem of result.problems.slice(0, 5)) print(`    ! ${problem}`);
@@ -284,7 +294,8 @@ function summarise(mode: string, rows: Row[]): void {
   const r = at100.result;
   const perCall100 = perCallCpu(r);
   const mem = memoryPerCall(at100);
-  const back = at100.rssAfterBytes !== undefined && at100.rssBeforeBytes !== undefined ? at100.rssAfterBytes - at100.rssBeforeBytes : undefined;
+  const back = at100.heapAfterBytes !== undefined && at100.heapBeforeBytes !== undefined ? at100.heapAfterBytes - at100.heapBeforeBytes : undefined;
+  const rssBack = at100.rssAfterBytes !== undefined && at100.rssBeforeBytes !== undefined ? at100.rssAfterBytes - at100.rssBeforeBytes : undefined;
   const checks: [string, string, boolean | undefined][] = [
     ['CPU per live call', `${perCall100?.toFixed(3) ?? 'n/a'} % of a core`, perCall100 === undefined ? undefined : perCall100 <= 0.25],
     ['uplink p99', `${ms(r.uplink.p99)} ms`, r.uplink.p99 < 5],
@@ -293,7 +304,11 @@ function summarise(mode: string, rows: Row[]): void {
     ['barge-in clear p99', `${ms(r.bargeIn.p99)} ms (${r.bargeIns} barge-ins)`, r.bargeIn.p99 < 5 && r.missedClears === 0],
     ['truncate error, worst', `${ms(r.truncateError.max)} ms (${r.truncates} truncates)`, r.truncateError.max <= 20],
     ['memory per call', `${mem === undefined ? 'n/a' : (mem / 1024 / 1024).toFixed(2)} MB`, mem === undefined ? undefined : mem < 1024 * 1024],
-    ['memory after the calls end, vs before (within 10 MB)', `${back === undefined ? 'n/a' : `${back >= 0 ? '+' : ''}${mb(back)}`} MB`, back === undefined ? undefined : back <= 10 * 1024 * 1024],
+    [
+      'live heap after the calls end, vs before (within 2 MB)',
+      `${back === undefined ? 'n/a' : `${back >= 0 ? '+' : ''}${mb(back)}`} MB (RSS ${rssBack === undefined ? 'n/a' : `${rssBack >= 0 ? '+' : ''}${mb(rssBack)}`} MB)`,
+      back === undefined ? undefined : back <= HEAP_RETURN_TOLERANCE_BYTES,
+    ],
   ];
   print('  targets at 100 calls:');
   for (const [what, value, pass] of checks) print(`    ${pass === undefined ? '    ' : pass ? 'PASS' : 'FAIL'}  ${what}: ${value}`);

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync, closeSync } from 'node:fs';
 import { freePort } from '../../support/free-port.js';
+import { heapUsedAfterGc, inspectorUrlFromLog } from './inspector.js';
 
 export interface ServiceProcess {
   pid: number;
@@ -14,6 +15,8 @@ export interface ServiceProcess {
   /** The core it is pinned to, or undefined when it runs unpinned. */
   pinnedCore: number | undefined;
   logFile: string;
+  /** Live heap after a full collection (through the inspector), when it can be read. */
+  heapAfterGc(): Promise<number | undefined>;
   /** SIGTERM, then the exit (and, with --cpu-prof, the profile written). */
   stop(): Promise<number | null>;
 }
@@ -51,6 +54,8 @@ export async function startServiceProcess(options: {
 }): Promise<ServiceProcess> {
   const port = await freePort();
   const nodeArgs = [
+    // Loopback only, on a free port; the bench reads the heap through it between levels.
+    '--inspect=127.0.0.1:0',
     ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
     '--import',
     'tsx',
@@ -74,12 +79,14 @@ export async function startServiceProcess(options: {
     child.kill('SIGKILL');
     throw new Error(`${error instanceof Error ? error.message : String(error)} (log: ${options.logFile})`, { cause: error });
   }
+  const inspector = await inspectorUrlFromLog(options.logFile);
   return {
     // taskset execs node in place, so this pid is the service's own.
     pid: child.pid,
     baseUrl,
     pinnedCore: pin ? options.core : undefined,
     logFile: options.logFile,
+    heapAfterGc: async () => (inspector ? heapUsedAfterGc(inspector) : undefined),
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       const exited = once(child, 'exit');
