@@ -158,7 +158,7 @@ function memoryPerCall(row: Row): number | undefined {
 }
 
 const HEADER =
-  '| mode | calls | uplink p50 / p99 / max ms | downlink p50 / p99 / max ms | lost / dup frames up, down | service CPU % of a core | CPU % per call | RSS MB before / during / after (per call) | heap after GC MB before / after | barge-in clear p50 / p99 ms | truncate error p50 / p99 / max ms | generator CPU % / lag p99 ms | others on the service core % | verdict |';
+  '| mode | calls | uplink p50 / p99 / max ms | downlink p50 / p99 / max ms | lost / dup frames up, down | service CPU % of a core (in kernel) | CPU % per call | RSS MB before / during / after (per call) | heap after GC MB before / after | barge-in clear p50 / p99 ms | truncate error p50 / p99 / max ms | generator CPU % / lag p99 ms | others on the service core % | verdict |';
 
 function rowText(mode: string, row: Row): string {
   const r = row.result;
@@ -180,7 +180,7 @@ function rowText(mode: string, row: Row): string {
     `${ms(r.uplink.p50)} / ${ms(r.uplink.p99)} / ${ms(r.uplink.max)}`,
     `${ms(r.downlink.p50)} / ${ms(r.downlink.p99)} / ${ms(r.downlink.max)}`,
     `${r.framesLost} / ${r.framesDuplicated}, ${r.downlinkFramesLost} / ${r.downlinkFramesDuplicated}`,
-    cpu === undefined ? 'n/a' : cpu.toFixed(1),
+    cpu === undefined ? 'n/a' : `${cpu.toFixed(1)} (${r.serviceSystemCpuPercent?.toFixed(1) ?? 'n/a'})`,
     perCall === undefined ? 'n/a' : perCall.toFixed(3),
     `${mb(row.rssBeforeBytes)} / ${mb(r.serviceRssMeanBytes)} / ${mb(row.rssAfterBytes)} (${perCallMb === undefined ? 'n/a' : (perCallMb / 1024 / 1024).toFixed(2)})`,
     `${mb(row.heapBeforeBytes)} / ${mb(row.heapAfterBytes)}`,

@@ -71,6 +71,8 @@ export interface LevelResult {
   problems: string[];
   /** The service's CPU over the window, % of one core (undefined without a pid or /proc). */
   serviceCpuPercent: number | undefined;
+  /** The part of it spent in the kernel: syscalls, and over loopback the TCP work of both ends. */
+  serviceSystemCpuPercent: number | undefined;
   serviceRssMeanBytes: number | undefined;
   serviceRssMaxBytes: number | undefined;
   generatorCpuPercent: number;
@@ -219,7 +221,8 @@ export async function runLoadLevel(options: LevelOptions): Promise<LevelResult> 
     };
     const serviceCore = coreDelta(options.serviceCore);
     const generatorCore = coreDelta(options.generatorCore);
-    const serviceCpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+    const serviceCpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system;
+    const serviceSystemSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter.system - cpuBefore.system;
 
     // Stop the audio; whatever is in flight still arrives and is counted.
     for (const call of calls) call.stop();
@@ -256,6 +259,7 @@ export async function runLoadLevel(options: LevelOptions): Promise<LevelResult> 
       failedCalls: metrics.failedCalls,
       problems: metrics.problems,
       serviceCpuPercent: serviceCpuSeconds === undefined ? undefined : (serviceCpuSeconds / (measuredMs / 1000)) * 100,
+      serviceSystemCpuPercent: serviceSystemSeconds === undefined ? undefined : (serviceSystemSeconds / (measuredMs / 1000)) * 100,
       serviceRssMeanBytes: rssSamples.length ? rssSamples.reduce((a, b) => a + b, 0) / rssSamples.length : undefined,
       serviceRssMaxBytes: rssSamples.length ? Math.max(...rssSamples) : undefined,
       generatorCpuPercent: ((generator.user + generator.system) / 1000 / measuredMs) * 100,

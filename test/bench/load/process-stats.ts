@@ -20,14 +20,14 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** User + system CPU seconds the process has used so far. */
-export function cpuSeconds(pid: number): number | undefined {
+/** CPU seconds the process has used so far, in user space and in the kernel (syscalls, TCP). */
+export function cpuSeconds(pid: number): { user: number; system: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces; the fields after its closing parenthesis do not.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // Fields 14 and 15 of stat are utime and stime; after the name, state is index 0, so 11 and 12.
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+    return { user: Number(fields[11]) / ticksPerSecond(), system: Number(fields[12]) / ticksPerSecond() };
   } catch {
     return undefined;
   }

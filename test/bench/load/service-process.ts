@@ -57,6 +57,8 @@ export async function startServiceProcess(options: {
     // Loopback only, on a free port; the bench reads the heap through it between levels.
     '--inspect=127.0.0.1:0',
     ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+    // Diagnostics, e.g. BENCH_SERVICE_NODE_ARGS=--trace-gc (the output goes to the service's log).
+    ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean),
     '--import',
     'tsx',
     'src/server.ts',
