@@ -69,7 +69,14 @@ export async function startServiceProcess(options: {
     : [process.execPath, nodeArgs];
   const log = openSync(options.logFile, 'w');
   const child = spawn(command, args as string[], {
-    env: { PATH: process.env.PATH ?? '', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      // ws's switch for its native add-on, passed through so a run can show what bufferutil saves.
+      ...(process.env.WS_NO_BUFFER_UTIL ? { WS_NO_BUFFER_UTIL: process.env.WS_NO_BUFFER_UTIL } : {}),
+      ...options.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
