@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { MULAW_FRAME_BYTES, mulawBytesToMs, pcm24kBytesToMs } from '../audio/audio-units.js';
-import { CallerAudioTranscoder, ModelAudioTranscoder } from '../audio/telephony-transcoder.js';
+import { MULAW_FRAME_BYTES, mulawBytesToMs } from '../audio/audio-units.js';
+import { modelAudioCodec, type ModelAudioCodec } from '../audio/model-audio-codec.js';
 import { NO_TRANSCRIPTION_USAGE, realtimeCostUsd, type RealtimePrice, type TranscriptionUsage } from '../config/model-prices.js';
 import type { RealtimeError, RealtimeModel, RealtimeToolCall, RealtimeUsage, ReplayItem } from '../realtime/realtime-model.js';
 import type { ConversationStatus } from '../storage/schema.js';
@@ -123,8 +123,8 @@ export class CallSession {
   private readonly startedAtDate = new Date();
   private readonly playback: PlaybackTracker;
   private readonly transcript: TranscriptAssembler;
-  private readonly callerAudio = new CallerAudioTranscoder();
-  private readonly modelAudio = new ModelAudioTranscoder();
+  /** Twilio's μ-law ⇄ the model session's audio format; chosen when the session is attached. */
+  private audio: ModelAudioCodec | undefined;
   /** μ-law not yet sent because it does not fill a 20 ms frame. */
   private pendingOut: Buffer = Buffer.alloc(0);
   private pendingOutItem: string | undefined;
@@ -221,6 +221,7 @@ export class CallSession {
       // The spa is known; only the model could not be reached. Worth another try or two.
       this.options.log.warn({ err: error }, 'realtime model not reachable at call start; retrying');
       this.context = error.context;
+      this.audio = modelAudioCodec(error.context.audioFormat);
       this.startOutage('connect failed', message);
       return;
     }
@@ -236,6 +237,7 @@ export class CallSession {
       return;
     }
     this.context = setup;
+    this.audio = modelAudioCodec(setup.audioFormat);
     this.useModel(model);
     if (!model.isOpen) {
       this.modelLost(model, 'not open');
@@ -568,19 +570,21 @@ export class CallSession {
 
   private onCallerAudio(mulaw: Buffer): void {
     const model = this.model;
+    const audio = this.audio;
     // During a reconnect the caller's audio has nowhere to go; the restored session starts fresh.
-    if (!model || this.ended) return;
-    model.appendAudio(this.callerAudio.toModel(mulaw));
+    if (!model || !audio || this.ended) return;
+    model.appendAudio(audio.toModel(mulaw));
   }
 
   // --- model → caller -------------------------------------------------------------------
 
-  private onModelAudio(pcm: Buffer, itemId: string, responseId: string): void {
-    if (this.ended || this.droppedResponses.has(responseId)) return;
-    this.generatedMs.set(itemId, (this.generatedMs.get(itemId) ?? 0) + pcm24kBytesToMs(pcm.length));
+  private onModelAudio(modelAudio: Buffer, itemId: string, responseId: string): void {
+    const audio = this.audio;
+    if (this.ended || !audio || this.droppedResponses.has(responseId)) return;
+    this.generatedMs.set(itemId, (this.generatedMs.get(itemId) ?? 0) + audio.modelBytesToMs(modelAudio.length));
     if (this.pendingOutItem !== undefined && this.pendingOutItem !== itemId) this.flushPendingAudio();
     this.pendingOutItem = itemId;
-    const encoded = this.modelAudio.toCaller(pcm);
+    const encoded = audio.toCaller(modelAudio);
     const out = this.pendingOut.length === 0 ? Buffer.from(encoded) : Buffer.concat([this.pendingOut, encoded]);
     const whole = out.length - (out.length % MULAW_FRAME_BYTES);
     for (let offset = 0; offset < whole; offset += MULAW_FRAME_BYTES) {
@@ -646,7 +650,7 @@ export class CallSession {
     if (unplayed.length === 0 || !model) return;
     this.options.stream.clear();
     this.playback.clearAll();
-    this.modelAudio.reset();
+    this.audio?.reset();
     for (const item of unplayed) {
       const heardMs = this.keepHeardPart(item);
       // Our own audio (the hold prompt) is not in the model's conversation.

@@ -13,5 +13,6 @@ export function sessionOptionsFor(spa: SpaProfile, tools: ToolRegistry, config: 
     transcriptionModel: config.openai.transcriptionModel,
     language: spa.settings.language,
     tools: tools.definitions(),
+    audioFormat: config.openai.realtimeAudioFormat,
   };
 }

@@ -105,6 +105,10 @@ const envSchema = z.object({
   OPENAI_REALTIME_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-realtime')),
   OPENAI_TEXT_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-5-mini')),
   OPENAI_TRANSCRIPTION_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini-transcribe')),
+  MODEL_AUDIO_FORMAT: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['pcm16', 'pcmu'], { message: 'must be pcm16 or pcmu' }).default('pcm16'),
+  ),
   GOOGLE_API_ROOT_URL: z.preprocess(emptyAsUndefined, urlWithProtocols(['http:', 'https:'], 'http(s)').optional()),
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
@@ -161,6 +165,11 @@ export interface Config {
     readonly realtimeModel: string;
     readonly textModel: string;
     readonly transcriptionModel: string;
+    /**
+     * Audio to and from the realtime model: PCM16 24 kHz (the service transcodes and resamples,
+     * the design default) or G.711 μ-law 8 kHz passed through as Twilio sends and plays it.
+     */
+    readonly realtimeAudioFormat: 'pcm16' | 'pcmu';
   };
   readonly google: {
     readonly apiRootUrl: string | undefined;
@@ -271,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       realtimeModel: e.OPENAI_REALTIME_MODEL,
       textModel: e.OPENAI_TEXT_MODEL,
       transcriptionModel: e.OPENAI_TRANSCRIPTION_MODEL,
+      realtimeAudioFormat: e.MODEL_AUDIO_FORMAT,
     },
     google: {
       apiRootUrl: e.GOOGLE_API_ROOT_URL,

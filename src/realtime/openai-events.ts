@@ -99,3 +99,27 @@ export type ServerEvent = z.infer<typeof serverEventSchema>;
 export type UsagePayload = z.infer<typeof usageSchema>;
 
 export const HANDLED_EVENT_TYPES: ReadonlySet<string> = new Set(serverEventSchema.options.map((o) => o.shape.type.value));
+
+type AudioDeltaEvent = Extract<ServerEvent, { type: 'response.output_audio.delta' }>;
+
+/**
+ * A server event we handle, checked against the schema, or undefined (an event we ignore, or one
+ * that does not match). Reply audio arrives as one delta event every few tens of milliseconds per
+ * call, each carrying kilobytes of base64; those are checked by hand with the schema's rules
+ * (three strings) rather than through zod's union, which cost more than the rest of the event's
+ * handling under load. test/realtime/openai-events.test.ts holds both to the same answers.
+ */
+export function parseServerEvent(json: unknown, type: string): ServerEvent | undefined {
+  if (type === 'response.output_audio.delta') {
+    const { response_id: responseId, item_id: itemId, delta } = json as Record<string, unknown>;
+    if (typeof responseId === 'string' && typeof itemId === 'string' && typeof delta === 'string')
+      return { type, response_id: responseId, item_id: itemId, delta } satisfies AudioDeltaEvent;
+  }
+  return parseServerEventWithSchema(json);
+}
+
+/** The zod schema alone: the reference for parseServerEvent, and its path for every other event. */
+export function parseServerEventWithSchema(json: unknown): ServerEvent | undefined {
+  const parsed = serverEventSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}

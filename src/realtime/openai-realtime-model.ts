@@ -1,13 +1,7 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { TranscriptionUsage } from '../config/model-prices.js';
-import {
-  HANDLED_EVENT_TYPES,
-  serverEventSchema,
-  type ServerEvent,
-  type TranscriptionUsagePayload,
-  type UsagePayload,
-} from './openai-events.js';
+import { HANDLED_EVENT_TYPES, parseServerEvent, type ServerEvent, type TranscriptionUsagePayload, type UsagePayload } from './openai-events.js';
 import {
   RealtimeError,
   type RealtimeModel,
@@ -34,7 +28,7 @@ export interface OpenAIRealtimeOptions {
 const DEFAULT_LIVENESS_MS = 5_000;
 const WATCHDOG_TICK_MS = 1_000;
 
-/** The OpenAI Realtime API (GA protocol) over a plain `ws` socket, PCM16 24 kHz both ways. */
+/** The OpenAI Realtime API (GA protocol) over a plain `ws` socket, PCM16 24 kHz or μ-law 8 kHz both ways. */
 export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> implements RealtimeModel {
   private socket: WebSocket | undefined;
   private readySent = false;
@@ -193,9 +187,8 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     }
     const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
     if (typeof type !== 'string' || !HANDLED_EVENT_TYPES.has(type)) return;
-    const parsed = serverEventSchema.safeParse(json);
-    if (!parsed.success) return;
-    this.dispatch(parsed.data);
+    const event = parseServerEvent(json, type);
+    if (event) this.dispatch(event);
   }
 
   private dispatch(event: ServerEvent): void {
@@ -315,6 +308,7 @@ export function sessionPayload(model: string, session: RealtimeSessionOptions): 
           interrupt_response: true,
         }
       : { type: 'semantic_vad', eagerness: session.turnDetection.eagerness, create_response: true, interrupt_response: true };
+  const audioFormat = session.audioFormat === 'pcmu' ? { type: 'audio/pcmu' } : { type: 'audio/pcm', rate: 24000 };
   return {
     type: 'realtime',
     model,
@@ -322,7 +316,7 @@ export function sessionPayload(model: string, session: RealtimeSessionOptions): 
     instructions: session.instructions,
     audio: {
       input: {
-        format: { type: 'audio/pcm', rate: 24000 },
+        format: audioFormat,
         // Phone audio is near-field (a handset at the mouth).
         noise_reduction: { type: 'near_field' },
         transcription: session.transcriptionModel
@@ -330,7 +324,7 @@ export function sessionPayload(model: string, session: RealtimeSessionOptions): 
           : null,
         turn_detection: turnDetection,
       },
-      output: { format: { type: 'audio/pcm', rate: 24000 }, voice: session.voice },
+      output: { format: audioFormat, voice: session.voice },
     },
     tools: session.tools.map((tool) => ({ type: 'function', ...tool })),
     tool_choice: 'auto',

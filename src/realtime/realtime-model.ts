@@ -1,9 +1,11 @@
 import type { EventEmitter } from 'node:events';
+import type { ModelAudioFormat } from '../audio/model-audio-codec.js';
 import type { TokenUsage, TranscriptionUsage } from '../config/model-prices.js';
 
 /**
- * What a call needs from a speech-to-speech model, independent of the provider: PCM16 24 kHz
- * audio in; audio, transcripts, speech events and tool calls out; truncate to what was heard.
+ * What a call needs from a speech-to-speech model, independent of the provider: audio in (PCM16
+ * 24 kHz, or μ-law 8 kHz when the session asks for it); audio, transcripts, speech events and
+ * tool calls out; truncate to what was heard.
  */
 
 export interface RealtimeToolDefinition {
@@ -25,6 +27,8 @@ export interface RealtimeSessionOptions {
   transcriptionModel: string | null;
   language: string;
   tools: RealtimeToolDefinition[];
+  /** The audio format both ways: PCM16 24 kHz, or G.711 μ-law 8 kHz. */
+  audioFormat: ModelAudioFormat;
 }
 
 /** Token usage of one response; the same shape the price table bills. */
@@ -64,7 +68,8 @@ export class RealtimeError extends Error {
 export interface RealtimeModelEvents {
   /** The session accepted our configuration; audio and responses can flow. */
   ready: [];
-  audio: [pcm24k: Buffer, itemId: string, responseId: string];
+  /** Reply audio in the session's audio format. */
+  audio: [audio: Buffer, itemId: string, responseId: string];
   /** An assistant message item started (in conversation order). */
   assistantItem: [itemId: string, responseId: string];
   assistantTranscript: [itemId: string, text: string];
@@ -90,7 +95,8 @@ export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
   /** Opens the connection and sends the session configuration. Resolves when the socket is open. */
   connect(options: RealtimeSessionOptions): Promise<void>;
   readonly isOpen: boolean;
-  appendAudio(pcm24k: Buffer): void;
+  /** Caller audio in the session's audio format. */
+  appendAudio(audio: Buffer): void;
   /**
    * Asks for a reply; `instructions` overrides the session's for this one response. An out-of-band
    * response (e.g. "one moment") is spoken but not added to the conversation.

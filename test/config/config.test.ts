@@ -72,6 +72,14 @@ t.test('OPENAI_REALTIME_URL accepts ws:// for local doubles but not http://', as
   t.equal(problemWith({ OPENAI_REALTIME_URL: 'http://127.0.0.1/v1' }).variable, 'OPENAI_REALTIME_URL');
 });
 
+t.test('MODEL_AUDIO_FORMAT is PCM16 unless μ-law passthrough is asked for', async (t) => {
+  t.equal(loadConfig({}).openai.realtimeAudioFormat, 'pcm16');
+  t.equal(loadConfig({ MODEL_AUDIO_FORMAT: 'pcmu' }).openai.realtimeAudioFormat, 'pcmu');
+  const error = problemWith({ MODEL_AUDIO_FORMAT: 'g711_ulaw' });
+  t.equal(error.variable, 'MODEL_AUDIO_FORMAT');
+  t.match(error.message, /MODEL_AUDIO_FORMAT must be pcm16 or pcmu \(got "g711_ulaw"\)/);
+});
+
 t.test('ENCRYPTION_KEY must be 32 bytes', async (t) => {
   t.equal(problemWith({ ENCRYPTION_KEY: 'short' }).variable, 'ENCRYPTION_KEY');
   t.equal(loadConfig({ ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).encryptionKey?.length, 32);

@@ -3,11 +3,14 @@
  * accepts `session.update`, collects the caller audio it is sent, and answers `response.create`
  * with scripted replies: audio (a tone) in deltas, the transcript, tool calls, and usage. Tests
  * drive turn detection on cue (speech started/stopped, committed turns, transcripts) and can drop
- * or stall the connection.
+ * or stall the connection. Audio is in the format the session asked for: PCM16 24 kHz, or μ-law
+ * 8 kHz for `audio/pcmu` (scripted replies are written as PCM16 24 kHz and converted).
  */
 import { EventEmitter, once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { decodeMulaw } from '../../src/audio/mulaw.js';
+import { ModelAudioTranscoder } from '../../src/audio/telephony-transcoder.js';
 
 export interface ScriptedReply {
   /** What the assistant says (the transcript). */
@@ -15,7 +18,7 @@ export interface ScriptedReply {
   /** Length of the reply audio. */
   audioMs?: number;
   toneHz?: number;
-  /** Reply audio as PCM16 24 kHz (instead of a tone). */
+  /** Reply audio as PCM16 24 kHz (instead of a tone); sent as μ-law 8 kHz in a pcmu session. */
   audio?: Buffer;
   /** A function call instead of (or before) speech. */
   toolCall?: { name: string; arguments: Record<string, unknown> };
@@ -88,6 +91,33 @@ export class FakeRealtimeConnection extends EventEmitter {
     return this.request.headers.authorization;
   }
 
+  /** The session's input audio: μ-law 8 kHz if session.update asked for audio/pcmu, else PCM16 24 kHz. */
+  get inputFormat(): 'pcm16' | 'pcmu' {
+    return this.formatOf('input');
+  }
+
+  get outputFormat(): 'pcm16' | 'pcmu' {
+    return this.formatOf('output');
+  }
+
+  private formatOf(direction: 'input' | 'output'): 'pcm16' | 'pcmu' {
+    const audio = this.session?.audio as Record<string, { format?: { type?: string } } | undefined> | undefined;
+    return audio?.[direction]?.format?.type === 'audio/pcmu' ? 'pcmu' : 'pcm16';
+  }
+
+  /** One chunk of caller audio as samples, at the session's input rate. */
+  inputSamples(chunk: Buffer): { samples: Int16Array; sampleRate: number } {
+    if (this.inputFormat === 'pcmu') return { samples: decodeMulaw(chunk), sampleRate: 8_000 };
+    const samples = new Int16Array(chunk.length >> 1);
+    for (let i = 0; i < samples.length; i += 1) samples[i] = chunk.readInt16LE(i * 2);
+    return { samples, sampleRate: 24_000 };
+  }
+
+  /** Reply audio (PCM16 24 kHz) in the session's output format. */
+  private outputAudio(pcm24k: Buffer): Buffer {
+    return this.outputFormat === 'pcmu' ? new ModelAudioTranscoder().toCaller(pcm24k) : pcm24k;
+  }
+
   send(event: Record<string, unknown>): void {
     if (this.stalled) return;
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify({ event_id: nextId('event'), ...event }));
@@ -113,12 +143,9 @@ export class FakeRealtimeConnection extends EventEmitter {
     });
   }
 
-  /** All caller audio received so far, as PCM16 24 kHz samples. */
+  /** All caller audio received so far, as samples at the session's input rate (24 kHz, or 8 kHz for pcmu). */
   callerSamples(): Int16Array {
-    const all = Buffer.concat(this.callerAudio);
-    const aligned = new Int16Array(all.length >> 1);
-    for (let i = 0; i < aligned.length; i += 1) aligned[i] = all.readInt16LE(i * 2);
-    return aligned;
+    return this.inputSamples(Buffer.concat(this.callerAudio)).samples;
   }
 
   /** Server VAD heard the caller start talking; interrupts the active response like the real API. */
@@ -135,7 +162,7 @@ export class FakeRealtimeConnection extends EventEmitter {
           item_id: active.itemId,
           output_index: 0,
           content_index: 0,
-          delta: pcm16Tone(440, 100).toString('base64'),
+          delta: this.outputAudio(pcm16Tone(440, 100)).toString('base64'),
         });
       }
       this.send({
@@ -207,8 +234,8 @@ export class FakeRealtimeConnection extends EventEmitter {
       item: { id: itemId, type: 'message', role: 'assistant', object: 'realtime.item' },
     });
     this.lastItemId = itemId;
-    const audio = reply.audio ?? pcm16Tone(reply.toneHz ?? 440, reply.audioMs ?? 400);
-    const chunkBytes = Math.round((this.deltaMs * 48_000) / 1000);
+    const audio = this.outputAudio(reply.audio ?? pcm16Tone(reply.toneHz ?? 440, reply.audioMs ?? 400));
+    const chunkBytes = Math.round(this.deltaMs * (this.outputFormat === 'pcmu' ? 8 : 48));
     for (let offset = 0; offset < audio.length; offset += chunkBytes) {
       if (active.cancelled || this.socket.readyState !== this.socket.OPEN) return;
       this.send({

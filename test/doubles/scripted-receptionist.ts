@@ -105,12 +105,11 @@ function watchCallerSpeech(connection: FakeRealtimeConnection, script: CallScrip
   let turn = 0;
   connection.on('client-event', (event: { type: string; audio?: unknown }) => {
     if (event.type !== 'input_audio_buffer.append') return;
-    const chunk = Buffer.from(String(event.audio), 'base64');
-    const samples = chunk.length >> 1;
+    const { samples, sampleRate } = connection.inputSamples(Buffer.from(String(event.audio), 'base64'));
     let energy = 0;
-    for (let i = 0; i < samples; i += 1) energy += chunk.readInt16LE(i * 2) ** 2;
-    const rms = Math.sqrt(energy / Math.max(1, samples));
-    const ms = samples / 24;
+    for (const sample of samples) energy += sample ** 2;
+    const rms = Math.sqrt(energy / Math.max(1, samples.length));
+    const ms = samples.length / (sampleRate / 1000);
     if (rms >= SPEECH_RMS) {
       silentMs = 0;
       if (!speaking) {
