@@ -125,7 +125,7 @@ const envSchema = z.object({
   FLY_MACHINE_ID: optionalString,
   SHUTDOWN_DRAIN_SECONDS: positiveInt(240),
   SHUTDOWN_WRAP_UP_SECONDS: wholeNumber(20),
-  MAX_LIVE_CALLS: positiveInt(100),
+  MAX_LIVE_CALLS: positiveInt(50),
   MAX_CALL_SECONDS: positiveInt(30 * 60),
   IDLE_PROMPT_SECONDS: positiveInt(12),
   IDLE_HANGUP_SECONDS: positiveInt(12),

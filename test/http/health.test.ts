@@ -18,7 +18,7 @@ t.test('/readyz is 200 when the database is reachable and migrations are current
   const { app } = await buildTestApp(t);
   const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
   t.equal(res.statusCode, 200);
-  t.same(res.json(), { status: 'ready', checks: { calls: '0 of 100', database: 'ok', migrations: 'ok', writeQueue: 'empty' } });
+  t.same(res.json(), { status: 'ready', checks: { calls: '0 of 50', database: 'ok', migrations: 'ok', writeQueue: 'empty' } });
 });
 
 t.test('/readyz is 503 while migrations are pending', async (t) => {
