@@ -14,6 +14,7 @@ import {
 import type { Database } from '../storage/schema.js';
 import { spaSettingsSchema } from '../storage/spa-profile.js';
 import { authorisedSpa } from './auth.js';
+import { calendarDay } from './calendar-day.js';
 import { HttpError } from './errors.js';
 import { buildWeeklyDigest } from './weekly-digest.js';
 
@@ -21,11 +22,10 @@ import { buildWeeklyDigest } from './weekly-digest.js';
 
 type ZodApi = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
+const localDate = calendarDay;
 const range = z.object({ from: localDate.describe("First day, in the spa's time zone"), to: localDate.describe('Last day (inclusive)') });
 
 function checkRange(from: string, to: string): void {
-  if (Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) throw new HttpError(400, 'VALIDATION_FAILED', 'not a calendar day');
   if (to < from) throw new HttpError(400, 'VALIDATION_FAILED', 'to must not be before from');
   if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000) throw new HttpError(400, 'VALIDATION_FAILED', 'at most a year at a time');
 }
@@ -148,7 +148,6 @@ export function registerAnalyticsRoutes(
     const spaId = authorisedSpa(request);
     const spa = await spaOf(db, spaId);
     const day = request.query.week;
-    if (day !== undefined && Number.isNaN(Date.parse(day))) throw new HttpError(400, 'VALIDATION_FAILED', 'not a calendar day');
     const week = day ? await weekOf(db, day) : await spaCalendarToday(db, spa.timezone, now()).then((t) => ({ from: t.lastWeekStart, to: t.lastWeekEnd }));
     const [totals, highlights] = await Promise.all([
       usageTotals(db, spaId, week.from, week.to),

@@ -27,22 +27,13 @@ import {
 } from '../storage/staff-queries.js';
 import { registerAnalyticsRoutes } from './analytics-routes.js';
 import { authorisedSpa, requireRole } from './auth.js';
+import { calendarDay } from './calendar-day.js';
 import { HttpError } from './errors.js';
 import { refuseNulCharacters } from './nul-characters.js';
 
 /** The staff REST API under /api/v1: every route is scoped to the key's spa. */
 
-/** A day that exists: the pattern alone would let 2026-02-30 through to Postgres, which refuses it. */
-function isCalendarDay(text: string): boolean {
-  const [year = 0, month = 0, day = 0] = text.split('-').map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return year >= 1900 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
-const localDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD')
-  .refine(isCalendarDay, 'not a day of the calendar (YYYY-MM-DD, from 1900)');
+const localDate = calendarDay;
 const uuid = z.string().uuid();
 const idParams = z.object({ id: uuid });
 
