@@ -9,7 +9,6 @@ import { describeError, isConnectivityError } from '../storage/connectivity.js';
 import {
   appendConversationEvent,
   findVoiceCallEnding,
-  recordVoicemail,
   TERMINAL_TWILIO_STATUSES,
   voiceConversationId,
 } from '../storage/conversation-repository.js';
@@ -209,13 +208,16 @@ export class CallIntake implements VoiceWebhookHandlers {
 
   async onVoicemail(voicemail: RecordedVoicemail | undefined, callSid: string, log: FastifyBaseLogger): Promise<string> {
     if (!voicemail) return hangUpTwiml();
-    try {
-      const known = await recordVoicemail(this.deps.db, voicemail);
-      if (!known) log.warn({ recordingSid: voicemail.recordingSid }, 'voicemail for an unknown call');
-      else log.info({ seconds: voicemail.durationSeconds }, 'voicemail left');
-    } catch (error) {
+    // Through the write queue like every write of a call, so a voicemail left while the database
+    // is away is stored once it returns.
+    const stored = await this.deps.writes.submit({ type: 'record_voicemail', ...voicemail }, WEBHOOK_WRITE_WAIT_MS);
+    if (stored.status === 'applied') {
+      if (stored.result.known) log.info({ seconds: voicemail.durationSeconds }, 'voicemail left');
+      else log.warn({ recordingSid: voicemail.recordingSid }, 'voicemail for an unknown call');
+    } else if (stored.status === 'pending') log.warn('database unreachable: the voicemail waits in the write queue');
+    else {
       // The recording stays at Twilio; the log says where, so it can be recovered by hand.
-      log.error({ err: error, callSid, recordingSid: voicemail.recordingSid, recordingUrl: voicemail.recordingUrl }, 'could not store a voicemail');
+      log.error({ callSid, recordingSid: voicemail.recordingSid, recordingUrl: voicemail.recordingUrl }, 'the database refused a voicemail');
     }
     return sayAndHangUpTwiml(VOICEMAIL_THANKS);
   }

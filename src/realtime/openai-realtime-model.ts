@@ -136,9 +136,10 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
   }
 
   /**
-   * Once a second: a ping every tick, and a connection that left one unanswered for `livenessMs`
-   * is dead (a half-open TCP connection never closes by itself). A response that was asked for or
-   * started and has produced no event for `livenessMs` has stalled. Either way the socket is
+   * Once a second: a ping when the connection has been quiet for half of `livenessMs`, and a
+   * connection that left one unanswered for `livenessMs` is dead (a half-open TCP connection never
+   * closes by itself). A response that was asked for or started and has produced no event for
+   * `livenessMs` has stalled. Either way the socket is
    * dropped and `closed` reported, which the call treats as a lost connection.
    */
   private startWatchdog(): void {
@@ -150,7 +151,9 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
       if (this.pingSentAt !== undefined && now - this.pingSentAt > limit) return this.giveUp('no answer to ping');
       const waiting = this.responsesOwed > 0 || this.responsesInProgress.size > 0;
       if (waiting && now - this.lastEventAt > limit) return this.giveUp('response stalled');
-      if (this.pingSentAt === undefined) {
+      // A connection that is talking is alive: ping only one that has been quiet a while, so a
+      // busy call's socket carries no extra frames.
+      if (this.pingSentAt === undefined && now - this.lastEventAt >= limit / 2) {
         this.pingSentAt = now;
         socket.ping();
       }

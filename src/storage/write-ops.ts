@@ -6,6 +6,7 @@ import {
   finishVoiceCall,
   openVoiceConversation,
   recordOutcome,
+  recordVoicemail,
   reopenAfterUnansweredTransfer,
   type ResumedVoiceCall,
 } from './conversation-repository.js';
@@ -114,6 +115,14 @@ const recordOutcomeOp = z.object({
   outcome: z.string().min(1),
 });
 
+const recordVoicemailOp = z.object({
+  type: z.literal('record_voicemail'),
+  callSid: z.string().min(1),
+  recordingSid: z.string().min(1),
+  recordingUrl: z.string().min(1),
+  durationSeconds: z.number().int().min(0),
+});
+
 export const writeOpSchema = z.discriminatedUnion('type', [
   openVoiceCallOp,
   appendTimelineOp,
@@ -123,6 +132,7 @@ export const writeOpSchema = z.discriminatedUnion('type', [
   addJobOp,
   takeStaffMessageOp,
   recordOutcomeOp,
+  recordVoicemailOp,
 ]);
 
 /** A write as it is queued (JSON: times as ISO strings). */
@@ -141,6 +151,7 @@ export interface WriteOpResults {
   add_job: null;
   take_staff_message: null;
   record_outcome: null;
+  record_voicemail: { known: boolean };
 }
 
 /** The queued JSON was not a write we know (a corrupt spill file, a newer version's write). */
@@ -215,6 +226,8 @@ async function applyWriteOp(trx: Transaction<Database>, op: ParsedWriteOp): Prom
     case 'record_outcome':
       await recordOutcome(trx, op.conversationId, op.outcome);
       return null;
+    case 'record_voicemail':
+      return { known: await recordVoicemail(trx, op) };
   }
 }
 

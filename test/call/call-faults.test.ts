@@ -87,7 +87,7 @@ t.test('a dropped model connection is restored with the conversation so far, and
   );
   t.match(
     events.map((e) => e.type),
-    ['call_started', 'error', 'hold_prompt', 'model_reconnected', 'call_ended'].map((type) => type),
+    ['call_started', 'error', 'hold_prompt', 'model_reconnected', 'call_ended'],
   );
   t.match(events.find((e) => e.type === 'model_reconnected')?.data, { attempts: 3 });
 });
