@@ -8,6 +8,7 @@ import { SpaCalendars } from './calendar/spa-calendars.js';
 import { CallIntake } from './call/call-intake.js';
 import { LiveCalls } from './call/live-calls.js';
 import { SpaDirectory } from './call/spa-directory.js';
+import { systemClock, type Clock } from './config/clock.js';
 import type { Config } from './config/config.js';
 import { frameworkErrors, HttpError, installErrorHandlers } from './http/errors.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
@@ -48,8 +49,8 @@ export interface AppDependencies {
   models?: RealtimeModelFactory;
   /** Defaults to the receptionist's tools. */
   tools?: ToolRegistry;
-  /** The wall clock the receptionist books by (tests fix it). */
-  now?: () => Date;
+  /** The one clock every calendar decision is made by; the system clock unless a test fixes it. */
+  now?: Clock;
   /** Run the job queue's workers in this process (the server does; most tests do not). */
   jobs?: boolean;
 }
@@ -72,6 +73,7 @@ export interface App {
 /** Composition root: builds the whole service from its parts. Tests build it too, against a fresh database. */
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, database, logger } = deps;
+  const now = deps.now ?? systemClock;
   let draining = false;
 
   // Typed as Fastify's logger so the instance keeps the default generics every plugin expects.
@@ -102,7 +104,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     sender: twilioMessageSender(twilio),
     statusCallbackUrl: `${config.publicBaseUrl}/twilio/sms/status`,
     log: logger,
-    now: deps.now ?? (() => new Date()),
+    now,
     analysisQuietMs: config.smsSummaryQuietSeconds * 1000,
   };
   const tokens = new StreamTokens(
@@ -129,7 +131,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     calendars,
     liveCalls,
     log: logger,
-    now: deps.now ?? (() => new Date()),
+    now,
     transfer: (callSid, number, announcement) =>
       transferCall(twilio, callSid, number, announcement, `${config.publicBaseUrl}${TRANSFER_ENDED_PATH}`),
     isDraining: () => draining,
@@ -145,7 +147,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await registerStaffApi(fastify, {
     db: database.db,
     config,
-    now: deps.now ?? (() => new Date()),
+    now,
     texts: {
       send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),

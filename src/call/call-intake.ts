@@ -12,7 +12,7 @@ import {
   TERMINAL_TWILIO_STATUSES,
   voiceConversationId,
 } from '../storage/conversation-repository.js';
-import { CALL_FOLLOW_UP_TASK, queueConversationAnalysis } from '../storage/job-queue.js';
+import { CALL_FOLLOW_UP_TASK, queueConversationAnalysis, queueDelay } from '../storage/job-queue.js';
 import { registerLiveCall, removeLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
@@ -309,7 +309,7 @@ export class CallIntake implements VoiceWebhookHandlers {
                 task: CALL_FOLLOW_UP_TASK,
                 payload: { conversationId },
                 jobKey: `follow-up:${conversationId}`,
-                runAt: new Date(Date.now() + FOLLOW_UP_DELAY_MS).toISOString(),
+                runAt: queueDelay(FOLLOW_UP_DELAY_MS).toISOString(),
               });
             })
             .catch((error: unknown) => callLog.warn({ err: error }, 'could not queue the follow-up text'));

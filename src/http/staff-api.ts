@@ -30,6 +30,7 @@ import { authorisedSpa, requireRole } from './auth.js';
 import { calendarDay } from './calendar-day.js';
 import { HttpError } from './errors.js';
 import { refuseNulCharacters } from './nul-characters.js';
+import { systemClock, type Clock } from '../config/clock.js';
 
 /** The staff REST API under /api/v1: every route is scoped to the key's spa. */
 
@@ -120,10 +121,10 @@ export interface StaffTextHandlers {
 
 export async function registerStaffApi(
   app: FastifyInstance,
-  options: { db: Kysely<Database>; config: Config; texts: StaffTextHandlers; now?: () => Date },
+  options: { db: Kysely<Database>; config: Config; texts: StaffTextHandlers; now?: Clock },
 ): Promise<void> {
   const { db, config, texts } = options;
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? systemClock;
   const staff = requireRole(db, 'staff');
   const owner = requireRole(db, 'owner');
 
@@ -235,7 +236,7 @@ export async function registerStaffApi(
         preHandler: staff,
         schema: { tags: ['customers'], summary: 'A patient with their calls, texts and appointments', params: idParams },
       }, async (request) => {
-        const timeline = await customerTimeline(db, authorisedSpa(request), request.params.id, new Date());
+        const timeline = await customerTimeline(db, authorisedSpa(request), request.params.id, now());
         if (!timeline) throw new HttpError(404, 'NOT_FOUND', 'No such customer.');
         return timeline;
       });
@@ -258,7 +259,7 @@ export async function registerStaffApi(
       }, async (request) => {
         const spaId = authorisedSpa(request);
         if (!(await updateCustomer(db, spaId, request.params.id, request.body))) throw new HttpError(404, 'NOT_FOUND', 'No such customer.');
-        return (await customerTimeline(db, spaId, request.params.id, new Date()))?.customer;
+        return (await customerTimeline(db, spaId, request.params.id, now()))?.customer;
       });
 
       r.get('/appointments', {

@@ -1,7 +1,7 @@
 import type { JobHelpers, Task } from 'graphile-worker';
 import { z } from 'zod';
 import { composeAppointmentText } from '../sms/appointment-texts.js';
-import { APPOINTMENT_REMINDER_TASK, APPOINTMENT_TEXT_TASK } from '../storage/job-queue.js';
+import { APPOINTMENT_REMINDER_TASK, APPOINTMENT_TEXT_TASK, queueTime } from '../storage/job-queue.js';
 import { sendTextToCustomer, TextSendError, type OutboundDependencies } from '../sms/outbound.js';
 import { nextSendableTime } from './quiet-hours.js';
 
@@ -42,7 +42,7 @@ export function appointmentTasks(deps: OutboundDependencies): Record<string, Tas
       const now = deps.now();
       const sendable = nextSendableTime(now, text.timezone);
       if (sendable.getTime() > now.getTime() && sendable.getTime() < text.startsAt.getTime()) {
-        await helpers.addJob(APPOINTMENT_REMINDER_TASK, { appointmentId }, { runAt: sendable, jobKey: `appointment:${appointmentId}:reminder` });
+        await helpers.addJob(APPOINTMENT_REMINDER_TASK, { appointmentId }, { runAt: queueTime(sendable, now), jobKey: `appointment:${appointmentId}:reminder` });
         return;
       }
       await sendOrRetry(() => sendTextToCustomer(deps, { ...text, purpose: 'reminder' }), helpers);

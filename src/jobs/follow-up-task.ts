@@ -1,7 +1,7 @@
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import { sendTextToCustomer, TextSendError, type OutboundDependencies } from '../sms/outbound.js';
-import { CALL_FOLLOW_UP_TASK } from '../storage/job-queue.js';
+import { CALL_FOLLOW_UP_TASK, queueTime } from '../storage/job-queue.js';
 import { nextSendableTime } from './quiet-hours.js';
 
 const payloadSchema = z.object({ conversationId: z.string().uuid() });
@@ -45,7 +45,7 @@ export function followUpTasks(deps: OutboundDependencies): Record<string, Task> 
       const now = deps.now();
       const sendable = nextSendableTime(now, call.timezone);
       if (sendable.getTime() > now.getTime()) {
-        await helpers.addJob(CALL_FOLLOW_UP_TASK, { conversationId }, { runAt: new Date(Date.now() + (sendable.getTime() - now.getTime())), jobKey: `follow-up:${conversationId}` });
+        await helpers.addJob(CALL_FOLLOW_UP_TASK, { conversationId }, { runAt: queueTime(sendable, now), jobKey: `follow-up:${conversationId}` });
         return;
       }
       const name = z.object({ name: z.string() }).catch({ name: 'the receptionist' }).parse(call.persona).name;

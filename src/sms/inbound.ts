@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { upsertCustomerByPhone } from '../storage/customer-repository.js';
-import { addJob, SMS_REPLY_TASK } from '../storage/job-queue.js';
+import { addJob, queueDelay, SMS_REPLY_TASK } from '../storage/job-queue.js';
 import type { Database } from '../storage/schema.js';
 import { appendSmsMessage, openSmsThread, setDeliveryStatus } from '../storage/sms-repository.js';
 import { E164_PATTERN, spaSettingsSchema } from '../storage/spa-profile.js';
@@ -88,8 +88,7 @@ export async function receiveText(deps: InboundDependencies, text: InboundTextMe
     db,
     SMS_REPLY_TASK,
     { conversationId, help: keyword === 'help' },
-    // Real time, not the business clock: this is when the worker should pick it up.
-    { jobKey: `sms-reply:${conversationId}`, runAt: new Date(Date.now() + (keyword === 'help' ? 0 : REPLY_DEBOUNCE_MS)) },
+    { jobKey: `sms-reply:${conversationId}`, runAt: queueDelay(keyword === 'help' ? 0 : REPLY_DEBOUNCE_MS) },
   );
 }
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { Logger, runMigrations } from 'graphile-worker';
+import type { Clock } from '../config/clock.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -21,9 +22,26 @@ export async function migrateJobQueue(connectionString: string): Promise<void> {
   await runMigrations({ connectionString, logger: new Logger(() => () => {}) });
 }
 
+/**
+ * graphile-worker picks a job up when the database's own clock reaches its `run_at`, and cannot be
+ * given ours. So a time on our clock (`at`, when our clock says `now`) is handed over as the same distance from the wall clock: a
+ * reminder due tomorrow by a test's fixed clock is due tomorrow for the worker too, whatever the date
+ * the test runs on. In production both are the system clock and this is the identity. This is the
+ * one place that reads the wall clock to schedule.
+ */
+export function queueTime(at: Date, now: Date): Date {
+  return new Date(Date.now() + (at.getTime() - now.getTime()));
+}
+
+/** When the worker should pick a job up: `delayMs` of real time from now (none: at once). */
+export function queueDelay(delayMs: number): Date {
+  return new Date(Date.now() + delayMs);
+}
+
 export interface AddJobOptions {
   /** Unique key: adding again with the same key replaces the pending job instead of adding one. */
   jobKey: string;
+  /** On the worker's clock: from `queueTime` or `queueDelay`, never a time on our clock as it is. */
   runAt?: Date;
   maxAttempts?: number;
   /** replace (default): the new run time wins; preserve_run_at: a job already waiting keeps its time. */
@@ -46,7 +64,7 @@ export const ANALYSIS_MAX_ATTEMPTS = 5;
 
 /**
  * Queues the after-conversation analysis (summary, outcome, score, cost, roll-up), one pending job
- * per conversation. Real time, not the business clock: this is when the worker picks it up.
+ * per conversation, `delayMs` of real time from now.
  */
 export async function queueConversationAnalysis(
   db: Db,
@@ -55,7 +73,7 @@ export async function queueConversationAnalysis(
 ): Promise<void> {
   await addJob(db, CONVERSATION_ANALYSIS_TASK, { conversationId }, {
     jobKey: `analysis:${conversationId}`,
-    runAt: new Date(Date.now() + (options.delayMs ?? 0)),
+    runAt: queueDelay(options.delayMs ?? 0),
     maxAttempts: ANALYSIS_MAX_ATTEMPTS,
     keyMode: options.keepEarlier ? 'preserve_run_at' : 'replace',
   });
@@ -70,14 +88,16 @@ export interface QueuedJob {
   task: string;
   key: string | null;
   payload: unknown;
+  /** On the worker's clock, or on `clock` when one is given (to the second). */
   runAt: Date;
 }
 
-/** Jobs waiting in the queue (for staff views and tests). */
-export async function pendingJobs(db: Db): Promise<QueuedJob[]> {
+/** Jobs waiting in the queue (for staff views and tests), due times read back onto `clock` when given. */
+export async function pendingJobs(db: Db, clock?: Clock): Promise<QueuedJob[]> {
   const rows = await sql<{ task: string; key: string | null; payload: unknown; run_at: Date }>`
     select t.identifier as task, j.key, j.payload, j.run_at
     from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
     order by j.id`.execute(db);
-  return rows.rows.map((r) => ({ task: r.task, key: r.key, payload: r.payload, runAt: r.run_at }));
+  const onClock = (at: Date) => (clock ? new Date(Math.round((at.getTime() - Date.now() + clock().getTime()) / 1000) * 1000) : at);
+  return rows.rows.map((r) => ({ task: r.task, key: r.key, payload: r.payload, runAt: onClock(r.run_at) }));
 }

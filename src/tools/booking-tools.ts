@@ -35,6 +35,15 @@ function instantAt(spa: SpaProfile, text: string): Date {
   return at;
 }
 
+/** A start the spa's clock has already passed is refused outright, never booked or moved to. */
+function futureStart(spa: SpaProfile, start: Date, now: Date): Date {
+  if (start.getTime() > now.getTime()) return start;
+  throw new ToolError(
+    'START_IN_PAST',
+    `${spokenDateTime(start, spa.timezone)} has already passed (it is now ${spokenDateTime(now, spa.timezone)} at the spa). Offer a time from check_availability instead.`,
+  );
+}
+
 // Several calendar round trips with retries: the time limits cover the calendar's own retry bound
 // (a booking abandoned by the registry would carry on unseen), and the caller hears a filler meanwhile.
 const BOOKING_TIMEOUT_MS = 30_000;
@@ -162,7 +171,7 @@ export const bookAppointmentTool = defineTool({
     const { spa, db } = context;
     const now = context.now();
     const service = resolveService(spa, args.service);
-    const start = instantAt(spa, args.start);
+    const start = futureStart(spa, instantAt(spa, args.start), now);
     const phone = args.customerPhone ? normalisePhone(args.customerPhone) : context.customerPhone;
     if (!phone) throw new ToolError('PHONE_REQUIRED', 'Ask for a phone number we can text the confirmation to.');
     const spaCalendar = await spaCalendarFor(context.calendars, spa);
@@ -232,7 +241,7 @@ export const rescheduleAppointmentTool = defineTool({
       ? providersFor(spa, service, args.provider)[0]
       : spa.providers.find((p) => p.id === appointment.providerId);
     if (!provider) throw new ToolError('UNKNOWN_PROVIDER', 'Which provider should it be with?');
-    const start = instantAt(spa, args.newStart);
+    const start = futureStart(spa, instantAt(spa, args.newStart), now);
     const policy = noticePolicy(spa, appointment, now);
     const free = await slotIsFree(db, spaCalendar, { spa, service, provider, start, now, ignoreAppointment: appointment });
     const taken = async () => ({

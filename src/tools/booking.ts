@@ -13,7 +13,7 @@ import {
   type AppointmentView,
 } from '../storage/appointment-repository.js';
 import { saveCustomerDetails } from '../storage/customer-repository.js';
-import { addJob, APPOINTMENT_REMINDER_TASK, APPOINTMENT_TEXT_TASK, removeJob } from '../storage/job-queue.js';
+import { addJob, APPOINTMENT_REMINDER_TASK, APPOINTMENT_TEXT_TASK, queueTime, removeJob } from '../storage/job-queue.js';
 import type { Database } from '../storage/schema.js';
 import type { ProviderInfo, ServiceInfo, SpaProfile } from '../storage/spa-repository.js';
 import { ToolError } from './tool.js';
@@ -40,7 +40,7 @@ async function scheduleReminder(
     await removeJob(trx, key);
     return;
   }
-  await addJob(trx, APPOINTMENT_REMINDER_TASK, { appointmentId }, { jobKey: key, runAt });
+  await addJob(trx, APPOINTMENT_REMINDER_TASK, { appointmentId }, { jobKey: key, runAt: queueTime(runAt, now) });
 }
 export const OFFERED_SLOTS = 5;
 

@@ -94,7 +94,7 @@ t.test('an opted-out patient gets no text', async (t) => {
 t.test('the reminder follows the appointment: scheduled, moved, removed', async (t) => {
   const h = await startBookingHarness(t);
   const id = await book(h, '2026-12-03T11:00:00-05:00');
-  const reminder = async () => (await pendingJobs(h.database.db)).find((j) => j.key === `appointment:${id}:reminder`);
+  const reminder = async () => (await pendingJobs(h.database.db, () => NOW)).find((j) => j.key === `appointment:${id}:reminder`);
   t.equal((await reminder())?.runAt.toISOString(), '2026-12-02T16:00:00.000Z', '24 hours before');
   const moved = await tools.execute('reschedule_appointment', JSON.stringify({ newStart: '2026-12-04T14:00:00-05:00' }), await h.context({ now: NOW }));
   t.ok(moved.ok);
@@ -112,8 +112,9 @@ t.test('a reminder due at night waits for the morning', async (t) => {
   await h.database.db.deleteFrom('sms_sends').execute();
   // The reminder falls due while the workers' clock says 11 PM in Washington.
   await sql`update graphile_worker._private_jobs set run_at = now() where key = ${`appointment:${id}:reminder`}`.execute(h.database.db);
-  await startWorkers(t, h, rest, new Date('2026-12-02T04:00:00Z'));
-  const reminder = async () => (await pendingJobs(h.database.db)).find((j) => j.key === `appointment:${id}:reminder`);
+  const workersNow = new Date('2026-12-02T04:00:00Z');
+  await startWorkers(t, h, rest, workersNow);
+  const reminder = async () => (await pendingJobs(h.database.db, () => workersNow)).find((j) => j.key === `appointment:${id}:reminder`);
   await until(async () => (await reminder())?.runAt.toISOString() === '2026-12-02T13:00:00.000Z', 15_000);
   t.pass('re-queued for 8 AM');
   t.equal(rest.messages().filter((m) => /Reminder/.test(m.params.Body ?? '')).length, 0, 'nothing sent at night');

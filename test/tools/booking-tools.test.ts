@@ -146,6 +146,22 @@ t.test('rescheduling moves the appointment in both stores', async (t) => {
   t.equal(new Date(event!.start.dateTime).toISOString(), '2026-12-01T20:00:00.000Z');
 });
 
+t.test('a start the spa\'s clock has passed is refused, for a booking and for a move', async (t) => {
+  const h = await startBookingHarness(t);
+  // Monday 9 AM at the spa: earlier that morning, and last week, are both in the past.
+  for (const start of ['2026-11-30T08:30:00-05:00', '2026-11-23T11:00:00-05:00', '2026-11-30T14:00:00Z']) {
+    const outcome = await run(h, 'book_appointment', { service: 'HydraFacial', start, customerName: 'Jamie Rivera' });
+    t.match(outcome, { ok: false, error: { code: 'START_IN_PAST', message: /has already passed \(it is now Monday, November 30 at 9 AM at the spa\)/ } }, start);
+  }
+  t.equal((await h.database.db.selectFrom('appointments').select('id').execute()).length, 0, 'nothing booked');
+  t.equal(h.google.events(h.providerCalendar('sofia-ramirez')).length, 0, 'nothing in the calendar');
+  ok(t, await run(h, 'book_appointment', { service: 'HydraFacial', start: '2026-12-01T11:00:00-05:00', customerName: 'Jamie Rivera' }));
+  const moved = await run(h, 'reschedule_appointment', { newStart: '2026-11-30T08:00:00-05:00' });
+  t.match(moved, { ok: false, error: { code: 'START_IN_PAST' } });
+  const row = await h.database.db.selectFrom('appointments').select('starts_at').executeTakeFirstOrThrow();
+  t.equal(row.starts_at.toISOString(), '2026-12-01T16:00:00.000Z', 'the appointment stays where it was');
+});
+
 t.test('moving onto a taken time keeps the old time and offers alternatives', async (t) => {
   const h = await startBookingHarness(t);
   ok(t, await run(h, 'book_appointment', { service: 'HydraFacial', start: '2026-12-01T11:00:00-05:00', customerName: 'Jamie Rivera' }));
