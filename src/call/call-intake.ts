@@ -2,18 +2,20 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { SpaCalendars } from '../calendar/spa-calendars.js';
+import type { Clock } from '../config/clock.js';
 import type { Config } from '../config/config.js';
 import { realtimePrice } from '../config/model-prices.js';
 import type { RealtimeModelFactory } from '../realtime/realtime-model.js';
 import { describeError, isConnectivityError } from '../storage/connectivity.js';
+import { callParticipants, spaIdOfCall } from '../storage/call-lookups.js';
 import {
   appendConversationEvent,
   findVoiceCallEnding,
   TERMINAL_TWILIO_STATUSES,
   voiceConversationId,
 } from '../storage/conversation-repository.js';
-import { CALL_FOLLOW_UP_TASK, queueConversationAnalysis, queueDelay } from '../storage/job-queue.js';
-import { registerLiveCall, removeLiveCall } from '../storage/live-call-repository.js';
+import { queueConversationAnalysis } from '../storage/job-queue.js';
+import { registerLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import type { WriteQueue } from '../storage/write-queue.js';
@@ -30,6 +32,7 @@ import {
   type VoiceWebhookHandlers,
 } from '../telephony/voice-webhooks.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
+import { afterCall } from './after-call.js';
 import { CallRecorder } from './call-recorder.js';
 import { CallSession, type CallEndReason, type CallLimits } from './call-session.js';
 import { startCallSetup, type CallParticipants, type CallSetup } from './call-setup.js';
@@ -41,17 +44,13 @@ import {
   type HandOverSituation,
   type HandOverUrls,
 } from './hand-over.js';
+import { KnownCalls } from './known-calls.js';
 import type { LiveCalls } from './live-calls.js';
+import { PrewarmedSessions } from './prewarmed-sessions.js';
 import type { SpaDirectory } from './spa-directory.js';
-
-/** A follow-up text after an unfinished call waits this long (the caller may call straight back). */
-export const FOLLOW_UP_DELAY_MS = 10 * 60_000;
 
 /** Twilio's end of a call queues its analysis this late, unless the call's own end queued it sooner. */
 const ANALYSIS_SAFETY_NET_MS = 30_000;
-
-/** How long a model session opened at the webhook waits for its media stream. */
-const PREWARM_TTL_MS = 30_000;
 
 /**
  * How long a webhook waits for its write to reach the database (and for what it returns, e.g. the
@@ -59,9 +58,6 @@ const PREWARM_TTL_MS = 30_000;
  * on and the write stays queued.
  */
 const WEBHOOK_WRITE_WAIT_MS = 2_000;
-
-/** How long a call handed to staff is remembered here, to take it back if nobody answers. */
-const TRANSFERRED_MEMORY_MS = 10 * 60_000;
 
 /** Endings after which the caller has heard a goodbye (or is gone): the call just hangs up. */
 const SETTLED_ENDINGS: ReadonlySet<string> = new Set(['assistant', 'caller', 'transfer', 'idle', 'max_length', 'shutdown']);
@@ -77,34 +73,30 @@ export interface CallIntakeDependencies {
   calendars: SpaCalendars;
   liveCalls: LiveCalls;
   log: Logger;
-  now: () => Date;
+  now: Clock;
   transfer?: (callSid: string, number: string, announcement: string) => Promise<void>;
   /** True once this machine is shutting down: new calls go elsewhere. */
   isDraining?: () => boolean;
 }
 
-interface Prewarmed {
-  setup: Promise<CallSetup>;
-  timer: NodeJS.Timeout;
-  conversationId: string;
-}
-
 /**
- * Takes calls in: the webhook decides who is calling whom and opens the model session right away
- * (so the greeting is ready when the stream starts); the stream then becomes a CallSession.
+ * This machine's call controller, facing Twilio's voice webhooks: the webhook decides who is calling
+ * whom and opens the model session right away (so the greeting is ready when the stream starts);
+ * the stream then becomes a CallSession; after it ends, `afterCall` does the rest.
  */
 export class CallIntake implements VoiceWebhookHandlers {
-  private readonly prewarmed = new Map<string, Prewarmed>();
-  /** Participants by conversation, for streams whose webhook this machine answered. */
-  private readonly participants = new Map<string, CallParticipants>();
-  /** Calls this machine handed to staff, by CallSid: they may come back if nobody answers. */
-  private readonly transferred = new Map<string, { participants: CallParticipants; at: number }>();
-
+  private readonly knownCalls: KnownCalls;
+  private readonly prewarmed: PrewarmedSessions;
   private readonly limits: CallLimits;
   private readonly handOverUrls: HandOverUrls;
 
   constructor(private readonly deps: CallIntakeDependencies) {
     const { calls, publicBaseUrl } = deps.config;
+    this.knownCalls = new KnownCalls(deps.now);
+    // The stream never came (or went to another machine): forget the call here.
+    this.prewarmed = new PrewarmedSessions((callSid, conversationId) => {
+      if (!deps.liveCalls.get(callSid)) this.knownCalls.forget(conversationId);
+    });
     this.limits = {
       maxCallMs: calls.maxCallSeconds * 1000,
       idlePromptMs: calls.idlePromptSeconds * 1000,
@@ -141,7 +133,7 @@ export class CallIntake implements VoiceWebhookHandlers {
         callSid: call.callSid,
         from: call.from,
         to: call.to,
-        startedAt: new Date().toISOString(),
+        startedAt: this.deps.now().toISOString(),
       },
       WEBHOOK_WRITE_WAIT_MS,
     );
@@ -161,7 +153,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       return { kind: 'divert', reason: busy, twiml: this.handOver(spa, 'busy') };
     }
     const participants = { spaId, conversationId, customerId, customerPhone: call.from };
-    this.participants.set(conversationId, participants);
+    this.knownCalls.remember(participants);
     this.prewarm(call.callSid, participants);
     return { kind: 'connect', conversationId };
   }
@@ -173,7 +165,7 @@ export class CallIntake implements VoiceWebhookHandlers {
         callSid: update.callSid,
         status: update.status,
         durationSeconds: update.durationSeconds ?? null,
-        at: new Date().toISOString(),
+        at: this.deps.now().toISOString(),
       },
       WEBHOOK_WRITE_WAIT_MS,
     );
@@ -187,7 +179,7 @@ export class CallIntake implements VoiceWebhookHandlers {
           (error: unknown) => log.warn({ err: error }, 'could not queue the call analysis'),
         );
       this.deps.liveCalls.get(update.callSid)?.end('caller');
-      this.discardPrewarm(update.callSid);
+      this.prewarmed.discard(update.callSid);
     }
   }
 
@@ -227,13 +219,8 @@ export class CallIntake implements VoiceWebhookHandlers {
   }
 
   private async spaOfCall(callSid: string): Promise<SpaProfile | undefined> {
-    const row = await this.deps.db
-      .selectFrom('voice_call_details as v')
-      .innerJoin('conversations as c', 'c.id', 'v.conversation_id')
-      .select('c.spa_id as spaId')
-      .where('v.call_sid', '=', callSid)
-      .executeTakeFirst();
-    return row ? this.deps.spas.profile(row.spaId) : undefined;
+    const spaId = await spaIdOfCall(this.deps.db, callSid);
+    return spaId ? this.deps.spas.profile(spaId) : undefined;
   }
 
   /**
@@ -258,18 +245,18 @@ export class CallIntake implements VoiceWebhookHandlers {
   async onTransferEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<{ conversationId: string } | undefined> {
     if (dialStatus === 'completed') return undefined; // staff took the call; it is over now
     const reopened = await this.deps.writes.submit(
-      { type: 'reopen_after_transfer', callSid, dialStatus, at: new Date().toISOString() },
+      { type: 'reopen_after_transfer', callSid, dialStatus, at: this.deps.now().toISOString() },
       WEBHOOK_WRITE_WAIT_MS,
     );
     // While the database is away, the call as this machine remembers it.
-    const call = reopened.status === 'applied' ? reopened.result : this.transferred.get(callSid)?.participants;
-    this.transferred.delete(callSid);
+    const remembered = this.knownCalls.takeHandedToStaff(callSid);
+    const call = reopened.status === 'applied' ? reopened.result : remembered;
     if (!call) {
       if (reopened.status !== 'applied') log.error('transfer not answered, and the call is not known here while the database is away');
       return undefined;
     }
     log.info({ dialStatus }, 'transfer not answered; back to the receptionist');
-    this.participants.set(call.conversationId, call);
+    this.knownCalls.remember(call);
     this.prewarm(callSid, call);
     return { conversationId: call.conversationId };
   }
@@ -278,7 +265,7 @@ export class CallIntake implements VoiceWebhookHandlers {
   onStream(stream: MediaStream, log: FastifyBaseLogger): void {
     const { db, config, liveCalls } = this.deps;
     const callLog = this.deps.log.child({ callSid: stream.callSid, conversationId: stream.conversationId });
-    const setup = this.takePrewarm(stream.callSid) ?? this.setupWithoutPrewarm(stream, callLog);
+    const setup = this.prewarmed.take(stream.callSid) ?? this.setupWithoutPrewarm(stream, callLog);
     const session = new CallSession({
       stream,
       setup,
@@ -291,28 +278,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       limits: this.limits,
       onEnded: (ended: CallSession, reason: CallEndReason) => {
         liveCalls.ended(ended, reason);
-        this.participants.delete(ended.conversationId);
-        callLog.info({ reason }, 'call ended');
-        removeLiveCall(db, ended.callSid).catch((error: unknown) => callLog.warn({ err: error }, 'could not unlist the live call'));
-        if (reason === 'transfer') setup.then((participants) => this.rememberTransferred(ended.callSid, participants), () => {});
-        // Summary, outcome, score and cost, once the call's record is written.
-        void ended.done.then(() => queueConversationAnalysis(db, ended.conversationId)).catch((error: unknown) => callLog.warn({ err: error }, 'could not queue the call analysis'));
-        // A caller who hung up before anything was settled may get a text to finish by message.
-        // The job's task checks the caller on file when it runs, so a call that began while the
-        // database was away (no customer id yet) is considered too.
-        if (reason === 'caller' || reason === 'stream_closed')
-          setup
-            .then(({ spa, conversationId, customerPhone }) => {
-              if (!spa.settings.followUpAbandonedCalls || !customerPhone) return;
-              this.deps.writes.enqueue({
-                type: 'add_job',
-                task: CALL_FOLLOW_UP_TASK,
-                payload: { conversationId },
-                jobKey: `follow-up:${conversationId}`,
-                runAt: queueDelay(FOLLOW_UP_DELAY_MS).toISOString(),
-              });
-            })
-            .catch((error: unknown) => callLog.warn({ err: error }, 'could not queue the follow-up text'));
+        afterCall({ ...this.deps, knownCalls: this.knownCalls }, { callSid: ended.callSid, conversationId: ended.conversationId, done: ended.done, reason, setup, log: callLog });
       },
       ...(this.deps.transfer ? { transfer: this.deps.transfer } : {}),
     });
@@ -328,29 +294,10 @@ export class CallIntake implements VoiceWebhookHandlers {
       .catch((error: unknown) => callLog.debug({ err: error }, 'live call not listed'));
   }
 
-  private rememberTransferred(callSid: string, participants: CallParticipants): void {
-    const now = Date.now();
-    for (const [sid, entry] of this.transferred) if (now - entry.at > TRANSFERRED_MEMORY_MS) this.transferred.delete(sid);
-    const { spaId, conversationId, customerId, customerPhone } = participants;
-    this.transferred.set(callSid, { participants: { spaId, conversationId, customerId, customerPhone }, at: now });
-  }
-
   private setupWithoutPrewarm(stream: MediaStream, log: Logger): Promise<CallSetup> {
     // The webhook was answered elsewhere (or long ago): look the call up, then connect.
-    const known = this.participants.get(stream.conversationId);
-    const participants = known
-      ? Promise.resolve(known)
-      : this.deps.db
-          .selectFrom('conversations')
-          .select(['spa_id as spaId', 'id as conversationId', 'customer_id as customerId'])
-          .where('id', '=', stream.conversationId)
-          .executeTakeFirstOrThrow()
-          .then(async (row) => {
-            const customer = row.customerId
-              ? await this.deps.db.selectFrom('customers').select('phone').where('id', '=', row.customerId).executeTakeFirst()
-              : undefined;
-            return { ...row, customerPhone: customer?.phone ?? null };
-          });
+    const known = this.knownCalls.participantsOf(stream.conversationId);
+    const participants = known ? Promise.resolve(known) : callParticipants(this.deps.db, stream.conversationId);
     return participants.then((p) => startCallSetup({ ...this.deps, log }, p));
   }
 
@@ -359,27 +306,6 @@ export class CallIntake implements VoiceWebhookHandlers {
     const log = this.deps.log.child({ callSid, conversationId: participants.conversationId });
     const setup = startCallSetup({ ...this.deps, log }, participants);
     setup.catch((error: unknown) => log.warn({ err: error }, 'could not open the model session early'));
-    const timer = setTimeout(() => this.discardPrewarm(callSid), PREWARM_TTL_MS);
-    timer.unref();
-    this.prewarmed.set(callSid, { setup, timer, conversationId: participants.conversationId });
-  }
-
-  private takePrewarm(callSid: string): Promise<CallSetup> | undefined {
-    const entry = this.prewarmed.get(callSid);
-    if (!entry) return undefined;
-    clearTimeout(entry.timer);
-    this.prewarmed.delete(callSid);
-    return entry.setup;
-  }
-
-  private discardPrewarm(callSid: string): void {
-    const conversationId = this.prewarmed.get(callSid)?.conversationId;
-    // The stream never came (or went to another machine): forget the call here.
-    if (conversationId && !this.deps.liveCalls.get(callSid)) this.participants.delete(conversationId);
-    const entry = this.takePrewarm(callSid);
-    entry?.then(
-      (setup) => setup.model.close(),
-      () => {},
-    );
+    this.prewarmed.add(callSid, participants.conversationId, setup);
   }
 }

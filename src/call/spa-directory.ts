@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { describeError, isConnectivityError, withDeadline } from '../storage/connectivity.js';
+import { spaPhoneNumbers } from '../storage/call-lookups.js';
 import { DatabaseUnavailableError } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 import { findSpaIdByPhone, loadSpaProfile, type SpaProfile } from '../storage/spa-repository.js';
@@ -25,9 +26,9 @@ export class SpaDirectory {
 
   /** Loads every spa's numbers and profile. Returns how many spas it knows. */
   async warm(): Promise<number> {
-    const numbers = await this.db.selectFrom('spa_phone_numbers').select(['phone', 'spa_id']).execute();
-    for (const { phone, spa_id } of numbers) this.spaByNumber.set(phone, spa_id);
-    for (const spaId of new Set(numbers.map((n) => n.spa_id))) {
+    const numbers = await spaPhoneNumbers(this.db);
+    for (const { phone, spaId } of numbers) this.spaByNumber.set(phone, spaId);
+    for (const spaId of new Set(numbers.map((n) => n.spaId))) {
       const profile = await loadSpaProfile(this.db, spaId);
       if (profile) this.profiles.set(spaId, profile);
     }

@@ -1,0 +1,43 @@
+import type { Clock } from '../config/clock.js';
+import type { CallParticipants } from './call-setup.js';
+
+/** How long a call handed to staff is remembered here, to take it back if nobody answers. */
+const TRANSFERRED_MEMORY_MS = 10 * 60_000;
+
+/**
+ * What this machine knows about calls beyond their live sessions: who is on a call whose webhook it
+ * answered (so the stream needs no database read), and which calls it handed to staff (so one
+ * nobody answers can come back while the database is away).
+ */
+export class KnownCalls {
+  private readonly participants = new Map<string, CallParticipants>();
+  private readonly transferred = new Map<string, { participants: CallParticipants; at: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  remember(participants: CallParticipants): void {
+    this.participants.set(participants.conversationId, participants);
+  }
+
+  participantsOf(conversationId: string): CallParticipants | undefined {
+    return this.participants.get(conversationId);
+  }
+
+  forget(conversationId: string): void {
+    this.participants.delete(conversationId);
+  }
+
+  handedToStaff(callSid: string, participants: CallParticipants): void {
+    const now = this.clock().getTime();
+    for (const [sid, entry] of this.transferred) if (now - entry.at > TRANSFERRED_MEMORY_MS) this.transferred.delete(sid);
+    const { spaId, conversationId, customerId, customerPhone } = participants;
+    this.transferred.set(callSid, { participants: { spaId, conversationId, customerId, customerPhone }, at: now });
+  }
+
+  /** The call as handed to staff, forgotten here once taken. */
+  takeHandedToStaff(callSid: string): CallParticipants | undefined {
+    const entry = this.transferred.get(callSid);
+    this.transferred.delete(callSid);
+    return entry?.participants;
+  }
+}
