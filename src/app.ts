@@ -117,6 +117,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     dir: config.writeQueue.dir,
     log: logger.child({ component: 'write-queue' }),
     maxMemoryBytes: config.writeQueue.memoryBytes,
+    ...(config.encryptionKey ? { encryptionKey: config.encryptionKey } : {}),
   });
   await writes.start();
   const spas = new SpaDirectory(database.db, logger);

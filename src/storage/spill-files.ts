@@ -1,13 +1,18 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { appendFile, chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { openSecret, sealSecret } from './secret-box.js';
 
 /**
  * The write queue's files: append-only JSON Lines, one queued write per line. A file is named after
  * the number of its first write (`ops-000000000000042.jsonl`), and numbers only grow, so sorting
  * the names gives the order the writes were made in. A file is removed once every write in it has
  * been applied. Writes the database refused for good go to `dead-letter.jsonl`, never deleted.
+ *
+ * They hold patients' numbers and words, so the folder is the service user's alone (0700, files
+ * 0600), and with `ENCRYPTION_KEY` set every line is sealed (AES-256-GCM, one line at a time, so a
+ * line cut short by a crash loses only itself). Plain lines from before a key was set still read.
  */
 
 export interface QueuedWrite {
@@ -45,10 +50,23 @@ export function serialiseWrite(write: QueuedWrite): string {
   return `{"n":${write.n},"at":${JSON.stringify(new Date(write.at).toISOString())},"op":${write.json}}\n`;
 }
 
-export function parseSpillLines(text: string): SpillLine[] {
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+export function parseSpillLines(text: string, key?: Buffer): SpillLine[] {
   const lines: SpillLine[] = [];
-  for (const raw of text.split('\n')) {
-    if (raw.trim() === '') continue;
+  for (const stored of text.split('\n')) {
+    if (stored.trim() === '') continue;
+    let raw = stored;
+    if (!stored.startsWith('{')) {
+      try {
+        if (!key) throw new Error('no key');
+        raw = openSecret(key, stored);
+      } catch {
+        lines.push({ kind: 'malformed', text: stored, reason: key ? 'cannot be decrypted with ENCRYPTION_KEY' : 'sealed, and ENCRYPTION_KEY is not set' });
+        continue;
+      }
+    }
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -68,7 +86,21 @@ export function parseSpillLines(text: string): SpillLine[] {
 }
 
 export class SpillDirectory {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly key?: Buffer,
+  ) {}
+
+  /** A line as it goes to disk: sealed when there is a key. */
+  private stored(line: string): string {
+    return this.key ? `${sealSecret(this.key, line.endsWith('\n') ? line.slice(0, -1) : line)}\n` : line;
+  }
+
+  /** The folder, created or tightened to the service user's alone. */
+  private async ensureDir(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+    await chmod(this.dir, DIR_MODE);
+  }
 
   fileFor(firstN: number): SpillFile {
     return {
@@ -85,14 +117,14 @@ export class SpillDirectory {
 
   /** Files left by an earlier process, oldest first, with what is in them. */
   async leftovers(): Promise<{ files: SpillFile[]; lastN: number }> {
-    await mkdir(this.dir, { recursive: true });
+    await this.ensureDir();
     const names = (await readdir(this.dir)).filter((name) => FILE_PATTERN.test(name)).sort();
     const files: SpillFile[] = [];
     let lastN = 0;
     for (const name of names) {
       const file = this.fileFor(Number(FILE_PATTERN.exec(name)?.[1]));
       const text = await readFile(file.path, 'utf8');
-      const lines = parseSpillLines(text);
+      const lines = parseSpillLines(text, this.key);
       file.sealed = true;
       file.count = lines.length;
       file.bytes = Buffer.byteLength(text);
@@ -107,21 +139,22 @@ export class SpillDirectory {
   /** Hands a file's waiting lines to the OS, after any earlier append. */
   flush(file: SpillFile): Promise<void> {
     if (file.unwritten.length > 0) {
-      const text = file.unwritten.join('');
+      const text = file.unwritten.map((line) => this.stored(line)).join('');
       file.unwritten = [];
-      file.writing = file.writing.then(() => mkdir(this.dir, { recursive: true })).then(() => appendFile(file.path, text));
+      file.writing = file.writing.then(() => this.ensureDir()).then(() => appendFile(file.path, text, { mode: FILE_MODE }));
     }
     return file.writing;
   }
 
   /** For the rare write made after the queue has closed: written before this returns. */
   appendNow(file: SpillFile, line: string): void {
-    mkdirSync(this.dir, { recursive: true });
-    appendFileSync(file.path, line);
+    mkdirSync(this.dir, { recursive: true, mode: DIR_MODE });
+    chmodSync(this.dir, DIR_MODE);
+    appendFileSync(file.path, this.stored(line), { mode: FILE_MODE });
   }
 
   async read(file: SpillFile): Promise<SpillLine[]> {
-    return parseSpillLines(await readFile(file.path, 'utf8'));
+    return parseSpillLines(await readFile(file.path, 'utf8'), this.key);
   }
 
   async remove(file: SpillFile): Promise<void> {
@@ -135,7 +168,7 @@ export class SpillDirectory {
       ...(entry.write ? { n: entry.write.n, queuedAt: new Date(entry.write.at).toISOString(), op: JSON.parse(entry.write.json) as unknown } : {}),
       ...(entry.text !== undefined ? { text: entry.text } : {}),
     };
-    await mkdir(this.dir, { recursive: true });
-    await appendFile(path.join(this.dir, DEAD_LETTER_FILE), `${JSON.stringify(record)}\n`);
+    await this.ensureDir();
+    await appendFile(path.join(this.dir, DEAD_LETTER_FILE), this.stored(`${JSON.stringify(record)}\n`), { mode: FILE_MODE });
   }
 }

@@ -26,6 +26,8 @@ export interface WriteQueueOptions {
   log: Logger;
   /** Queued writes kept in memory (JSON bytes); beyond it they go to disk. */
   maxMemoryBytes: number;
+  /** Seals what goes to disk (ENCRYPTION_KEY); without it the files are plain, readable by the service user only. */
+  encryptionKey?: Buffer;
 }
 
 export type Settled<K extends WriteOpType = WriteOpType> =
@@ -84,7 +86,7 @@ export class WriteQueue {
   private lateFile: SpillFile | undefined;
 
   constructor(private readonly options: WriteQueueOptions) {
-    this.files = new SpillDirectory(options.dir);
+    this.files = new SpillDirectory(options.dir, options.encryptionKey);
   }
 
   /** Picks up files an earlier process left and starts applying. */

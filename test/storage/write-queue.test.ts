@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -217,6 +217,34 @@ t.test('writes left on disk by a process that stopped are applied, first, at the
   const rows = await messagesByInsertion(open.conversationId);
   t.same(rows.map((r) => r.seq), Array.from({ length: 33 }, (_, i) => i + 1));
   await until('spill files to be removed once applied', async () => (await readdir(dir)).every((f) => !f.startsWith('ops-')));
+});
+
+t.test('spill files are the service user\'s alone, sealed with ENCRYPTION_KEY, and read back by the next run', async (t) => {
+  const dir = path.join(await queueDir(t), 'queue');
+  const encryptionKey = Buffer.alloc(32, 7);
+  const open = openCall();
+  const before = new WriteQueue({ db, dir, log: silent, maxMemoryBytes: 1_000, encryptionKey });
+  await before.start();
+  await pg.stop();
+  t.teardown(() => pg.start());
+  before.enqueue(open);
+  for (let i = 1; i <= 10; i += 1) before.enqueue(turn(open.conversationId, 'MZ1', i, `my number is +12025550177, turn ${i}`));
+  await until('the queue to find the database away', () => before.stats().degraded);
+  await before.close(1_000);
+  t.equal((await stat(dir)).mode & 0o777, 0o700, 'the folder is 0700');
+  const files = (await readdir(dir)).filter((f) => f.startsWith('ops-'));
+  t.ok(files.length > 0, 'the writes wait on disk');
+  for (const file of files) {
+    t.equal((await stat(path.join(dir, file))).mode & 0o777, 0o600, `${file} is 0600`);
+    const text = await readFile(path.join(dir, file), 'utf8');
+    t.notMatch(text, /2025550177|turn 1/, 'no number or words in the clear');
+  }
+  await pg.start();
+  const after = new WriteQueue({ db, dir, log: silent, maxMemoryBytes: 1_000, encryptionKey });
+  await after.start();
+  t.teardown(() => after.close(0));
+  await until('everything', () => after.pending === 0);
+  t.same((await messagesByInsertion(open.conversationId)).map((r) => r.seq), Array.from({ length: 10 }, (_, i) => i + 1), 'applied in order');
 });
 
 t.test('a damaged line in a spill file is set aside and the good ones are applied', async (t) => {
