@@ -79,6 +79,8 @@ const envSchema = z.object({
     urlWithProtocols(['postgres:', 'postgresql:'], 'Postgres connection').optional(),
   ),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.data')),
+  /** The operator's word that DATA_DIR outlives a deploy (a volume), so production may run the embedded Postgres there. */
+  DATA_DIR_DURABLE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false'], { message: 'must be true or false' }).default('false')),
   EMBEDDED_POSTGRES_PORT: port.default(54329),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
@@ -256,6 +258,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.TWILIO_AUTH_TOKEN) throw new ConfigError('TWILIO_AUTH_TOKEN', 'is required in production');
     if (!e.OPENAI_API_KEY) throw new ConfigError('OPENAI_API_KEY', 'is required in production');
     if (!e.ENCRYPTION_KEY) throw new ConfigError('ENCRYPTION_KEY', 'is required in production');
+    // An embedded Postgres keeps everything in DATA_DIR, which a deploy wipes unless it is a volume.
+    if (!e.DATABASE_URL && e.DATA_DIR_DURABLE !== 'true')
+      throw new ConfigError(
+        'DATABASE_URL',
+        `is required in production: without it the data would live in an embedded Postgres under DATA_DIR (${e.DATA_DIR}), lost at the next deploy unless that is a volume; set DATABASE_URL, or DATA_DIR_DURABLE=true if DATA_DIR is durable`,
+      );
   }
 
   const dataDir = path.resolve(e.DATA_DIR);

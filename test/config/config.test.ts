@@ -55,6 +55,7 @@ t.test('production requires an https PUBLIC_BASE_URL', async (t) => {
     TWILIO_AUTH_TOKEN: 'token',
     OPENAI_API_KEY: 'sk-test',
     ENCRYPTION_KEY: 'f'.repeat(64),
+    DATABASE_URL: 'postgres://db.internal/receptionist',
   };
   t.equal(problemWith({ ...base, PUBLIC_BASE_URL: 'http://spa.example.com' }).variable, 'PUBLIC_BASE_URL');
   t.equal(problemWith(base).variable, 'PUBLIC_BASE_URL');
@@ -65,6 +66,24 @@ t.test('production requires an https PUBLIC_BASE_URL', async (t) => {
 t.test('production refuses to start without Twilio credentials', async (t) => {
   const error = problemWith({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://spa.example.com' });
   t.equal(error.variable, 'TWILIO_ACCOUNT_SID');
+});
+
+t.test('production without DATABASE_URL refuses to start unless DATA_DIR is declared durable', async (t) => {
+  const production = {
+    NODE_ENV: 'production',
+    PUBLIC_BASE_URL: 'https://spa.example.com',
+    TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 'token',
+    OPENAI_API_KEY: 'sk-test',
+    ENCRYPTION_KEY: 'f'.repeat(64),
+  };
+  const error = problemWith(production);
+  t.equal(error.variable, 'DATABASE_URL');
+  t.match(error.message, /DATABASE_URL is required in production: .*lost at the next deploy.*DATA_DIR_DURABLE=true/);
+  t.notMatch(error.message, /\n/, 'one line');
+  t.equal(loadConfig({ ...production, DATA_DIR_DURABLE: 'true' }).databaseUrl, undefined, 'a durable DATA_DIR may hold the embedded database');
+  t.equal(problemWith({ ...production, DATA_DIR_DURABLE: 'yes' }).variable, 'DATA_DIR_DURABLE');
+  t.equal(loadConfig({ ...production, DATABASE_URL: 'postgres://db.internal/receptionist' }).databaseUrl, 'postgres://db.internal/receptionist');
 });
 
 t.test('OPENAI_REALTIME_URL accepts ws:// for local doubles but not http://', async (t) => {
