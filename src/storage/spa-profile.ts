@@ -47,6 +47,9 @@ export const turnDetectionSchema = z.discriminatedUnion('type', [
 ]);
 export type TurnDetection = z.infer<typeof turnDetectionSchema>;
 
+/** A two-letter ISO 639-1 language code, as the realtime model's transcription takes it. */
+export const ISO_639_1 = /^[a-z]{2}$/;
+
 export const spaSettingsSchema = z.object({
   voice: z.enum(REALTIME_VOICES).default('marin'),
   language: z.string().min(2).max(10).default('en'),
@@ -73,11 +76,14 @@ type SettingsShape = typeof spaSettingsSchema.shape;
  * A change to some settings: the same fields without their defaults, so a field left out stays
  * as it is instead of going back to its default.
  */
-export const spaSettingsPatchSchema = z.object(
-  Object.fromEntries(Object.entries(spaSettingsSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
-    [K in keyof SettingsShape]: z.ZodOptional<ReturnType<SettingsShape[K]['unwrap']>>;
-  },
-);
+export const spaSettingsPatchSchema = z
+  .object(
+    Object.fromEntries(Object.entries(spaSettingsSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
+      [K in keyof SettingsShape]: z.ZodOptional<ReturnType<SettingsShape[K]['unwrap']>>;
+    },
+  )
+  // Stored values are read leniently (an odd one must never break a call); a change must be a real code.
+  .extend({ language: z.string().regex(ISO_639_1, 'must be an ISO 639-1 language code, such as en or es').optional() });
 
 export const calendarConfigSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('local') }),

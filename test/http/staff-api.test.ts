@@ -322,6 +322,20 @@ t.test('settings: read, validated changes by the owner, applied to the next call
   t.equal((await patch({ settings: { monthlyBudgetUsd: -5 } })).statusCode, 400);
 });
 
+t.test('the spa\'s language is an ISO 639-1 code', async (t) => {
+  const s = await setup(t);
+  const patch = (language: string) =>
+    s.app.fastify.inject({ method: 'PATCH', url: '/api/v1/settings', headers: { authorization: `Bearer ${s.owner.key}` }, payload: { settings: { language } } });
+  for (const bad of ['english', 'EN', 'en-US', 'e', 'zz1']) {
+    const refused = await patch(bad);
+    t.equal(refused.statusCode, 400, bad);
+    t.match(refused.json(), { error: { code: 'VALIDATION_FAILED', message: /ISO 639-1/ } }, bad);
+  }
+  const accepted = await patch('es');
+  t.equal(accepted.statusCode, 200);
+  t.equal(accepted.json().settings.language, 'es');
+});
+
 t.test('owners manage keys; the admin key bootstraps the first owner', async (t) => {
   const s = await setup(t);
   const created = await s.app.fastify.inject({
