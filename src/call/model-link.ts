@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { RealtimeError, RealtimeModel, ReplayItem } from '../realtime/realtime-model.js';
 import type { CallRecorder } from './call-recorder.js';
-import type { CallContext, CallSetup, ModelConnectError } from './call-setup.js';
+import type { ModelAudioFormat } from '../audio/model-audio-codec.js';
+import { ModelConnectError, type CallContext, type CallSetup } from './call-setup.js';
 
 /** A session the model has not accepted by then is a failed call: apologise rather than leave silence. */
 const SESSION_READY_TIMEOUT_MS = 8_000;
@@ -30,12 +31,16 @@ export interface LinkedCall {
   route(model: RealtimeModel): void;
   /** The conversation so far, for a fresh session. */
   history(): ReplayItem[];
+  /** A session's audio format is known; false when the call cannot use it (the call has failed). */
+  audioFormat(format: ModelAudioFormat): boolean;
+  /** The call could not be set up at all (not even the spa is known). */
+  setupFailed(error: unknown): void;
   /** The call's first session accepted its configuration. */
   accepted(): void;
   /** The model reported an error (before the link decides what it means). */
   errored(): void;
-  /** The connection is lost; what was in flight on it will never finish. */
-  lost(): void;
+  /** The call has no model session (lost, or never opened); what was in flight will never finish. */
+  outage(): void;
   /** Restoring takes longer than a moment: the caller should hear that we are still here. */
   holdPrompt(): void;
   /** A restored session serves the call. */
@@ -73,7 +78,27 @@ export class ModelLink {
     return this.model !== undefined && this.sessionAccepted && !this.outage;
   }
 
-  attach(setup: CallSetup): void {
+  /** Takes the call's first model session once it is open, or the news that it could not be opened. */
+  start(setup: Promise<CallSetup>): void {
+    setup.then(
+      (opened) => {
+        if (this.call.isEnded() || !this.call.audioFormat(opened.audioFormat)) opened.model.close();
+        else this.attach(opened);
+      },
+      (error: unknown) => {
+        if (this.call.isEnded()) return;
+        if (!(error instanceof ModelConnectError)) return this.call.setupFailed(error);
+        // The spa is known; only the model could not be reached. Worth another try or two.
+        this.options.log.warn({ err: error }, 'realtime model not reachable at call start; retrying');
+        if (!this.call.audioFormat(error.context.audioFormat)) return;
+        this.context = error.context;
+        this.call.outage();
+        this.startOutage('connect failed', error.message);
+      },
+    );
+  }
+
+  private attach(setup: CallSetup): void {
     const { model } = setup;
     this.context = setup;
     this.use(model);
@@ -100,12 +125,6 @@ export class ModelLink {
         this.lost(model, 'session not ready', error instanceof Error ? error.message : String(error));
       },
     );
-  }
-
-  /** The spa is known but the model could not be reached at the start: try again. */
-  connectFailed(error: ModelConnectError): void {
-    this.context = error.context;
-    this.startOutage('connect failed', error.message);
   }
 
   /** The session is due for replacement; returns true when a rotation was started. */
@@ -157,7 +176,7 @@ export class ModelLink {
     releaseModel(model);
     this.model = undefined;
     this.sessionAccepted = false;
-    this.call.lost();
+    this.call.outage();
     this.startOutage(why, detail);
   }
 
