@@ -265,7 +265,7 @@ export class CallSession {
     if (this.isEnded) return;
     this.current = 'ended';
     const finalReason = this.transfer.to !== null ? 'transfer' : reason;
-    const { stream, recorder, log } = this.options;
+    const { stream, recorder, log, modelName, price } = this.options;
     this.supervisor.stop();
     this.options.onEnded(this, finalReason);
     this.link.release();
@@ -273,9 +273,7 @@ export class CallSession {
     if (finalReason !== 'caller' && finalReason !== 'stream_closed') stream.close(1000, finalReason);
     this.playback.stop();
     this.transcript.flush();
-    const { modelName, price } = this.options;
-    const startedAt = this.startedAtDate;
-    const ending = { reason: finalReason, streamSid: stream.streamSid, startedAt, endedAt: this.wallClock(), transferredTo: this.transfer.to, modelName, price };
-    void recordCallEnd(recorder, this.figures, log, ending).finally(this.resolveDone);
+    const ending = { reason: finalReason, streamSid: stream.streamSid, startedAt: this.startedAtDate, endedAt: this.wallClock(), modelName, price };
+    void recordCallEnd(recorder, this.figures, log, { ...ending, transferredTo: this.transfer.to }).finally(this.resolveDone);
   }
 }
