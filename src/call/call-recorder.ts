@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { VoiceCallSummary } from '../storage/conversation-repository.js';
 import type { WriteOpOf } from '../storage/write-ops.js';
 import type { WriteQueue } from '../storage/write-queue.js';
+import { wallClock } from './call-clock.js';
 import type { FinishedTurn } from './transcript.js';
 
 const FLUSH_DELAY_MS = 250;
@@ -28,6 +29,8 @@ export class CallRecorder {
     readonly conversationId: string,
     private readonly streamSid: string,
     private readonly log: Logger,
+    /** Stamps events; the same wall clock as the call's (CallSessionOptions.wallClock). */
+    private readonly clock: () => Date = wallClock,
   ) {}
 
   nextSeq = (): number => {
@@ -49,7 +52,7 @@ export class CallRecorder {
   /** Records an event; returns its place in this stream's sequence. */
   event(type: string, name: string | null, data: unknown): number {
     const seq = this.nextSeq();
-    this.events.push({ seq, type, name, data: data ?? {}, at: new Date().toISOString() });
+    this.events.push({ seq, type, name, data: data ?? {}, at: this.clock().toISOString() });
     this.schedule();
     return seq;
   }

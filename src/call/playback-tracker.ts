@@ -1,3 +1,5 @@
+import { monotonicNow } from './call-clock.js';
+
 /**
  * Knows how much of each assistant item the caller has actually heard. We send audio faster than
  * real time and Twilio buffers it; a mark after each chunk is echoed when the audio before it has
@@ -33,7 +35,7 @@ export class PlaybackTracker {
   private nextKey = 1;
 
   constructor(
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicNow,
     /** Called when all of an item's audio has been heard and no more will come. */
     private readonly onItemPlayed: (itemId: string) => void = () => {},
   ) {}

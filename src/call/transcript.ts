@@ -1,4 +1,5 @@
 import type { MessageRole } from '../storage/schema.js';
+import { wallClock } from './call-clock.js';
 
 /**
  * Puts both sides of a call in conversation order. Turns get their place when the model creates
@@ -34,7 +35,7 @@ export class TranscriptAssembler {
   constructor(
     private readonly nextSeq: () => number,
     private readonly onFinished: (turn: FinishedTurn) => void,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: () => Date = wallClock,
   ) {}
 
   callerTurn(itemId: string): void {

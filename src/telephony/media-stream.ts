@@ -18,6 +18,9 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** μ-law at 8 kHz: one byte per sample. */
 const MULAW_BYTES_PER_MS = 8;
 
+/** What a Twilio media stream carries both ways: μ-law 8 kHz in 20 ms frames. */
+export const TWILIO_AUDIO_FORMAT = Object.freeze({ encoding: 'mulaw', sampleRateHz: 8_000, frameMs: 20 } as const);
+
 export const CLOSE_POLICY = 1008;
 export const CLOSE_INVALID_DATA = 1007;
 
@@ -46,6 +49,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   readonly conversationId: string;
   /** Why this stream exists when it is not a new call, e.g. 'transfer-unanswered'. */
   readonly resume: string | undefined;
+  readonly audioFormat = TWILIO_AUDIO_FORMAT;
   /** Timestamp of the latest caller frame: Twilio's media clock, in ms since the stream started. */
   lastMediaTimestampMs = 0;
   private readonly messages: StreamMessageWriter;

@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { RealtimePrice } from '../config/model-prices.js';
+import type { ConversationStatus } from '../storage/schema.js';
+import type { CallFigures } from './call-figures.js';
+import type { CallRecorder } from './call-recorder.js';
+
+export type CallEndReason =
+  | 'caller'
+  | 'assistant'
+  | 'transfer'
+  | 'model_failure'
+  | 'setup_failure'
+  | 'stream_closed'
+  | 'shutdown'
+  | 'idle'
+  | 'max_length';
+
+const STATUS_FOR_REASON: Record<CallEndReason, ConversationStatus> = {
+  caller: 'completed',
+  assistant: 'completed',
+  transfer: 'transferred',
+  model_failure: 'failed',
+  setup_failure: 'failed',
+  stream_closed: 'completed',
+  shutdown: 'completed',
+  idle: 'completed',
+  max_length: 'completed',
+};
+
+export interface CallEnd {
+  reason: CallEndReason;
+  streamSid: string;
+  startedAt: Date;
+  endedAt: Date;
+  transferredTo: string | null;
+  modelName: string;
+  price: RealtimePrice;
+}
+
+/**
+ * Records how the call ended, with its figures and cost, and queues the end of its record.
+ * Resolves once that is written (or safe in the write queue); never rejects.
+ */
+export async function recordCallEnd(recorder: CallRecorder, figures: CallFigures, log: Logger, end: CallEnd): Promise<void> {
+  const { usage, transcriptionUsage, greetingLatencyMs, replyLatenciesMs } = figures;
+  const costUsd = figures.costUsd(end.price);
+  recorder.event('call_ended', end.reason, { usage, transcriptionUsage, costUsd });
+  await recorder
+    .finish({
+      streamSid: end.streamSid,
+      streamStartedAt: end.startedAt,
+      endedAt: end.endedAt,
+      endedBy: end.reason,
+      status: STATUS_FOR_REASON[end.reason],
+      transferredTo: end.transferredTo,
+      greetingLatencyMs,
+      replyLatenciesMs,
+      model: end.modelName,
+      usage,
+      costUsd,
+    })
+    .catch((error: unknown) => log.error({ err: error }, 'could not write the end of the call record'));
+}

@@ -1,0 +1,312 @@
+import type { Logger } from 'pino';
+import type { RealtimeError, RealtimeModel, ReplayItem } from '../realtime/realtime-model.js';
+import type { CallRecorder } from './call-recorder.js';
+import type { ModelAudioFormat } from '../audio/model-audio-codec.js';
+import { ModelConnectError, type CallContext, type CallSetup } from './call-setup.js';
+
+/** A session the model has not accepted by then is a failed call: apologise rather than leave silence. */
+const SESSION_READY_TIMEOUT_MS = 8_000;
+/** A lost model connection is retried with these pauses, within RECONNECT_BUDGET_MS in all. */
+const RECONNECT_BACKOFF_MS = [0, 250, 500, 1_000];
+const RECONNECT_BUDGET_MS = 3_500;
+const RECONNECT_ATTEMPT_TIMEOUT_MS = 2_000;
+/** A reconnect quicker than this goes unnoticed; a slower one gets "One moment, please." */
+const HOLD_PROMPT_AFTER_MS = 300;
+const ROTATION_RETRY_MS = 5_000;
+
+export interface ModelLinkOptions {
+  recorder: CallRecorder;
+  log: Logger;
+  now: () => number;
+  /** A model session older than this is replaced at the next quiet moment. */
+  modelSessionMaxMs: number;
+}
+
+/** What the link tells the call, and asks of it. */
+export interface LinkedCall {
+  isEnded(): boolean;
+  /** Nothing is being said, played, generated or looked up: a session swap would cut nothing off. */
+  quiet(): boolean;
+  /** Routes a model's conversation events into the call. */
+  route(model: RealtimeModel): void;
+  /** The conversation so far, for a fresh session. */
+  history(): ReplayItem[];
+  /** A session's audio format is known; false when the call cannot use it (the call has failed). */
+  audioFormat(format: ModelAudioFormat): boolean;
+  /** The call could not be set up at all (not even the spa is known). */
+  setupFailed(error: unknown): void;
+  /** The call's first session accepted its configuration. */
+  accepted(): void;
+  /** The model reported an error (before the link decides what it means). */
+  errored(): void;
+  /** The call has no model session (lost, or never opened); what was in flight will never finish. */
+  outage(): void;
+  /** Restoring takes longer than a moment: the caller should hear that we are still here. */
+  holdPrompt(): void;
+  /** A restored session serves the call. */
+  restored(model: RealtimeModel): void;
+  /** The model refused the session configuration: a retry would be refused too. */
+  refused(): void;
+  /** The model could not be reached again within the budget. */
+  unreachable(): void;
+}
+
+/**
+ * The call's connection to the realtime model: the first session (with a time limit on its
+ * acceptance), a lost connection restored with backoff within a budget (and the conversation so
+ * far replayed into the new session), rotation before the provider's session limit, release.
+ */
+export class ModelLink {
+  /** The session now serving the call; absent while a lost connection is being restored. */
+  model: RealtimeModel | undefined;
+  context: CallContext | undefined;
+  /** The model accepted its session configuration (a refusal before that is not worth a retry). */
+  private sessionAccepted = false;
+  private since = 0;
+  /** Set while the model connection is lost and being restored. */
+  private outage: { since: number; holdTimer: NodeJS.Timeout } | undefined;
+  private rotating = false;
+  private nextRotationAt = 0;
+
+  constructor(
+    private readonly options: ModelLinkOptions,
+    private readonly call: LinkedCall,
+  ) {}
+
+  /** The model can be asked to speak: connected, its session accepted, no outage. */
+  get canSpeak(): boolean {
+    return this.model !== undefined && this.sessionAccepted && !this.outage;
+  }
+
+  /** Takes the call's first model session once it is open, or the news that it could not be opened. */
+  start(setup: Promise<CallSetup>): void {
+    setup.then(
+      (opened) => {
+        if (this.call.isEnded() || !this.call.audioFormat(opened.audioFormat)) opened.model.close();
+        else this.attach(opened);
+      },
+      (error: unknown) => {
+        if (this.call.isEnded()) return;
+        if (!(error instanceof ModelConnectError)) return this.call.setupFailed(error);
+        // The spa is known; only the model could not be reached. Worth another try or two.
+        this.options.log.warn({ err: error }, 'realtime model not reachable at call start; retrying');
+        if (!this.call.audioFormat(error.context.audioFormat)) return;
+        this.context = error.context;
+        this.call.outage();
+        this.startOutage('connect failed', error.message);
+      },
+    );
+  }
+
+  private attach(setup: CallSetup): void {
+    const { model } = setup;
+    this.context = setup;
+    this.use(model);
+    if (!model.isOpen) {
+      this.lost(model, 'not open');
+      return;
+    }
+    let readyTimer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      readyTimer = setTimeout(() => reject(new Error('the model did not accept the session in time')), SESSION_READY_TIMEOUT_MS);
+    });
+    Promise.race([setup.ready, timedOut]).then(
+      () => {
+        clearTimeout(readyTimer);
+        if (this.model !== model) return;
+        this.sessionAccepted = true;
+        this.since = this.options.now();
+        this.call.accepted();
+      },
+      (error: unknown) => {
+        clearTimeout(readyTimer);
+        if (this.call.isEnded() || this.model !== model) return;
+        this.options.log.warn({ err: error }, 'realtime session was not ready');
+        this.lost(model, 'session not ready', error instanceof Error ? error.message : String(error));
+      },
+    );
+  }
+
+  /** The session is due for replacement; returns true when a rotation was started. */
+  rotateIfDue(now: number): boolean {
+    if (now - this.since < this.options.modelSessionMaxMs || now < this.nextRotationAt || this.rotating) return false;
+    void this.rotate();
+    return true;
+  }
+
+  /** The call is over: no hold prompt, no model. */
+  release(): void {
+    if (this.outage) clearTimeout(this.outage.holdTimer);
+    if (this.model) releaseModel(this.model);
+  }
+
+  private use(model: RealtimeModel): void {
+    this.model = model;
+    model.removeAllListeners('error');
+    this.call.route(model);
+    model.on('error', (error) => this.onError(model, error));
+    model.on('closed', (code, reason) => this.lost(model, 'closed', `${code} ${reason}`.trim()));
+  }
+
+  private onError(model: RealtimeModel, error: RealtimeError): void {
+    if (model !== this.model) return;
+    this.options.recorder.event('error', error.code, { message: error.message, recoverable: error.recoverable });
+    this.call.errored();
+    if (error.recoverable) {
+      this.options.log.warn({ code: error.code, message: error.message }, 'realtime model error');
+      return;
+    }
+    const transport = error.code === 'transport_error' || error.code === 'connection_stalled' || error.code === 'session_expired';
+    if (!this.sessionAccepted && !transport) {
+      this.options.log.error({ code: error.code, message: error.message }, 'realtime model refused the session');
+      this.call.refused();
+      return;
+    }
+    this.lost(model, error.code, error.message);
+  }
+
+  /**
+   * The model connection is gone (closed, failed, or stopped answering). Whatever it was saying is
+   * cut off; the caller hears "One moment, please." if restoring takes more than a moment, and the
+   * conversation continues on a fresh session that is given the conversation so far.
+   */
+  private lost(model: RealtimeModel, why: string, detail?: string): void {
+    if (this.call.isEnded() || model !== this.model) return;
+    this.options.log.warn({ why, detail }, 'realtime model connection lost; reconnecting');
+    releaseModel(model);
+    this.model = undefined;
+    this.sessionAccepted = false;
+    this.call.outage();
+    this.startOutage(why, detail);
+  }
+
+  private startOutage(why: string, detail?: string): void {
+    if (this.outage || this.call.isEnded()) return;
+    this.options.recorder.event('error', 'model_lost', { why, detail });
+    const holdTimer = setTimeout(() => {
+      if (this.outage && !this.call.isEnded()) this.call.holdPrompt();
+    }, HOLD_PROMPT_AFTER_MS);
+    this.outage = { since: this.options.now(), holdTimer };
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    const { log, recorder, now } = this.options;
+    const started = now();
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.call.isEnded()) return;
+      const remaining = RECONNECT_BUDGET_MS - (now() - started);
+      try {
+        const model = await this.openRestored(Math.min(RECONNECT_ATTEMPT_TIMEOUT_MS, Math.max(remaining, 250)));
+        if (this.call.isEnded()) {
+          releaseModel(model);
+          return;
+        }
+        this.finishOutage(model, attempt);
+        return;
+      } catch (error) {
+        log.warn({ err: error, attempt }, 'realtime model reconnect failed');
+      }
+      const pause = RECONNECT_BACKOFF_MS[Math.min(attempt, RECONNECT_BACKOFF_MS.length - 1)]!;
+      if (now() - started + pause >= RECONNECT_BUDGET_MS) {
+        const outageMs = Math.round(now() - started);
+        log.error({ attempts: attempt, outageMs }, 'realtime model unreachable; handing the call over');
+        recorder.event('error', 'model_unreachable', { attempts: attempt, outageMs });
+        this.call.unreachable();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  /** A fresh session with the same configuration, given the conversation so far. */
+  private async openRestored(timeoutMs: number): Promise<RealtimeModel> {
+    const context = this.context;
+    if (!context) throw new Error('call context unknown');
+    const opening = context.reopen();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no session within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      const connection = await Promise.race([opening, timedOut]);
+      try {
+        await Promise.race([connection.ready, timedOut]);
+      } catch (error) {
+        releaseModel(connection.model);
+        throw error;
+      }
+      connection.model.restoreConversation(this.call.history());
+      return connection.model;
+    } catch (error) {
+      // A connection that opens after we gave up on it is closed, not leaked.
+      opening.then((late) => releaseModel(late.model)).catch(() => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private finishOutage(model: RealtimeModel, attempts: number): void {
+    const outage = this.outage;
+    if (outage) clearTimeout(outage.holdTimer);
+    this.outage = undefined;
+    const outageMs = outage ? Math.round(this.options.now() - outage.since) : 0;
+    this.use(model);
+    this.sessionAccepted = true;
+    this.since = this.options.now();
+    this.options.log.info({ attempts, outageMs }, 'realtime model reconnected');
+    this.options.recorder.event('model_reconnected', null, { attempts, outageMs });
+    this.call.restored(model);
+  }
+
+  /**
+   * Replaces the model session before the provider's time limit, at a quiet moment: the new
+   * session is opened and given the conversation while the old one still serves the call, and
+   * swapped in only if nothing happened meanwhile.
+   */
+  private async rotate(): Promise<void> {
+    const old = this.model;
+    if (!old) return;
+    this.rotating = true;
+    const turnsBefore = this.call.history().length;
+    try {
+      const fresh = await this.openRestored(RECONNECT_ATTEMPT_TIMEOUT_MS * 2);
+      if (this.call.isEnded() || this.model !== old || !this.call.quiet() || this.outage || this.call.history().length !== turnsBefore) {
+        releaseModel(fresh);
+        this.nextRotationAt = this.options.now() + ROTATION_RETRY_MS;
+        return;
+      }
+      releaseModel(old);
+      this.use(fresh);
+      this.since = this.options.now();
+      this.options.log.info('realtime model session rotated');
+      this.options.recorder.event('model_rotated', null, {});
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'could not rotate the realtime model session; will try again');
+      this.nextRotationAt = this.options.now() + ROTATION_RETRY_MS;
+    } finally {
+      this.rotating = false;
+    }
+  }
+}
+
+/** The conversation so far, in order: what was said (as heard) and the tools the model used. */
+export function conversationSoFar(
+  turns: readonly { seq: number; role: string; text: string }[],
+  toolItems: readonly { seq: number; item: ReplayItem }[],
+): ReplayItem[] {
+  const said = turns.flatMap((turn) => {
+    if (turn.role !== 'customer' && turn.role !== 'assistant') return [];
+    const item: ReplayItem = { type: 'message', role: turn.role === 'customer' ? 'user' : 'assistant', text: turn.text };
+    return [{ seq: turn.seq, item }];
+  });
+  return [...said, ...toolItems].sort((a, b) => a.seq - b.seq).map((entry) => entry.item);
+}
+
+function releaseModel(model: RealtimeModel): void {
+  model.removeAllListeners();
+  // The adapter only emits errors someone listens to; nobody needs these any more.
+  model.on('error', () => {});
+  model.close();
+}
