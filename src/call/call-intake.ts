@@ -33,6 +33,7 @@ import {
 } from '../telephony/voice-webhooks.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { afterCall } from './after-call.js';
+import { wallClock } from './call-clock.js';
 import { CallRecorder } from './call-recorder.js';
 import { CallSession, type CallEndReason, type CallLimits } from './call-session.js';
 import { startCallSetup, type CallParticipants, type CallSetup } from './call-setup.js';
@@ -92,7 +93,7 @@ export class CallIntake implements VoiceWebhookHandlers {
 
   constructor(private readonly deps: CallIntakeDependencies) {
     const { calls, publicBaseUrl } = deps.config;
-    this.knownCalls = new KnownCalls(deps.now);
+    this.knownCalls = new KnownCalls();
     // The stream never came (or went to another machine): forget the call here.
     this.prewarmed = new PrewarmedSessions((callSid, conversationId) => {
       if (!deps.liveCalls.get(callSid)) this.knownCalls.forget(conversationId);
@@ -133,7 +134,7 @@ export class CallIntake implements VoiceWebhookHandlers {
         callSid: call.callSid,
         from: call.from,
         to: call.to,
-        startedAt: this.deps.now().toISOString(),
+        startedAt: wallClock().toISOString(),
       },
       WEBHOOK_WRITE_WAIT_MS,
     );
@@ -165,7 +166,7 @@ export class CallIntake implements VoiceWebhookHandlers {
         callSid: update.callSid,
         status: update.status,
         durationSeconds: update.durationSeconds ?? null,
-        at: this.deps.now().toISOString(),
+        at: wallClock().toISOString(),
       },
       WEBHOOK_WRITE_WAIT_MS,
     );
@@ -245,7 +246,7 @@ export class CallIntake implements VoiceWebhookHandlers {
   async onTransferEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<{ conversationId: string } | undefined> {
     if (dialStatus === 'completed') return undefined; // staff took the call; it is over now
     const reopened = await this.deps.writes.submit(
-      { type: 'reopen_after_transfer', callSid, dialStatus, at: this.deps.now().toISOString() },
+      { type: 'reopen_after_transfer', callSid, dialStatus, at: wallClock().toISOString() },
       WEBHOOK_WRITE_WAIT_MS,
     );
     // While the database is away, the call as this machine remembers it.

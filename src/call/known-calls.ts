@@ -1,4 +1,4 @@
-import type { Clock } from '../config/clock.js';
+import { monotonicNow } from './call-clock.js';
 import type { CallParticipants } from './call-setup.js';
 
 /** How long a call handed to staff is remembered here, to take it back if nobody answers. */
@@ -13,7 +13,7 @@ export class KnownCalls {
   private readonly participants = new Map<string, CallParticipants>();
   private readonly transferred = new Map<string, { participants: CallParticipants; at: number }>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly now: () => number = monotonicNow) {}
 
   remember(participants: CallParticipants): void {
     this.participants.set(participants.conversationId, participants);
@@ -28,7 +28,7 @@ export class KnownCalls {
   }
 
   handedToStaff(callSid: string, participants: CallParticipants): void {
-    const now = this.clock().getTime();
+    const now = this.now();
     for (const [sid, entry] of this.transferred) if (now - entry.at > TRANSFERRED_MEMORY_MS) this.transferred.delete(sid);
     const { spaId, conversationId, customerId, customerPhone } = participants;
     this.transferred.set(callSid, { participants: { spaId, conversationId, customerId, customerPhone }, at: now });

@@ -1,4 +1,5 @@
 import type { SpaProfile } from '../storage/spa-repository.js';
+import { monotonicNow } from './call-clock.js';
 import type { CallEndReason, CallSession } from './call-session.js';
 
 const ENDING_MEMORY_MS = 5 * 60_000;
@@ -12,6 +13,8 @@ export interface CallEnding {
 
 /** The calls this machine is carrying now, and how recent ones ended (for the <Connect action>). */
 export class LiveCalls {
+  constructor(private readonly now: () => number = monotonicNow) {}
+
   private readonly sessions = new Map<string, CallSession>();
   private readonly endings = new Map<string, CallEnding>();
   /** Calls that ended and whose records are still being written. */
@@ -25,7 +28,7 @@ export class LiveCalls {
     if (this.sessions.get(session.callSid) === session) this.sessions.delete(session.callSid);
     const written = session.done.finally(() => this.writing.delete(written));
     this.writing.add(written);
-    const now = Date.now();
+    const now = this.now();
     for (const [callSid, ending] of this.endings) if (now - ending.at > ENDING_MEMORY_MS) this.endings.delete(callSid);
     this.endings.set(session.callSid, { reason, at: now, spa: session.spa });
   }
