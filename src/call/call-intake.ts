@@ -6,16 +6,14 @@ import type { Config } from '../config/config.js';
 import { realtimePrice } from '../config/model-prices.js';
 import type { RealtimeModelFactory } from '../realtime/realtime-model.js';
 import { describeError, isConnectivityError } from '../storage/connectivity.js';
-import {
-  appendConversationEvent,
-  findVoiceCallEnding,
-  TERMINAL_TWILIO_STATUSES,
-  voiceConversationId,
-} from '../storage/conversation-repository.js';
+import { voiceConversationId } from '../storage/conversation-ids.js';
+import { appendConversationEvent } from '../storage/conversation-timeline.js';
 import { CALL_FOLLOW_UP_TASK, queueConversationAnalysis, queueDelay } from '../storage/job-queue.js';
 import { registerLiveCall, removeLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
+import { TERMINAL_TWILIO_STATUSES } from '../storage/twilio-call-status.js';
+import { findVoiceCallEnding } from '../storage/voice-call-repository.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import type { MediaStream } from '../telephony/media-stream.js';
 import { hangUpTwiml, sayAndHangUpTwiml } from '../telephony/twiml.js';
