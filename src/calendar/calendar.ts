@@ -1,5 +1,4 @@
-import type { Transaction } from 'kysely';
-import type { Database } from '../storage/schema.js';
+import type { Trx } from '../storage/database.js';
 import type { Interval } from './availability.js';
 
 /** A booking calendar, whether the spa's Google Calendar or the local one in Postgres. */
@@ -21,7 +20,7 @@ export interface CalendarEventInput {
  * from starving the pool.
  */
 export interface CalendarWriteOptions {
-  transaction?: Transaction<Database>;
+  transaction?: Trx;
 }
 
 export interface Calendar {

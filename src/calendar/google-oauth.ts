@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
-import type { Database } from '../storage/schema.js';
+import type { Db } from '../storage/database.js';
+import { claimOAuthState, connectGoogleCalendar, saveOAuthState } from '../storage/google-credentials-repository.js';
 import { sealSecret } from '../storage/secret-box.js';
 import { CALENDAR_SCOPES, oauthClient } from './google-auth.js';
 import type { SpaCalendars } from './spa-calendars.js';
@@ -31,7 +31,7 @@ export class GoogleOAuthError extends Error {
  */
 export class GoogleOAuth {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly config: Config,
     private readonly calendars: SpaCalendars,
   ) {}
@@ -54,10 +54,7 @@ export class GoogleOAuth {
   async start(spaId: string, calendarId: string): Promise<string> {
     this.ensureConfigured();
     const state = randomBytes(24).toString('base64url');
-    await this.db
-      .insertInto('oauth_states')
-      .values({ state, spa_id: spaId, calendar_id: calendarId, expires_at: new Date(Date.now() + STATE_TTL_MS) })
-      .execute();
+    await saveOAuthState(this.db, { state, spaId, calendarId, expiresAt: new Date(Date.now() + STATE_TTL_MS) });
     return oauthClient(this.config, this.redirectUri()).generateAuthUrl({
       access_type: 'offline',
       prompt: 'consent',
@@ -69,14 +66,7 @@ export class GoogleOAuth {
   /** Finishes consent. The state must be ours, unexpired and unused. */
   async complete(state: string, code: string): Promise<{ spaId: string; calendarId: string }> {
     const key = this.ensureConfigured();
-    const claimed = await this.db
-      .updateTable('oauth_states')
-      .set({ used_at: new Date() })
-      .where('state', '=', state)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', new Date())
-      .returning(['spa_id', 'calendar_id'])
-      .executeTakeFirst();
+    const claimed = await claimOAuthState(this.db, state, new Date());
     if (!claimed) throw new GoogleOAuthError('OAUTH_STATE_INVALID', 'This sign-in link is invalid or has expired. Please start again.');
     let refreshToken: string | null | undefined;
     try {
@@ -87,23 +77,12 @@ export class GoogleOAuth {
     }
     if (!refreshToken)
       throw new GoogleOAuthError('OAUTH_NO_REFRESH_TOKEN', 'Google did not grant offline access. Please start again and allow access.');
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('google_credentials')
-        .values({ spa_id: claimed.spa_id, kind: 'oauth_refresh_token', secret: sealSecret(key, refreshToken) })
-        .onConflict((oc) =>
-          oc.column('spa_id').doUpdateSet({ kind: 'oauth_refresh_token', secret: sealSecret(key, refreshToken), updated_at: sql`now()` }),
-        )
-        .execute();
-      await trx
-        .updateTable('spas')
-        .set({
-          calendar: JSON.stringify({ type: 'google', calendarId: claimed.calendar_id, auth: 'oauth' }),
-          updated_at: new Date(),
-        })
-        .where('id', '=', claimed.spa_id)
-        .execute();
-    });
+    await connectGoogleCalendar(
+      this.db,
+      claimed.spa_id,
+      { kind: 'oauth_refresh_token', secret: sealSecret(key, refreshToken) },
+      { calendarId: claimed.calendar_id, auth: 'oauth' },
+    );
     this.calendars.forget(claimed.spa_id);
     return { spaId: claimed.spa_id, calendarId: claimed.calendar_id };
   }
@@ -119,20 +98,12 @@ export class GoogleOAuth {
     if (!parsed.success)
       throw new GoogleOAuthError('SERVICE_ACCOUNT_INVALID', 'That is not a Google service-account key (client_email and private_key are needed).');
     const sealed = sealSecret(key, JSON.stringify({ client_email: parsed.data.client_email, private_key: parsed.data.private_key }));
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('google_credentials')
-        .values({ spa_id: spaId, kind: 'service_account', secret: sealed, account_email: parsed.data.client_email })
-        .onConflict((oc) =>
-          oc.column('spa_id').doUpdateSet({ kind: 'service_account', secret: sealed, account_email: parsed.data.client_email, updated_at: sql`now()` }),
-        )
-        .execute();
-      await trx
-        .updateTable('spas')
-        .set({ calendar: JSON.stringify({ type: 'google', calendarId, auth: 'service_account' }), updated_at: new Date() })
-        .where('id', '=', spaId)
-        .execute();
-    });
+    await connectGoogleCalendar(
+      this.db,
+      spaId,
+      { kind: 'service_account', secret: sealed, accountEmail: parsed.data.client_email },
+      { calendarId, auth: 'service_account' },
+    );
     this.calendars.forget(spaId);
     return { clientEmail: parsed.data.client_email };
   }

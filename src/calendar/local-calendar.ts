@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../storage/schema.js';
+import type { Db } from '../storage/database.js';
+import { cancelLocalEvent, confirmedLocalEvents, moveLocalEvent, upsertLocalEvent } from '../storage/local-calendar-repository.js';
 import type { Interval } from './availability.js';
 import type { Calendar, CalendarEventInput, CalendarWriteOptions } from './calendar.js';
 
@@ -7,45 +7,18 @@ import type { Calendar, CalendarEventInput, CalendarWriteOptions } from './calen
 export class LocalCalendar implements Calendar {
   readonly kind = 'local';
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Db) {}
 
   async busy(calendarIds: string[], from: Date, to: Date): Promise<Map<string, Interval[]>> {
     const result = new Map<string, Interval[]>(calendarIds.map((id) => [id, []]));
     if (calendarIds.length === 0) return result;
-    const rows = await this.db
-      .selectFrom('local_calendar_events')
-      .select(['calendar_id', 'starts_at', 'ends_at'])
-      .where('calendar_id', 'in', calendarIds)
-      .where('status', '=', 'confirmed')
-      .where('starts_at', '<', to)
-      .where('ends_at', '>', from)
-      .execute();
+    const rows = await confirmedLocalEvents(this.db, calendarIds, from, to);
     for (const row of rows) result.get(row.calendar_id)?.push({ start: row.starts_at, end: row.ends_at });
     return result;
   }
 
   async createEvent(calendarId: string, event: CalendarEventInput, options: CalendarWriteOptions = {}): Promise<void> {
-    await (options.transaction ?? this.db)
-      .insertInto('local_calendar_events')
-      .values({
-        calendar_id: calendarId,
-        id: event.id,
-        status: 'confirmed',
-        summary: event.summary,
-        description: event.description,
-        starts_at: event.start,
-        ends_at: event.end,
-        appointment_id: event.appointmentId,
-      })
-      .onConflict((oc) =>
-        oc.columns(['calendar_id', 'id']).doUpdateSet({
-          status: 'confirmed',
-          starts_at: event.start,
-          ends_at: event.end,
-          updated_at: new Date(),
-        }),
-      )
-      .execute();
+    await upsertLocalEvent(options.transaction ?? this.db, calendarId, event);
   }
 
   async moveEvent(
@@ -56,20 +29,10 @@ export class LocalCalendar implements Calendar {
     _timeZone: string,
     options: CalendarWriteOptions = {},
   ): Promise<void> {
-    await (options.transaction ?? this.db)
-      .updateTable('local_calendar_events')
-      .set({ starts_at: start, ends_at: end, status: 'confirmed', updated_at: new Date() })
-      .where('calendar_id', '=', calendarId)
-      .where('id', '=', eventId)
-      .execute();
+    await moveLocalEvent(options.transaction ?? this.db, calendarId, eventId, start, end);
   }
 
   async cancelEvent(calendarId: string, eventId: string, options: CalendarWriteOptions = {}): Promise<void> {
-    await (options.transaction ?? this.db)
-      .updateTable('local_calendar_events')
-      .set({ status: 'cancelled', updated_at: new Date() })
-      .where('calendar_id', '=', calendarId)
-      .where('id', '=', eventId)
-      .execute();
+    await cancelLocalEvent(options.transaction ?? this.db, calendarId, eventId);
   }
 }

@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
-import type { Database } from '../storage/schema.js';
+import type { Db } from '../storage/database.js';
+import { findGoogleCredential } from '../storage/google-credentials-repository.js';
 import { openSecret } from '../storage/secret-box.js';
 import type { ProviderInfo, SpaProfile } from '../storage/spa-repository.js';
 import { CalendarError, type Calendar } from './calendar.js';
@@ -27,7 +27,7 @@ export class SpaCalendars {
   private readonly cache = new Map<string, { calendar: Calendar; until: number }>();
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly config: Config,
   ) {
     this.local = new LocalCalendar(db);
@@ -53,7 +53,7 @@ export class SpaCalendars {
   private async google(spaId: string): Promise<Calendar> {
     const cached = this.cache.get(spaId);
     if (cached && cached.until > Date.now()) return cached.calendar;
-    const row = await this.db.selectFrom('google_credentials').selectAll().where('spa_id', '=', spaId).executeTakeFirst();
+    const row = await findGoogleCredential(this.db, spaId);
     if (!row) throw new CalendarError('CALENDAR_NOT_CONNECTED', 'the spa has not connected its Google Calendar yet', false);
     const key = this.config.encryptionKey;
     if (!key) throw new CalendarError('CALENDAR_NOT_CONNECTED', 'ENCRYPTION_KEY is not set, so Google credentials cannot be read', false);

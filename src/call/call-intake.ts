@@ -8,16 +8,14 @@ import { realtimePrice } from '../config/model-prices.js';
 import type { RealtimeModelFactory } from '../realtime/realtime-model.js';
 import { describeError, isConnectivityError } from '../storage/connectivity.js';
 import { callParticipants, spaIdOfCall } from '../storage/call-lookups.js';
-import {
-  appendConversationEvent,
-  findVoiceCallEnding,
-  TERMINAL_TWILIO_STATUSES,
-  voiceConversationId,
-} from '../storage/conversation-repository.js';
+import { voiceConversationId } from '../storage/conversation-ids.js';
+import { appendConversationEvent } from '../storage/conversation-timeline.js';
 import { queueConversationAnalysis } from '../storage/job-queue.js';
 import { registerLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
+import { TERMINAL_TWILIO_STATUSES } from '../storage/twilio-call-status.js';
+import { findVoiceCallEnding } from '../storage/voice-call-repository.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import type { MediaStream } from '../telephony/media-stream.js';
 import { hangUpTwiml, sayAndHangUpTwiml } from '../telephony/twiml.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { VoiceCallSummary } from '../storage/conversation-repository.js';
+import type { VoiceCallSummary } from '../storage/voice-call-end-record.js';
 import type { WriteOpOf } from '../storage/write-ops.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import { wallClock } from './call-clock.js';

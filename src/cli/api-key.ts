@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createApiKey, revokeApiKey } from '../storage/api-key-repository.js';
+import { findSpaByIdOrSlug } from '../storage/spa-repository.js';
 import { runWithDatabase } from './run-with-database.js';
 
 /**
@@ -18,13 +19,7 @@ const { values } = parseArgs({
 
 await runWithDatabase(async ({ database }) => {
   if (!values.spa) throw new Error('--spa <spa id or slug> is required');
-  const spa = await database.db
-    .selectFrom('spas')
-    .select(['id', 'name'])
-    .where((eb) =>
-      /^[0-9a-f-]{36}$/.test(values.spa ?? '') ? eb('id', '=', values.spa ?? '') : eb('slug', '=', values.spa ?? ''),
-    )
-    .executeTakeFirst();
+  const spa = await findSpaByIdOrSlug(database.db, values.spa);
   if (!spa) throw new Error(`no spa ${values.spa}`);
   if (values.revoke) {
     const revoked = await revokeApiKey(database.db, spa.id, values.revoke);

@@ -1,16 +1,15 @@
 import type { Task } from 'graphile-worker';
-import type { Kysely } from 'kysely';
 import type OpenAI from 'openai';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { textCostUsd, textModelPrice, type TextUsage } from '../config/model-prices.js';
 import { loadConversationFacts, type ConversationFacts } from '../storage/conversation-facts.js';
+import type { Db } from '../storage/database.js';
 import { CONVERSATION_ANALYSIS_TASK } from '../storage/job-queue.js';
-import type { Database } from '../storage/schema.js';
 import {
   replaceConversationUsage,
   storedFigures,
-  withConversationLock,
+  withConversationAnalysisLock,
   writeAnalysis,
   writeConversationCost,
   type AnalysisRecord,
@@ -26,7 +25,7 @@ import { analysisInputHash, summariseConversation, type SummaryResult } from './
  */
 
 export interface AnalysisDependencies {
-  db: Kysely<Database>;
+  db: Db;
   /** Undefined without OPENAI_API_KEY: conversations are still costed and rolled up, not summarised. */
   openai: OpenAI | undefined;
   /** The text model that writes summaries. */
@@ -159,7 +158,7 @@ function unknownAnalysis(error: string, inputHash: string | null): Omit<Analysis
 
 /** The usage row alone, with the analysis figures as stored. */
 async function recordUsage(deps: AnalysisDependencies, facts: ConversationFacts, analysis: AnalysisFigures | undefined) {
-  await withConversationLock(deps.db, facts.id, async (trx) => {
+  await withConversationAnalysisLock(deps.db, facts.id, async (trx) => {
     const summaryCostSoFar = Number((await storedFigures(trx, facts.id))?.cost_summary_usd ?? 0);
     const figures = conversationFigures(facts, deps.rates, summaryCostSoFar, analysis);
     await replaceConversationUsage(trx, facts.id, figures);
@@ -175,7 +174,7 @@ async function recordAnalysis(
   analysis: Omit<AnalysisRecord, 'totalCostUsd'>,
   newSummaryCost: number,
 ) {
-  await withConversationLock(deps.db, facts.id, async (trx) => {
+  await withConversationAnalysisLock(deps.db, facts.id, async (trx) => {
     const summaryCostSoFar = Number((await storedFigures(trx, facts.id))?.cost_summary_usd ?? 0);
     const figures = conversationFigures(facts, deps.rates, summaryCostSoFar + newSummaryCost, {
       satisfaction: analysis.satisfaction,

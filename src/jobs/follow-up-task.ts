@@ -1,6 +1,7 @@
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import { sendTextToCustomer, TextSendError, type OutboundDependencies } from '../sms/outbound.js';
+import { customerSpoke, findFollowUpCall, hasLaterConversation } from '../storage/conversation-repository.js';
 import { CALL_FOLLOW_UP_TASK, queueTime } from '../storage/job-queue.js';
 import { nextSendableTime } from './quiet-hours.js';
 
@@ -16,32 +17,12 @@ export function followUpTasks(deps: OutboundDependencies): Record<string, Task> 
   return {
     [CALL_FOLLOW_UP_TASK]: async (payload, helpers) => {
       const { conversationId } = payloadSchema.parse(payload);
-      const call = await deps.db
-        .selectFrom('conversations as c')
-        .innerJoin('spas as s', 's.id', 'c.spa_id')
-        .select(['c.spa_id as spaId', 'c.customer_id as customerId', 'c.outcome', 'c.ended_at as endedAt', 's.name as spaName', 's.timezone', 's.persona'])
-        .where('c.id', '=', conversationId)
-        .executeTakeFirst();
+      const call = await findFollowUpCall(deps.db, conversationId);
       // Settled by a tool or, by the summary's reading, otherwise (a question answered, a wrong number).
       if (!call?.customerId || (call.outcome && !UNSETTLED_OUTCOMES.includes(call.outcome))) return;
-      const spoke = await deps.db
-        .selectFrom('messages')
-        .select('id')
-        .where('conversation_id', '=', conversationId)
-        .where('role', '=', 'customer')
-        .limit(1)
-        .executeTakeFirst();
-      if (!spoke) return;
+      if (!(await customerSpoke(deps.db, conversationId))) return;
       const since = call.endedAt ?? new Date(0);
-      const later = await deps.db
-        .selectFrom('conversations')
-        .select('id')
-        .where('customer_id', '=', call.customerId)
-        .where('id', '!=', conversationId)
-        .where('started_at', '>', since)
-        .limit(1)
-        .executeTakeFirst();
-      if (later) return;
+      if (await hasLaterConversation(deps.db, call.customerId, conversationId, since)) return;
       const now = deps.now();
       const sendable = nextSendableTime(now, call.timezone);
       if (sendable.getTime() > now.getTime()) {

@@ -4,6 +4,7 @@ import { TextSendError } from '../sms/outbound.js';
 import { HELP_TEXT, replyToThread, type SmsReplyDependencies } from '../sms/sms-replies.js';
 import { sendTextToCustomer } from '../sms/outbound.js';
 import { SMS_REPLY_TASK } from '../storage/job-queue.js';
+import { latestInboundText } from '../storage/sms-repository.js';
 
 const payloadSchema = z.object({ conversationId: z.string().uuid(), help: z.boolean().default(false) });
 
@@ -14,17 +15,7 @@ export function smsReplyTasks(deps: SmsReplyDependencies): Record<string, Task> 
       const { conversationId, help } = payloadSchema.parse(payload);
       try {
         if (help) {
-          const thread = await deps.db
-            .selectFrom('conversations as c')
-            .innerJoin('spas as s', 's.id', 'c.spa_id')
-            .innerJoin('messages as m', 'm.conversation_id', 'c.id')
-            .innerJoin('sms_details as d', 'd.message_id', 'm.id')
-            .select(['c.spa_id as spaId', 'c.customer_id as customerId', 's.name', 'd.message_sid as sid'])
-            .where('c.id', '=', conversationId)
-            .where('d.direction', '=', 'inbound')
-            .orderBy('m.seq', 'desc')
-            .limit(1)
-            .executeTakeFirst();
+          const thread = await latestInboundText(deps.db, conversationId);
           if (!thread?.customerId) return;
           await sendTextToCustomer(deps, {
             spaId: thread.spaId,

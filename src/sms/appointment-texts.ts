@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../storage/schema.js';
+import { appointmentTextDetails } from '../storage/appointment-repository.js';
+import type { Db } from '../storage/database.js';
 import { spokenDateTime } from '../tools/spa-facts.js';
 
 /** The texts a patient gets about an appointment: short, plain, and with a way to reply. */
@@ -17,29 +17,11 @@ export interface AppointmentText {
 }
 
 export async function composeAppointmentText(
-  db: Kysely<Database>,
+  db: Db,
   appointmentId: string,
   purpose: AppointmentTextPurpose,
 ): Promise<AppointmentText | undefined> {
-  const row = await db
-    .selectFrom('appointments as a')
-    .innerJoin('spas as sp', 'sp.id', 'a.spa_id')
-    .innerJoin('services as s', 's.id', 'a.service_id')
-    .innerJoin('providers as p', 'p.id', 'a.provider_id')
-    .select([
-      'a.spa_id as spaId',
-      'a.customer_id as customerId',
-      'a.status',
-      'a.starts_at as startsAt',
-      'a.updated_at as updatedAt',
-      'sp.name as spaName',
-      'sp.address',
-      'sp.timezone',
-      's.name as service',
-      'p.name as provider',
-    ])
-    .where('a.id', '=', appointmentId)
-    .executeTakeFirst();
+  const row = await appointmentTextDetails(db, appointmentId);
   if (!row) return undefined;
   // A text about a state the appointment is no longer in would mislead.
   const cancelled = row.status === 'cancelled';

@@ -1,11 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Kysely } from 'kysely';
-import { upsertCustomerByPhone } from '../storage/customer-repository.js';
+import { setSmsOptedOut, upsertCustomerByPhone } from '../storage/customer-repository.js';
+import type { Db } from '../storage/database.js';
 import { addJob, queueDelay, SMS_REPLY_TASK } from '../storage/job-queue.js';
-import type { Database } from '../storage/schema.js';
 import { appendSmsMessage, openSmsThread, setDeliveryStatus } from '../storage/sms-repository.js';
-import { E164_PATTERN, spaSettingsSchema } from '../storage/spa-profile.js';
-import { findSpaIdByPhone } from '../storage/spa-repository.js';
+import { E164_PATTERN } from '../storage/spa-profile.js';
+import { findSpaIdByPhone, loadSpaSettings } from '../storage/spa-repository.js';
 import { scheduleThreadAnalysis } from './outbound.js';
 
 /** The words carriers and Twilio treat as opt-out / opt-in / help, alone in a message. */
@@ -27,7 +26,7 @@ export function keywordOf(body: string): Keyword {
 const REPLY_DEBOUNCE_MS = 1_500;
 
 export interface InboundDependencies {
-  db: Kysely<Database>;
+  db: Db;
   now: () => Date;
   analysisQuietMs: number;
 }
@@ -55,8 +54,8 @@ export async function receiveText(deps: InboundDependencies, text: InboundTextMe
   }
   const now = deps.now();
   const customerId = await upsertCustomerByPhone(db, spaId, text.from);
-  const spa = await db.selectFrom('spas').select('settings').where('id', '=', spaId).executeTakeFirstOrThrow();
-  const conversationId = await openSmsThread(db, spaId, customerId, spaSettingsSchema.parse(spa.settings).smsThreadQuietHours, now);
+  const settings = await loadSpaSettings(db, spaId);
+  const conversationId = await openSmsThread(db, spaId, customerId, settings.smsThreadQuietHours, now);
   const fresh = await appendSmsMessage(db, {
     conversationId,
     role: 'customer',
@@ -75,12 +74,12 @@ export async function receiveText(deps: InboundDependencies, text: InboundTextMe
   await scheduleThreadAnalysis(deps, conversationId);
   const keyword = keywordOf(text.body);
   if (keyword === 'opt-out') {
-    await db.updateTable('customers').set({ sms_opted_out_at: now }).where('id', '=', customerId).execute();
+    await setSmsOptedOut(db, customerId, now);
     log.info('patient opted out of texts');
     return;
   }
   if (keyword === 'opt-in') {
-    await db.updateTable('customers').set({ sms_opted_out_at: null }).where('id', '=', customerId).execute();
+    await setSmsOptedOut(db, customerId, null);
     log.info('patient opted back in to texts');
     return;
   }

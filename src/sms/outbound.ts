@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { findTextRecipient, setSmsOptedOut } from '../storage/customer-repository.js';
+import type { Db } from '../storage/database.js';
 import { queueConversationAnalysis } from '../storage/job-queue.js';
-import type { Database } from '../storage/schema.js';
 import { appendSmsMessage, claimSend, finishSend, openSmsThread } from '../storage/sms-repository.js';
 import { spaSettingsSchema } from '../storage/spa-profile.js';
+import { findSpaTextSender } from '../storage/spa-repository.js';
 
 /** What we need of Twilio Messaging (the SDK's messages.create, adapted in app.ts). */
 export interface MessageSender {
@@ -37,7 +38,7 @@ export interface OutboundText {
 }
 
 export interface OutboundDependencies {
-  db: Kysely<Database>;
+  db: Db;
   sender: MessageSender;
   statusCallbackUrl: string;
   log: Logger;
@@ -60,33 +61,21 @@ export type SendResult = 'sent' | 'skipped' | 'duplicate';
  */
 export async function sendTextToCustomer(deps: OutboundDependencies, text: OutboundText): Promise<SendResult> {
   const { db } = deps;
-  const customer = await db
-    .selectFrom('customers')
-    .select(['phone', 'sms_opted_out_at'])
-    .where('id', '=', text.customerId)
-    .where('spa_id', '=', text.spaId)
-    .executeTakeFirstOrThrow();
+  const customer = await findTextRecipient(db, text.spaId, text.customerId);
   if (!(await claimSend(db, { key: text.idempotencyKey, spaId: text.spaId, customerId: text.customerId, purpose: text.purpose })))
     return 'duplicate';
   if (customer.sms_opted_out_at) {
     await finishSend(db, text.idempotencyKey, { status: 'skipped', detail: 'opted out' });
     return 'skipped';
   }
-  const spa = await db
-    .selectFrom('spas')
-    .innerJoin('spa_phone_numbers', 'spa_phone_numbers.spa_id', 'spas.id')
-    .select(['spa_phone_numbers.phone as from', 'spas.settings'])
-    .where('spas.id', '=', text.spaId)
-    .orderBy('spa_phone_numbers.phone')
-    .limit(1)
-    .executeTakeFirstOrThrow();
+  const spa = await findSpaTextSender(db, text.spaId);
   let sent: { sid: string; segments: number | null };
   try {
     sent = await deps.sender.send({ from: spa.from, to: customer.phone, body: text.body, statusCallback: deps.statusCallbackUrl });
   } catch (error) {
     const failure = error instanceof TextSendError ? error : new TextSendError(String(error), true, undefined);
     if (failure.twilioCode === UNSUBSCRIBED) {
-      await db.updateTable('customers').set({ sms_opted_out_at: deps.now() }).where('id', '=', text.customerId).execute();
+      await setSmsOptedOut(db, text.customerId, deps.now());
       await finishSend(db, text.idempotencyKey, { status: 'skipped', detail: 'unsubscribed at the carrier' });
       return 'skipped';
     }

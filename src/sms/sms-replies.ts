@@ -1,8 +1,8 @@
 import type OpenAI from 'openai';
-import type { Kysely } from 'kysely';
 import { MODEL_USAGE_EVENT } from '../storage/conversation-facts.js';
-import { insertEvents, nextConversationSeq } from '../storage/conversation-repository.js';
-import type { Database } from '../storage/schema.js';
+import { appendNamedConversationEvent } from '../storage/conversation-timeline.js';
+import type { Db } from '../storage/database.js';
+import { findReplyableThread, recentThreadMessages, sendClaimed } from '../storage/sms-repository.js';
 import { loadSpaProfile, type SpaProfile } from '../storage/spa-repository.js';
 import { spaFactsText } from '../tools/spa-facts.js';
 import type { ToolContext } from '../tools/tool.js';
@@ -60,28 +60,14 @@ type InputItem = OpenAI.Responses.ResponseInputItem;
 /** Writes and sends the reply to a text thread's latest messages. Returns what was sent, if anything. */
 export async function replyToThread(deps: SmsReplyDependencies, conversationId: string): Promise<string | undefined> {
   const { db } = deps;
-  const thread = await db
-    .selectFrom('conversations as c')
-    .innerJoin('customers as cu', 'cu.id', 'c.customer_id')
-    .select(['c.spa_id as spaId', 'c.customer_id as customerId', 'c.ai_paused as aiPaused', 'cu.phone', 'cu.sms_opted_out_at as optedOut'])
-    .where('c.id', '=', conversationId)
-    .executeTakeFirst();
+  const thread = await findReplyableThread(db, conversationId);
   // Staff have taken the thread over, or the patient opted out: the receptionist stays quiet.
   if (!thread?.customerId || thread.aiPaused || thread.optedOut) return undefined;
-  const history = (
-    await db
-      .selectFrom('messages')
-      .leftJoin('sms_details', 'sms_details.message_id', 'messages.id')
-      .select(['messages.role', 'messages.text', 'sms_details.message_sid as sid', 'sms_details.media'])
-      .where('messages.conversation_id', '=', conversationId)
-      .orderBy('messages.seq', 'desc')
-      .limit(HISTORY)
-      .execute()
-  ).reverse();
+  const history = await recentThreadMessages(db, conversationId, HISTORY);
   const lastInbound = [...history].reverse().find((m) => m.role === 'customer');
   if (!lastInbound?.sid || history.at(-1)?.role !== 'customer') return undefined; // already answered
   const key = `sms-reply:${lastInbound.sid}`;
-  if (await db.selectFrom('sms_sends').select('idempotency_key').where('idempotency_key', '=', key).executeTakeFirst()) return undefined;
+  if (await sendClaimed(db, key)) return undefined;
 
   const spa = await loadSpaProfile(db, thread.spaId);
   if (!spa) return undefined;
@@ -150,8 +136,6 @@ function parsedArguments(args: string): unknown {
   }
 }
 
-async function recordEvent(db: Kysely<Database>, conversationId: string, type: string, name: string, data: unknown): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await insertEvents(trx, [{ conversationId, seq: await nextConversationSeq(trx, conversationId), type, name, data, at: new Date() }]);
-  });
+async function recordEvent(db: Db, conversationId: string, type: string, name: string, data: unknown): Promise<void> {
+  await appendNamedConversationEvent(db, conversationId, { type, name, data, at: new Date() });
 }

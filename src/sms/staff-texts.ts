@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { setAiPaused } from '../storage/conversation-repository.js';
+import { findStaffTextThread } from '../storage/sms-repository.js';
 import { sendTextToCustomer, type OutboundDependencies } from './outbound.js';
 
 export class StaffTextError extends Error {
@@ -21,17 +23,11 @@ export async function sendStaffText(
   conversationId: string,
   body: string,
 ): Promise<{ sent: boolean }> {
-  const thread = await deps.db
-    .selectFrom('conversations as c')
-    .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
-    .select(['c.channel', 'c.customer_id as customerId', 'cu.sms_opted_out_at as optedOut'])
-    .where('c.id', '=', conversationId)
-    .where('c.spa_id', '=', spaId)
-    .executeTakeFirst();
+  const thread = await findStaffTextThread(deps.db, spaId, conversationId);
   if (!thread) throw new StaffTextError('NOT_FOUND', 'No such conversation.');
   if (thread.channel !== 'sms' || !thread.customerId) throw new StaffTextError('NOT_A_TEXT_THREAD', 'Only text threads can be answered by text.');
   if (thread.optedOut) throw new StaffTextError('OPTED_OUT', 'This patient has opted out of texts (they can text START to opt back in).');
-  await deps.db.updateTable('conversations').set({ ai_paused: true }).where('id', '=', conversationId).execute();
+  await setAiPaused(deps.db, spaId, conversationId, true);
   const result = await sendTextToCustomer(deps, {
     spaId,
     customerId: thread.customerId,
@@ -45,11 +41,5 @@ export async function sendStaffText(
 
 /** Staff hand the thread back to the receptionist (or take it). */
 export async function setAssistantPaused(deps: Pick<OutboundDependencies, 'db'>, spaId: string, conversationId: string, paused: boolean): Promise<boolean> {
-  const result = await deps.db
-    .updateTable('conversations')
-    .set({ ai_paused: paused })
-    .where('id', '=', conversationId)
-    .where('spa_id', '=', spaId)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return setAiPaused(deps.db, spaId, conversationId, paused);
 }

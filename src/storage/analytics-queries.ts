@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import { sql } from 'kysely';
+import type { Db } from './database.js';
 import { USAGE_COSTS, USAGE_COUNTERS, type UsageCost, type UsageCounter } from './usage-repository.js';
 
 /**
@@ -22,7 +22,7 @@ export interface DailyAnalyticsRow {
 
 /** Per day in the spa's time zone: calls, text threads, bookings, call length, reply latency, minutes, cost, satisfaction. */
 export async function dailyAnalytics(
-  db: Kysely<Database>,
+  db: Db,
   spaId: string,
   timezone: string,
   from: string,
@@ -88,7 +88,7 @@ export function histogramMedian(histogram: number[]): number | null {
 export type UsageTotals = Record<UsageCounter, number> & Record<UsageCost, number>;
 
 /** The daily rows of a range of spa days, summed. */
-export async function usageTotals(db: Kysely<Database>, spaId: string, from: string, to: string): Promise<UsageTotals> {
+export async function usageTotals(db: Db, spaId: string, from: string, to: string): Promise<UsageTotals> {
   const row = await db
     .selectFrom('daily_usage')
     .select([
@@ -114,7 +114,7 @@ export interface SpaCalendarToday {
 }
 
 /** Today, this month and last week, in the spa's time zone, as of `now`. */
-export async function spaCalendarToday(db: Kysely<Database>, timezone: string, now: Date): Promise<SpaCalendarToday> {
+export async function spaCalendarToday(db: Db, timezone: string, now: Date): Promise<SpaCalendarToday> {
   const result = await sql<SpaCalendarToday>`
     select to_char(d, 'YYYY-MM-DD') as "today",
       to_char(date_trunc('month', d), 'YYYY-MM-DD') as "monthStart",
@@ -130,7 +130,7 @@ export async function spaCalendarToday(db: Kysely<Database>, timezone: string, n
 }
 
 /** Monday to Sunday of the week holding a spa day. */
-export async function weekOf(db: Kysely<Database>, day: string): Promise<{ from: string; to: string }> {
+export async function weekOf(db: Db, day: string): Promise<{ from: string; to: string }> {
   const result = await sql<{ from: string; to: string }>`
     select to_char(date_trunc('week', ${day}::date), 'YYYY-MM-DD') as "from",
       to_char(date_trunc('week', ${day}::date) + interval '6 days', 'YYYY-MM-DD') as "to"`.execute(db);
@@ -162,7 +162,7 @@ export interface WeekHighlights {
 
 /** What the week's analysed conversations say: outcomes, the questions and services asked about most, and who to call back. */
 export async function weekHighlights(
-  db: Kysely<Database>,
+  db: Db,
   spaId: string,
   timezone: string,
   from: string,

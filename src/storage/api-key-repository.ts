@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { ApiKeyRole, Database } from './schema.js';
+import type { Db } from './database.js';
+import type { ApiKeyRole } from './schema.js';
 
 /**
  * Staff API keys: shown once at creation, stored only as a SHA-256 hash (they are long random
@@ -18,7 +18,7 @@ export interface CreatedApiKey {
 }
 
 export async function createApiKey(
-  db: Kysely<Database>,
+  db: Db,
   spaId: string,
   role: ApiKeyRole,
   name: string,
@@ -39,7 +39,7 @@ export interface ApiKeyIdentity {
   role: ApiKeyRole;
 }
 
-export async function findActiveApiKey(db: Kysely<Database>, key: string): Promise<ApiKeyIdentity | undefined> {
+export async function findActiveApiKey(db: Db, key: string): Promise<ApiKeyIdentity | undefined> {
   const row = await db
     .selectFrom('api_keys')
     .select(['id', 'spa_id', 'role'])
@@ -49,7 +49,7 @@ export async function findActiveApiKey(db: Kysely<Database>, key: string): Promi
   return row ? { keyId: row.id, spaId: row.spa_id, role: row.role } : undefined;
 }
 
-export async function revokeApiKey(db: Kysely<Database>, spaId: string, keyId: string): Promise<boolean> {
+export async function revokeApiKey(db: Db, spaId: string, keyId: string): Promise<boolean> {
   const result = await db
     .updateTable('api_keys')
     .set({ revoked_at: new Date() })

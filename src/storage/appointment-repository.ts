@@ -1,7 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { AppointmentStatus, Database } from './schema.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from './database.js';
+import type { AppointmentStatus } from './schema.js';
 
 export interface AppointmentView {
   id: string;
@@ -121,4 +119,27 @@ export function isProviderOverlap(error: unknown): boolean {
     (error as { code?: unknown }).code === '23P01' &&
     (error as { constraint?: unknown }).constraint === 'appointments_no_provider_overlap'
   );
+}
+
+/** What a text about an appointment says: its state and time, the spa, service and provider. */
+export async function appointmentTextDetails(db: Db, appointmentId: string) {
+  return db
+    .selectFrom('appointments as a')
+    .innerJoin('spas as sp', 'sp.id', 'a.spa_id')
+    .innerJoin('services as s', 's.id', 'a.service_id')
+    .innerJoin('providers as p', 'p.id', 'a.provider_id')
+    .select([
+      'a.spa_id as spaId',
+      'a.customer_id as customerId',
+      'a.status',
+      'a.starts_at as startsAt',
+      'a.updated_at as updatedAt',
+      'sp.name as spaName',
+      'sp.address',
+      'sp.timezone',
+      's.name as service',
+      'p.name as provider',
+    ])
+    .where('a.id', '=', appointmentId)
+    .executeTakeFirst();
 }

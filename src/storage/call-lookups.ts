@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import type { Db } from './database.js';
 
 /** Who a call is between, as its records say: for a stream whose webhook another machine answered. */
 export async function callParticipants(
-  db: Kysely<Database>,
+  db: Db,
   conversationId: string,
 ): Promise<{ spaId: string; conversationId: string; customerId: string | null; customerPhone: string | null }> {
   const row = await db
@@ -16,7 +15,7 @@ export async function callParticipants(
 }
 
 /** The spa a call (by Twilio's CallSid) belongs to, if it is on record. */
-export async function spaIdOfCall(db: Kysely<Database>, callSid: string): Promise<string | undefined> {
+export async function spaIdOfCall(db: Db, callSid: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('voice_call_details as v')
     .innerJoin('conversations as c', 'c.id', 'v.conversation_id')
@@ -27,6 +26,6 @@ export async function spaIdOfCall(db: Kysely<Database>, callSid: string): Promis
 }
 
 /** Every number a spa answers on. */
-export async function spaPhoneNumbers(db: Kysely<Database>): Promise<{ phone: string; spaId: string }[]> {
+export async function spaPhoneNumbers(db: Db): Promise<{ phone: string; spaId: string }[]> {
   return db.selectFrom('spa_phone_numbers').select(['phone', 'spa_id as spaId']).execute();
 }

@@ -1,7 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { TextUsage, TokenUsage, TranscriptionUsage } from '../config/model-prices.js';
-import type { ConversationChannel, ConversationStatus, Database, MessageRole, OutcomeSource } from './schema.js';
+import type { Db } from './database.js';
+import type { ConversationChannel, ConversationStatus, MessageRole, OutcomeSource } from './schema.js';
 
 /**
  * Everything the after-conversation analysis reads about one conversation: the transcript, what
@@ -77,7 +78,7 @@ function sumUsage<T extends object>(rows: T[], zero: T): T {
   return total;
 }
 
-export async function loadConversationFacts(db: Kysely<Database>, conversationId: string): Promise<ConversationFacts | undefined> {
+export async function loadConversationFacts(db: Db, conversationId: string): Promise<ConversationFacts | undefined> {
   const conversation = await db
     .selectFrom('conversations as c')
     .innerJoin('spas as s', 's.id', 'c.spa_id')

@@ -1,5 +1,6 @@
-import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
-import type { ConversationChannel, ConversationStatus, ConversationUsageTable, Database } from './schema.js';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import type { Db } from './database.js';
+import type { ConversationChannel, ConversationStatus, ConversationUsageTable } from './schema.js';
 import { appointmentsWithNames } from './staff-queries.js';
 
 /** Read models for the staff API: conversations, their timelines, and search. */
@@ -103,7 +104,7 @@ function matchingText(filter: ConversationFilter, text: string): RawBuilder<bool
 }
 
 /** Newest first, keyset-paginated on (started_at, id): pages stay stable while new calls arrive. */
-export async function listConversations(db: Kysely<Database>, filter: ConversationFilter): Promise<ConversationSummaryRow[]> {
+export async function listConversations(db: Db, filter: ConversationFilter): Promise<ConversationSummaryRow[]> {
   let query = db
     .selectFrom('conversations as c')
     .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
@@ -118,7 +119,7 @@ export async function listConversations(db: Kysely<Database>, filter: Conversati
   return query.orderBy('c.started_at', 'desc').orderBy('c.id', 'desc').limit(filter.limit).execute();
 }
 
-export async function conversationDetail(db: Kysely<Database>, spaId: string, id: string) {
+export async function conversationDetail(db: Db, spaId: string, id: string) {
   const conversation = await db
     .selectFrom('conversations as c')
     .leftJoin('customers as cu', 'cu.id', 'c.customer_id')

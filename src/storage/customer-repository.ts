@@ -1,7 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from './schema.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import type { Db } from './database.js';
 
 /** One customer per spa and phone number, across calls and texts. Returns the customer's id. */
 export async function upsertCustomerByPhone(db: Db, spaId: string, phone: string): Promise<string> {
@@ -64,4 +62,23 @@ export async function saveCustomerDetails(
     .returning(['id', 'name'])
     .executeTakeFirstOrThrow();
   return row;
+}
+
+export async function findCustomerContact(db: Db, customerId: string): Promise<{ name: string | null; phone: string; email: string | null }> {
+  return db.selectFrom('customers').select(['name', 'phone', 'email']).where('id', '=', customerId).executeTakeFirstOrThrow();
+}
+
+/** The spa's customer a text goes to: their number and whether they opted out. Throws for a customer of another spa. */
+export async function findTextRecipient(db: Db, spaId: string, customerId: string): Promise<{ phone: string; sms_opted_out_at: Date | null }> {
+  return db
+    .selectFrom('customers')
+    .select(['phone', 'sms_opted_out_at'])
+    .where('id', '=', customerId)
+    .where('spa_id', '=', spaId)
+    .executeTakeFirstOrThrow();
+}
+
+/** The customer opted out of texts at `at`, or (null) back in. */
+export async function setSmsOptedOut(db: Db, customerId: string, at: Date | null): Promise<void> {
+  await db.updateTable('customers').set({ sms_opted_out_at: at }).where('id', '=', customerId).execute();
 }

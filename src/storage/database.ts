@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -6,6 +6,24 @@ import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-p
 import type { Database } from './schema.js';
 
 export const EMBEDDED_DATABASE_NAME = 'receptionist';
+
+/**
+ * The database handle every repository takes: the pool, or a transaction taken from it (a Kysely
+ * `Transaction` is a `Kysely`, so one type covers both).
+ */
+export type Db = Kysely<Database>;
+
+/**
+ * A handle inside a transaction, for work that is only right inside one: a transaction-scoped
+ * advisory lock, or several statements that must commit together with the caller's.
+ */
+export type Trx = Transaction<Database>;
+
+/** Runs `work` in the caller's transaction when `db` is one, otherwise in a new transaction. */
+export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return work(db as Trx);
+  return db.transaction().execute(work);
+}
 
 // Return timestamptz as Date and bigint ids as strings (ids stay exact); numeric stays a string.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
@@ -22,7 +40,7 @@ export class DatabaseUnavailableError extends Error {
 }
 
 export interface DatabaseHandle {
-  readonly db: Kysely<Database>;
+  readonly db: Db;
   /** True when this process runs the Postgres server itself. */
   readonly embedded: boolean;
   /** host:port/database, without credentials, for logs. */
@@ -38,7 +56,7 @@ export function describeUrl(url: string): string {
 }
 
 /** Connects with a pool and proves the connection, so a wrong DATABASE_URL fails at start, quickly. */
-export async function connect(url: string, options: { poolSize?: number } = {}): Promise<Kysely<Database>> {
+export async function connect(url: string, options: { poolSize?: number } = {}): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: url,
     // Bookings hold a connection across a calendar call; leave room for webhooks and call records.

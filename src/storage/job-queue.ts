@@ -1,9 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { Logger, runMigrations } from 'graphile-worker';
 import type { Clock } from '../config/clock.js';
-import type { Database } from './schema.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from './database.js';
 
 /**
  * The durable job queue lives in Postgres (graphile-worker's own schema). Jobs are added with SQL,

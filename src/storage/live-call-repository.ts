@@ -1,11 +1,11 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import { sql } from 'kysely';
+import { inTransaction, type Db } from './database.js';
 
 /** A live call is listed while its machine's heartbeat is fresher than this. */
 export const LIVE_CALL_STALE_SECONDS = 45;
 
 export async function registerLiveCall(
-  db: Kysely<Database>,
+  db: Db,
   call: { callSid: string; conversationId: string; spaId: string; machineId: string },
 ): Promise<void> {
   await db
@@ -15,7 +15,7 @@ export async function registerLiveCall(
     .execute();
 }
 
-export async function removeLiveCall(db: Kysely<Database>, callSid: string): Promise<void> {
+export async function removeLiveCall(db: Db, callSid: string): Promise<void> {
   await db.deleteFrom('live_calls').where('call_sid', '=', callSid).execute();
 }
 
@@ -23,8 +23,8 @@ export async function removeLiveCall(db: Kysely<Database>, callSid: string): Pro
  * Keeps this machine's calls listed: refreshes the ones it is carrying and removes any other row
  * it left behind (a call whose removal was lost, or one registered after it had ended).
  */
-export async function heartbeatLiveCalls(db: Kysely<Database>, machineId: string, liveCallSids: string[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function heartbeatLiveCalls(db: Db, machineId: string, liveCallSids: string[]): Promise<void> {
+  await inTransaction(db, async (trx) => {
     let stale = trx.deleteFrom('live_calls').where('machine_id', '=', machineId);
     if (liveCallSids.length > 0) stale = stale.where('call_sid', 'not in', liveCallSids);
     await stale.execute();

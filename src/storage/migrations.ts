@@ -1,13 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, Migrator, type Kysely, type MigrationResultSet } from 'kysely';
-import type { Database } from './schema.js';
+import { FileMigrationProvider, Migrator, type MigrationResultSet } from 'kysely';
+import type { Db } from './database.js';
 
 // Resolves to <root>/migrations from src/storage (tsx) and to <root>/dist/migrations from dist/src/storage.
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
-function migrator(db: Kysely<Database>): Migrator {
+function migrator(db: Db): Migrator {
   return new Migrator({
     db,
     provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
@@ -23,7 +23,7 @@ export class MigrationError extends Error {
 }
 
 /** Applies every pending migration; returns the names applied now. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+export async function migrateToLatest(db: Db): Promise<string[]> {
   const result: MigrationResultSet = await migrator(db).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -34,7 +34,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
 }
 
 /** Names of migrations present in migrations/ but not yet applied to this database. */
-export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+export async function pendingMigrations(db: Db): Promise<string[]> {
   const all = await migrator(db).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import { inTransaction, type Db } from './database.js';
 import { spaCatalogSchema, type SpaCatalog } from './spa-profile.js';
 
 // fixtures/ sits at the project root; from dist/src/storage it is three levels up as well,
@@ -26,8 +25,8 @@ export interface SeedResult {
  * Inserts a spa catalog. Idempotent: rows that exist already (by slug, phone) are left exactly as
  * they are, so seeding twice changes nothing and never overwrites what staff edited since.
  */
-export async function seedSpa(db: Kysely<Database>, catalog: SpaCatalog): Promise<SeedResult> {
-  return db.transaction().execute(async (trx) => {
+export async function seedSpa(db: Db, catalog: SpaCatalog): Promise<SeedResult> {
+  return inTransaction(db, async (trx) => {
     const inserted = await trx
       .insertInto('spas')
       .values({

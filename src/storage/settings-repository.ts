@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import { inTransaction, type Db } from './database.js';
 import {
   personaSchema,
   spaSettingsSchema,
@@ -11,7 +10,7 @@ import { loadSpaProfile } from './spa-repository.js';
 
 /** The spa settings staff can read and owners change; applied from the next call on. */
 
-export async function readSettings(db: Kysely<Database>, spaId: string) {
+export async function readSettings(db: Db, spaId: string) {
   const spa = await loadSpaProfile(db, spaId);
   if (!spa) return undefined;
   return {
@@ -73,8 +72,8 @@ export class SettingsError extends Error {
 }
 
 /** Applies a validated patch in one transaction; services and providers are upserted by slug. */
-export async function applySettings(db: Kysely<Database>, spaId: string, patch: SettingsPatch): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function applySettings(db: Db, spaId: string, patch: SettingsPatch): Promise<void> {
+  await inTransaction(db, async (trx) => {
     const current = await trx.selectFrom('spas').select(['persona', 'settings']).where('id', '=', spaId).executeTakeFirstOrThrow();
     const persona = patch.persona ? personaSchema.parse({ ...personaSchema.parse(current.persona), ...patch.persona }) : undefined;
     const settings = patch.settings

@@ -1,18 +1,19 @@
-import { sql, type Kysely } from 'kysely';
-import { nextConversationSeq } from './conversation-repository.js';
-import type { Database } from './schema.js';
+import { sql } from 'kysely';
+import { lockFor, lockKeys } from './advisory-lock.js';
+import { nextConversationSeq } from './conversation-timeline.js';
+import { inTransaction, type Db } from './database.js';
 
 /** Text threads: one patient, one spa; a new conversation after a quiet period. */
 
 export async function openSmsThread(
-  db: Kysely<Database>,
+  db: Db,
   spaId: string,
   customerId: string,
   quietHours: number,
   now: Date,
 ): Promise<string> {
-  return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`sms-thread:${spaId}:${customerId}`}, 0))`.execute(trx);
+  return inTransaction(db, async (trx) => {
+    await lockFor(trx, lockKeys.smsThread(spaId, customerId));
     const open = await trx
       .selectFrom('conversations')
       .select('id')
@@ -46,8 +47,8 @@ export interface SmsMessage {
 }
 
 /** Appends a text to its thread; a MessageSid seen before is not stored twice. Returns false then. */
-export async function appendSmsMessage(db: Kysely<Database>, message: SmsMessage): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+export async function appendSmsMessage(db: Db, message: SmsMessage): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
     const seen = await trx.selectFrom('sms_details').select('message_id').where('message_sid', '=', message.messageSid).executeTakeFirst();
     if (seen) return false;
     const seq = await nextConversationSeq(trx, message.conversationId);
@@ -79,7 +80,7 @@ export async function appendSmsMessage(db: Kysely<Database>, message: SmsMessage
   });
 }
 
-export async function setDeliveryStatus(db: Kysely<Database>, messageSid: string, status: string, errorCode: string | null): Promise<boolean> {
+export async function setDeliveryStatus(db: Db, messageSid: string, status: string, errorCode: string | null): Promise<boolean> {
   const result = await db
     .updateTable('sms_details')
     .set({ delivery_status: status, error_code: errorCode })
@@ -90,7 +91,7 @@ export async function setDeliveryStatus(db: Kysely<Database>, messageSid: string
 
 /** Claims the right to send the text for `key`; false if it was already sent or is being sent. */
 export async function claimSend(
-  db: Kysely<Database>,
+  db: Db,
   send: { key: string; spaId: string; customerId: string | null; purpose: string },
 ): Promise<boolean> {
   const inserted = await db
@@ -106,7 +107,7 @@ export async function claimSend(
 }
 
 export async function finishSend(
-  db: Kysely<Database>,
+  db: Db,
   key: string,
   outcome: { status: 'sent' | 'failed' | 'skipped'; messageSid?: string; detail?: string },
 ): Promise<void> {
@@ -115,4 +116,58 @@ export async function finishSend(
     .set({ status: outcome.status, message_sid: outcome.messageSid ?? null, detail: outcome.detail ?? null, updated_at: new Date() })
     .where('idempotency_key', '=', key)
     .execute();
+}
+
+/** A text thread as the reply job sees it: who it is with, and whether the receptionist may answer. */
+export async function findReplyableThread(db: Db, conversationId: string) {
+  return db
+    .selectFrom('conversations as c')
+    .innerJoin('customers as cu', 'cu.id', 'c.customer_id')
+    .select(['c.spa_id as spaId', 'c.customer_id as customerId', 'c.ai_paused as aiPaused', 'cu.phone', 'cu.sms_opted_out_at as optedOut'])
+    .where('c.id', '=', conversationId)
+    .executeTakeFirst();
+}
+
+/** The thread's last `limit` messages, oldest first, with each text's MessageSid and media. */
+export async function recentThreadMessages(db: Db, conversationId: string, limit: number) {
+  const newestFirst = await db
+    .selectFrom('messages')
+    .leftJoin('sms_details', 'sms_details.message_id', 'messages.id')
+    .select(['messages.role', 'messages.text', 'sms_details.message_sid as sid', 'sms_details.media'])
+    .where('messages.conversation_id', '=', conversationId)
+    .orderBy('messages.seq', 'desc')
+    .limit(limit)
+    .execute();
+  return newestFirst.reverse();
+}
+
+/** Whether a send was already claimed for `key` (see `claimSend`), whatever became of it. */
+export async function sendClaimed(db: Db, key: string): Promise<boolean> {
+  return (await db.selectFrom('sms_sends').select('idempotency_key').where('idempotency_key', '=', key).executeTakeFirst()) !== undefined;
+}
+
+/** The thread's latest inbound text, with its spa's name (what a HELP reply needs). */
+export async function latestInboundText(db: Db, conversationId: string) {
+  return db
+    .selectFrom('conversations as c')
+    .innerJoin('spas as s', 's.id', 'c.spa_id')
+    .innerJoin('messages as m', 'm.conversation_id', 'c.id')
+    .innerJoin('sms_details as d', 'd.message_id', 'm.id')
+    .select(['c.spa_id as spaId', 'c.customer_id as customerId', 's.name', 'd.message_sid as sid'])
+    .where('c.id', '=', conversationId)
+    .where('d.direction', '=', 'inbound')
+    .orderBy('m.seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** A spa's conversation as staff answering by text see it: its channel, patient, and opt-out. */
+export async function findStaffTextThread(db: Db, spaId: string, conversationId: string) {
+  return db
+    .selectFrom('conversations as c')
+    .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
+    .select(['c.channel', 'c.customer_id as customerId', 'cu.sms_opted_out_at as optedOut'])
+    .where('c.id', '=', conversationId)
+    .where('c.spa_id', '=', spaId)
+    .executeTakeFirst();
 }

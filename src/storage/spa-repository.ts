@@ -1,5 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Db } from './database.js';
 import {
   calendarConfigSchema,
   personaSchema,
@@ -10,8 +9,6 @@ import {
   type SpaSettings,
   type WeeklyHours,
 } from './spa-profile.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 export interface ServiceInfo {
   id: string;
@@ -98,4 +95,31 @@ export async function loadSpaProfile(db: Db, spaId: string): Promise<SpaProfile 
       serviceIds: links.filter((l) => l.provider_id === p.id).map((l) => l.service_id),
     })),
   };
+}
+
+/** The spa's settings, parsed. Throws for an unknown spa. */
+export async function loadSpaSettings(db: Db, spaId: string): Promise<SpaSettings> {
+  const spa = await db.selectFrom('spas').select('settings').where('id', '=', spaId).executeTakeFirstOrThrow();
+  return spaSettingsSchema.parse(spa.settings);
+}
+
+/** The number a spa's texts go out from (its first, in order), with its settings as stored. Throws for a spa without one. */
+export async function findSpaTextSender(db: Db, spaId: string): Promise<{ from: string; settings: unknown }> {
+  return db
+    .selectFrom('spas')
+    .innerJoin('spa_phone_numbers', 'spa_phone_numbers.spa_id', 'spas.id')
+    .select(['spa_phone_numbers.phone as from', 'spas.settings'])
+    .where('spas.id', '=', spaId)
+    .orderBy('spa_phone_numbers.phone')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+}
+
+/** A spa by its id or its slug (whichever `idOrSlug` looks like). */
+export async function findSpaByIdOrSlug(db: Db, idOrSlug: string): Promise<{ id: string; name: string } | undefined> {
+  return db
+    .selectFrom('spas')
+    .select(['id', 'name'])
+    .where((eb) => (/^[0-9a-f-]{36}$/.test(idOrSlug) ? eb('id', '=', idOrSlug) : eb('slug', '=', idOrSlug)))
+    .executeTakeFirst();
 }

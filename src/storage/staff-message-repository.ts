@@ -1,8 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
 import { recordOutcome } from './conversation-repository.js';
-import type { Database } from './schema.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from './database.js';
 
 export interface StaffMessage {
   /** Chosen by the writer, so saving the same message again (a retry, a replay) adds nothing. */

@@ -1,11 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Db } from './database.js';
 import { LIVE_CALL_STALE_SECONDS } from './live-call-repository.js';
-import type { AppointmentStatus, Database } from './schema.js';
+import type { AppointmentStatus } from './schema.js';
 
 /** Read models for the staff API: customers, appointments, messages for staff, live calls. */
 
 /** Appointments with their service and provider names, for lists and timelines. */
-export function appointmentsWithNames(db: Kysely<Database>) {
+export function appointmentsWithNames(db: Db) {
   return db
     .selectFrom('appointments as a')
     .innerJoin('services as s', 's.id', 'a.service_id')
@@ -14,7 +15,7 @@ export function appointmentsWithNames(db: Kysely<Database>) {
 }
 
 export async function listCustomers(
-  db: Kysely<Database>,
+  db: Db,
   spaId: string,
   options: { search?: string | undefined; after?: string | undefined; limit: number },
 ) {
@@ -30,7 +31,7 @@ export async function listCustomers(
   return query.orderBy('id').limit(options.limit).execute();
 }
 
-export async function customerTimeline(db: Kysely<Database>, spaId: string, customerId: string, now: Date) {
+export async function customerTimeline(db: Db, spaId: string, customerId: string, now: Date) {
   const customer = await db
     .selectFrom('customers')
     .select(['id', 'name', 'phone', 'email', 'notes', 'sms_opted_out_at as smsOptedOutAt', 'created_at as createdAt'])
@@ -62,7 +63,7 @@ export async function customerTimeline(db: Kysely<Database>, spaId: string, cust
 }
 
 export async function updateCustomer(
-  db: Kysely<Database>,
+  db: Db,
   spaId: string,
   customerId: string,
   changes: { name?: string | null | undefined; email?: string | null | undefined; notes?: string | null | undefined },
@@ -82,7 +83,7 @@ export async function updateCustomer(
 }
 
 export async function listAppointments(
-  db: Kysely<Database>,
+  db: Db,
   spaId: string,
   filter: { from: Date; to: Date; providerId?: string | undefined; status?: AppointmentStatus | undefined },
 ) {
@@ -103,7 +104,7 @@ export async function listAppointments(
   return query.orderBy('a.starts_at').limit(1000).execute();
 }
 
-export async function listStaffMessages(db: Kysely<Database>, spaId: string, handled: boolean | undefined) {
+export async function listStaffMessages(db: Db, spaId: string, handled: boolean | undefined) {
   let query = db
     .selectFrom('staff_messages')
     .select([
@@ -125,7 +126,7 @@ export async function listStaffMessages(db: Kysely<Database>, spaId: string, han
   return query.orderBy('created_at', 'desc').limit(500).execute();
 }
 
-export async function markStaffMessageHandled(db: Kysely<Database>, spaId: string, id: string, by: string): Promise<boolean> {
+export async function markStaffMessageHandled(db: Db, spaId: string, id: string, by: string): Promise<boolean> {
   const result = await db
     .updateTable('staff_messages')
     .set({ handled_at: sql`coalesce(handled_at, now())`, handled_by: sql`coalesce(handled_by, ${by})` })
@@ -135,7 +136,7 @@ export async function markStaffMessageHandled(db: Kysely<Database>, spaId: strin
   return result.numUpdatedRows > 0n;
 }
 
-export async function listLiveCalls(db: Kysely<Database>, spaId: string) {
+export async function listLiveCalls(db: Db, spaId: string) {
   return db
     .selectFrom('live_calls as l')
     .innerJoin('conversations as c', 'c.id', 'l.conversation_id')

@@ -1,5 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, OutcomeSource, UsageFigures } from './schema.js';
+import { sql } from 'kysely';
+import { lockFor, lockKeys } from './advisory-lock.js';
+import { inTransaction, type Db, type Trx } from './database.js';
+import type { OutcomeSource, UsageFigures } from './schema.js';
 
 /**
  * Per-conversation usage rows and their daily roll-up. A conversation's row is replaced whole
@@ -7,8 +9,6 @@ import type { Database, OutcomeSource, UsageFigures } from './schema.js';
  * transaction), so re-running an analysis never double counts and the days always equal the sum
  * of their conversations.
  */
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 export const USAGE_COUNTERS = [
   'conversations',
@@ -49,10 +49,13 @@ const FIGURES: readonly (UsageCounter | UsageCost)[] = [...USAGE_COUNTERS, ...US
 /** A conversation's figures: whole counts, costs as exact decimal strings (6 places), and a call's reply latencies. */
 export type ConversationFigures = Record<UsageCounter, number> & Record<UsageCost, string> & { reply_latencies_ms: number[] };
 
-/** Runs `work` holding the conversation's analysis lock, so two runs for one conversation queue up. */
-export async function withConversationLock<T>(db: Kysely<Database>, conversationId: string, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`analysis:${conversationId}`}, 0))`.execute(trx);
+/**
+ * Runs `work` in a transaction holding the conversation's analysis lock, so two analyses of one
+ * conversation queue up. Writers of the conversation's timeline do not take it.
+ */
+export async function withConversationAnalysisLock<T>(db: Db, conversationId: string, work: (trx: Trx) => Promise<T>): Promise<T> {
+  return inTransaction(db, async (trx) => {
+    await lockFor(trx, lockKeys.conversationAnalysis(conversationId));
     return work(trx);
   });
 }
@@ -82,10 +85,10 @@ const isCost = (f: string): f is UsageCost => f.startsWith('cost_');
 /**
  * Replaces a conversation's usage row and moves its day (or days, when the spa's time zone
  * changed) by the difference. Does nothing when the figures are the same. Call inside
- * `withConversationLock`.
+ * `withConversationAnalysisLock`.
  */
 export async function replaceConversationUsage(
-  trx: Transaction<Database>,
+  trx: Trx,
   conversationId: string,
   figures: ConversationFigures,
 ): Promise<boolean> {
@@ -135,7 +138,7 @@ export async function replaceConversationUsage(
 }
 
 /** Adds (1) or takes out (-1) a conversation's current usage row from its day. */
-async function moveDaily(trx: Transaction<Database>, conversationId: string, direction: 1 | -1): Promise<void> {
+async function moveDaily(trx: Trx, conversationId: string, direction: 1 | -1): Promise<void> {
   const sign = sql.raw(direction === 1 ? '' : '-');
   await trx
     .insertInto('daily_usage')
@@ -170,8 +173,8 @@ export interface AnalysisRecord {
   totalCostUsd: string;
 }
 
-/** Stores the analysis on the conversation. Call inside `withConversationLock`. */
-export async function writeAnalysis(trx: Transaction<Database>, conversationId: string, analysis: AnalysisRecord): Promise<void> {
+/** Stores the analysis on the conversation. Call inside `withConversationAnalysisLock`. */
+export async function writeAnalysis(trx: Trx, conversationId: string, analysis: AnalysisRecord): Promise<void> {
   await trx
     .updateTable('conversations')
     .set({
@@ -194,7 +197,7 @@ export async function writeAnalysis(trx: Transaction<Database>, conversationId: 
 }
 
 /** Keeps the conversation's cost in step with its usage row (e.g. Twilio's duration arrived later). */
-export async function writeConversationCost(trx: Transaction<Database>, conversationId: string, totalCostUsd: string): Promise<void> {
+export async function writeConversationCost(trx: Trx, conversationId: string, totalCostUsd: string): Promise<void> {
   await trx.updateTable('conversations').set({ cost_usd: totalCostUsd }).where('id', '=', conversationId).execute();
 }
 

@@ -1,18 +1,12 @@
-import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import {
-  appendStreamTimelines,
-  applyTwilioCallStatus,
-  finishVoiceCall,
-  openVoiceConversation,
-  recordOutcome,
-  recordVoicemail,
-  reopenAfterUnansweredTransfer,
-  type ResumedVoiceCall,
-} from './conversation-repository.js';
+import { recordOutcome } from './conversation-repository.js';
+import { appendStreamTimelines } from './conversation-timeline.js';
+import type { Trx } from './database.js';
 import { addJob } from './job-queue.js';
-import type { Database } from './schema.js';
 import { saveStaffMessage } from './staff-message-repository.js';
+import { finishVoiceCall } from './voice-call-end-record.js';
+import { applyTwilioCallStatus, openVoiceConversation, reopenAfterUnansweredTransfer, type ResumedVoiceCall } from './voice-call-repository.js';
+import { recordVoicemail } from './voicemail-repository.js';
 
 /**
  * The writes a call makes, as plain JSON, so they can wait in memory or on disk while the database
@@ -174,7 +168,7 @@ export function parseWriteOp(value: unknown): ParsedWriteOp {
  * Applies writes in order inside the caller's transaction; returns what each one tells its waiter.
  * Consecutive timeline writes (most of what calls make) go to the database together.
  */
-export async function applyWriteOps(trx: Transaction<Database>, ops: ParsedWriteOp[]): Promise<WriteOpResults[WriteOpType][]> {
+export async function applyWriteOps(trx: Trx, ops: ParsedWriteOp[]): Promise<WriteOpResults[WriteOpType][]> {
   const results: WriteOpResults[WriteOpType][] = [];
   for (let i = 0; i < ops.length; ) {
     const op = ops[i]!;
@@ -194,7 +188,7 @@ export async function applyWriteOps(trx: Transaction<Database>, ops: ParsedWrite
   return results;
 }
 
-async function applyWriteOp(trx: Transaction<Database>, op: ParsedWriteOp): Promise<WriteOpResults[WriteOpType]> {
+async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults[WriteOpType]> {
   switch (op.type) {
     case 'open_voice_call': {
       const opened = await openVoiceConversation(trx, op);

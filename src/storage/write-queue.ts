@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { describeError, isConnectivityError } from './connectivity.js';
-import type { Database } from './schema.js';
+import type { Db } from './database.js';
 import { serialiseWrite, SpillDirectory, type QueuedWrite, type SpillFile } from './spill-files.js';
 import {
   applyWriteOps,
@@ -20,7 +19,7 @@ const MAX_RETRY_MS = 5_000;
 const SPILL_FILE_BYTES = 1024 * 1024;
 
 export interface WriteQueueOptions {
-  db: Kysely<Database>;
+  db: Db;
   /** Where writes go when memory is full, and where a stopped process leaves what it could not write. */
   dir: string;
   log: Logger;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
 import { freeSlots, offerSlots, type Interval, type Slot, type TimeOfDay } from '../calendar/availability.js';
 import { CalendarError, eventIdFor } from '../calendar/calendar.js';
 import type { SpaCalendar, SpaCalendars } from '../calendar/spa-calendars.js';
@@ -13,8 +12,8 @@ import {
   type AppointmentView,
 } from '../storage/appointment-repository.js';
 import { saveCustomerDetails } from '../storage/customer-repository.js';
+import { inTransaction, type Db, type Trx } from '../storage/database.js';
 import { addJob, APPOINTMENT_REMINDER_TASK, APPOINTMENT_TEXT_TASK, queueTime, removeJob } from '../storage/job-queue.js';
-import type { Database } from '../storage/schema.js';
 import type { ProviderInfo, ServiceInfo, SpaProfile } from '../storage/spa-repository.js';
 import { ToolError } from './tool.js';
 
@@ -28,7 +27,7 @@ import { ToolError } from './tool.js';
 
 /** The reminder before an appointment, per the spa's lead time; none when it is already that close. */
 async function scheduleReminder(
-  trx: Transaction<Database>,
+  trx: Trx,
   spa: SpaProfile,
   appointmentId: string,
   start: Date,
@@ -83,7 +82,7 @@ export async function spaCalendarFor(calendars: SpaCalendars, spa: SpaProfile): 
 
 /** Busy time per provider: the calendar's (blocks staff added, other bookings) and confirmed appointments. */
 export async function busyByProvider(
-  db: Kysely<Database>,
+  db: Db,
   spaCalendar: SpaCalendar,
   providers: ProviderInfo[],
   from: Date,
@@ -132,7 +131,7 @@ export interface SlotSearch {
   ignoreAppointment?: AppointmentView;
 }
 
-export async function searchSlots(db: Kysely<Database>, spaCalendar: SpaCalendar, search: SlotSearch): Promise<Slot[]> {
+export async function searchSlots(db: Db, spaCalendar: SpaCalendar, search: SlotSearch): Promise<Slot[]> {
   const { spa } = search;
   // Busy time for the whole range, padded by a day each side for buffers and time zones.
   const from = new Date(Date.UTC(search.from.year, search.from.month - 1, search.from.day) - 86_400_000);
@@ -156,7 +155,7 @@ export async function searchSlots(db: Kysely<Database>, spaCalendar: SpaCalendar
 
 /** Slots near `start` for the service, for when the asked time is taken. */
 export async function alternativesNear(
-  db: Kysely<Database>,
+  db: Db,
   spaCalendar: SpaCalendar,
   spa: SpaProfile,
   service: ServiceInfo,
@@ -178,7 +177,7 @@ export async function alternativesNear(
 
 /** Is this exact slot free for this provider, live, right now? */
 export async function slotIsFree(
-  db: Kysely<Database>,
+  db: Db,
   spaCalendar: SpaCalendar,
   search: Omit<SlotSearch, 'from' | 'days' | 'timeOfDay' | 'providers'> & { provider: ProviderInfo; start: Date },
 ): Promise<boolean> {
@@ -219,7 +218,7 @@ export class SlotTakenError extends ToolError {
  * is cancelled.
  */
 export async function bookAppointment(
-  db: Kysely<Database>,
+  db: Db,
   spaCalendar: SpaCalendar,
   request: BookingRequest,
 ): Promise<{ appointmentId: string; customerId: string }> {
@@ -229,7 +228,7 @@ export async function bookAppointment(
   const end = new Date(request.start.getTime() + request.service.durationMinutes * 60_000);
   let eventMayExist = false;
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await inTransaction(db, async (trx) => {
       const customer = await saveCustomerDetails(trx, request.spa.id, request.customerPhone, {
         name: request.customerName,
         email: request.email,
@@ -280,7 +279,7 @@ export async function bookAppointment(
 
 /** Moves an appointment in both stores; the old time stays if either refuses. */
 export async function rescheduleAppointment(
-  db: Kysely<Database>,
+  db: Db,
   spaCalendar: SpaCalendar,
   request: { spa: SpaProfile; appointment: AppointmentView; provider: ProviderInfo; service: ServiceInfo; start: Date; now: Date },
 ): Promise<void> {
@@ -291,7 +290,7 @@ export async function rescheduleAppointment(
   const newCalendarId = spaCalendar.calendarIdFor(request.provider);
   const eventId = appointment.calendarEventId ?? eventIdFor(appointment.id);
   try {
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await moveAppointment(trx, appointment.id, request.provider.id, request.start, end);
       await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'reschedule' }, { jobKey: `appointment:${appointment.id}:notice` });
       await scheduleReminder(trx, request.spa, appointment.id, request.start, request.now);
@@ -318,14 +317,14 @@ export async function rescheduleAppointment(
 }
 
 export async function cancelAppointment(
-  db: Kysely<Database>,
+  db: Db,
   spaCalendar: SpaCalendar,
   request: { spa: SpaProfile; appointment: AppointmentView },
 ): Promise<void> {
   const { appointment } = request;
   const provider = request.spa.providers.find((p) => p.id === appointment.providerId);
   try {
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await cancelAppointmentRow(trx, appointment.id);
       await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'cancellation' }, { jobKey: `appointment:${appointment.id}:notice` });
       await removeJob(trx, `appointment:${appointment.id}:reminder`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { upcomingAppointments } from '../storage/appointment-repository.js';
 import { recordOutcome } from '../storage/conversation-repository.js';
-import { findCustomersByName } from '../storage/customer-repository.js';
+import { findCustomerContact, findCustomersByName } from '../storage/customer-repository.js';
 import { saveStaffMessage, type StaffMessage } from '../storage/staff-message-repository.js';
 import { describeAppointment } from './booking-tools.js';
 import { describeHours, formatPrice } from './spa-facts.js';
@@ -55,11 +55,7 @@ export const findCustomer = defineTool({
           : {}),
       };
     }
-    const customer = await db
-      .selectFrom('customers')
-      .select(['name', 'phone', 'email'])
-      .where('id', '=', customerId)
-      .executeTakeFirstOrThrow();
+    const customer = await findCustomerContact(db, customerId);
     return {
       found: true,
       customer: {

@@ -1,8 +1,7 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { SpaCalendars } from '../calendar/spa-calendars.js';
-import type { Database } from '../storage/schema.js';
+import type { Db } from '../storage/database.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 
@@ -15,7 +14,7 @@ export interface LiveCallControls {
 }
 
 export interface ToolContext {
-  db: Kysely<Database>;
+  db: Db;
   /** On calls: writes that must not be lost while the database is away go through it. */
   writes?: WriteQueue;
   calendars: SpaCalendars;

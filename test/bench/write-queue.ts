@@ -11,7 +11,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { voiceConversationId } from '../../src/storage/conversation-repository.js';
+import { voiceConversationId } from '../../src/storage/conversation-ids.js';
 import type { WriteOp } from '../../src/storage/write-ops.js';
 import { WriteQueue } from '../../src/storage/write-queue.js';
 import { fakeCallSid } from '../doubles/fake-twilio.js';

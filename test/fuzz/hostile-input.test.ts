@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import t from 'tap';
 import { createApiKey } from '../../src/storage/api-key-repository.js';
-import { TERMINAL_TWILIO_STATUSES } from '../../src/storage/conversation-repository.js';
+import { TERMINAL_TWILIO_STATUSES } from '../../src/storage/twilio-call-status.js';
 import { startCallHarness, type CallHarness } from '../support/call-harness.js';
 import { DEMO_SPA_NUMBER } from '../support/app.js';
 import { FuzzRunner, type FuzzStats } from './fuzz-runner.js';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import t from 'tap';
 import { createApiKey, revokeApiKey } from '../../src/storage/api-key-repository.js';
-import { insertEvents, insertMessages } from '../../src/storage/conversation-repository.js';
+import { insertEvents, insertMessages } from '../../src/storage/conversation-timeline.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 

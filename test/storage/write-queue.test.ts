@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
-import { voiceConversationId } from '../../src/storage/conversation-repository.js';
+import { voiceConversationId } from '../../src/storage/conversation-ids.js';
 import { isConnectivityError } from '../../src/storage/connectivity.js';
 import { DEAD_LETTER_FILE } from '../../src/storage/spill-files.js';
 import type { WriteOp } from '../../src/storage/write-ops.js';

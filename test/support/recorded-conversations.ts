@@ -2,17 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { TokenUsage, TranscriptionUsage } from '../../src/config/model-prices.js';
 import { MODEL_USAGE_EVENT } from '../../src/storage/conversation-facts.js';
-import {
-  finishVoiceCall,
-  insertEvents,
-  insertMessages,
-  openVoiceConversation,
-  recordOutcome,
-  voiceConversationId,
-} from '../../src/storage/conversation-repository.js';
+import { voiceConversationId } from '../../src/storage/conversation-ids.js';
+import { recordOutcome } from '../../src/storage/conversation-repository.js';
+import { insertEvents, insertMessages } from '../../src/storage/conversation-timeline.js';
 import { upsertCustomerByPhone } from '../../src/storage/customer-repository.js';
 import type { Database } from '../../src/storage/schema.js';
 import { appendSmsMessage, openSmsThread } from '../../src/storage/sms-repository.js';
+import { finishVoiceCall } from '../../src/storage/voice-call-end-record.js';
+import { openVoiceConversation } from '../../src/storage/voice-call-repository.js';
 
 /**
  * Conversations as the call path and the texting path record them, written through the same

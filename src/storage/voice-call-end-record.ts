@@ -1,0 +1,64 @@
+import { sql } from 'kysely';
+import type { Trx } from './database.js';
+import type { ConversationStatus } from './schema.js';
+
+/** The end-of-call record: who ended it, timings, latency figures, usage and cost. */
+
+export interface VoiceCallSummary {
+  conversationId: string;
+  streamSid: string | null;
+  streamStartedAt: Date | null;
+  endedAt: Date;
+  endedBy: string;
+  status: ConversationStatus;
+  transferredTo: string | null;
+  greetingLatencyMs: number | null;
+  replyLatenciesMs: number[];
+  model: string;
+  usage: unknown;
+  costUsd: number;
+}
+
+/** The nearest-rank percentile of ascending `sorted`, null when empty. */
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? null;
+}
+
+/** Writes the end-of-call record. Run it in a transaction. */
+export async function finishVoiceCall(trx: Trx, summary: VoiceCallSummary): Promise<void> {
+  const sorted = [...summary.replyLatenciesMs].sort((a, b) => a - b);
+  await trx
+    .updateTable('voice_call_details')
+    .set({
+      stream_sid: summary.streamSid,
+      stream_started_at: summary.streamStartedAt,
+      ended_at: sql`coalesce(ended_at, ${summary.endedAt}::timestamptz)`,
+      ended_by: summary.endedBy,
+      transferred_to: summary.transferredTo,
+      greeting_latency_ms: summary.greetingLatencyMs,
+      reply_latencies_ms: summary.replyLatenciesMs,
+      reply_latency_p50_ms: percentile(sorted, 50),
+      reply_latency_max_ms: sorted.length > 0 ? (sorted[sorted.length - 1] ?? null) : null,
+      model: summary.model,
+      usage: JSON.stringify(summary.usage),
+      cost_usd: summary.costUsd.toFixed(6),
+      duration_seconds: sql`coalesce(duration_seconds, ${
+        summary.streamStartedAt ? Math.round((summary.endedAt.getTime() - summary.streamStartedAt.getTime()) / 1000) : null
+      }::integer)`,
+    })
+    .where('conversation_id', '=', summary.conversationId)
+    .execute();
+  await trx
+    .updateTable('conversations')
+    .set({
+      // The call's own ending (transferred, failed) is more precise than Twilio's "completed".
+      status: sql`case when status = 'active' or (status = 'completed' and ${summary.status}::text in ('transferred', 'failed')) then ${summary.status}::text else status end`,
+      ended_at: sql`coalesce(ended_at, ${summary.endedAt}::timestamptz)`,
+      last_activity_at: summary.endedAt,
+      cost_usd: summary.costUsd.toFixed(6),
+    })
+    .where('id', '=', summary.conversationId)
+    .execute();
+}
