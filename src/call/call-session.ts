@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { MULAW_8K } from '../audio/audio-format.js';
 import { MULAW_FRAME_BYTES, mulawBytesToMs } from '../audio/audio-units.js';
 import { modelAudioCodec, type ModelAudioCodec } from '../audio/model-audio-codec.js';
 import { NO_TRANSCRIPTION_USAGE, realtimeCostUsd, type RealtimePrice, type TranscriptionUsage } from '../config/model-prices.js';
@@ -123,7 +124,7 @@ export class CallSession {
   private readonly startedAtDate = new Date();
   private readonly playback: PlaybackTracker;
   private readonly transcript: TranscriptAssembler;
-  /** Twilio's μ-law ⇄ the model session's audio format; chosen when the session is attached. */
+  /** Twilio's μ-law ⇄ the model session's declared audio formats; chosen when a session is used. */
   private audio: ModelAudioCodec | undefined;
   /** μ-law not yet sent because it does not fill a 20 ms frame. */
   private pendingOut: Buffer = Buffer.alloc(0);
@@ -221,7 +222,6 @@ export class CallSession {
       // The spa is known; only the model could not be reached. Worth another try or two.
       this.options.log.warn({ err: error }, 'realtime model not reachable at call start; retrying');
       this.context = error.context;
-      this.audio = modelAudioCodec(error.context.audioFormat);
       this.startOutage('connect failed', message);
       return;
     }
@@ -237,7 +237,6 @@ export class CallSession {
       return;
     }
     this.context = setup;
-    this.audio = modelAudioCodec(setup.audioFormat);
     this.useModel(model);
     if (!model.isOpen) {
       this.modelLost(model, 'not open');
@@ -267,6 +266,7 @@ export class CallSession {
   /** Routes a model's events into this call. */
   private useModel(model: RealtimeModel): void {
     this.model = model;
+    if (!this.audio?.serves(model.audioFormats)) this.audio = modelAudioCodec(MULAW_8K, model.audioFormats);
     model.removeAllListeners('error');
     model.on('audio', (pcm, itemId, responseId) => this.onModelAudio(pcm, itemId, responseId));
     model.on('assistantItem', (itemId, responseId) => {
