@@ -1,67 +1,155 @@
 /**
- * The conversion one call needs between Twilio's μ-law 8 kHz and the realtime model's audio
- * format: PCM16 24 kHz (decode + resample both ways; the design default, so every step after
- * this one sees plain PCM), or μ-law 8 kHz passed through untouched (an option, MODEL_AUDIO_FORMAT
- * = pcmu, that saves the transcoding cost; see the load benchmark).
+ * The conversion one call needs between the caller's audio and the realtime model's, picked from
+ * the formats the two sides declare. Today: Twilio's μ-law 8 kHz ⇄ OpenAI's PCM16 24 kHz (decode +
+ * resample both ways; the design default, so every step after this one sees plain PCM), or μ-law
+ * 8 kHz passed through untouched (MODEL_AUDIO_FORMAT=pcmu, which saves the transcoding cost; see
+ * the load benchmark). A model that takes or gives PCM16 16 kHz is served too, each direction on
+ * its own (e.g. 16 kHz in, 24 kHz out).
  */
-import { mulawBytesToMs, pcm24kBytesToMs } from './audio-units.js';
+import {
+  bytesPerMs,
+  describeAudioFormat,
+  sameAudioFormat,
+  sameModelAudioFormats,
+  type AudioEncoding,
+  type AudioFormat,
+  type ModelAudioFormats,
+} from './audio-format.js';
+import { Downsampler24kTo8k, Upsampler8kTo24k } from './resampler.js';
 import { CallerAudioTranscoder, ModelAudioTranscoder } from './telephony-transcoder.js';
+import { Downsampler16kTo8k, Upsampler8kTo16k } from './wideband-resampler.js';
 
-export type ModelAudioFormat = 'pcm16' | 'pcmu';
+/** The model encoding a deployment prefers (MODEL_AUDIO_FORMAT); what a model uses is its `audioFormats`. */
+export type ModelAudioFormat = AudioEncoding;
 
-export interface ModelAudioCodec {
-  readonly format: ModelAudioFormat;
-  /** Caller μ-law 8 kHz → the model's input format; the result is the caller's to keep. */
-  toModel(mulaw: Buffer): Buffer;
-  /** The model's output → μ-law 8 kHz; the result is the caller's to keep. */
+/** Caller → model, one call's worth of state. The result is the caller's to keep. */
+export interface Uplink {
+  toModel(callerAudio: Buffer): Buffer;
+}
+
+/** Model → caller, one call's worth of state. The result is the caller's to keep. */
+export interface Downlink {
   toCaller(modelAudio: Buffer): Buffer;
-  /** Duration of `bytes` of the model's audio, in ms. */
-  modelBytesToMs(bytes: number): number;
-  /** Forgets the model → caller filter history (barge-in: the next reply starts clean). */
+  /** Forgets filter history (barge-in: the next reply starts clean). */
   reset(): void;
 }
 
-class Pcm16Codec implements ModelAudioCodec {
-  readonly format = 'pcm16';
-  private readonly up = new CallerAudioTranscoder();
-  private readonly down = new ModelAudioTranscoder();
+export interface AudioTranscoders {
+  uplink: Uplink;
+  downlink: Downlink;
+}
 
-  toModel(mulaw: Buffer): Buffer {
-    return this.up.toModel(mulaw);
-  }
+/** Two declared formats we have no conversion between: a configuration error, not a call error. */
+export class UnsupportedAudioFormatError extends Error {
+  readonly code = 'unsupported_audio_format';
+  readonly recoverable = false;
 
-  toCaller(modelAudio: Buffer): Buffer {
-    return this.down.toCaller(modelAudio);
-  }
-
-  modelBytesToMs(bytes: number): number {
-    return pcm24kBytesToMs(bytes);
-  }
-
-  reset(): void {
-    this.down.reset();
+  constructor(direction: 'uplink' | 'downlink', from: AudioFormat, to: AudioFormat) {
+    super(
+      `no ${direction} audio conversion from ${describeAudioFormat(from)} to ${describeAudioFormat(to)} ` +
+        '(supported: the same format both sides, or pcmu 8000 Hz to and from pcm16 16000 or 24000 Hz)',
+    );
+    this.name = 'UnsupportedAudioFormatError';
   }
 }
 
-/** Twilio's and the model's μ-law are the same bytes: nothing to convert, nothing to remember. */
-class MulawPassthrough implements ModelAudioCodec {
-  readonly format = 'pcmu';
-
-  toModel(mulaw: Buffer): Buffer {
-    return mulaw;
+/** Same bytes on both sides: nothing to convert, nothing to remember. */
+class Passthrough implements Uplink, Downlink {
+  toModel(callerAudio: Buffer): Buffer {
+    return callerAudio;
   }
 
   toCaller(modelAudio: Buffer): Buffer {
     return modelAudio;
   }
 
-  modelBytesToMs(bytes: number): number {
-    return mulawBytesToMs(bytes);
-  }
-
   reset(): void {}
 }
 
-export function modelAudioCodec(format: ModelAudioFormat): ModelAudioCodec {
-  return format === 'pcmu' ? new MulawPassthrough() : new Pcm16Codec();
+function isMulaw8k(format: AudioFormat): boolean {
+  return format.encoding === 'pcmu' && format.sampleRateHz === 8000;
+}
+
+function uplinkFor(caller: AudioFormat, model: AudioFormat): Uplink {
+  if (sameAudioFormat(caller, model)) return new Passthrough();
+  if (isMulaw8k(caller) && model.encoding === 'pcm16') {
+    if (model.sampleRateHz === 24000) return new CallerAudioTranscoder(new Upsampler8kTo24k());
+    if (model.sampleRateHz === 16000) return new CallerAudioTranscoder(new Upsampler8kTo16k());
+  }
+  throw new UnsupportedAudioFormatError('uplink', caller, model);
+}
+
+function downlinkFor(model: AudioFormat, caller: AudioFormat): Downlink {
+  if (sameAudioFormat(model, caller)) return new Passthrough();
+  if (isMulaw8k(caller) && model.encoding === 'pcm16') {
+    if (model.sampleRateHz === 24000) return new ModelAudioTranscoder(new Downsampler24kTo8k());
+    if (model.sampleRateHz === 16000) return new ModelAudioTranscoder(new Downsampler16kTo8k());
+  }
+  throw new UnsupportedAudioFormatError('downlink', model, caller);
+}
+
+/**
+ * The transcoders between a caller stream's format and a model's declared input and output
+ * formats, chosen per direction. Throws UnsupportedAudioFormatError for a pair we cannot convert.
+ */
+export function selectTranscoders(caller: AudioFormat, model: ModelAudioFormats): AudioTranscoders {
+  return { uplink: uplinkFor(caller, model.input), downlink: downlinkFor(model.output, caller) };
+}
+
+/** What a call uses: both directions, and the duration of the model's audio. */
+export interface ModelAudioCodec {
+  /** The model formats this codec converts for. */
+  readonly formats: ModelAudioFormats;
+  /** Caller audio → the model's input format; the result is the caller's to keep. */
+  toModel(callerAudio: Buffer): Buffer;
+  /** The model's output → the caller's format; the result is the caller's to keep. */
+  toCaller(modelAudio: Buffer): Buffer;
+  /** Duration of `bytes` of the model's output audio, in ms. */
+  modelBytesToMs(bytes: number): number;
+  /** Forgets the model → caller filter history (barge-in: the next reply starts clean). */
+  reset(): void;
+  /** True if this codec already converts for `formats` (so a new model session can keep it, history and all). */
+  serves(formats: ModelAudioFormats): boolean;
+}
+
+class SelectedCodec implements ModelAudioCodec {
+  private readonly uplink: Uplink;
+  private readonly downlink: Downlink;
+  private readonly modelBytesPerMs: number;
+
+  constructor(
+    caller: AudioFormat,
+    readonly formats: ModelAudioFormats,
+  ) {
+    ({ uplink: this.uplink, downlink: this.downlink } = selectTranscoders(caller, formats));
+    this.modelBytesPerMs = bytesPerMs(formats.output);
+  }
+
+  toModel(callerAudio: Buffer): Buffer {
+    return this.uplink.toModel(callerAudio);
+  }
+
+  toCaller(modelAudio: Buffer): Buffer {
+    return this.downlink.toCaller(modelAudio);
+  }
+
+  modelBytesToMs(bytes: number): number {
+    return bytes / this.modelBytesPerMs;
+  }
+
+  reset(): void {
+    this.downlink.reset();
+  }
+
+  serves(formats: ModelAudioFormats): boolean {
+    return sameModelAudioFormats(this.formats, formats);
+  }
+}
+
+/**
+ * The codec for one call between the caller stream's format (Twilio: μ-law 8 kHz) and the model's
+ * declared formats. Throws UnsupportedAudioFormatError for a pair we cannot convert.
+ */
+export function modelAudioCodec(caller: AudioFormat, model: ModelAudioFormats): ModelAudioCodec {
+  return new SelectedCodec(caller, model);
 }

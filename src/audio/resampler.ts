@@ -1,5 +1,6 @@
 /**
- * 8 kHz <-> 24 kHz resamplers for telephony audio (PCM16 mono).
+ * 8 kHz <-> 24 kHz resamplers for telephony audio (PCM16 mono). The 8 <-> 16 kHz pair in
+ * wideband-resampler.ts is built the same way.
  *
  * Both directions use the same 9th-order elliptic low-pass, rewritten as
  * H(z) = B(z) / A(z³) (see resampler-coefficients.ts):
@@ -44,7 +45,7 @@ const COEFFS = new Float64Array([...TAPS, ...POLE_SECTIONS.flat()]);
  * 1e-18 keeps the state normal, is far below one LSB, and adding it to any
  * non-zero int16 value is an exact no-op in float64.
  */
-const DENORMAL_GUARD = 1e-18;
+export const DENORMAL_GUARD = 1e-18;
 
 /** Largest number of 24 kHz samples the downsampler buffers at once. */
 const DOWN_BLOCK = 2400;
@@ -58,13 +59,15 @@ const DOWN_HISTORY = 27;
  * a data-dependent branch in V8's lowering mispredicting — while floor
  * compiles to a single rounding instruction on x64.
  */
-function toInt16(value: number): number {
+export function toInt16(value: number): number {
   const r = Math.floor(value + 0.5);
   return r > 32767 ? 32767 : r < -32768 ? -32768 : r;
 }
 
 /** Stateful 8 kHz -> 24 kHz interpolator; output length is exactly 3× input length. */
 export class Upsampler8kTo24k {
+  /** Output samples per input sample. */
+  readonly factor = 3;
   /** [0..9]: all-pole section memories y[n−1], y[n−2]; [10..18]: previous 8 kHz outputs of 1/A, v[n−1]..v[n−9]. */
   private readonly state = new Float64Array(19);
 
@@ -135,6 +138,8 @@ export class Upsampler8kTo24k {
  * use outputLength() to size buffers.
  */
 export class Downsampler24kTo8k {
+  /** Input samples per output sample. */
+  readonly factor = 3;
   /** All-pole section memories y[n−1], y[n−2] for the 5 sections (8 kHz). */
   private readonly poles = new Float64Array(10);
   /** [0..26]: last 27 input samples of earlier calls; then the current block. */

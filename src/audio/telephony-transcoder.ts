@@ -1,6 +1,7 @@
 /**
  * Per-call audio conversion between Twilio media streams (μ-law 8 kHz mono)
- * and the OpenAI Realtime API (PCM16 little-endian 24 kHz mono).
+ * and a model's PCM16 little-endian mono: 24 kHz (OpenAI Realtime, the
+ * default) or 16 kHz, by the resampler each instance is built with.
  *
  * One instance of each class per call and direction: they hold filter history
  * (and, model side, a split byte) so consecutive chunks join seamlessly.
@@ -15,6 +16,20 @@ import { Buffer } from 'node:buffer';
 import { decodeMulaw, encodeMulaw } from './mulaw.js';
 import { Downsampler24kTo8k, Upsampler8kTo24k } from './resampler.js';
 
+/** A stateful 8 kHz -> (factor × 8) kHz resampler (resampler.ts, wideband-resampler.ts). */
+export interface Interpolator {
+  readonly factor: number;
+  process(input: Int16Array, output?: Int16Array): Int16Array;
+  reset(): void;
+}
+
+/** A stateful (factor × 8) kHz -> 8 kHz resampler. */
+export interface Decimator {
+  readonly factor: number;
+  process(input: Int16Array, output?: Int16Array): Int16Array;
+  reset(): void;
+}
+
 /** Int16Array memory is host-endian; on little-endian hosts it already is the wire format. */
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -23,20 +38,25 @@ function grownCapacity(current: number, needed: number): number {
   return Math.max(needed, current * 2);
 }
 
-/** Caller -> model: μ-law 8 kHz bytes to PCM16 LE 24 kHz bytes. */
+/** Caller -> model: μ-law 8 kHz bytes to PCM16 LE bytes at 24 kHz (or the upsampler's rate). */
 export class CallerAudioTranscoder {
-  private readonly upsampler = new Upsampler8kTo24k();
   private pcm8 = new Int16Array(160);
-  private pcm24 = new Int16Array(480);
+  /** The upsampled frame (24 kHz unless built with another upsampler). */
+  private pcm24: Int16Array;
   /** Byte view of pcm24, for a memcpy into the result on little-endian hosts. */
-  private pcm24Bytes = Buffer.from(this.pcm24.buffer);
+  private pcm24Bytes: Buffer;
 
-  /** Returns a new Buffer of exactly 6 bytes per input byte (3 samples × 2 bytes). */
+  constructor(private readonly upsampler: Interpolator = new Upsampler8kTo24k()) {
+    this.pcm24 = new Int16Array(upsampler.factor * this.pcm8.length);
+    this.pcm24Bytes = Buffer.from(this.pcm24.buffer);
+  }
+
+  /** Returns a new Buffer of exactly 2 × factor bytes per input byte (6 at 24 kHz: 3 samples × 2 bytes). */
   toModel(mulaw: Uint8Array): Buffer {
     const n = mulaw.length;
     if (n > this.pcm8.length) {
       this.pcm8 = new Int16Array(grownCapacity(this.pcm8.length, n));
-      this.pcm24 = new Int16Array(3 * this.pcm8.length);
+      this.pcm24 = new Int16Array(this.upsampler.factor * this.pcm8.length);
       this.pcm24Bytes = Buffer.from(this.pcm24.buffer);
     }
     const pcm24 = this.upsampler.process(decodeMulaw(mulaw, this.pcm8), this.pcm24);
@@ -61,19 +81,25 @@ export class CallerAudioTranscoder {
   }
 }
 
-/** Model -> caller: PCM16 LE 24 kHz bytes (any length, any alignment) to μ-law 8 kHz bytes. */
+/** Model -> caller: PCM16 LE bytes at 24 kHz (or the downsampler's rate; any length, any alignment) to μ-law 8 kHz bytes. */
 export class ModelAudioTranscoder {
-  private readonly downsampler = new Downsampler24kTo8k();
-  private pcm24 = new Int16Array(480);
+  /** The model's samples (24 kHz unless built with another downsampler). */
+  private pcm24: Int16Array;
   /** Byte view of pcm24, target of the memcpy on little-endian hosts. */
-  private pcm24Bytes = new Uint8Array(this.pcm24.buffer);
+  private pcm24Bytes: Uint8Array;
   private pcm8 = new Int16Array(160);
   /** Low byte of a sample split across two deltas, or -1. */
   private carry = -1;
 
+  constructor(private readonly downsampler: Decimator = new Downsampler24kTo8k()) {
+    this.pcm24 = new Int16Array(downsampler.factor * this.pcm8.length);
+    this.pcm24Bytes = new Uint8Array(this.pcm24.buffer);
+  }
+
   /**
-   * Returns a new Buffer of μ-law bytes (about one per 6 input bytes; the
-   * exact count depends on the decimation phase and on a carried odd byte).
+   * Returns a new Buffer of μ-law bytes (about one per 2 × factor input bytes,
+   * 6 at 24 kHz; the exact count depends on the decimation phase and on a
+   * carried odd byte).
    */
   toCaller(pcm24kLE: Uint8Array): Buffer {
     const bytes = pcm24kLE.length;
@@ -81,7 +107,7 @@ export class ModelAudioTranscoder {
     if (samples > this.pcm24.length) {
       this.pcm24 = new Int16Array(grownCapacity(this.pcm24.length, samples));
       this.pcm24Bytes = new Uint8Array(this.pcm24.buffer);
-      this.pcm8 = new Int16Array(Math.ceil(this.pcm24.length / 3) + 1);
+      this.pcm8 = new Int16Array(Math.ceil(this.pcm24.length / this.downsampler.factor) + 1);
     }
     const pcm = this.pcm24;
     let n = 0;

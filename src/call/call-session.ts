@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ModelAudioFormat } from '../audio/model-audio-codec.js';
+import type { ModelAudioFormats } from '../audio/audio-format.js';
 import type { RealtimePrice } from '../config/model-prices.js';
 import type { RealtimeModel, RealtimeUsage } from '../realtime/realtime-model.js';
 import type { LiveCallControls } from '../tools/tool.js';
@@ -136,9 +136,11 @@ export class CallSession {
   }
 
   /** Picks the conversions between the caller's audio and the model's; a pair we cannot convert fails the call. */
-  private useAudio(format: ModelAudioFormat): boolean {
+  private useAudio(formats: ModelAudioFormats): boolean {
+    // A session with the same formats keeps the codec, filter history and all (reconnects, rotation).
+    if (this.playback.codec?.serves(formats)) return true;
     try {
-      this.playback.codec = callAudioCodec(this.options.stream.audioFormat, format);
+      this.playback.codec = callAudioCodec(this.options.stream.audioFormat, formats);
       return true;
     } catch (error) {
       this.setupFailed(error);
@@ -215,7 +217,7 @@ export class CallSession {
       routeModelEvents(model, { ...targets, callerStartedSpeaking: () => this.callerStartedSpeaking(), responseDone: (id, usage) => this.responseDone(id, usage) });
     },
     history: () => conversationSoFar(this.transcript.snapshot(), this.tools.replayItems),
-    audioFormat: (format) => this.useAudio(format),
+    audioFormats: (formats) => this.useAudio(formats),
     setupFailed: (error) => this.setupFailed(error),
     accepted: () => this.greet(),
     errored: () => this.tools.modelErrored(),

@@ -1,4 +1,3 @@
-import type { ModelAudioFormat } from '../audio/model-audio-codec.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { RealtimeModel, RealtimeModelFactory, RealtimeSessionOptions } from '../realtime/realtime-model.js';
@@ -24,8 +23,6 @@ export interface ModelConnection {
 /** What a call knows about its spa, and how to open (or reopen) its model session. */
 export interface CallContext extends CallParticipants {
   spa: SpaProfile;
-  /** The audio format model sessions are opened with (the same on a reconnect). */
-  audioFormat: ModelAudioFormat;
   /** Opens a fresh session with the same configuration (reconnects, rotation). */
   reopen(): Promise<ModelConnection>;
 }
@@ -58,7 +55,7 @@ export interface CallSetupDependencies {
 export async function startCallSetup(deps: CallSetupDependencies, participants: CallParticipants): Promise<CallSetup> {
   const spa = await deps.spas.profile(participants.spaId);
   const options = sessionOptionsFor(spa, deps.tools, deps.config, deps.now());
-  const context: CallContext = { ...participants, spa, audioFormat: options.audioFormat, reopen: () => openModel(deps, options) };
+  const context: CallContext = { ...participants, spa, reopen: () => openModel(deps, options) };
   try {
     return { ...context, ...(await context.reopen()) };
   } catch (error) {

@@ -108,7 +108,8 @@ export class CallerPlayback {
       const heardMs = this.keepHeardPart(item);
       // Our own audio (the hold prompt) is not in the model's conversation.
       if (item.itemId.startsWith(LOCAL_ITEM_PREFIX)) continue;
-      model.truncate(item.itemId, heardMs);
+      // A model without truncation keeps its own idea of what was said; the transcript still has what was heard.
+      if (model.capabilities.truncation) model.truncate(item.itemId, heardMs);
       this.recorder.event('barge_in', null, { itemId: item.itemId, heardMs, sentMs: item.sentMs });
     }
   }

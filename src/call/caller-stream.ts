@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { AudioFormat } from '../audio/audio-format.js';
 
 /**
  * The seam between a call and whoever is on the line. The Twilio media stream
@@ -8,9 +9,7 @@ import type { EventEmitter } from 'node:events';
  */
 
 /** The audio a caller stream carries both ways. Twilio: μ-law 8 kHz in 20 ms frames. */
-export interface CallerAudioFormat {
-  readonly encoding: 'mulaw' | 'pcm16';
-  readonly sampleRateHz: number;
+export interface CallerAudioFormat extends AudioFormat {
   /** Audio is sent to the caller in frames of this length. */
   readonly frameMs: number;
 }

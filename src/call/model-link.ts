@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RealtimeError, RealtimeModel, ReplayItem } from '../realtime/realtime-model.js';
 import type { CallRecorder } from './call-recorder.js';
-import type { ModelAudioFormat } from '../audio/model-audio-codec.js';
+import type { ModelAudioFormats } from '../audio/audio-format.js';
 import { ModelConnectError, type CallContext, type CallSetup } from './call-setup.js';
 
 /** A session the model has not accepted by then is a failed call: apologise rather than leave silence. */
@@ -31,8 +31,8 @@ export interface LinkedCall {
   route(model: RealtimeModel): void;
   /** The conversation so far, for a fresh session. */
   history(): ReplayItem[];
-  /** A session's audio format is known; false when the call cannot use it (the call has failed). */
-  audioFormat(format: ModelAudioFormat): boolean;
+  /** A session declares its audio formats; false when the call cannot convert to them (the call has failed). */
+  audioFormats(formats: ModelAudioFormats): boolean;
   /** The call could not be set up at all (not even the spa is known). */
   setupFailed(error: unknown): void;
   /** The call's first session accepted its configuration. */
@@ -82,7 +82,7 @@ export class ModelLink {
   start(setup: Promise<CallSetup>): void {
     setup.then(
       (opened) => {
-        if (this.call.isEnded() || !this.call.audioFormat(opened.audioFormat)) opened.model.close();
+        if (this.call.isEnded()) opened.model.close();
         else this.attach(opened);
       },
       (error: unknown) => {
@@ -90,7 +90,6 @@ export class ModelLink {
         if (!(error instanceof ModelConnectError)) return this.call.setupFailed(error);
         // The spa is known; only the model could not be reached. Worth another try or two.
         this.options.log.warn({ err: error }, 'realtime model not reachable at call start; retrying');
-        if (!this.call.audioFormat(error.context.audioFormat)) return;
         this.context = error.context;
         this.call.outage();
         this.startOutage('connect failed', error.message);
@@ -101,7 +100,7 @@ export class ModelLink {
   private attach(setup: CallSetup): void {
     const { model } = setup;
     this.context = setup;
-    this.use(model);
+    if (!this.use(model)) return;
     if (!model.isOpen) {
       this.lost(model, 'not open');
       return;
@@ -140,12 +139,18 @@ export class ModelLink {
     if (this.model) releaseModel(this.model);
   }
 
-  private use(model: RealtimeModel): void {
+  /** Wires a session into the call; false when the call cannot use its audio (the call has failed). */
+  private use(model: RealtimeModel): boolean {
+    if (!this.call.audioFormats(model.audioFormats)) {
+      releaseModel(model);
+      return false;
+    }
     this.model = model;
     model.removeAllListeners('error');
     this.call.route(model);
     model.on('error', (error) => this.onError(model, error));
     model.on('closed', (code, reason) => this.lost(model, 'closed', `${code} ${reason}`.trim()));
+    return true;
   }
 
   private onError(model: RealtimeModel, error: RealtimeError): void {

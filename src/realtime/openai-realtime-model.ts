@@ -1,9 +1,19 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
+import type { ModelAudioFormats } from '../audio/audio-format.js';
 import type { TranscriptionUsage } from '../config/model-prices.js';
+import {
+  appendAudioJson,
+  openAIAudioFormats,
+  replayItemPayload,
+  responseCreateEvent,
+  sessionPayload,
+  type OpenAIClientEvent,
+} from './openai-client-events.js';
 import { HANDLED_EVENT_TYPES, parseServerEvent, type ServerEvent, type TranscriptionUsagePayload, type UsagePayload } from './openai-events.js';
 import {
   RealtimeError,
+  type RealtimeCapabilities,
   type RealtimeModel,
   type RealtimeModelEvents,
   type RealtimeModelFactory,
@@ -11,6 +21,11 @@ import {
   type RealtimeUsage,
   type ReplayItem,
 } from './realtime-model.js';
+
+/** Where an error goes that no 'error' listener heard (pino's Logger fits). */
+export interface UnheardErrorLog {
+  warn(details: { err: RealtimeError; code: string; recoverable: boolean }, message: string): void;
+}
 
 export interface OpenAIRealtimeOptions {
   /** wss://api.openai.com/v1/realtime, or a ws:// double. */
@@ -23,13 +38,27 @@ export interface OpenAIRealtimeOptions {
    * owed, is given up (and reported closed) so the call can reconnect instead of sitting in silence.
    */
   livenessMs?: number;
+  /** Monotonic milliseconds for liveness (default performance.now); tests pass their own. */
+  clock?: () => number;
+  /** Errors emitted while nobody listens for 'error' (default: a process warning). */
+  log?: UnheardErrorLog;
 }
+
+/** Without a logger an unheard error still shows, on stderr, as a process warning. */
+const WARNING_LOG: UnheardErrorLog = {
+  warn: ({ err }, message) => process.emitWarning(`${message}: ${err.message}`, { type: 'RealtimeError', code: err.code }),
+};
 
 const DEFAULT_LIVENESS_MS = 5_000;
 const WATCHDOG_TICK_MS = 1_000;
 
 /** The OpenAI Realtime API (GA protocol) over a plain `ws` socket, PCM16 24 kHz or μ-law 8 kHz both ways. */
 export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> implements RealtimeModel {
+  readonly capabilities: RealtimeCapabilities = { truncation: true };
+  /** PCM16 24 kHz until connect() is asked for μ-law. */
+  private formats: ModelAudioFormats = openAIAudioFormats('pcm16');
+  private readonly clock: () => number;
+  private readonly log: UnheardErrorLog;
   private socket: WebSocket | undefined;
   private readySent = false;
   private closedSent = false;
@@ -42,13 +71,20 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
 
   constructor(private readonly options: OpenAIRealtimeOptions) {
     super();
+    this.clock = options.clock ?? (() => performance.now());
+    this.log = options.log ?? WARNING_LOG;
   }
 
   get isOpen(): boolean {
     return this.socket?.readyState === WebSocket.OPEN;
   }
 
+  get audioFormats(): ModelAudioFormats {
+    return this.formats;
+  }
+
   connect(session: RealtimeSessionOptions): Promise<void> {
+    this.formats = openAIAudioFormats(session.audioFormat);
     const url = new URL(this.options.url);
     url.searchParams.set('model', this.options.model);
     const socket = new WebSocket(url, {
@@ -66,34 +102,31 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
 
     return new Promise((resolve, reject) => {
       socket.once('open', () => {
-        this.lastEventAt = performance.now();
-        this.send({ type: 'session.update', session: sessionPayload(this.options.model, session) });
+        this.lastEventAt = this.clock();
+        this.send({ type: 'session.update', session: sessionPayload(this.options.model, session, this.formats) });
         this.startWatchdog();
         resolve();
       });
       // Rejecting after `open` resolved is a no-op, so failures before it reject and later ones only report.
-      socket.once('close', (code) => reject(new Error(`realtime connection closed before it opened (${code})`)));
-      socket.on('error', (error) => {
-        reject(error);
+      socket.once('close', (code) => reject(new RealtimeError('connect_failed', `realtime connection closed before it opened (${code})`, false)));
+      socket.on('error', (cause) => {
         // Transport errors end the session; 'closed' follows.
-        this.emitError(new RealtimeError('transport_error', error.message, false));
+        const error = new RealtimeError('transport_error', cause.message, false, { cause });
+        reject(error);
+        this.emitError(error);
       });
     });
   }
 
-  appendAudio(pcm24k: Buffer): void {
+  appendAudio(audio: Buffer): void {
     if (!this.isOpen) return;
-    // Written by hand: this runs 50 times a second per call.
-    this.socket?.send(`{"type":"input_audio_buffer.append","audio":"${pcm24k.toString('base64')}"}`);
+    this.socket?.send(appendAudioJson(audio.toString('base64')));
   }
 
   createResponse(options: { instructions?: string; outOfBand?: boolean } = {}): void {
     if (!this.isOpen) return;
     this.owe();
-    const response: Record<string, unknown> = {};
-    if (options.instructions !== undefined) response.instructions = options.instructions;
-    if (options.outOfBand) response.conversation = 'none';
-    this.send(Object.keys(response).length === 0 ? { type: 'response.create' } : { type: 'response.create', response });
+    this.send(responseCreateEvent(options));
   }
 
   sendToolResult(callId: string, output: string): void {
@@ -121,17 +154,21 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     else if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
   }
 
-  private send(event: Record<string, unknown>): void {
+  private send(event: OpenAIClientEvent): void {
     if (this.isOpen) this.socket?.send(JSON.stringify(event));
   }
 
-  /** An 'error' with no listener would throw inside the socket handler; errors are events here, never crashes. */
+  /**
+   * An 'error' with no listener would throw inside the socket handler; errors are events here,
+   * never crashes, and one nobody listens to is logged rather than lost.
+   */
   private emitError(error: RealtimeError): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
+    else this.log.warn({ err: error, code: error.code, recoverable: error.recoverable }, 'realtime model error with no listener');
   }
 
   private owe(): void {
-    if (this.responsesOwed === 0 && this.responsesInProgress.size === 0) this.lastEventAt = performance.now();
+    if (this.responsesOwed === 0 && this.responsesInProgress.size === 0) this.lastEventAt = this.clock();
     this.responsesOwed += 1;
   }
 
@@ -147,7 +184,7 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     this.watchdog = setInterval(() => {
       const socket = this.socket;
       if (!socket || socket.readyState !== WebSocket.OPEN) return;
-      const now = performance.now();
+      const now = this.clock();
       if (this.pingSentAt !== undefined && now - this.pingSentAt > limit) return this.giveUp('no answer to ping');
       const waiting = this.responsesOwed > 0 || this.responsesInProgress.size > 0;
       if (waiting && now - this.lastEventAt > limit) return this.giveUp('response stalled');
@@ -181,7 +218,7 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
   }
 
   private onMessage(raw: string): void {
-    this.lastEventAt = performance.now();
+    this.lastEventAt = this.clock();
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -280,57 +317,6 @@ function toUsage(usage: UsagePayload): RealtimeUsage {
     cachedAudioTokens: cached.audio_tokens ?? 0,
     outputTextTokens: output.text_tokens ?? 0,
     outputAudioTokens: output.audio_tokens ?? 0,
-  };
-}
-
-function replayItemPayload(item: ReplayItem): Record<string, unknown> {
-  switch (item.type) {
-    case 'message':
-      return {
-        type: 'message',
-        role: item.role,
-        content: [{ type: item.role === 'assistant' ? 'output_text' : 'input_text', text: item.text }],
-      };
-    case 'function_call':
-      return { type: 'function_call', call_id: item.callId, name: item.name, arguments: item.argumentsJson };
-    case 'function_call_output':
-      return { type: 'function_call_output', call_id: item.callId, output: item.output };
-  }
-}
-
-/** The GA `session.update` body. */
-export function sessionPayload(model: string, session: RealtimeSessionOptions): Record<string, unknown> {
-  const turnDetection =
-    session.turnDetection.type === 'server_vad'
-      ? {
-          type: 'server_vad',
-          threshold: session.turnDetection.threshold,
-          prefix_padding_ms: session.turnDetection.prefixPaddingMs,
-          silence_duration_ms: session.turnDetection.silenceDurationMs,
-          create_response: true,
-          interrupt_response: true,
-        }
-      : { type: 'semantic_vad', eagerness: session.turnDetection.eagerness, create_response: true, interrupt_response: true };
-  const audioFormat = session.audioFormat === 'pcmu' ? { type: 'audio/pcmu' } : { type: 'audio/pcm', rate: 24000 };
-  return {
-    type: 'realtime',
-    model,
-    output_modalities: ['audio'],
-    instructions: session.instructions,
-    audio: {
-      input: {
-        format: audioFormat,
-        // Phone audio is near-field (a handset at the mouth).
-        noise_reduction: { type: 'near_field' },
-        transcription: session.transcriptionModel
-          ? { model: session.transcriptionModel, language: session.language }
-          : null,
-        turn_detection: turnDetection,
-      },
-      output: { format: audioFormat, voice: session.voice },
-    },
-    tools: session.tools.map((tool) => ({ type: 'function', ...tool })),
-    tool_choice: 'auto',
   };
 }
 

@@ -1,11 +1,12 @@
 import type { EventEmitter } from 'node:events';
-import type { ModelAudioFormat } from '../audio/model-audio-codec.js';
+import type { AudioEncoding, ModelAudioFormats } from '../audio/audio-format.js';
 import type { TokenUsage, TranscriptionUsage } from '../config/model-prices.js';
 
 /**
- * What a call needs from a speech-to-speech model, independent of the provider: audio in (PCM16
- * 24 kHz, or μ-law 8 kHz when the session asks for it); audio, transcripts, speech events and
- * tool calls out; truncate to what was heard.
+ * What a call needs from a speech-to-speech model, independent of the provider: audio in, in the
+ * format the model declares; audio, transcripts, speech events and tool calls out; truncate to
+ * what was heard, where the model can. The call converts audio by the declared formats
+ * (audio/model-audio-codec.ts), so a provider with other formats needs no change to the call.
  */
 
 export interface RealtimeToolDefinition {
@@ -27,8 +28,21 @@ export interface RealtimeSessionOptions {
   transcriptionModel: string | null;
   language: string;
   tools: RealtimeToolDefinition[];
-  /** The audio format both ways: PCM16 24 kHz, or G.711 μ-law 8 kHz. */
-  audioFormat: ModelAudioFormat;
+  /**
+   * The encoding this deployment prefers (MODEL_AUDIO_FORMAT): a model that can work in it (OpenAI:
+   * PCM16 24 kHz, or G.711 μ-law 8 kHz passed through) does; `RealtimeModel.audioFormats` says
+   * what the session actually uses.
+   */
+  audioFormat: AudioEncoding;
+}
+
+/** What a model can do besides audio in and out. */
+export interface RealtimeCapabilities {
+  /**
+   * Cutting an assistant item's audio at what the caller heard (`conversation.item.truncate`), so
+   * the model's memory matches the call after a barge-in.
+   */
+  readonly truncation: boolean;
 }
 
 /** Token usage of one response; the same shape the price table bills. */
@@ -53,14 +67,29 @@ export interface RealtimeResponseDone {
   usage: RealtimeUsage;
 }
 
+/**
+ * The adapter's own codes; a provider's error events keep the provider's code (e.g.
+ * `session_expired`, `conversation_already_has_active_response`).
+ */
+export type RealtimeErrorCode =
+  /** The socket failed; the session is lost and `closed` follows. */
+  | 'transport_error'
+  /** The connection could not be opened. */
+  | 'connect_failed'
+  /** No answer to a ping, or a response that stalled: given up, `closed` follows. */
+  | 'connection_stalled'
+  | (string & {});
+
 /** Errors say whether the session can go on (most server errors) or is lost (transport). */
 export class RealtimeError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: RealtimeErrorCode,
     message: string,
+    /** True: the session stays open and usable. False: it is lost (or never opened). */
     readonly recoverable: boolean,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'RealtimeError';
   }
 }
@@ -68,7 +97,7 @@ export class RealtimeError extends Error {
 export interface RealtimeModelEvents {
   /** The session accepted our configuration; audio and responses can flow. */
   ready: [];
-  /** Reply audio in the session's audio format. */
+  /** Reply audio in `audioFormats.output`. */
   audio: [audio: Buffer, itemId: string, responseId: string];
   /** An assistant message item started (in conversation order). */
   assistantItem: [itemId: string, responseId: string];
@@ -83,6 +112,10 @@ export interface RealtimeModelEvents {
   speechStopped: [itemId: string, audioEndMs: number];
   toolCall: [call: RealtimeToolCall];
   responseDone: [done: RealtimeResponseDone];
+  /**
+   * Adapters deliver an error to its listeners; with none attached it is logged, never dropped
+   * and never thrown.
+   */
   error: [error: RealtimeError];
   /**
    * The connection is gone; no more events follow. Also emitted when the adapter gives up on a
@@ -95,7 +128,13 @@ export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
   /** Opens the connection and sends the session configuration. Resolves when the socket is open. */
   connect(options: RealtimeSessionOptions): Promise<void>;
   readonly isOpen: boolean;
-  /** Caller audio in the session's audio format. */
+  /**
+   * The audio this session takes in and gives out. Settled once connect() is called (it may follow
+   * the session options' preferred encoding) and the same for the session's life.
+   */
+  readonly audioFormats: ModelAudioFormats;
+  readonly capabilities: RealtimeCapabilities;
+  /** Caller audio in `audioFormats.input`. */
   appendAudio(audio: Buffer): void;
   /**
    * Asks for a reply; `instructions` overrides the session's for this one response. An out-of-band
@@ -103,7 +142,10 @@ export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
    */
   createResponse(options?: { instructions?: string; outOfBand?: boolean }): void;
   sendToolResult(callId: string, output: string): void;
-  /** Cuts an assistant item's audio at what the caller actually heard. */
+  /**
+   * Cuts an assistant item's audio at what the caller actually heard. Only meaningful where
+   * `capabilities.truncation`; a model without it ignores the call.
+   */
   truncate(itemId: string, audioEndMs: number): void;
   /** Adds earlier turns to a fresh session (after a reconnect), in order; no response follows. */
   restoreConversation(items: ReplayItem[]): void;

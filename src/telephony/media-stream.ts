@@ -19,7 +19,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 const MULAW_BYTES_PER_MS = 8;
 
 /** What a Twilio media stream carries both ways: μ-law 8 kHz in 20 ms frames. */
-export const TWILIO_AUDIO_FORMAT = Object.freeze({ encoding: 'mulaw', sampleRateHz: 8_000, frameMs: 20 } as const);
+export const TWILIO_AUDIO_FORMAT = Object.freeze({ encoding: 'pcmu', sampleRateHz: 8_000, frameMs: 20 } as const);
 
 export const CLOSE_POLICY = 1008;
 export const CLOSE_INVALID_DATA = 1007;

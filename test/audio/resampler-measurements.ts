@@ -8,7 +8,22 @@
  * must be multiples of 10 Hz so that every tone, image and alias is bin-centred.
  */
 import { Downsampler24kTo8k, Upsampler8kTo24k } from '../../src/audio/resampler.js';
+import { Downsampler16kTo8k, Upsampler8kTo16k } from '../../src/audio/wideband-resampler.js';
 import { cosineTone, db, foldFrequency, measureTone, phaseDifference } from './tone-analysis.js';
+
+interface Resampler {
+  process(input: Int16Array): Int16Array;
+}
+
+/** A pair of resamplers between 8 kHz and `rateHz`; every measurement takes one (default 24 kHz). */
+export interface ResamplerPair {
+  rateHz: number;
+  up(): Resampler;
+  down(): Resampler;
+}
+
+export const PAIR_24K: ResamplerPair = { rateHz: 24000, up: () => new Upsampler8kTo24k(), down: () => new Downsampler24kTo8k() };
+export const PAIR_16K: ResamplerPair = { rateHz: 16000, up: () => new Upsampler8kTo16k(), down: () => new Downsampler16kTo8k() };
 
 export const SETTLE_MS = 60;
 export const WINDOW_MS = 100;
@@ -35,19 +50,20 @@ export interface UpsampledTone {
   residualDb: number;
 }
 
-export function upsampleTone(freqHz: number, upsampler = new Upsampler8kTo24k()): UpsampledTone {
+export function upsampleTone(freqHz: number, pair: ResamplerPair = PAIR_24K): UpsampledTone {
   const input = cosineTone(freqHz, 8000, (SETTLE_MS + WINDOW_MS) * 8, AMPLITUDE);
-  const output = upsampler.process(input);
-  const start = SETTLE_MS * 24;
-  const length = WINDOW_MS * 24;
-  const tone = measureTone(output, freqHz, 24000, start, length);
+  const output = pair.up().process(input);
+  const rate = pair.rateHz;
+  const start = (SETTLE_MS * rate) / 1000;
+  const length = (WINDOW_MS * rate) / 1000;
+  const tone = measureTone(output, freqHz, rate, start, length);
   let worstImageDb = -Infinity;
   for (const image of [8000 - freqHz, 8000 + freqHz]) {
-    const level = measureTone(output, foldFrequency(image, 24000), 24000, start, length).amplitude;
+    const level = measureTone(output, foldFrequency(image, rate), rate, start, length).amplitude;
     worstImageDb = Math.max(worstImageDb, db(level / tone.amplitude));
   }
   // Residual: subtract the measured tone and see what is left.
-  const w = (2 * Math.PI * freqHz) / 24000;
+  const w = (2 * Math.PI * freqHz) / rate;
   let residual = 0;
   for (let n = start; n < start + length; n++) {
     const r = output[n]! - tone.amplitude * Math.cos(w * n + tone.phase);
@@ -67,49 +83,49 @@ export interface DownsampledTone {
   outFreqHz: number;
   /** Level at outFreqHz in the 8 kHz output relative to the 24 kHz input tone, dB. */
   levelDb: number;
-  /** Phase at outFreqHz, radians (input phase 0; output sample n is aligned with input sample 3n). */
+  /** Phase at outFreqHz, radians (input phase 0; output sample n is aligned with input sample 3n, or 2n from 16 kHz). */
   phase: number;
 }
 
-export function downsampleTone(freqHz: number, downsampler = new Downsampler24kTo8k()): DownsampledTone {
-  const input = cosineTone(freqHz, 24000, (SETTLE_MS + WINDOW_MS) * 24, AMPLITUDE);
-  const output = downsampler.process(input);
+export function downsampleTone(freqHz: number, pair: ResamplerPair = PAIR_24K): DownsampledTone {
+  const input = cosineTone(freqHz, pair.rateHz, ((SETTLE_MS + WINDOW_MS) * pair.rateHz) / 1000, AMPLITUDE);
+  const output = pair.down().process(input);
   const outFreqHz = foldFrequency(freqHz, 8000);
   const tone = measureTone(output, outFreqHz, 8000, SETTLE_MS * 8, WINDOW_MS * 8);
   return { outFreqHz, levelDb: db(tone.amplitude / AMPLITUDE), phase: tone.phase };
 }
 
 /** Level of an in-band reference tone (1 kHz) through the downsampler, dB re input. */
-export function downsampleReferenceDb(): number {
-  return downsampleTone(1000).levelDb;
+export function downsampleReferenceDb(pair: ResamplerPair = PAIR_24K): number {
+  return downsampleTone(1000, pair).levelDb;
 }
 
 /**
- * How far below a same-amplitude 1 kHz in-band tone the 24 kHz tone at
+ * How far below a same-amplitude 1 kHz in-band tone the 24 kHz (or 16 kHz) tone at
  * `freqHz` ends up after decimation, dB (positive = rejected).
  */
-export function aliasRejectionDb(freqHz: number, referenceDb = downsampleReferenceDb()): number {
-  return referenceDb - downsampleTone(freqHz).levelDb;
+export function aliasRejectionDb(freqHz: number, referenceDb?: number, pair: ResamplerPair = PAIR_24K): number {
+  return (referenceDb ?? downsampleReferenceDb(pair)) - downsampleTone(freqHz, pair).levelDb;
 }
 
-/** Up to 24 kHz then back down to 8 kHz: level and phase at f relative to the input tone. */
-export function roundTripTone(freqHz: number): { gainDb: number; phase: number } {
+/** Up to 24 kHz (or 16 kHz) then back down to 8 kHz: level and phase at f relative to the input tone. */
+export function roundTripTone(freqHz: number, pair: ResamplerPair = PAIR_24K): { gainDb: number; phase: number } {
   const input = cosineTone(freqHz, 8000, (2 * SETTLE_MS + WINDOW_MS) * 8, AMPLITUDE);
-  const output = new Downsampler24kTo8k().process(new Upsampler8kTo24k().process(input));
+  const output = pair.down().process(pair.up().process(input));
   const tone = measureTone(output, freqHz, 8000, 2 * SETTLE_MS * 8, WINDOW_MS * 8);
   return { gainDb: db(tone.amplitude / AMPLITUDE), phase: tone.phase };
 }
 
 export type Direction = 'up' | 'down' | 'round trip';
 
-function phaseAt(direction: Direction, freqHz: number): number {
+function phaseAt(direction: Direction, freqHz: number, pair: ResamplerPair): number {
   switch (direction) {
     case 'up':
-      return upsampleTone(freqHz).phase;
+      return upsampleTone(freqHz, pair).phase;
     case 'down':
-      return downsampleTone(freqHz).phase;
+      return downsampleTone(freqHz, pair).phase;
     case 'round trip':
-      return roundTripTone(freqHz).phase;
+      return roundTripTone(freqHz, pair).phase;
   }
 }
 
@@ -117,8 +133,8 @@ function phaseAt(direction: Direction, freqHz: number): number {
  * Group delay at `freqHz` in ms, measured from the output: −dφ/dω estimated
  * from the phases of steady-state tones at f ± 10 Hz.
  */
-export function groupDelayMs(direction: Direction, freqHz: number): number {
-  const lo = phaseAt(direction, freqHz - DELAY_PROBE_HZ);
-  const hi = phaseAt(direction, freqHz + DELAY_PROBE_HZ);
+export function groupDelayMs(direction: Direction, freqHz: number, pair: ResamplerPair = PAIR_24K): number {
+  const lo = phaseAt(direction, freqHz - DELAY_PROBE_HZ, pair);
+  const hi = phaseAt(direction, freqHz + DELAY_PROBE_HZ, pair);
   return (-phaseDifference(hi, lo) / (2 * Math.PI * 2 * DELAY_PROBE_HZ)) * 1000;
 }

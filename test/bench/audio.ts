@@ -11,12 +11,14 @@ import { decodeMulaw, encodeMulaw } from '../../src/audio/mulaw.js';
 import { Downsampler24kTo8k, Upsampler8kTo24k } from '../../src/audio/resampler.js';
 import { POLE_SECTIONS, TAPS } from '../../src/audio/resampler-coefficients.js';
 import { CallerAudioTranscoder, ModelAudioTranscoder } from '../../src/audio/telephony-transcoder.js';
+import { Downsampler16kTo8k, Upsampler8kTo16k } from '../../src/audio/wideband-resampler.js';
 import {
   aliasRejectionDb,
   downsampleReferenceDb,
   downsampleTone,
   frequencies,
   groupDelayMs,
+  PAIR_16K,
   roundTripTone,
   upsampleTone,
 } from '../audio/resampler-measurements.js';
@@ -71,6 +73,25 @@ for (const direction of ['up', 'down'] as const) {
   const delays = DELAY_FREQS.map((f) => groupDelayMs(direction, f));
   const max = Math.max(...delays);
   row(direction, 'group delay over 300–3400 Hz, measured (min .. max)',
+    `${Math.min(...delays).toFixed(3)} .. ${max.toFixed(3)} ms`, '≤ 2 ms', max <= 2);
+}
+
+// The 8 kHz <-> 16 kHz pair (wideband-resampler.ts), against the same bars.
+const up16 = PASSBAND.map((f) => ({ f, ...upsampleTone(f, PAIR_16K) }));
+const worstImage16 = up16.reduce((a, b) => (b.worstImageDb > a.worstImageDb ? b : a));
+row('up 16k', 'image rejection, worst over 300–3400 Hz tones (10 Hz steps)',
+  `${(-worstImage16.worstImageDb).toFixed(1)} dB (tone ${worstImage16.f} Hz)`, '≥ 60 dB', -worstImage16.worstImageDb >= 60);
+const reference16 = downsampleReferenceDb(PAIR_16K);
+const alias16 = frequencies(4000, 8000, 10).map((f) => ({ f, rejection: aliasRejectionDb(f, reference16, PAIR_16K) }));
+const worstAlias16 = alias16.reduce((a, b) => (b.rejection < a.rejection ? b : a));
+row('down 16k', 'alias rejection, worst over 4–8 kHz tones (10 Hz steps), re 1 kHz tone',
+  `${worstAlias16.rejection.toFixed(1)} dB (tone ${worstAlias16.f} Hz)`, '≥ 60 dB', worstAlias16.rejection >= 60);
+passbandRow('up 16k', up16.map((u) => u.gainDb), 0.5, 'within ±0.5 dB');
+passbandRow('down 16k', PASSBAND.map((f) => downsampleTone(f, PAIR_16K).levelDb), 0.5, 'within ±0.5 dB');
+for (const direction of ['up', 'down'] as const) {
+  const delays = DELAY_FREQS.map((f) => groupDelayMs(direction, f, PAIR_16K));
+  const max = Math.max(...delays);
+  row(`${direction} 16k`, 'group delay over 300–3400 Hz, measured (min .. max)',
     `${Math.min(...delays).toFixed(3)} .. ${max.toFixed(3)} ms`, '≤ 2 ms', max <= 2);
 }
 
@@ -158,6 +179,19 @@ const modelExact = [chunkSizes(pcmBytes.length, [1]), chunkSizes(pcmBytes.length
   return Buffer.concat(parts).equals(modelWhole);
 });
 row('down', 'ModelAudioTranscoder, odd byte chunks (1, 7, mixed, random) == whole', modelExact ? 'yes' : 'NO', 'bit-exact', modelExact);
+const sig16 = mixedSignal(16000 * 3, 16000, 23);
+const up16Whole = new Upsampler8kTo16k().process(sig8);
+const up16Exact = chunkings(sig8.length, 160).every((sizes) => {
+  const u = new Upsampler8kTo16k();
+  return sameBytes(chunkedInt16((c) => u.process(c), sig8, sizes), up16Whole);
+});
+row('up 16k', 'chunked == whole (frames of 160, 7, 1, mixed, random)', up16Exact ? 'yes' : 'NO', 'bit-exact', up16Exact);
+const down16Whole = new Downsampler16kTo8k().process(sig16);
+const down16Exact = chunkings(sig16.length, 320).every((sizes) => {
+  const d = new Downsampler16kTo8k();
+  return sameBytes(chunkedInt16((c) => d.process(c), sig16, sizes), down16Whole);
+});
+row('down 16k', 'chunked == whole (frames of 320, 7, 1, mixed, random)', down16Exact ? 'yes' : 'NO', 'bit-exact', down16Exact);
 
 // ---------------------------------------------------------------------------
 // Cost per 20 ms frame.
@@ -210,6 +244,22 @@ const modelTranscoder = new ModelAudioTranscoder();
 const toCallerCost = timeFrames((f) => {
   sink += modelTranscoder.toCaller(modelPcmBytes.subarray(f * 960, f * 960 + 960))[7]!;
 });
+const modelPcm16 = mixedSignal(320 * FRAMES, 16000, 33);
+const pcm16 = new Int16Array(320);
+const upsampler16 = new Upsampler8kTo16k();
+const downsampler16 = new Downsampler16kTo8k();
+const up16Cost = timeFrames((f) => {
+  upsampler16.process(decodeMulaw(callerMulaw.subarray(f * 160, f * 160 + 160), pcm8), pcm16);
+  sink += pcm16[7]!;
+});
+const down16Cost = timeFrames((f) => {
+  encodeMulaw(downsampler16.process(modelPcm16.subarray(f * 320, f * 320 + 320), pcm8), mulawOut);
+  sink += mulawOut[7]!;
+});
+const callerTranscoder16 = new CallerAudioTranscoder(new Upsampler8kTo16k());
+const toModel16Cost = timeFrames((f) => {
+  sink += callerTranscoder16.toModel(callerMulaw.subarray(f * 160, f * 160 + 160))[7]!;
+});
 const scratch = Buffer.alloc(960);
 const freshBufferCost = timeFrames(() => {
   const b = Buffer.allocUnsafe(960);
@@ -237,7 +287,10 @@ const us = (c: { mean: number; p99: number }): string => `${c.mean.toFixed(2)} /
 const within = (c: { mean: number; p99: number }, limit: number): boolean => c.mean < limit && c.p99 < limit;
 row('cost', 'up: μ-law decode 160 B + upsample to 480 (mean / p99)', us(upCost), '< 20 µs', within(upCost, 20), false);
 row('cost', 'down: downsample 480 + μ-law encode 160 B (mean / p99)', us(downCost), '< 20 µs', within(downCost, 20), false);
+row('cost', 'up 16k: μ-law decode 160 B + upsample to 320 (mean / p99)', us(up16Cost), '< 20 µs', within(up16Cost, 20), false);
+row('cost', 'down 16k: downsample 320 + μ-law encode 160 B (mean / p99)', us(down16Cost), '< 20 µs', within(down16Cost, 20), false);
 row('cost', 'CallerAudioTranscoder.toModel, 160 B in, fresh Buffer out', us(toModelCost), 'info', null, false);
+row('cost', 'CallerAudioTranscoder (16 kHz).toModel, 160 B in, fresh Buffer out', us(toModel16Cost), 'info', null, false);
 row('cost', 'ModelAudioTranscoder.toCaller, 960 B in, fresh Buffer out', us(toCallerCost), 'info', null, false);
 row('cost', 'of which fresh 960 B Buffer (allocUnsafe + copy)', us(freshBufferCost), 'info', null, false);
 row('cost', 'up + down after 10 s of digital silence (denormal guard)', us(silenceCost), '< 40 µs', silenceCost.mean < 40, false);
