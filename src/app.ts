@@ -1,30 +1,34 @@
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import OpenAI from 'openai';
+import type { Task } from 'graphile-worker';
 import type { Logger } from 'pino';
-import { GoogleOAuth, GoogleOAuthError } from './calendar/google-oauth.js';
+import { GoogleOAuth } from './calendar/google-oauth.js';
 import { SpaCalendars } from './calendar/spa-calendars.js';
+import { drainCalls } from './call/call-drain.js';
 import { CallIntake } from './call/call-intake.js';
 import { LiveCalls } from './call/live-calls.js';
 import { SpaDirectory } from './call/spa-directory.js';
 import { systemClock, type Clock } from './config/clock.js';
 import type { Config } from './config/config.js';
-import { frameworkErrors, HttpError, installErrorHandlers } from './http/errors.js';
+import { frameworkErrors } from './http/errors.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
 import { conversationAnalysisTasks } from './jobs/conversation-analysis-task.js';
 import { followUpTasks } from './jobs/follow-up-task.js';
 import { startJobWorker } from './jobs/job-worker.js';
+import { openAITextClients } from './jobs/openai-clients.js';
 import { smsReplyTasks } from './jobs/sms-reply-task.js';
 import { recordDeliveryStatus, receiveText } from './sms/inbound.js';
-import { TextSendError } from './sms/outbound.js';
-import { sendStaffText, setAssistantPaused, StaffTextError } from './sms/staff-texts.js';
+import type { OutboundDependencies } from './sms/outbound.js';
+import { sendStaffText, setAssistantPaused } from './sms/staff-texts.js';
 import { twilioMessageSender } from './sms/twilio-sender.js';
 import { registerSmsWebhooks } from './telephony/sms-webhooks.js';
-import { registerApiDocs } from './http/api-docs.js';
-import { registerGoogleOAuthRoutes } from './http/google-oauth-routes.js';
-import { registerStaffApi } from './http/staff-api.js';
-import { registerHealthRoutes } from './http/health.js';
+import apiDocs from './http/plugins/api-docs.js';
+import errorHandler from './http/plugins/error-handler.js';
+import httpServices from './http/plugins/http-services.js';
+import googleCalendarRoutes from './http/routes/google-calendar.js';
+import healthRoutes from './http/routes/health.js';
+import staffApi from './http/staff-api.js';
 import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
 import type { RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
@@ -80,13 +84,14 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const loggerInstance: FastifyBaseLogger = logger;
   // A client that sends headers and then dribbles (or never finishes) its body is cut off after 30 s.
   const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true, frameworkErrors, requestTimeout: 30_000 });
-  installErrorHandlers(fastify);
+  await fastify.register(errorHandler);
   await fastify.register(formbody);
   await fastify.register(websocket, {
     options: { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false },
     errorHandler: onMediaSocketError,
   });
-  await registerApiDocs(fastify, config.publicBaseUrl);
+  await fastify.register(apiDocs, { publicBaseUrl: config.publicBaseUrl });
+  await fastify.register(httpServices, { db: database.db, clock: now });
 
   const liveCalls = new LiveCalls();
   const tools = deps.tools ?? receptionistTools();
@@ -98,8 +103,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       url: config.openai.realtimeUrl,
       model: config.openai.realtimeModel,
       apiKey: config.openai.apiKey,
+      log: logger.child({ component: 'realtime' }),
     });
-  const outbound = {
+  const outbound: OutboundDependencies = {
     db: database.db,
     sender: twilioMessageSender(twilio),
     statusCallbackUrl: `${config.publicBaseUrl}/twilio/sms/status`,
@@ -138,26 +144,19 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     isDraining: () => draining,
   });
 
-  registerHealthRoutes(fastify, database.db, {
+  await fastify.register(healthRoutes, {
     isDraining: () => draining,
     callLoad: () => intake.load,
     writeQueue: () => writes.stats(),
   });
   registerVoiceWebhooks(fastify, { config, tokens, handlers: intake });
   registerMediaStreamRoute(fastify, { config, tokens, onStream: (stream, log) => intake.onStream(stream, log) });
-  await registerStaffApi(fastify, {
-    db: database.db,
-    config,
-    now,
+  await fastify.register(staffApi, {
+    prefix: '/api/v1',
+    adminApiKey: config.adminApiKey,
     texts: {
       send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),
-      mapError: (error) =>
-        error instanceof StaffTextError
-          ? new HttpError(error.code === 'NOT_FOUND' ? 404 : 409, error.code, error.message)
-          : error instanceof TextSendError
-            ? new HttpError(502, 'TEXT_NOT_SENT', `Twilio did not accept the text: ${error.message}`)
-            : undefined,
     },
   });
   registerSmsWebhooks(fastify, {
@@ -167,52 +166,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       onDeliveryStatus: (update, log) => recordDeliveryStatus(outbound, update, log),
     },
   });
-  registerGoogleOAuthRoutes(fastify, {
-    db: database.db,
-    handlers: new GoogleOAuth(database.db, config, calendars),
-    mapError: (error) => {
-      if (!(error instanceof GoogleOAuthError)) return undefined;
-      return new HttpError(error.code === 'OAUTH_NOT_CONFIGURED' ? 503 : 400, error.code, error.message);
-    },
-  });
+  await fastify.register(googleCalendarRoutes, { prefix: '/api/v1/google', oauth: new GoogleOAuth(database.db, config, calendars) });
 
-  // Keeps this machine's live calls listed for staff (GET /api/v1/calls/live).
-  const heartbeat = setInterval(() => {
-    heartbeatLiveCalls(database.db, config.machineId, liveCalls.all().map((c) => c.callSid)).catch((error: unknown) =>
-      logger.debug({ err: error }, 'live-call heartbeat failed'),
-    );
-  }, LIVE_CALL_HEARTBEAT_MS);
-  heartbeat.unref();
-
+  const heartbeat = startLiveCallHeartbeat(database, config, liveCalls, logger);
   const runner = deps.jobs
-    ? await startJobWorker({
-        connectionString: database.url,
-        log: logger,
-        tasks: {
-          ...appointmentTasks(outbound),
-          ...followUpTasks(outbound),
-          ...smsReplyTasks({
-            ...outbound,
-            openai: new OpenAI({ apiKey: config.openai.apiKey ?? 'not-configured', baseURL: config.openai.baseUrl, maxRetries: 2, timeout: 30_000 }),
-            model: config.openai.textModel,
-            tools: receptionistTools('sms'),
-            calendars,
-          }),
-          ...conversationAnalysisTasks({
-            db: database.db,
-            // The job queue retries with backoff; one quick retry here covers a dropped connection.
-            openai: config.openai.apiKey ? new OpenAI({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, maxRetries: 1, timeout: 60_000 }) : undefined,
-            model: config.openai.textModel,
-            rates: {
-              realtimeModel: config.openai.realtimeModel,
-              transcriptionModel: config.openai.transcriptionModel,
-              twilioVoiceUsdPerMinute: config.twilioRates.voiceUsdPerMinute,
-              twilioSmsUsdPerSegment: config.twilioRates.smsUsdPerSegment,
-            },
-            log: logger.child({ component: 'analysis' }),
-          }),
-        },
-      })
+    ? await startJobWorker({ connectionString: database.url, log: logger, tasks: jobTasks(config, outbound, calendars, logger) })
     : undefined;
 
   await fastify.ready();
@@ -232,27 +190,42 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   async function shutDown(options: { drainMs?: number; wrapUpMs?: number }): Promise<void> {
     draining = true;
-    const drainMs = options.drainMs ?? 0;
-    const deadline = Date.now() + drainMs;
-    const wrapUpFrom = deadline - Math.min(options.wrapUpMs ?? 0, drainMs);
-    const waitUntil = async (until: number) => {
-      while (liveCalls.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 250));
-    };
-    await waitUntil(wrapUpFrom);
-    if (liveCalls.size > 0 && wrapUpFrom < deadline) {
-      logger.info({ calls: liveCalls.size }, 'drain time is nearly up; wrapping up the calls still live');
-      for (const call of liveCalls.all()) call.wrapUpCall('shutdown');
-      await waitUntil(deadline);
-    }
-    const calls = liveCalls.all();
-    for (const call of calls) call.end('shutdown');
-    // Records reach the database, or wait on disk for the next start if it is away; only then
-    // can the calls' `done` (which waits for their records) resolve.
-    await writes.close(WRITE_QUEUE_CLOSE_FLUSH_MS);
-    await Promise.all(calls.map((call) => call.done));
-    await liveCalls.recordsWritten();
+    await drainCalls({ liveCalls, writes, logger }, { ...options, writeFlushMs: WRITE_QUEUE_CLOSE_FLUSH_MS });
     clearInterval(heartbeat);
     await runner?.stop();
     await fastify.close();
   }
+}
+
+/** Keeps this machine's live calls listed for staff (GET /api/v1/calls/live), on every machine. */
+function startLiveCallHeartbeat(database: DatabaseHandle, config: Config, liveCalls: LiveCalls, logger: Logger): NodeJS.Timeout {
+  const heartbeat = setInterval(() => {
+    heartbeatLiveCalls(database.db, config.machineId, liveCalls.all().map((c) => c.callSid)).catch((error: unknown) =>
+      logger.debug({ err: error }, 'live-call heartbeat failed'),
+    );
+  }, LIVE_CALL_HEARTBEAT_MS);
+  heartbeat.unref();
+  return heartbeat;
+}
+
+/** The job queue's tasks: appointment texts, follow-ups, text replies, post-call analysis. */
+function jobTasks(config: Config, outbound: OutboundDependencies, calendars: SpaCalendars, logger: Logger): Record<string, Task> {
+  const openai = openAITextClients(config.openai);
+  return {
+    ...appointmentTasks(outbound),
+    ...followUpTasks(outbound),
+    ...smsReplyTasks({ ...outbound, openai: openai.smsReplies, model: config.openai.textModel, tools: receptionistTools('sms'), calendars }),
+    ...conversationAnalysisTasks({
+      db: outbound.db,
+      openai: openai.analysis,
+      model: config.openai.textModel,
+      rates: {
+        realtimeModel: config.openai.realtimeModel,
+        transcriptionModel: config.openai.transcriptionModel,
+        twilioVoiceUsdPerMinute: config.twilioRates.voiceUsdPerMinute,
+        twilioSmsUsdPerSegment: config.twilioRates.smsUsdPerSegment,
+      },
+      log: logger.child({ component: 'analysis' }),
+    }),
+  };
 }

@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { findActiveApiKey, type ApiKeyIdentity } from '../storage/api-key-repository.js';
 import type { ApiKeyRole, Database } from '../storage/schema.js';
@@ -8,20 +9,42 @@ declare module 'fastify' {
   interface FastifyRequest {
     apiKey?: ApiKeyIdentity;
   }
+  interface FastifyContextConfig {
+    /** The weakest API-key role a route accepts; the scope's default when left out. */
+    role?: ApiKeyRole;
+  }
 }
 
 const ROLE_RANK: Record<ApiKeyRole, number> = { staff: 1, owner: 2 };
 
-/** A preHandler: a valid, unrevoked bearer key with at least `role`. No key → 401; too weak → 403. */
-export function requireRole(db: Kysely<Database>, role: ApiKeyRole) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match?.[1]) throw new HttpError(401, 'UNAUTHORIZED', 'An API key is required (Authorization: Bearer <key>).');
-    const identity = await findActiveApiKey(db, match[1]);
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return (typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null)?.[1];
+}
+
+/**
+ * The hook a scope of keyed routes adds once (as a preHandler, so bad input is a 400 before the key
+ * is looked up): a valid, unrevoked bearer key with at least the route's `config.role`, else
+ * `defaultRole`. No key → 401; too weak → 403.
+ */
+export function requireApiKey(db: Kysely<Database>, defaultRole: ApiKeyRole) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const role = request.routeOptions.config.role ?? defaultRole;
+    const token = bearerToken(request);
+    if (!token) throw new HttpError(401, 'UNAUTHORIZED', 'An API key is required (Authorization: Bearer <key>).');
+    const identity = await findActiveApiKey(db, token);
     if (!identity) throw new HttpError(401, 'UNAUTHORIZED', 'This API key is not valid or has been revoked.');
     if (ROLE_RANK[identity.role] < ROLE_RANK[role]) throw new HttpError(403, 'FORBIDDEN', `This needs an ${role} key.`);
     request.apiKey = identity;
+  };
+}
+
+/** The hook of the bootstrap routes: the bearer must be ADMIN_API_KEY (none configured → always 401). */
+export function requireAdminKey(adminApiKey: string | undefined) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const given = bearerToken(request);
+    if (!adminApiKey || !given || !timingSafeEqualText(given, adminApiKey))
+      throw new HttpError(401, 'UNAUTHORIZED', 'The admin key is required.');
   };
 }
 
@@ -31,4 +54,10 @@ export function authorisedSpa(request: FastifyRequest, spaId?: string): string {
   if (!identity) throw new HttpError(401, 'UNAUTHORIZED', 'An API key is required.');
   if (spaId !== undefined && spaId !== identity.spaId) throw new HttpError(404, 'NOT_FOUND', 'Not found.');
   return identity.spaId;
+}
+
+function timingSafeEqualText(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
 }

@@ -1,11 +1,6 @@
 import { inTransaction, type Db } from './database.js';
-import {
-  personaSchema,
-  spaSettingsSchema,
-  type Persona,
-  type SpaSettings,
-  type WeeklyHours,
-} from './spa-profile.js';
+import type { SettingsPatch } from './settings-patch.js';
+import { personaSchema, spaSettingsSchema } from './spa-profile.js';
 import { loadSpaProfile } from './spa-repository.js';
 
 /** The spa settings staff can read and owners change; applied from the next call on. */
@@ -33,38 +28,6 @@ export async function readSettings(db: Db, spaId: string) {
       services: spa.services.filter((s) => p.serviceIds.includes(s.id)).map((s) => s.slug),
     })),
   };
-}
-
-export interface SettingsPatch {
-  name?: string | undefined;
-  address?: string | undefined;
-  timezone?: string | undefined;
-  transferNumber?: string | null | undefined;
-  persona?: Partial<Persona> | undefined;
-  hours?: WeeklyHours | undefined;
-  settings?: Partial<SpaSettings> | undefined;
-  services?:
-    | {
-        slug: string;
-        name: string;
-        description: string;
-        durationMinutes: number;
-        priceCents: number | null;
-        priceNote: string | null;
-        active?: boolean | undefined;
-      }[]
-    | undefined;
-  providers?:
-    | {
-        slug: string;
-        name: string;
-        title: string;
-        hours: WeeklyHours | null;
-        calendarId?: string | null | undefined;
-        services: string[];
-        active?: boolean | undefined;
-      }[]
-    | undefined;
 }
 
 export class SettingsError extends Error {

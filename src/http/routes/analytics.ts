@@ -1,7 +1,4 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Kysely } from 'kysely';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   dailyAnalytics,
@@ -10,17 +7,14 @@ import {
   weekHighlights,
   weekOf,
   type UsageTotals,
-} from '../storage/analytics-queries.js';
-import type { Database } from '../storage/schema.js';
-import { spaSettingsSchema } from '../storage/spa-profile.js';
-import { authorisedSpa } from './auth.js';
-import { calendarDay } from './calendar-day.js';
-import { HttpError } from './errors.js';
-import { buildWeeklyDigest } from './weekly-digest.js';
+} from '../../storage/analytics-queries.js';
+import { spaForReports } from '../../storage/spa-lookups.js';
+import { authorisedSpa } from '../auth.js';
+import { calendarDay } from '../calendar-day.js';
+import { HttpError } from '../errors.js';
+import { buildWeeklyDigest } from '../weekly-digest.js';
 
 /** /api/v1/analytics: daily figures, usage and cost with the monthly budget, and the owner's weekly digest. */
-
-type ZodApi = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
 const localDate = calendarDay;
 const range = z.object({ from: localDate.describe("First day, in the spa's time zone"), to: localDate.describe('Last day (inclusive)') });
@@ -72,19 +66,10 @@ function usageReport(t: UsageTotals) {
   };
 }
 
-async function spaOf(db: Kysely<Database>, spaId: string) {
-  const spa = await db.selectFrom('spas').select(['name', 'timezone', 'settings']).where('id', '=', spaId).executeTakeFirstOrThrow();
-  return { name: spa.name, timezone: spa.timezone, settings: spaSettingsSchema.parse(spa.settings) };
-}
+const analyticsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db, clock: now } = app;
 
-export function registerAnalyticsRoutes(
-  r: ZodApi,
-  options: { db: Kysely<Database>; staff: (request: FastifyRequest, reply: FastifyReply) => Promise<void>; now: () => Date },
-): void {
-  const { db, staff, now } = options;
-
-  r.get('/analytics/daily', {
-    preHandler: staff,
+  app.get('/analytics/daily', {
     schema: {
       tags: ['analytics'],
       summary: "Per day in the spa's time zone: calls, texts, bookings, conversion, call length, reply latency, minutes, cost, satisfaction",
@@ -94,14 +79,13 @@ export function registerAnalyticsRoutes(
     const { from, to } = request.query;
     checkRange(from, to);
     const spaId = authorisedSpa(request);
-    const rows = await dailyAnalytics(db, spaId, (await spaOf(db, spaId)).timezone, from, to);
+    const rows = await dailyAnalytics(db, spaId, (await spaForReports(db, spaId)).timezone, from, to);
     return {
       data: rows.map((row) => ({ ...row, conversionRate: row.calls > 0 ? Math.round((row.bookings / row.calls) * 1000) / 1000 : null })),
     };
   });
 
-  r.get('/analytics/usage', {
-    preHandler: staff,
+  app.get('/analytics/usage', {
     schema: {
       tags: ['analytics'],
       summary: 'Usage and cost in a range of spa days: totals, cost per call and per booking, and this month against the budget',
@@ -111,7 +95,7 @@ export function registerAnalyticsRoutes(
     const { from, to } = request.query;
     checkRange(from, to);
     const spaId = authorisedSpa(request);
-    const spa = await spaOf(db, spaId);
+    const spa = await spaForReports(db, spaId);
     const today = await spaCalendarToday(db, spa.timezone, now());
     const [totals, month] = await Promise.all([
       usageTotals(db, spaId, from, to),
@@ -137,8 +121,7 @@ export function registerAnalyticsRoutes(
     };
   });
 
-  r.get('/analytics/weekly-digest', {
-    preHandler: staff,
+  app.get('/analytics/weekly-digest', {
     schema: {
       tags: ['analytics'],
       summary: "The owner's weekly digest (Monday to Sunday): calls, bookings, cost, top questions, unhappy patients to call back; JSON with an email subject and text",
@@ -146,7 +129,7 @@ export function registerAnalyticsRoutes(
     },
   }, async (request) => {
     const spaId = authorisedSpa(request);
-    const spa = await spaOf(db, spaId);
+    const spa = await spaForReports(db, spaId);
     const day = request.query.week;
     const week = day ? await weekOf(db, day) : await spaCalendarToday(db, spa.timezone, now()).then((t) => ({ from: t.lastWeekStart, to: t.lastWeekEnd }));
     const [totals, highlights] = await Promise.all([
@@ -155,4 +138,6 @@ export function registerAnalyticsRoutes(
     ]);
     return buildWeeklyDigest(spa.name, week, totals, highlights);
   });
-}
+};
+
+export default analyticsRoutes;

@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
-import type { FastifyInstance } from 'fastify';
-import { pendingMigrations } from '../storage/migrations.js';
-import type { Database } from '../storage/schema.js';
-import type { WriteQueueStats } from '../storage/write-queue.js';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { pingDatabase } from '../../storage/database-ping.js';
+import { pendingMigrations } from '../../storage/migrations.js';
+import type { WriteQueueStats } from '../../storage/write-queue.js';
 
 export interface ReadinessSource {
   /** True once the process has been asked to stop: no new calls should be routed here. */
@@ -44,7 +44,8 @@ function describeQueue(stats: WriteQueueStats): string {
  * would take the whole service off the air, while calls still connect and run with their writes
  * queued. That state answers 200 with status "degraded" and says what is waiting.
  */
-export function registerHealthRoutes(app: FastifyInstance, db: Kysely<Database>, state: ReadinessSource): void {
+const healthRoutes: FastifyPluginAsync<ReadinessSource> = async (app, state) => {
+  const { db } = app;
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
@@ -63,7 +64,7 @@ export function registerHealthRoutes(app: FastifyInstance, db: Kysely<Database>,
       if (full) ready = false;
     }
     try {
-      await withTimeout(sql`select 1`.execute(db), CHECK_TIMEOUT_MS, 'database check');
+      await withTimeout(pingDatabase(db), CHECK_TIMEOUT_MS, 'database check');
       checks.database = 'ok';
       const pending = await withTimeout(pendingMigrations(db), CHECK_TIMEOUT_MS, 'migration check');
       if (pending.length > 0) {
@@ -82,4 +83,6 @@ export function registerHealthRoutes(app: FastifyInstance, db: Kysely<Database>,
     const status = !ready ? 'not ready' : degraded ? 'degraded' : 'ready';
     return reply.status(ready ? 200 : 503).send({ status, checks });
   });
-}
+};
+
+export default fp(healthRoutes, { name: 'health-routes', dependencies: ['http-services'], encapsulate: true });

@@ -1,10 +1,15 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
+export interface ApiDocsOptions {
+  publicBaseUrl: string;
+}
+
 /** OpenAPI generated from the routes' zod schemas, browsable at /docs. Register before the routes. */
-export async function registerApiDocs(app: FastifyInstance, publicBaseUrl: string): Promise<void> {
+const apiDocs: FastifyPluginAsync<ApiDocsOptions> = async (app, { publicBaseUrl }) => {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -24,4 +29,6 @@ export async function registerApiDocs(app: FastifyInstance, publicBaseUrl: strin
     hideUntagged: true,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-}
+};
+
+export default fp(apiDocs, { name: 'api-docs' });

@@ -1,0 +1,109 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { conversationDetail, listConversations } from '../../storage/conversation-queries.js';
+import { spaTimezone } from '../../storage/spa-lookups.js';
+import { authorisedSpa } from '../auth.js';
+import { calendarDay } from '../calendar-day.js';
+import { withHttpErrors } from '../domain-errors.js';
+import { HttpError } from '../errors.js';
+import { idParams, uuid } from '../route-schemas.js';
+
+/** /conversations: calls and text threads, one in full, and staff texting a patient back. */
+
+/** Sending texts lives in sms/; the composition root hands it in. */
+export interface StaffTextHandlers {
+  send(spaId: string, conversationId: string, body: string): Promise<{ sent: boolean }>;
+  setPaused(spaId: string, conversationId: string, paused: boolean): Promise<boolean>;
+}
+
+const conversationQuery = z.object({
+  channel: z.enum(['voice', 'sms']).optional(),
+  status: z.enum(['active', 'completed', 'transferred', 'failed', 'abandoned']).optional(),
+  outcome: z.string().max(40).optional(),
+  customerId: uuid.optional(),
+  from: calendarDay.optional().describe("First day, in the spa's time zone"),
+  to: calendarDay.optional().describe("Last day (inclusive), in the spa's time zone"),
+  q: z.string().min(1).max(200).optional().describe('Words to find in transcripts and summaries'),
+  followUpNeeded: z.enum(['true', 'false']).optional().describe('Only those the summary says need (or do not need) a follow-up'),
+  maxSatisfaction: z.coerce.number().int().min(1).max(5).optional().describe('Only those with satisfaction at most this'),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+const cursorSchema = z.tuple([z.string().datetime(), uuid]);
+
+function encodeCursor(startedAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([startedAt.toISOString(), id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { startedAt: Date; id: string } {
+  try {
+    const [startedAt, id] = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return { startedAt: new Date(startedAt), id };
+  } catch {
+    throw new HttpError(400, 'INVALID_CURSOR', 'The cursor is not one this API gave out.');
+  }
+}
+
+const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = async (app, { texts }) => {
+  const { db } = app;
+
+  app.get('/conversations', {
+    schema: { tags: ['conversations'], summary: 'Calls and text threads, newest first', querystring: conversationQuery },
+  }, async (request) => {
+    const spaId = authorisedSpa(request);
+    const q = request.query;
+    const rows = await listConversations(db, {
+      spaId,
+      timezone: await spaTimezone(db, spaId),
+      channel: q.channel,
+      status: q.status,
+      outcome: q.outcome,
+      customerId: q.customerId,
+      from: q.from,
+      to: q.to,
+      text: q.q,
+      followUpNeeded: q.followUpNeeded === undefined ? undefined : q.followUpNeeded === 'true',
+      maxSatisfaction: q.maxSatisfaction,
+      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+      limit: q.limit,
+    });
+    const last = rows.at(-1);
+    return { data: rows, nextCursor: rows.length === q.limit && last ? encodeCursor(last.startedAt, last.id) : null };
+  });
+
+  app.get('/conversations/:id', {
+    schema: { tags: ['conversations'], summary: 'One conversation: messages, events, call details, appointments', params: idParams },
+  }, async (request) => {
+    const detail = await conversationDetail(db, authorisedSpa(request), request.params.id);
+    if (!detail) throw new HttpError(404, 'NOT_FOUND', 'No such conversation.');
+    return detail;
+  });
+
+  app.post('/conversations/:id/messages', {
+    schema: {
+      tags: ['conversations'],
+      summary: 'Text the patient as the spa; the receptionist pauses on this thread until handed back',
+      params: idParams,
+      body: z.object({ text: z.string().trim().min(1).max(1600) }).strict(),
+    },
+  }, async (request, reply) => {
+    const result = await withHttpErrors(() => texts.send(authorisedSpa(request), request.params.id, request.body.text));
+    return reply.status(201).send({ ...result, assistantPaused: true });
+  });
+
+  app.put('/conversations/:id/assistant', {
+    schema: {
+      tags: ['conversations'],
+      summary: 'Pause the receptionist on a thread, or hand it back',
+      params: idParams,
+      body: z.object({ paused: z.boolean() }).strict(),
+    },
+  }, async (request) => {
+    if (!(await texts.setPaused(authorisedSpa(request), request.params.id, request.body.paused)))
+      throw new HttpError(404, 'NOT_FOUND', 'No such conversation.');
+    return { assistantPaused: request.body.paused };
+  });
+};
+
+export default conversationRoutes;
