@@ -56,6 +56,7 @@ t.test('a burst after a pause, as Twilio sends after network jitter, reaches the
   const h = await startCallHarness(t);
   const { call, model, session } = await connectedCall(h);
   await call.say(mulawTone(1_000));
+  // The network pause itself: time passing is the point.
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   await call.say(mulawTone(1_500), { paced: false });
   await call.waitFor(() => model.callerSamples().length >= 24 * 2_500, 5_000, '2.5 s of caller audio at the model');
