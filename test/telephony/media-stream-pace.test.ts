@@ -1,16 +1,13 @@
 import t from 'tap';
-import { encodeMulaw } from '../../src/audio/mulaw.js';
 import type { FakeTwilioCall } from '../doubles/fake-twilio.js';
 import { startCallHarness, type CallHarness } from '../support/call-harness.js';
+import { mulawTone as tone } from '../support/call-scenarios.js';
 
 /** How far ahead of the wall clock a stream may send audio (see stream-rate-guard.ts). */
 const BURST_MS = 2_000;
 
-function mulawTone(ms: number): Uint8Array {
-  const samples = new Int16Array(8 * ms);
-  for (let i = 0; i < samples.length; i += 1) samples[i] = Math.round(6_000 * Math.sin((2 * Math.PI * 440 * i) / 8_000));
-  return encodeMulaw(samples);
-}
+/** A 440 Hz tone, as the caller speaks it. */
+const mulawTone = (ms: number) => tone(440, ms, 6_000);
 
 /** A call whose model session is attached, so every caller frame the service accepts reaches the model. */
 async function connectedCall(h: CallHarness) {
