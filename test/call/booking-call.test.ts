@@ -2,6 +2,7 @@ import t from 'tap';
 import { CONVERSATION_ANALYSIS_TASK, pendingJobs } from '../../src/storage/job-queue.js';
 import { providerCalendar } from '../support/booking-harness.js';
 import { startCallHarness } from '../support/call-harness.js';
+import { callRecordWritten } from '../support/call-scenarios.js';
 
 // Monday 30 November 2026, 9:30 AM in Washington (open from 10; Sofia works Tuesdays).
 const NOW = new Date('2026-11-30T14:30:00Z');
@@ -85,8 +86,7 @@ t.test('end_call hangs up only after the goodbye has been heard', async (t) => {
   t.ok(call.heardMs() >= 700, `the whole goodbye was heard first (${call.heardMs()} ms)`);
   const action = await h.post('/twilio/voice/stream-ended', { CallSid: call.callSid, AccountSid: `AC${'0'.repeat(32)}` });
   t.match(action.body, /<Response><Hangup\/><\/Response>/);
-  await h.app.liveCalls.get(call.callSid)?.done;
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await callRecordWritten(h, call);
   const row = await h.database.db.selectFrom('voice_call_details').select(['ended_by']).where('call_sid', '=', call.callSid).executeTakeFirstOrThrow();
   t.equal(row.ended_by, 'assistant');
 });
@@ -108,7 +108,7 @@ t.test('during opening hours a transfer hands the live call to the front desk th
   const [update] = h.twilioRest.callUpdates();
   t.match(update?.path, new RegExp(`/Calls/${call.callSid}\\.json$`));
   t.match(update?.params.Twiml, /<Say[^>]*>Please hold while I connect you with our front desk\.<\/Say><Dial[^>]*>\+12025550111<\/Dial>/);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await callRecordWritten(h, call);
   const row = await h.database.db
     .selectFrom('voice_call_details')
     .innerJoin('conversations', 'conversations.id', 'voice_call_details.conversation_id')
@@ -160,6 +160,7 @@ t.test('a caller who speaks up during the goodbye keeps the line', async (t) => 
   model.speechStarted();
   await model.callerTurn({ transcript: 'Oh wait, one more thing!' });
   await call.heardAll(300, 5_000);
+  // A negative check: a hang-up after the goodbye would come within this time.
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal(call.closeCode, undefined, 'still connected');
   call.hangUp();
@@ -195,7 +196,7 @@ t.test('when the front desk does not answer a transfer, the caller comes back to
   await first.callerTurn({ transcript: 'Can I talk to someone?' });
   await call.closed(5_000);
   t.match(h.twilioRest.callUpdates()[0]?.params.Twiml, /<Dial action="https:\/\/receptionist\.test\/twilio\/voice\/transfer-ended" method="POST" timeout="25">/);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await callRecordWritten(h, call);
 
   const answered = await h.post('/twilio/voice/transfer-ended', { CallSid: call.callSid, AccountSid: `AC${'0'.repeat(32)}`, DialCallStatus: 'completed' });
   t.match(answered.body, /<Hangup\/>/, 'a transfer that was answered just ends when staff hang up');

@@ -52,6 +52,7 @@ t.test('a dropped model connection is restored with the conversation so far, and
   const first = await h.realtime.connection(0);
   await call.heardAll(200);
   await first.callerTurn({ transcript: 'I want to book a facial', respond: false });
+  // The committed turn reaches the service before the drop (nothing on the fake model marks its arrival).
   await new Promise((resolve) => setTimeout(resolve, 100));
   // The first two reconnects are refused, so restoring takes long enough for the hold prompt.
   h.realtime.refuseConnections = 2;
@@ -168,6 +169,7 @@ t.test('after hours a lost model leads to voicemail, which lands with the messag
   const first = await h.realtime.connection(0);
   await call.heardAll(200);
   await first.callerTurn({ transcript: 'Can I move my appointment?', respond: false });
+  // The committed turn reaches the service before the drop (nothing on the fake model marks its arrival).
   await new Promise((resolve) => setTimeout(resolve, 100));
   h.realtime.refuseConnections = 100;
   first.drop();
@@ -270,6 +272,7 @@ t.test('a caller who answers the "still there?" prompt keeps the line', async (t
   await model.waitFor('response.create', (e) => /still there/.test(JSON.stringify(e)), 6_000);
   model.speechStarted();
   await model.callerTurn({ transcript: 'Yes, sorry, I am here' });
+  // A negative check: the idle hang-up would have come within this time (IDLE_HANGUP_SECONDS).
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   t.notOk(responseInstructions(model).some((i) => /let them go/.test(i)), 'no goodbye after the caller spoke');
   const session = h.app.liveCalls.get(call.callSid);

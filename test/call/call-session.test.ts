@@ -1,41 +1,12 @@
+import { once } from 'node:events';
 import t from 'tap';
 import { z } from 'zod';
-import { decodeMulaw, encodeMulaw } from '../../src/audio/mulaw.js';
+import { decodeMulaw } from '../../src/audio/mulaw.js';
 import { defineTool } from '../../src/tools/tool.js';
 import { ToolRegistry } from '../../src/tools/tool-registry.js';
 import { dominantFrequency } from '../audio/tone-analysis.js';
-import type { FakeTwilioCall } from '../doubles/fake-twilio.js';
-import { conversationOf, startCallHarness, type CallHarness } from '../support/call-harness.js';
-
-function mulawTone(hz: number, ms: number, amplitude = 8_000): Uint8Array {
-  const samples = new Int16Array(Math.round(8 * ms));
-  for (let i = 0; i < samples.length; i += 1) samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / 8_000));
-  return encodeMulaw(samples);
-}
-
-async function messagesOf(h: CallHarness, conversationId: string) {
-  return h.database.db
-    .selectFrom('messages')
-    .select(['seq', 'role', 'text', 'interrupted'])
-    .where('conversation_id', '=', conversationId)
-    .orderBy('seq')
-    .execute();
-}
-
-async function eventsOf(h: CallHarness, conversationId: string) {
-  return h.database.db
-    .selectFrom('conversation_events')
-    .select(['seq', 'type', 'name', 'data'])
-    .where('conversation_id', '=', conversationId)
-    .orderBy('seq')
-    .execute();
-}
-
-async function endAndWait(h: CallHarness, call: FakeTwilioCall) {
-  const session = h.app.liveCalls.get(call.callSid);
-  call.hangUp();
-  await session?.done;
-}
+import { conversationOf, startCallHarness } from '../support/call-harness.js';
+import { eventsOf, hangUpAndWait as endAndWait, hearToneGreeting, interruptGreeting, messagesOf, mulawTone } from '../support/call-scenarios.js';
 
 t.test('the model session is configured in the GA shape from the spa settings', async (t) => {
   const h = await startCallHarness(t);
@@ -97,12 +68,7 @@ t.test('a tone from the caller reaches the model as the same tone at 24 kHz', as
 
 t.test('a tone from the model reaches the caller as μ-law at 8 kHz in 20 ms frames with marks', async (t) => {
   const h = await startCallHarness(t);
-  h.realtime.configure = (c) => c.replies.push({ text: 'Tone', audioMs: 500, toneHz: 600 });
-  const call = h.call();
-  await call.dial();
-  await call.heardAll(500);
-  const media = call.messages.filter((m) => m.event === 'media');
-  const sizes = media.map((m) => Buffer.from(String((m.media as { payload: string }).payload), 'base64').length);
+  const { call, frameSizes: sizes } = await hearToneGreeting(h);
   t.ok(sizes.every((s) => s === 160), `every frame is 160 bytes (${[...new Set(sizes)].join(',')})`);
   t.ok(call.messages.some((m) => m.event === 'mark'), 'marks follow the audio');
   const heard = decodeMulaw(call.heard());
@@ -112,20 +78,7 @@ t.test('a tone from the model reaches the caller as μ-law at 8 kHz in 20 ms fra
 
 t.test('barge-in clears Twilio, truncates at what was heard and drops late audio', async (t) => {
   const h = await startCallHarness(t);
-  h.realtime.configure = (c) => {
-    c.replies.push({ text: 'Welcome to Willow and Oak, we offer facials, peels, lasers and injectables for every skin type.', audioMs: 3_000 });
-    c.deltaIntervalMs = 20;
-    c.lateAudioAfterInterrupt = true;
-  };
-  const call = h.call();
-  await call.dial();
-  const model = await h.realtime.connection(0);
-  await call.waitFor(() => call.heardMs() >= 700, 5_000, '700 ms of the greeting');
-  const receivedBefore = call.receivedAudio().length;
-  model.speechStarted();
-  const truncate = await model.waitFor('conversation.item.truncate');
-  await call.waitFor(() => call.clears === 1, 2_000, 'the clear');
-  const heard = call.heardMs();
+  const { call, truncate, heardMs: heard, receivedBeforeBytes: receivedBefore } = await interruptGreeting(h);
   const sentMs = receivedBefore / 8;
   const audioEndMs = Number(truncate.audio_end_ms);
   t.ok(Math.abs(audioEndMs - heard) <= 40, `truncate at ${audioEndMs} ms, caller heard ${heard} ms`);
@@ -133,6 +86,7 @@ t.test('barge-in clears Twilio, truncates at what was heard and drops late audio
   t.equal(truncate.content_index, 0);
   const clearIndex = call.messages.findIndex((m) => m.event === 'clear');
   const truncateAfterClear = call.messages.slice(clearIndex + 1).filter((m) => m.event === 'media');
+  // A negative check: late audio would follow within a few deltas, so nothing in 150 ms is nothing.
   await new Promise((resolve) => setTimeout(resolve, 150));
   t.equal(
     call.messages.slice(clearIndex + 1).filter((m) => m.event === 'media').length,
@@ -159,6 +113,7 @@ t.test('turns are saved in conversation order even when the caller transcript is
   await call.heardAll(200);
   await model.callerTurn({ transcript: 'When do you open on Saturday?', transcriptDelayMs: 300 });
   await call.heardAll(400);
+  // The caller's transcript is scripted to come 300 ms late; the caller stays on until it has.
   await new Promise((resolve) => setTimeout(resolve, 350));
   await endAndWait(h, call);
   const row = await conversationOf(h, call);
@@ -250,7 +205,7 @@ t.test('a hang-up finishes the record with duration, usage and cost', async (t) 
   const model = await h.realtime.connection(0);
   await call.heardAll(200);
   await endAndWait(h, call);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  if (model.socket.readyState !== model.socket.CLOSED) await once(model, 'closed');
   t.equal(model.socket.readyState, model.socket.CLOSED, 'the model socket is closed');
   const row = await conversationOf(h, call);
   t.equal(row.status, 'completed');

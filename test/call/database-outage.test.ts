@@ -14,6 +14,7 @@ import { FakeRealtimeServer, type FakeRealtimeConnection } from '../doubles/fake
 import { FakeTwilioCall, postSignedForm } from '../doubles/fake-twilio.js';
 import { freePort } from '../support/free-port.js';
 import { startStoppablePostgres, type StoppablePostgres } from '../support/stoppable-postgres.js';
+import { until as waitUntil } from '../support/until.js';
 
 const PUBLIC_BASE_URL = 'https://receptionist.test';
 const AUTH_TOKEN = 'outage-test-twilio-token';
@@ -79,13 +80,7 @@ function serverEnv(pg: StoppablePostgres, realtime: FakeRealtimeServer, dataDir:
   };
 }
 
-async function until(what: string, predicate: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = (what: string, predicate: () => boolean | Promise<boolean>, ms = 20_000) => waitUntil(what, predicate, ms);
 
 /** One caller on the fake Twilio, and the fake model session that answers them. */
 class Caller {
@@ -244,6 +239,7 @@ tap.test('calls connect and run through a 10 s database outage, and their record
   t.ok(Number(waiting?.[2]) > 0, 'past the memory bound, writes wait on disk');
   t.ok((await readdir(path.join(dataDir, 'write-queue'))).some((f) => f.startsWith('ops-')), 'spill files exist');
   t.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200, 'the process is alive');
+  // The outage lasts its full length on purpose: time passing is what this waits for.
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, outageEnds - Date.now())));
 
   // --- the database is back ---

@@ -1,24 +1,11 @@
 import t from 'tap';
-import { encodeMulaw } from '../../src/audio/mulaw.js';
 import { ModelAudioTranscoder } from '../../src/audio/telephony-transcoder.js';
 import { pcm16Tone } from '../doubles/fake-realtime-server.js';
-import type { FakeTwilioCall } from '../doubles/fake-twilio.js';
-import { startCallHarness, type CallHarness } from '../support/call-harness.js';
+import { startCallHarness } from '../support/call-harness.js';
+import { hangUpAndWait as endAndWait, hearToneGreeting, interruptGreeting, mulawTone } from '../support/call-scenarios.js';
 
 /** MODEL_AUDIO_FORMAT=pcmu: Twilio's μ-law goes to the model and back untouched. */
 const PASSTHROUGH = { env: { MODEL_AUDIO_FORMAT: 'pcmu' } };
-
-function mulawTone(hz: number, ms: number): Buffer {
-  const samples = new Int16Array(8 * ms);
-  for (let i = 0; i < samples.length; i += 1) samples[i] = Math.round(8_000 * Math.sin((2 * Math.PI * hz * i) / 8_000));
-  return Buffer.from(encodeMulaw(samples));
-}
-
-async function endAndWait(h: CallHarness, call: FakeTwilioCall) {
-  const session = h.app.liveCalls.get(call.callSid);
-  call.hangUp();
-  await session?.done;
-}
 
 t.test('with MODEL_AUDIO_FORMAT=pcmu the model session asks for G.711 μ-law both ways', async (t) => {
   const h = await startCallHarness(t, PASSTHROUGH);
@@ -46,12 +33,7 @@ t.test('caller audio reaches the model byte for byte', async (t) => {
 
 t.test('model audio reaches the caller byte for byte in 20 ms frames with marks', async (t) => {
   const h = await startCallHarness(t, PASSTHROUGH);
-  h.realtime.configure = (c) => c.replies.push({ text: 'Tone', audioMs: 500, toneHz: 600 });
-  const call = h.call();
-  await call.dial();
-  await call.heardAll(500);
-  const media = call.messages.filter((m) => m.event === 'media');
-  const sizes = media.map((m) => Buffer.from(String((m.media as { payload: string }).payload), 'base64').length);
+  const { call, frameSizes: sizes } = await hearToneGreeting(h);
   t.ok(sizes.every((s) => s === 160), `every frame is 160 bytes (${[...new Set(sizes)].join(',')})`);
   t.ok(call.messages.some((m) => m.event === 'mark'), 'marks follow the audio');
   // What the fake model sent: the tone it was scripted with, as μ-law 8 kHz.
@@ -61,19 +43,7 @@ t.test('model audio reaches the caller byte for byte in 20 ms frames with marks'
 
 t.test('barge-in truncates at what was heard, counting μ-law at 8 bytes per ms', async (t) => {
   const h = await startCallHarness(t, PASSTHROUGH);
-  h.realtime.configure = (c) => {
-    c.replies.push({ text: 'Welcome to Willow and Oak, we offer facials, peels, lasers and injectables for every skin type.', audioMs: 3_000 });
-    c.deltaIntervalMs = 20;
-    c.lateAudioAfterInterrupt = true;
-  };
-  const call = h.call();
-  await call.dial();
-  const model = await h.realtime.connection(0);
-  await call.waitFor(() => call.heardMs() >= 700, 5_000, '700 ms of the greeting');
-  model.speechStarted();
-  const truncate = await model.waitFor('conversation.item.truncate');
-  await call.waitFor(() => call.clears === 1, 2_000, 'the clear');
-  const heard = call.heardMs();
+  const { call, truncate, heardMs: heard } = await interruptGreeting(h);
   const audioEndMs = Number(truncate.audio_end_ms);
   t.ok(Math.abs(audioEndMs - heard) <= 40, `truncate at ${audioEndMs} ms, caller heard ${heard} ms`);
   t.ok(audioEndMs <= call.receivedAudio().length / 8, 'never more than was sent');

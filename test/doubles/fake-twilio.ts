@@ -1,14 +1,19 @@
 /**
- * A wire-level stand-in for Twilio's side of a call: it posts the signed voice webhook, reads the
- * TwiML, opens the media stream and behaves as Twilio's media server does. Caller audio goes out
- * in 20 ms μ-law frames; the service's audio is "played" in real time from a buffer, marks are
- * echoed when the audio before them has played, and `clear` empties the buffer and echoes every
- * outstanding mark at once.
+ * A wire-level stand-in for Twilio's side of a call, the one every test, tool and benchmark uses:
+ * it posts the signed voice webhook, reads the TwiML, opens the media stream and behaves as
+ * Twilio's media server does. Caller audio goes out in 20 ms μ-law frames; the service's audio is
+ * "played" in real time from a buffer (`TwilioPlayback`), marks are echoed when the audio before
+ * them has played, and `clear` empties the buffer and echoes every outstanding mark at once.
+ *
+ * Two modes: 'test' keeps every message and the audio heard and plays on its own 5 ms timer;
+ * 'load' (the load bench: hundreds of calls on one clock) only counts bytes, reads media frames
+ * without JSON and plays when the bench's clock calls `play(now)`.
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import WebSocket from 'ws';
+import WebSocket, { type RawData } from 'ws';
 import { signTwilioRequest } from '../../src/telephony/twilio-signature.js';
+import { TwilioPlayback } from './twilio-playback.js';
 
 export function fakeCallSid(): string {
   return `CA${randomBytes(16).toString('hex')}`;
@@ -27,13 +32,14 @@ export async function postSignedForm(
   authToken: string,
   path: string,
   params: Record<string, string>,
-  options: { signature?: string; headers?: Record<string, string> } = {},
+  options: { signature?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<SignedPostResult> {
   const signature = options.signature ?? signTwilioRequest(authToken, `${publicBaseUrl}${path}`, params);
   const response = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, ...options.headers },
     body: new URLSearchParams(params).toString(),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   return { status: response.status, body: await response.text(), headers: response.headers };
 }
@@ -62,6 +68,28 @@ export interface FakeCallOptions {
   from?: string;
   to?: string;
   callSid?: string;
+  /** 'test' (the default) or 'load'; see the top of this file. */
+  mode?: 'test' | 'load';
+}
+
+export type ServiceMessage = { event: string; [key: string]: unknown };
+
+const FRAME_MS = 20;
+const MEDIA_PREFIX = Buffer.from('{"event":"media",');
+const PAYLOAD_KEY = Buffer.from('"payload":"');
+const QUOTE = 0x22;
+const EQUALS = 0x3d;
+
+/** Bytes the base64 text between `start` and `end` of a message decodes to, without decoding it. */
+export function base64FieldBytes(data: Buffer, start: number, end: number): number {
+  const chars = end - start;
+  if (chars <= 0) return 0;
+  const padding = (data[end - 1] === EQUALS ? 1 : 0) + (data[end - 2] === EQUALS ? 1 : 0);
+  return (chars / 4) * 3 - padding;
+}
+
+export function rawDataBuffer(data: RawData): Buffer {
+  return Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }
 
 export class FakeTwilioCall extends EventEmitter {
@@ -73,37 +101,52 @@ export class FakeTwilioCall extends EventEmitter {
   stream: StreamInstructions | undefined;
   socket: WebSocket | undefined;
   closeCode: number | undefined;
-  /** Every message the service sent on the stream, parsed. */
-  readonly messages: { event: string; [key: string]: unknown }[] = [];
-  /** μ-law the caller has heard (played out of the buffer). */
-  private heardChunks: Buffer[] = [];
-  private queue: ({ kind: 'audio'; audio: Buffer } | { kind: 'mark'; name: string })[] = [];
-  private playTimer: NodeJS.Timeout | undefined;
-  private lastTick = 0;
-  private sequence = 0;
-  private mediaTimestampMs = 0;
+  /** Every message the service sent on the stream, parsed ('test' mode). */
+  readonly messages: ServiceMessage[] = [];
+  /** Marks echoed to the service ('test' mode). */
   readonly echoedMarks: string[] = [];
   clears = 0;
+  protected readonly playback: TwilioPlayback;
+  private readonly recording: boolean;
+  /** μ-law the caller has heard ('test' mode). */
+  private readonly heardChunks: Buffer[] = [];
+  private playTimer: NodeJS.Timeout | undefined;
+  private sequence = 0;
+  private framesSentCount = 0;
 
   constructor(private readonly options: FakeCallOptions) {
     super();
     this.callSid = options.callSid ?? fakeCallSid();
     this.from = options.from ?? '+12025550199';
     this.to = options.to ?? '+12025550100';
+    this.recording = options.mode !== 'load';
+    this.playback = this.recording
+      ? new TwilioPlayback(
+          (name) => this.echoMark(name),
+          (audio) => this.heardChunks.push(audio),
+        )
+      : new TwilioPlayback((name) => this.echoMark(name));
   }
 
   /** The incoming-call webhook. Returns its TwiML and remembers the stream it points to. */
-  async ring(extra: Record<string, string> = {}): Promise<SignedPostResult> {
-    const result = await postSignedForm(this.options.baseUrl, this.options.publicBaseUrl, this.options.authToken, '/twilio/voice', {
-      CallSid: this.callSid,
-      AccountSid: `AC${'0'.repeat(32)}`,
-      From: this.from,
-      To: this.to,
-      CallStatus: 'ringing',
-      Direction: 'inbound',
-      ApiVersion: '2010-04-01',
-      ...extra,
-    });
+  async ring(extra: Record<string, string> = {}, options: { signal?: AbortSignal } = {}): Promise<SignedPostResult> {
+    const result = await postSignedForm(
+      this.options.baseUrl,
+      this.options.publicBaseUrl,
+      this.options.authToken,
+      '/twilio/voice',
+      {
+        CallSid: this.callSid,
+        AccountSid: `AC${'0'.repeat(32)}`,
+        From: this.from,
+        To: this.to,
+        CallStatus: 'ringing',
+        Direction: 'inbound',
+        ApiVersion: '2010-04-01',
+        ...extra,
+      },
+      options,
+    );
     this.twiml = result.body;
     this.stream = parseConnectTwiml(result.body);
     return result;
@@ -113,17 +156,20 @@ export class FakeTwilioCall extends EventEmitter {
   async connect(overrides: { token?: string; sendStart?: boolean } = {}): Promise<void> {
     if (!this.stream) throw new Error('no <Stream> in the TwiML');
     const path = new URL(this.stream.url).pathname;
-    const socket = new WebSocket(`${this.options.baseUrl.replace(/^http/, 'ws')}${path}`);
+    const socket = new WebSocket(`${this.options.baseUrl.replace(/^http/, 'ws')}${path}`, { perMessageDeflate: false });
     this.socket = socket;
-    socket.on('message', (data) => this.onServiceMessage(data.toString()));
+    socket.on('message', (data, isBinary) => {
+      if (this.recording || !isBinary) this.onServiceMessage(rawDataBuffer(data), performance.now());
+    });
     socket.on('close', (code) => {
       this.closeCode = code;
-      this.stopPlayback();
+      clearInterval(this.playTimer);
+      this.afterClose(code);
       this.emit('closed', code);
     });
     socket.on('error', () => {});
     await once(socket, 'open');
-    this.sendJson({ event: 'connected', protocol: 'Call', version: '1.0.0' });
+    this.sendRaw('{"event":"connected","protocol":"Call","version":"1.0.0"}');
     if (overrides.sendStart === false) return;
     const parameters = { ...this.stream.parameters };
     if (overrides.token !== undefined) parameters.streamToken = overrides.token;
@@ -140,7 +186,7 @@ export class FakeTwilioCall extends EventEmitter {
         mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
       },
     });
-    this.startPlayback();
+    if (this.recording) this.playTimer = setInterval(() => this.play(performance.now()), 5);
   }
 
   /** ring + connect. */
@@ -157,35 +203,46 @@ export class FakeTwilioCall extends EventEmitter {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(text);
   }
 
+  /** One 20 ms frame of caller audio, already base64 (160 μ-law bytes). */
+  sendMedia(payload: string): void {
+    const chunk = ++this.framesSentCount;
+    this.sendRaw(
+      `{"event":"media","sequenceNumber":"${++this.sequence}","streamSid":"${this.streamSid}","media":{"track":"inbound","chunk":"${chunk}","timestamp":"${chunk * FRAME_MS}","payload":"${payload}"}}`,
+    );
+  }
+
+  /** Caller frames sent so far. */
+  get framesSent(): number {
+    return this.framesSentCount;
+  }
+
   /** Caller audio: μ-law 8 kHz, in 20 ms frames; paced in real time unless `paced` is false. */
   async say(mulaw: Uint8Array, options: { paced?: boolean } = {}): Promise<void> {
     for (let offset = 0; offset < mulaw.length; offset += 160) {
-      const frame = Buffer.from(mulaw.subarray(offset, offset + 160));
-      this.mediaTimestampMs += 20;
-      this.sendJson({
-        event: 'media',
-        sequenceNumber: String(++this.sequence),
-        streamSid: this.streamSid,
-        media: { track: 'inbound', chunk: String(offset / 160 + 1), timestamp: String(this.mediaTimestampMs), payload: frame.toString('base64') },
-      });
-      if (options.paced !== false) await new Promise((resolve) => setTimeout(resolve, 20));
+      this.sendMedia(Buffer.from(mulaw.subarray(offset, offset + 160)).toString('base64'));
+      if (options.paced !== false) await new Promise((resolve) => setTimeout(resolve, FRAME_MS));
     }
   }
 
   /** Twilio's `stop`: the caller hung up. */
   hangUp(): void {
-    this.sendJson({ event: 'stop', sequenceNumber: String(++this.sequence), streamSid: this.streamSid, stop: { callSid: this.callSid } });
+    this.sendRaw(`{"event":"stop","sequenceNumber":"${++this.sequence}","streamSid":"${this.streamSid}","stop":{"callSid":"${this.callSid}"}}`);
     this.socket?.close();
   }
 
-  /** μ-law audio the caller has heard so far. */
+  /** Plays what is buffered up to `now` (performance.now()); 'load' mode's clock calls this. */
+  play(now: number): void {
+    if (!this.playback.idle) this.playback.play(now);
+  }
+
+  /** μ-law audio the caller has heard so far ('test' mode). */
   heard(): Buffer {
     return Buffer.concat(this.heardChunks);
   }
 
   /** Everything the service sent has been played and every mark echoed. */
   get idle(): boolean {
-    return this.queue.length === 0;
+    return this.playback.idle;
   }
 
   /** Waits until the caller has heard at least `ms` and nothing more is queued. */
@@ -195,10 +252,10 @@ export class FakeTwilioCall extends EventEmitter {
 
   /** Milliseconds of audio heard so far. */
   heardMs(): number {
-    return this.heard().length / 8;
+    return this.playback.playedBytes / 8;
   }
 
-  /** μ-law received from the service, whether or not it was played yet. */
+  /** μ-law received from the service, whether or not it was played yet ('test' mode). */
   receivedAudio(): Buffer {
     return Buffer.concat(
       this.messages
@@ -221,72 +278,52 @@ export class FakeTwilioCall extends EventEmitter {
     return this.closeCode ?? 0;
   }
 
-  private onServiceMessage(text: string): void {
-    const message = JSON.parse(text) as { event: string; [key: string]: unknown };
-    this.messages.push(message);
+  /** For a subclass that measures (the load bench): reply audio has been buffered. */
+  protected afterMedia(_bytes: number, _now: number): void {}
+  /** The buffer has been cleared, at `now`. */
+  protected afterClear(_now: number): void {}
+  protected afterClose(_code: number): void {}
+
+  private onServiceMessage(data: Buffer, now: number): void {
+    if (!this.recording && data.length > MEDIA_PREFIX.length && data.compare(MEDIA_PREFIX, 0, MEDIA_PREFIX.length, 0, MEDIA_PREFIX.length) === 0) {
+      // The service's own serialisation of Twilio's shape: {"event":"media","streamSid":…,"media":{"payload":"…"}}.
+      const key = data.indexOf(PAYLOAD_KEY, MEDIA_PREFIX.length);
+      const end = key < 0 ? -1 : data.indexOf(QUOTE, key + PAYLOAD_KEY.length);
+      if (end > 0) {
+        this.onMedia(base64FieldBytes(data, key + PAYLOAD_KEY.length, end), now, undefined);
+        return;
+      }
+    }
+    const message = JSON.parse(data.toString()) as ServiceMessage;
+    if (this.recording) this.messages.push(message);
     switch (message.event) {
-      case 'media':
-        this.queue.push({ kind: 'audio', audio: Buffer.from(String((message.media as { payload: string }).payload), 'base64') });
-        break;
-      case 'mark':
-        this.queue.push({ kind: 'mark', name: String((message.mark as { name: string }).name) });
-        this.drainMarks();
-        break;
-      case 'clear': {
-        this.clears += 1;
-        const marks = this.queue.filter((e): e is { kind: 'mark'; name: string } => e.kind === 'mark');
-        this.queue = [];
-        for (const mark of marks) this.echoMark(mark.name);
-        this.emit('clear');
+      case 'media': {
+        const audio = Buffer.from(String((message.media as { payload?: string } | undefined)?.payload ?? ''), 'base64');
+        this.onMedia(audio.length, now, this.recording ? audio : undefined);
         break;
       }
+      case 'mark':
+        this.playback.mark(String((message.mark as { name?: string } | undefined)?.name), now);
+        break;
+      case 'clear':
+        this.clears += 1;
+        this.playback.clear(now);
+        this.afterClear(now);
+        this.emit('clear');
+        break;
       default:
         break;
     }
-    this.emit('message', message);
+    if (this.recording) this.emit('message', message);
   }
 
-  private startPlayback(): void {
-    this.lastTick = performance.now();
-    this.playTimer = setInterval(() => this.tick(), 5);
-  }
-
-  private stopPlayback(): void {
-    clearInterval(this.playTimer);
-  }
-
-  /** Plays queued audio in real time and echoes marks as they are reached. */
-  private tick(): void {
-    const now = performance.now();
-    let budget = Math.floor((now - this.lastTick) * 8);
-    if (budget <= 0) return;
-    this.lastTick = now - (((now - this.lastTick) * 8 - budget) / 8);
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
-      if (head.kind === 'mark') {
-        this.queue.shift();
-        this.echoMark(head.name);
-        continue;
-      }
-      if (budget <= 0) break;
-      const take = Math.min(budget, head.audio.length);
-      this.heardChunks.push(head.audio.subarray(0, take));
-      budget -= take;
-      if (take === head.audio.length) this.queue.shift();
-      else head.audio = head.audio.subarray(take);
-    }
-    if (this.queue.length === 0) this.lastTick = now;
-  }
-
-  private drainMarks(): void {
-    while (this.queue[0]?.kind === 'mark') {
-      const mark = this.queue.shift() as { kind: 'mark'; name: string };
-      this.echoMark(mark.name);
-    }
+  private onMedia(bytes: number, now: number, audio: Buffer | undefined): void {
+    this.playback.audio(bytes, now, audio);
+    this.afterMedia(bytes, now);
   }
 
   private echoMark(name: string): void {
-    this.echoedMarks.push(name);
-    this.sendJson({ event: 'mark', sequenceNumber: String(++this.sequence), streamSid: this.streamSid, mark: { name } });
+    if (this.recording) this.echoedMarks.push(name);
+    this.sendRaw(`{"event":"mark","sequenceNumber":"${++this.sequence}","streamSid":"${this.streamSid}","mark":{"name":${JSON.stringify(name)}}}`);
   }
 }

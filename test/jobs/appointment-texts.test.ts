@@ -6,6 +6,7 @@ import { pendingJobs } from '../../src/storage/job-queue.js';
 import { receptionistTools } from '../../src/tools/receptionist-tools.js';
 import { FakeTwilioRest } from '../doubles/fake-twilio-rest.js';
 import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+import { until } from '../support/until.js';
 
 const tools = receptionistTools();
 const NOW = new Date('2026-11-30T14:00:00Z'); // Monday 9 AM in Washington
@@ -33,21 +34,14 @@ async function book(h: BookingHarness, start = '2026-12-03T11:00:00-05:00') {
   return (outcome.result as { appointmentId: string }).appointmentId;
 }
 
-async function until(predicate: () => boolean | Promise<boolean>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 t.test('a booking is confirmed by text, once, into the patient’s text thread', async (t) => {
   const h = await startBookingHarness(t);
   const rest = await FakeTwilioRest.start();
   t.teardown(() => rest.close());
   await book(h);
   await startWorkers(t, h, rest, NOW, 2); // two machines running the queue
-  await until(() => rest.messages().length > 0);
+  await until('the confirmation text', () => rest.messages().length > 0);
+  // A negative check: a second worker sending the same text would do so within this time.
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   const messages = rest.messages();
   t.equal(messages.length, 1, 'exactly one text with two workers');
@@ -73,7 +67,7 @@ t.test('Twilio errors are retried with backoff; refusals are not', async (t) => 
   rest.failNext(/Messages\.json$/, 500, 20500, 1);
   await book(h);
   await startWorkers(t, h, rest);
-  await until(async () => (await h.database.db.selectFrom('sms_sends').select('status').executeTakeFirst())?.status === 'sent', 15_000);
+  await until('the text to be sent', async () => (await h.database.db.selectFrom('sms_sends').select('status').executeTakeFirst())?.status === 'sent', 15_000);
   t.equal(rest.messages().length, 2, 'one refused attempt, one delivered');
   const sends = await h.database.db.selectFrom('sms_sends').selectAll().execute();
   t.match(sends, [{ status: 'sent', purpose: 'confirmation', detail: null }]);
@@ -86,7 +80,7 @@ t.test('an opted-out patient gets no text', async (t) => {
   await book(h);
   await h.database.db.updateTable('customers').set({ sms_opted_out_at: new Date() }).execute();
   await startWorkers(t, h, rest);
-  await until(async () => (await h.database.db.selectFrom('sms_sends').select('status').execute()).length === 1);
+  await until('one send', async () => (await h.database.db.selectFrom('sms_sends').select('status').execute()).length === 1);
   t.equal(rest.messages().length, 0);
   t.match(await h.database.db.selectFrom('sms_sends').selectAll().execute(), [{ status: 'skipped', detail: 'opted out' }]);
 });
@@ -115,7 +109,7 @@ t.test('a reminder due at night waits for the morning', async (t) => {
   const workersNow = new Date('2026-12-02T04:00:00Z');
   await startWorkers(t, h, rest, workersNow);
   const reminder = async () => (await pendingJobs(h.database.db, () => workersNow)).find((j) => j.key === `appointment:${id}:reminder`);
-  await until(async () => (await reminder())?.runAt.toISOString() === '2026-12-02T13:00:00.000Z', 15_000);
+  await until('the reminder to move', async () => (await reminder())?.runAt.toISOString() === '2026-12-02T13:00:00.000Z', 15_000);
   t.pass('re-queued for 8 AM');
   t.equal(rest.messages().filter((m) => /Reminder/.test(m.params.Body ?? '')).length, 0, 'nothing sent at night');
 });
@@ -131,7 +125,8 @@ t.test('two workers send a due reminder once', async (t) => {
   const id = await book(h);
   await reminderDueNow(h, id);
   await startWorkers(t, h, rest, NOW, 2);
-  await until(() => rest.messages().filter((m) => /^Reminder from/.test(m.params.Body ?? '')).length > 0);
+  await until('the reminder', () => rest.messages().filter((m) => /^Reminder from/.test(m.params.Body ?? '')).length > 0);
+  // A negative check: a second worker sending the same reminder would do so within this time.
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   t.equal(rest.messages().filter((m) => /^Reminder from/.test(m.params.Body ?? '')).length, 1);
 });
@@ -144,6 +139,6 @@ t.test('an opted-out patient gets no reminder either', async (t) => {
   await h.database.db.updateTable('customers').set({ sms_opted_out_at: new Date() }).execute();
   await reminderDueNow(h, id);
   await startWorkers(t, h, rest);
-  await until(async () => (await h.database.db.selectFrom('sms_sends').select('purpose').where('purpose', '=', 'reminder').execute()).length === 1);
+  await until('one reminder send', async () => (await h.database.db.selectFrom('sms_sends').select('purpose').where('purpose', '=', 'reminder').execute()).length === 1);
   t.equal(rest.messages().length, 0);
 });

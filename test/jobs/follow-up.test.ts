@@ -5,6 +5,7 @@ import { addJob, CALL_FOLLOW_UP_TASK, pendingJobs } from '../../src/storage/job-
 import { FakeTwilioRest } from '../doubles/fake-twilio-rest.js';
 import { startBookingHarness } from '../support/booking-harness.js';
 import { startCallHarness } from '../support/call-harness.js';
+import { until } from '../support/until.js';
 
 const NOW = new Date('2026-11-30T16:00:00Z'); // Monday 11 AM in Washington
 
@@ -21,7 +22,7 @@ t.test('a call that ends with nothing settled queues a follow-up when the spa wa
   const session = h.app.liveCalls.get(call.callSid);
   call.hangUp();
   await session?.done;
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await until('the follow-up job', async () => (await pendingJobs(h.database.db)).length > 0);
   const jobs = await pendingJobs(h.database.db);
   t.match(jobs, [{ task: CALL_FOLLOW_UP_TASK, key: /^follow-up:/ }]);
 });
@@ -63,8 +64,7 @@ t.test('the follow-up text offers to finish by message', async (t) => {
   const h = await startBookingHarness(t);
   await abandonedCall(h, null);
   const rest = await withWorker(t, h);
-  const deadline = Date.now() + 10_000;
-  while (rest.messages().length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await until('the follow-up text', () => rest.messages().length > 0).catch(() => {});
   t.match(rest.messages()[0]?.params, { To: '+12025550166', Body: /^Hi, it's Ava from Willow & Oak Medical Spa\. Sorry we got cut off!/ });
 });
 
@@ -72,8 +72,7 @@ t.test('no follow-up when the call did settle something', async (t) => {
   const h = await startBookingHarness(t);
   await abandonedCall(h, 'booked');
   const rest = await withWorker(t, h);
-  const deadline = Date.now() + 10_000;
-  while ((await pendingJobs(h.database.db)).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await until('the job to leave the queue', async () => (await pendingJobs(h.database.db)).length === 0).catch(() => {});
   t.equal((await pendingJobs(h.database.db)).length, 0, 'the job ran');
   t.equal(rest.messages().length, 0);
 });

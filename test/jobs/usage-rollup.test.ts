@@ -172,7 +172,7 @@ t.test('calls and texts roll up into daily rows equal to a recount from scratch,
   const before = { daily, usage: await db.selectFrom('conversation_usage').selectAll().orderBy('conversation_id').execute(), conversations: await db.selectFrom('conversations').selectAll().orderBy('id').execute() };
   for (const c of before.conversations) await queueConversationAnalysis(db, c.id);
   await s.until('the re-runs', async () => (await s.analysisJobs()).length === 0);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await s.until('the jobs the re-runs queued', async () => (await s.busyJobs()).length === 0);
   const after = { daily: await db.selectFrom('daily_usage').selectAll().orderBy('day').execute(), usage: await db.selectFrom('conversation_usage').selectAll().orderBy('conversation_id').execute(), conversations: await db.selectFrom('conversations').selectAll().orderBy('id').execute() };
   t.same(after, before, 're-running every job changed nothing');
   t.equal(s.openai.structuredRequests.length, requestsBefore, 'and asked the model nothing');

@@ -7,6 +7,7 @@ import { signTwilioRequest } from '../../src/telephony/twilio-signature.js';
 import { FakeOpenAIResponses } from '../doubles/fake-openai-responses.js';
 import { FakeTwilioRest } from '../doubles/fake-twilio-rest.js';
 import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+import { until as waitUntil } from '../support/until.js';
 
 const NOW = new Date('2026-11-30T15:00:00Z'); // Monday 10 AM in Washington
 const PATIENT = '+12025550188';
@@ -51,13 +52,7 @@ async function setup(t: Parameters<typeof startBookingHarness>[0], calendar: 'lo
     });
     return { status: res.statusCode, body: res.body, sid };
   };
-  const until = async (predicate: () => boolean | Promise<boolean>, ms = 10_000) => {
-    const deadline = Date.now() + ms;
-    while (!(await predicate())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
+  const until = (predicate: () => boolean | Promise<boolean>, ms = 10_000) => waitUntil('the texts', predicate, ms);
   const thread = () =>
     h.database.db
       .selectFrom('messages')
@@ -101,6 +96,7 @@ t.test("Twilio's retry of the same MessageSid stores one message and sends one r
   const first = await s.text('Are you open Saturday?');
   await s.text('Are you open Saturday?', {}, first.sid);
   await s.until(() => s.rest.messages().length >= 1);
+  // A negative check: a second reply to the retried message would come within this time.
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   t.equal(s.rest.messages().length, 1);
   t.equal((await s.thread()).filter((m) => m.role === 'customer').length, 1);
@@ -149,6 +145,7 @@ t.test('STOP means nothing more is sent until START; HELP explains', async (t) =
   const customer = await s.h.database.db.selectFrom('customers').select('sms_opted_out_at').where('phone', '=', PATIENT).executeTakeFirstOrThrow();
   t.ok(customer.sms_opted_out_at, 'opted out');
   await s.text('Actually what are your hours?');
+  // A negative check: a reply would come within this time.
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   t.equal(s.rest.messages().length, 0, 'nothing is sent to an opted-out number');
   await s.text('start');
@@ -187,6 +184,7 @@ t.test('staff step in: their text goes out, the receptionist pauses until handed
   t.equal(staffText.statusCode, 201, staffText.body);
   await s.until(() => s.rest.messages().length === 2);
   await s.text('Ok calling now');
+  // A negative check: a reply from the receptionist would come within this time.
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   t.equal(s.rest.messages().length, 2, 'the receptionist stays quiet while staff have the thread');
   t.same((await s.thread()).map((m) => m.role), ['customer', 'assistant', 'staff', 'customer']);

@@ -10,6 +10,7 @@ import type { WriteOp } from '../../src/storage/write-ops.js';
 import { WriteQueue } from '../../src/storage/write-queue.js';
 import { fakeCallSid } from '../doubles/fake-twilio.js';
 import { startStoppablePostgres } from '../support/stoppable-postgres.js';
+import { until as waitUntil } from '../support/until.js';
 
 const pg = await startStoppablePostgres(t);
 const { db } = pg.database;
@@ -32,13 +33,7 @@ async function startQueue(t: Teardown, dir: string, maxMemoryBytes = 1024 * 1024
   return queue;
 }
 
-async function until(what: string, predicate: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = (what: string, predicate: () => boolean | Promise<boolean>, ms = 30_000) => waitUntil(what, predicate, ms);
 
 function openCall(callSid = fakeCallSid()): WriteOp & { type: 'open_voice_call' } {
   return {

@@ -38,6 +38,7 @@ t.test('an expired token is refused', async (t) => {
   const h = await startCallHarness(t, { env: { STREAM_TOKEN_TTL_SECONDS: '1' } });
   const call = h.call();
   await call.ring();
+  // Past the token's one-second lifetime: time passing is the point.
   await new Promise((resolve) => setTimeout(resolve, 1_100));
   await call.connect();
   t.equal(await call.closed(), 1008);

@@ -1,16 +1,13 @@
 import t from 'tap';
-import { encodeMulaw } from '../../src/audio/mulaw.js';
 import type { FakeTwilioCall } from '../doubles/fake-twilio.js';
 import { startCallHarness, type CallHarness } from '../support/call-harness.js';
+import { mulawTone as tone } from '../support/call-scenarios.js';
 
 /** How far ahead of the wall clock a stream may send audio (see stream-rate-guard.ts). */
 const BURST_MS = 2_000;
 
-function mulawTone(ms: number): Uint8Array {
-  const samples = new Int16Array(8 * ms);
-  for (let i = 0; i < samples.length; i += 1) samples[i] = Math.round(6_000 * Math.sin((2 * Math.PI * 440 * i) / 8_000));
-  return encodeMulaw(samples);
-}
+/** A 440 Hz tone, as the caller speaks it. */
+const mulawTone = (ms: number) => tone(440, ms, 6_000);
 
 /** A call whose model session is attached, so every caller frame the service accepts reaches the model. */
 async function connectedCall(h: CallHarness) {
@@ -56,6 +53,7 @@ t.test('a burst after a pause, as Twilio sends after network jitter, reaches the
   const h = await startCallHarness(t);
   const { call, model, session } = await connectedCall(h);
   await call.say(mulawTone(1_000));
+  // The network pause itself: time passing is the point.
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   await call.say(mulawTone(1_500), { paced: false });
   await call.waitFor(() => model.callerSamples().length >= 24 * 2_500, 5_000, '2.5 s of caller audio at the model');

@@ -67,8 +67,3 @@ export function modelAudioChunks(format: ModelAudioFormat, deltaMs: number): Mod
   }
   return { format, deltaMs, payloads, bytesPerDelta };
 }
-
-/** Bytes a base64 string of `chars` characters (ending in `padding` '=' signs) decodes to. */
-export function base64DecodedLength(chars: number, padding: number): number {
-  return (chars / 4) * 3 - padding;
-}

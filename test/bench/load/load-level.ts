@@ -3,27 +3,16 @@
  * stream), lets them settle into their conversations, measures for a fixed window, then stops
  * the audio, does the accounting and hangs up. One clock (a single timer) drives every call.
  */
-import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { signTwilioRequest } from '../../../src/telephony/twilio-signature.js';
-import { parseConnectTwiml } from '../../doubles/fake-twilio.js';
 import { callerFramePayloads, modelAudioChunks, type ModelAudioFormat } from './audio-payloads.js';
 import type { LatencySummary } from './histogram.js';
 import { LoadMetrics } from './load-metrics.js';
 import { coreTimes, cpuSeconds, rssBytes, type CoreTimes } from './process-stats.js';
-import { DEFAULT_SCRIPT, SimulatedCall, type CallEnvironment, type CallScript } from './simulated-call.js';
+import { DEFAULT_SCRIPT, SimulatedCall, type CallEnvironment, type CallScript, type LoadTarget } from './simulated-call.js';
 import type { SimulatedRealtimeServer } from './simulated-realtime-server.js';
 
-export interface LoadTarget {
-  /** Where the service listens: http://127.0.0.1:port */
-  baseUrl: string;
-  /** Its PUBLIC_BASE_URL, which Twilio signs. */
-  publicBaseUrl: string;
-  authToken: string;
-  /** The spa's number the calls dial. */
-  to: string;
-}
+export type { LoadTarget } from './simulated-call.js';
 
 export interface LevelOptions {
   target: LoadTarget;
@@ -112,42 +101,16 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
   }
 }
 
-/** Twilio's incoming-call webhook, signed; an overloaded service gets 10 s to answer, as Twilio would give it. */
-async function ring(call: SimulatedCall, target: LoadTarget): Promise<string> {
-  const params = {
-    CallSid: call.callSid,
-    AccountSid: `AC${'0'.repeat(32)}`,
-    From: call.from,
-    To: target.to,
-    CallStatus: 'ringing',
-    Direction: 'inbound',
-    ApiVersion: '2010-04-01',
-  };
-  const response = await fetch(`${target.baseUrl}/twilio/voice`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': signTwilioRequest(target.authToken, `${target.publicBaseUrl}/twilio/voice`, params),
-    },
-    body: new URLSearchParams(params).toString(),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = await response.text();
-  if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-  return body;
-}
-
-async function placeCall(call: SimulatedCall, target: LoadTarget, realtime: SimulatedRealtimeServer): Promise<void> {
+/** Webhook, then the media stream; an overloaded service gets 10 s for each, as Twilio would give it. */
+async function placeCall(call: SimulatedCall, realtime: SimulatedRealtimeServer): Promise<void> {
   const bound = new Promise<void>((resolve) => (call.modelBound = resolve));
   realtime.expect(call);
   try {
-    const stream = parseConnectTwiml(await ring(call, target));
-    if (!stream) throw new Error('webhook answered without <Connect><Stream>');
+    const response = await call.ring({}, { signal: AbortSignal.timeout(10_000) });
+    if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+    if (!call.stream) throw new Error('webhook answered without <Connect><Stream>');
     await withTimeout(bound, 10_000, 'the model session');
-    const socket = new WebSocket(`${target.baseUrl.replace(/^http/, 'ws')}${new URL(stream.url).pathname}`, { perMessageDeflate: false });
-    socket.on('error', () => {});
-    await withTimeout(once(socket, 'open'), 10_000, 'the media stream');
-    call.attachCaller(socket, stream.parameters);
+    await withTimeout(call.connect(), 10_000, 'the media stream');
   } finally {
     realtime.forget(call);
   }
@@ -156,6 +119,7 @@ async function placeCall(call: SimulatedCall, target: LoadTarget, realtime: Simu
 export async function runLoadLevel(options: LevelOptions): Promise<LevelResult> {
   const metrics = new LoadMetrics();
   const env: CallEnvironment = {
+    target: options.target,
     metrics,
     callerPayloads: callerFramePayloads(),
     modelAudio: modelAudioChunks(options.format, options.deltaMs ?? 40),
@@ -180,7 +144,7 @@ export async function runLoadLevel(options: LevelOptions): Promise<LevelResult> 
       const call = new SimulatedCall(env, i);
       calls.push(call);
       try {
-        await placeCall(call, options.target, options.realtime);
+        await placeCall(call, options.realtime);
         placed += 1;
       } catch (error) {
         call.fail(`call ${i + 1} not placed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,8 +1,9 @@
 /**
  * One simulated phone call, both ends in the load generator's process on one clock:
- *  - the caller side behaves like Twilio's media server: 20 ms μ-law frames paced in real time,
- *    the service's audio "played" from a buffer at 8 bytes per ms, marks echoed when the audio
- *    before them has played, `clear` drops the buffer and echoes every outstanding mark;
+ *  - the caller side is the shared fake Twilio caller (`FakeTwilioCall` in 'load' mode: 20 ms
+ *    μ-law frames, the service's audio played from a buffer at 8 bytes per ms, marks echoed when
+ *    the audio before them has played, `clear` drops the buffer and echoes outstanding marks);
+ *    this class adds what the bench measures on it: frame send times, downlink delay, barge-in;
  *  - the model side behaves like the OpenAI Realtime API (GA events): it takes the session, answers
  *    the greeting, paces reply audio in real time, commits caller turns with transcripts, and
  *    barges in with `speech_started` in the middle of some replies.
@@ -10,19 +11,16 @@
  * hot messages (caller frames, appends, media) are written and read without JSON where their
  * fixed shape allows, so the generator stays cheap next to the service it measures.
  */
-import { randomBytes } from 'node:crypto';
-import WebSocket, { type RawData } from 'ws';
-import { base64DecodedLength, CALLER_FRAME_MS, MULAW_BYTES_PER_MS, type ModelAudioChunks } from './audio-payloads.js';
+import WebSocket from 'ws';
+import { base64FieldBytes, FakeTwilioCall, rawDataBuffer } from '../../doubles/fake-twilio.js';
+import { CALLER_FRAME_MS, MULAW_BYTES_PER_MS, type ModelAudioChunks } from './audio-payloads.js';
 import type { LoadMetrics } from './load-metrics.js';
 
 /** Send times kept per call, in frames (82 s): a frame later than that counts as lost. */
 const SENT_RING = 4096;
 const FRAME_MULAW_BYTES = CALLER_FRAME_MS * MULAW_BYTES_PER_MS;
 const APPEND_PREFIX = Buffer.from('{"type":"input_audio_buffer.append","audio":"');
-const MEDIA_PREFIX = Buffer.from('{"event":"media",');
-const PAYLOAD_KEY = Buffer.from('"payload":"');
 const QUOTE = 0x22;
-const EQUALS = 0x3d;
 const REPLY_USAGE =
   '{"total_tokens":1350,"input_tokens":1200,"output_tokens":150,"input_token_details":{"text_tokens":1000,"audio_tokens":200,"cached_tokens":800,"cached_tokens_details":{"text_tokens":700,"audio_tokens":100}},"output_token_details":{"text_tokens":30,"audio_tokens":120}}';
 
@@ -49,7 +47,19 @@ export const DEFAULT_SCRIPT: CallScript = {
   bargeInAfterMs: [600, 1_800],
 };
 
+/** The service under load, as Twilio reaches it. */
+export interface LoadTarget {
+  /** Where the service listens: http://127.0.0.1:port */
+  baseUrl: string;
+  /** Its PUBLIC_BASE_URL, which Twilio signs. */
+  publicBaseUrl: string;
+  authToken: string;
+  /** The spa's number the calls dial. */
+  to: string;
+}
+
 export interface CallEnvironment {
+  target: LoadTarget;
   metrics: LoadMetrics;
   callerPayloads: readonly string[];
   modelAudio: ModelAudioChunks;
@@ -59,31 +69,10 @@ export interface CallEnvironment {
 
 type ModelPhase = 'connecting' | 'replying' | 'draining' | 'pause' | 'caller-speaking' | 'stopped';
 
-interface QueuedAudio {
-  bytes: number;
-  mark: string | undefined;
-}
-
 let idCounter = 0;
 const nextId = (prefix: string) => `${prefix}_${(++idCounter).toString(36)}`;
 
-/** Bytes a base64 field decodes to, from its position in a message buffer. */
-function base64Bytes(data: Buffer, start: number, end: number): number {
-  const chars = end - start;
-  if (chars <= 0) return 0;
-  const padding = (data[end - 1] === EQUALS ? 1 : 0) + (data[end - 2] === EQUALS ? 1 : 0);
-  return base64DecodedLength(chars, padding);
-}
-
-function asBuffer(data: RawData): Buffer {
-  return Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-}
-
-export class SimulatedCall {
-  readonly callSid = `CA${randomBytes(16).toString('hex')}`;
-  readonly streamSid = `MZ${randomBytes(16).toString('hex')}`;
-  readonly from: string;
-  callerSocket: WebSocket | undefined;
+export class SimulatedCall extends FakeTwilioCall {
   modelSocket: WebSocket | undefined;
   /** Set by the realtime server when the service opens this call's model session. */
   modelBound: () => void = () => {};
@@ -93,16 +82,7 @@ export class SimulatedCall {
   // --- caller (Twilio) side
   private live = false;
   private nextFrameAt = 0;
-  private framesSent = 0;
   private readonly sentAt = new Float64Array(SENT_RING);
-  private sequence = 0;
-  private receivedTotal = 0;
-  private playedTotal = 0;
-  private queuedBytes = 0;
-  private queue: QueuedAudio[] = [];
-  private queueHead = 0;
-  private lastPlayAt = 0;
-  private playCarry = 0;
 
   // --- model (OpenAI) side
   private phase: ModelPhase = 'connecting';
@@ -126,7 +106,8 @@ export class SimulatedCall {
     private readonly env: CallEnvironment,
     index: number,
   ) {
-    this.from = `+1202555${String(1000 + (index % 9000)).padStart(4, '0')}`;
+    const { baseUrl, publicBaseUrl, authToken, to } = env.target;
+    super({ baseUrl, publicBaseUrl, authToken, to, from: `+1202555${String(1000 + (index % 9000)).padStart(4, '0')}`, mode: 'load' });
   }
 
   get isLive(): boolean {
@@ -147,7 +128,7 @@ export class SimulatedCall {
         this.nextFrameAt += CALLER_FRAME_MS;
       }
     }
-    if (this.queueHead < this.queue.length) this.play(now);
+    this.play(now);
     switch (this.phase) {
       case 'replying':
         this.continueReply(now);
@@ -155,7 +136,7 @@ export class SimulatedCall {
       case 'draining':
         // Only once the caller has all of the reply and has played it: audio the service lost
         // keeps this call waiting, and the final accounting counts it.
-        if (this.queueHead === this.queue.length && this.receivedTotal - this.itemReceivedBase >= this.itemExpectedBytes) {
+        if (this.idle && this.playback.receivedBytes - this.itemReceivedBase >= this.itemExpectedBytes) {
           this.phase = 'pause';
           this.nextActionAt = now + this.between(this.env.script.pauseMs);
         }
@@ -175,87 +156,19 @@ export class SimulatedCall {
     }
   }
 
-  // --- caller side -----------------------------------------------------------------------------
-
-  attachCaller(socket: WebSocket, parameters: Record<string, string>): void {
-    this.callerSocket = socket;
-    socket.on('message', (data, isBinary) => {
-      if (!isBinary) this.onServiceMessage(asBuffer(data), performance.now());
-    });
-    socket.on('close', () => {
-      if (!this.hungUp) this.fail('the service closed the media stream');
-    });
-    this.sendCaller('{"event":"connected","protocol":"Call","version":"1.0.0"}');
-    this.sendCaller(
-      JSON.stringify({
-        event: 'start',
-        sequenceNumber: String(++this.sequence),
-        streamSid: this.streamSid,
-        start: {
-          accountSid: `AC${'0'.repeat(32)}`,
-          streamSid: this.streamSid,
-          callSid: this.callSid,
-          tracks: ['inbound'],
-          customParameters: parameters,
-          mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
-        },
-      }),
-    );
-  }
-
-  private sendCaller(text: string): void {
-    const socket = this.callerSocket;
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
-  }
+  // --- caller side: what the bench measures on the shared fake Twilio caller --------------------
 
   private sendCallerFrame(now: number, scheduledAt: number): void {
     const k = this.framesSent;
     const payloads = this.env.callerPayloads;
-    this.sendCaller(
-      `{"event":"media","sequenceNumber":"${++this.sequence}","streamSid":"${this.streamSid}","media":{"track":"inbound","chunk":"${k + 1}","timestamp":"${(k + 1) * CALLER_FRAME_MS}","payload":"${payloads[k % payloads.length]}"}}`,
-    );
+    this.sendMedia(payloads[k % payloads.length]!);
     this.sentAt[k % SENT_RING] = now;
-    this.framesSent = k + 1;
     this.env.metrics.framesSent += 1;
     if (this.env.metrics.measuring) this.env.metrics.pacingLateness.record(now - scheduledAt);
   }
 
-  private onServiceMessage(data: Buffer, now: number): void {
-    if (data.length > MEDIA_PREFIX.length && data.compare(MEDIA_PREFIX, 0, MEDIA_PREFIX.length, 0, MEDIA_PREFIX.length) === 0) {
-      // Our own serialisation of Twilio's shape: {"event":"media","streamSid":…,"media":{"payload":"…"}}.
-      const key = data.indexOf(PAYLOAD_KEY, MEDIA_PREFIX.length);
-      const end = key < 0 ? -1 : data.indexOf(QUOTE, key + PAYLOAD_KEY.length);
-      if (end > 0) {
-        this.onMedia(base64Bytes(data, key + PAYLOAD_KEY.length, end), now);
-        return;
-      }
-    }
-    const message = JSON.parse(data.toString()) as { event?: string; media?: { payload?: string }; mark?: { name?: string } };
-    switch (message.event) {
-      case 'media': {
-        const payload = message.media?.payload ?? '';
-        this.onMedia(Buffer.from(payload, 'base64').length, now);
-        return;
-      }
-      case 'mark':
-        this.play(now);
-        if (this.queueHead === this.queue.length) this.echoMark(String(message.mark?.name));
-        else this.queue.push({ bytes: 0, mark: String(message.mark?.name) });
-        return;
-      case 'clear':
-        this.onClear(now);
-        return;
-      default:
-        return;
-    }
-  }
-
-  private onMedia(bytes: number, now: number): void {
-    this.play(now);
-    this.queue.push({ bytes, mark: undefined });
-    this.queuedBytes += bytes;
-    this.receivedTotal += bytes;
-    const held = this.receivedTotal - this.itemReceivedBase;
+  protected override afterMedia(_bytes: number, now: number): void {
+    const held = this.playback.receivedBytes - this.itemReceivedBase;
     const measuring = this.env.metrics.measuring;
     while (this.pendingHead < this.pendingExpected.length && this.pendingExpected[this.pendingHead]! <= held) {
       if (measuring) this.env.metrics.recordDownlink(now, now - this.pendingSentAt[this.pendingHead]!);
@@ -263,70 +176,27 @@ export class SimulatedCall {
     }
   }
 
-  /** Plays queued audio up to `now` in real time, echoing marks as they are reached. */
-  private play(now: number): void {
-    if (this.queueHead === this.queue.length) {
-      this.lastPlayAt = now;
-      this.playCarry = 0;
-      return;
-    }
-    const budgetExact = (now - this.lastPlayAt) * MULAW_BYTES_PER_MS + this.playCarry;
-    this.lastPlayAt = now;
-    let budget = Math.floor(budgetExact);
-    this.playCarry = budgetExact - budget;
-    while (this.queueHead < this.queue.length) {
-      const head = this.queue[this.queueHead]!;
-      if (head.mark !== undefined) {
-        this.queueHead += 1;
-        this.echoMark(head.mark);
-        continue;
-      }
-      if (budget <= 0) break;
-      const take = Math.min(budget, head.bytes);
-      head.bytes -= take;
-      budget -= take;
-      this.playedTotal += take;
-      this.queuedBytes -= take;
-      if (head.bytes === 0) this.queueHead += 1;
-    }
-    if (this.queueHead === this.queue.length) {
-      this.queue = [];
-      this.queueHead = 0;
-      this.playCarry = 0;
-    } else if (this.queueHead > 256) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
-    }
-  }
-
-  private echoMark(name: string): void {
-    this.sendCaller(`{"event":"mark","sequenceNumber":"${++this.sequence}","streamSid":"${this.streamSid}","mark":{"name":${JSON.stringify(name)}}}`);
-  }
-
-  private onClear(now: number): void {
-    this.play(now);
+  /** The buffer was cleared (and played up to `now`): a barge-in's clear, or one nobody asked for. */
+  protected override afterClear(now: number): void {
     const bargeIn = this.bargeIn;
     if (bargeIn && bargeIn.heardMs === undefined) {
       if (this.env.metrics.measuring) this.env.metrics.bargeIn.record(now - bargeIn.sentAt);
-      bargeIn.heardMs = Math.max(0, this.playedTotal - this.itemPlayStart) / MULAW_BYTES_PER_MS;
+      bargeIn.heardMs = Math.max(0, this.playback.playedBytes - this.itemPlayStart) / MULAW_BYTES_PER_MS;
       this.checkTruncate();
     } else {
       this.env.metrics.unexpectedClears += 1;
     }
-    for (let i = this.queueHead; i < this.queue.length; i += 1) {
-      const mark = this.queue[i]!.mark;
-      if (mark !== undefined) this.echoMark(mark);
-    }
-    this.queue = [];
-    this.queueHead = 0;
-    this.queuedBytes = 0;
+  }
+
+  protected override afterClose(): void {
+    if (!this.hungUp) this.fail('the service closed the media stream');
   }
 
   // --- model side ------------------------------------------------------------------------------
 
   attachModel(socket: WebSocket): void {
     this.modelSocket = socket;
-    socket.on('message', (data) => this.onModelMessage(asBuffer(data), performance.now()));
+    socket.on('message', (data) => this.onModelMessage(rawDataBuffer(data), performance.now()));
     socket.on('close', () => {
       if (!this.hungUp) this.fail('the service closed the model session');
     });
@@ -343,7 +213,7 @@ export class SimulatedCall {
     if (data.length > APPEND_PREFIX.length && data.compare(APPEND_PREFIX, 0, APPEND_PREFIX.length, 0, APPEND_PREFIX.length) === 0) {
       const end = data.lastIndexOf(QUOTE);
       if (end >= APPEND_PREFIX.length) {
-        this.onAppend(base64Bytes(data, APPEND_PREFIX.length, end), now);
+        this.onAppend(base64FieldBytes(data, APPEND_PREFIX.length, end), now);
         return;
       }
     }
@@ -411,8 +281,8 @@ export class SimulatedCall {
       startAt: now,
       bargeInAt: bargeInAfterMs < 0 ? -1 : Math.max(1, Math.floor(bargeInAfterMs / deltaMs)),
     };
-    this.itemReceivedBase = this.receivedTotal;
-    this.itemPlayStart = this.playedTotal + this.queuedBytes;
+    this.itemReceivedBase = this.playback.receivedBytes;
+    this.itemPlayStart = this.playback.playedBytes + this.playback.queuedBytes;
     this.itemExpectedBytes = 0;
     this.phase = 'replying';
   }
@@ -495,11 +365,11 @@ export class SimulatedCall {
 
   /** Counts the item's reply audio that the caller never received, or received twice. */
   private closeItem(): void {
-    const received = this.receivedTotal - this.itemReceivedBase;
+    const received = this.playback.receivedBytes - this.itemReceivedBase;
     const difference = this.itemExpectedBytes - received;
     if (difference > 0) this.env.metrics.downlinkFramesLost += difference / FRAME_MULAW_BYTES;
     else if (difference < 0) this.env.metrics.downlinkFramesDuplicated += -difference / FRAME_MULAW_BYTES;
-    this.itemReceivedBase = this.receivedTotal;
+    this.itemReceivedBase = this.playback.receivedBytes;
     this.itemExpectedBytes = 0;
     this.pendingExpected.length = 0;
     this.pendingSentAt.length = 0;
@@ -525,10 +395,9 @@ export class SimulatedCall {
   }
 
   /** Twilio's `stop`, then the socket closes: the caller hung up. */
-  hangUp(): void {
+  override hangUp(): void {
     this.hungUp = true;
-    this.sendCaller(`{"event":"stop","sequenceNumber":"${++this.sequence}","streamSid":"${this.streamSid}","stop":{"callSid":"${this.callSid}"}}`);
-    this.callerSocket?.close();
+    super.hangUp();
   }
 
   fail(reason: string): void {
