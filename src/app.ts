@@ -40,6 +40,9 @@ import { createTwilioClient, transferCall } from './telephony/twilio-rest.js';
 import { registerVoiceWebhooks, TRANSFER_ENDED_PATH } from './telephony/voice-webhooks.js';
 import { receptionistTools } from './tools/receptionist-tools.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
+import httpMetrics from './http/plugins/http-metrics.js';
+import { Metrics } from './observability/metrics.js';
+import { pendingJobCounts } from './storage/job-queue.js';
 
 const LIVE_CALL_HEARTBEAT_MS = 15_000;
 /** At shutdown, queued writes get this long to reach the database; the rest wait on disk. */
@@ -61,6 +64,8 @@ export interface AppDependencies {
 
 export interface App {
   fastify: FastifyInstance;
+  /** The service's Prometheus metrics (served on METRICS_PORT by the server). */
+  metrics: Metrics;
   liveCalls: LiveCalls;
   /** Every call write goes through it (the database may be away). */
   writes: WriteQueue;
@@ -84,6 +89,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const loggerInstance: FastifyBaseLogger = logger;
   // A client that sends headers and then dribbles (or never finishes) its body is cut off after 30 s.
   const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true, frameworkErrors, requestTimeout: 30_000 });
+  const metrics = new Metrics();
+  await fastify.register(httpMetrics, { metrics });
   await fastify.register(errorHandler);
   await fastify.register(formbody);
   await fastify.register(websocket, {
@@ -126,6 +133,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     ...(config.encryptionKey ? { encryptionKey: config.encryptionKey } : {}),
   });
   await writes.start();
+  metrics.sources = {
+    liveCalls: () => liveCalls.size,
+    writeQueue: () => writes.stats(),
+    jobsPending: () => pendingJobCounts(database.db),
+  };
   const spas = new SpaDirectory(database.db, logger);
   await spas.warm().catch((error: unknown) => logger.warn({ err: error }, 'could not load the spas ahead of calls'));
   const intake = new CallIntake({
@@ -177,6 +189,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   let closing: Promise<void> | undefined;
   return {
     fastify,
+    metrics,
     liveCalls,
     writes,
     startDraining() {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { buildApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createLogger } from './config/logger.js';
+import { listenForScrapes } from './observability/metrics.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
 import { prepareDatabase } from './storage/bootstrap.js';
 
@@ -40,6 +41,15 @@ async function main(): Promise<void> {
   } catch (error) {
     await database.close().catch(() => {});
     fail(`cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (config.metricsPort !== undefined) {
+    try {
+      const scrapes = await listenForScrapes(app.metrics, config.metricsPort, config.host);
+      logger.info(`metrics on http://localhost:${scrapes.port}/metrics`);
+    } catch (error) {
+      // Metrics are for the operator; a port clash must not keep calls from being answered.
+      logger.error({ err: error }, `cannot serve metrics on ${config.host}:${config.metricsPort}`);
+    }
   }
   logger.info({ database: database.description }, `receptionist listening on http://localhost:${config.port} (public URL ${config.publicBaseUrl})`);
 }

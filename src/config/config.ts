@@ -72,6 +72,16 @@ function urlWithProtocols(protocols: readonly string[], what: string) {
 const envSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
   PORT: port.default(3000),
+  /** Prometheus scrapes /metrics here, never on the public port; 0 turns it off. */
+  METRICS_PORT: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ message: 'must be 0 (off) or a whole number from 1 to 65535' })
+      .int('must be 0 (off) or a whole number from 1 to 65535')
+      .min(0, 'must be 0 (off) or a whole number from 1 to 65535')
+      .max(65535, 'must be 0 (off) or a whole number from 1 to 65535')
+      .default(9091),
+  ),
   HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
   PUBLIC_BASE_URL: z.preprocess(emptyAsUndefined, urlWithProtocols(['http:', 'https:'], 'http(s)').optional()),
   DATABASE_URL: z.preprocess(
@@ -147,6 +157,8 @@ export type LogLevel = Env['LOG_LEVEL'];
 export interface Config {
   readonly nodeEnv: NodeEnv;
   readonly port: number;
+  /** Where /metrics is served; undefined: not at all. */
+  readonly metricsPort: number | undefined;
   readonly host: string;
   /** Public https origin Twilio reaches us on, no trailing slash; signatures are computed over it. */
   readonly publicBaseUrl: string;
@@ -270,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Config = {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
+    metricsPort: e.METRICS_PORT === 0 ? undefined : e.METRICS_PORT,
     host: e.HOST,
     publicBaseUrl,
     databaseUrl: e.DATABASE_URL,

@@ -99,3 +99,12 @@ export async function pendingJobs(db: Db, clock?: Clock): Promise<QueuedJob[]> {
   const onClock = (at: Date) => (clock ? new Date(Math.round((at.getTime() - Date.now() + clock().getTime()) / 1000) * 1000) : at);
   return rows.rows.map((r) => ({ task: r.task, key: r.key, payload: r.payload, runAt: onClock(r.run_at) }));
 }
+
+/** How many jobs wait per task (for the metrics). */
+export async function pendingJobCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await sql<{ task: string; count: number }>`
+    select t.identifier as task, count(*)::int as count
+    from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+    group by t.identifier`.execute(db);
+  return Object.fromEntries(rows.rows.map((r) => [r.task, r.count]));
+}

@@ -86,6 +86,12 @@ t.test('production without DATABASE_URL refuses to start unless DATA_DIR is decl
   t.equal(loadConfig({ ...production, DATABASE_URL: 'postgres://db.internal/receptionist' }).databaseUrl, 'postgres://db.internal/receptionist');
 });
 
+t.test('METRICS_PORT defaults to 9091, 0 turns metrics off', async (t) => {
+  t.equal(loadConfig({}).metricsPort, 9091);
+  t.equal(loadConfig({ METRICS_PORT: '0' }).metricsPort, undefined);
+  t.equal(problemWith({ METRICS_PORT: 'x' }).variable, 'METRICS_PORT');
+});
+
 t.test('OPENAI_REALTIME_URL accepts ws:// for local doubles but not http://', async (t) => {
   t.equal(loadConfig({ OPENAI_REALTIME_URL: 'ws://127.0.0.1:9999/v1/realtime' }).openai.realtimeUrl, 'ws://127.0.0.1:9999/v1/realtime');
   t.equal(problemWith({ OPENAI_REALTIME_URL: 'http://127.0.0.1/v1' }).variable, 'OPENAI_REALTIME_URL');
