@@ -15,6 +15,8 @@ export interface DailyAnalyticsRow {
   bookings: number;
   averageCallSeconds: number | null;
   medianReplyLatencyMs: number | null;
+  /** 95th percentile of reply latency that day (nearest rank, to its 10 ms bucket's middle). */
+  p95ReplyLatencyMs: number | null;
   voiceMinutes: number;
   costUsd: number;
   averageSatisfaction: number | null;
@@ -61,6 +63,7 @@ export async function dailyAnalytics(
     bookings: r.bookings,
     averageCallSeconds: r.average_call_seconds,
     medianReplyLatencyMs: histogramMedian(r.reply_latency_histogram ?? []),
+    p95ReplyLatencyMs: histogramPercentile(r.reply_latency_histogram ?? [], 95),
     voiceMinutes: r.voice_minutes,
     costUsd: r.cost_usd,
     averageSatisfaction: r.average_satisfaction,
@@ -83,6 +86,19 @@ export function histogramMedian(histogram: number[]): number | null {
     return (histogram.length - 1) * LATENCY_BUCKET_MS;
   };
   return (valueAt(Math.floor((n - 1) / 2)) + valueAt(Math.ceil((n - 1) / 2))) / 2;
+}
+
+/** The nearest-rank percentile from a histogram, to its bucket's middle (the last bucket: its floor). */
+export function histogramPercentile(histogram: number[], p: number): number | null {
+  const n = histogram.reduce((a, b) => a + b, 0);
+  if (n === 0) return null;
+  const rank = Math.min(n, Math.max(1, Math.ceil((p / 100) * n)));
+  let seen = 0;
+  for (const [bucket, count] of histogram.entries()) {
+    seen += count;
+    if (seen >= rank) return bucket === histogram.length - 1 ? bucket * LATENCY_BUCKET_MS : bucket * LATENCY_BUCKET_MS + LATENCY_BUCKET_MS / 2;
+  }
+  return (histogram.length - 1) * LATENCY_BUCKET_MS;
 }
 
 export type UsageTotals = Record<UsageCounter, number> & Record<UsageCost, number>;

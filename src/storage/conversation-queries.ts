@@ -152,6 +152,8 @@ export async function conversationDetail(db: Db, spaId: string, id: string) {
         'transferred_to as transferredTo',
         'greeting_latency_ms as greetingLatencyMs',
         'reply_latency_p50_ms as replyLatencyP50Ms',
+        'reply_latency_p95_ms as replyLatencyP95Ms',
+        'barge_ins as bargeIns',
         'reply_latency_max_ms as replyLatencyMaxMs',
         'model',
         'usage',

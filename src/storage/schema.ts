@@ -133,6 +133,9 @@ export interface VoiceCallDetailsTable {
   greeting_latency_ms: number | null;
   reply_latency_p50_ms: number | null;
   reply_latency_max_ms: number | null;
+  reply_latency_p95_ms: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Replies the caller talked over (null for calls recorded before it was counted). */
+  barge_ins: ColumnType<number | null, number | null | undefined, number | null>;
   reply_latencies_ms: ColumnType<number[], number[] | undefined, number[]>;
   model: string | null;
   usage: Json<unknown>;

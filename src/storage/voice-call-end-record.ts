@@ -14,6 +14,8 @@ export interface VoiceCallSummary {
   transferredTo: string | null;
   greetingLatencyMs: number | null;
   replyLatenciesMs: number[];
+  /** Replies the caller talked over. */
+  bargeIns?: number;
   model: string;
   usage: unknown;
   costUsd: number;
@@ -40,7 +42,9 @@ export async function finishVoiceCall(trx: Trx, summary: VoiceCallSummary): Prom
       greeting_latency_ms: summary.greetingLatencyMs,
       reply_latencies_ms: summary.replyLatenciesMs,
       reply_latency_p50_ms: percentile(sorted, 50),
+      reply_latency_p95_ms: percentile(sorted, 95),
       reply_latency_max_ms: sorted.length > 0 ? (sorted[sorted.length - 1] ?? null) : null,
+      barge_ins: summary.bargeIns ?? null,
       model: summary.model,
       usage: JSON.stringify(summary.usage),
       cost_usd: summary.costUsd.toFixed(6),

@@ -120,7 +120,7 @@ t.test('daily analytics come from the daily rows: calls, texts, bookings, call l
   const s = await setup(t);
   const c = await week(s);
   const days = (await s.get('/api/v1/analytics/daily?from=2026-11-19&to=2026-11-20')).json().data;
-  t.same(days[0], { day: '2026-11-19', calls: 0, texts: 0, bookings: 0, averageCallSeconds: null, medianReplyLatencyMs: null, voiceMinutes: 0, costUsd: 0, averageSatisfaction: null, conversionRate: null });
+  t.same(days[0], { day: '2026-11-19', calls: 0, texts: 0, bookings: 0, averageCallSeconds: null, medianReplyLatencyMs: null, p95ReplyLatencyMs: null, voiceMinutes: 0, costUsd: 0, averageSatisfaction: null, conversionRate: null });
   const dayCost = (await cost(s, c.booked)) + (await cost(s, c.unhappy)) + (await cost(s, c.thread));
   t.same(days[1], {
     day: '2026-11-20',
@@ -129,6 +129,7 @@ t.test('daily analytics come from the daily rows: calls, texts, bookings, call l
     bookings: 1,
     averageCallSeconds: 90,
     medianReplyLatencyMs: 605, // of 400, 600 and 800 ms: 600, to the middle of its 10 ms bucket
+    p95ReplyLatencyMs: 805, // nearest rank: the third of three
     voiceMinutes: 3,
     costUsd: Number(dayCost.toFixed(6)),
     averageSatisfaction: 3,
