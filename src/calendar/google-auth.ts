@@ -1,7 +1,16 @@
 import { auth, calendar, type calendar_v3 } from '@googleapis/calendar';
 import type { Config } from '../config/config.js';
 
-export const CALENDAR_SCOPES = ['https://www.googleapis.com/auth/calendar'];
+/**
+ * The narrowest scopes for what we call (Calendar API v3 reference, per method): `freebusy.query`
+ * accepts `calendar.freebusy` (not `calendar.events`); `events.insert`, `patch` and `delete`
+ * accept `calendar.events` (`calendar.events.owned` would refuse calendars merely shared with the
+ * owner, such as a provider's). Not the full `calendar` scope (sharing, deleting calendars).
+ */
+export const CALENDAR_SCOPES = ['https://www.googleapis.com/auth/calendar.events', 'https://www.googleapis.com/auth/calendar.freebusy'];
+
+/** Consent also asks who is signing in (`openid email`), so the owner confirms which account connects. */
+export const CONSENT_SCOPES = ['openid', 'email', ...CALENDAR_SCOPES];
 
 type OAuth2Client = InstanceType<typeof auth.OAuth2>;
 type JwtClient = InstanceType<typeof auth.JWT>;

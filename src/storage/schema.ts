@@ -244,6 +244,12 @@ export interface OAuthStatesTable {
   expires_at: Timestamp;
   used_at: Timestamp | null;
   created_at: CreatedAt;
+  /** The owner's one-time sign-in link; opening it binds the flow to that browser. */
+  ticket: string | null;
+  opened_at: Timestamp | null;
+  /** The refresh token waiting for the owner's confirmation, sealed with ENCRYPTION_KEY. */
+  pending_secret: string | null;
+  account_email: string | null;
 }
 
 export interface LiveCallsTable {

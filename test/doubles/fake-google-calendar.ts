@@ -4,6 +4,12 @@
  * calendar, answers freeBusy (with the per-calendar `notFound` error Google gives for calendars it
  * cannot see), refuses a reused event id with 409 even after the event was deleted, returns 410
  * for deleting twice, and can be told to fail the next requests with Google's error shapes.
+ *
+ * Its consent screen (GET /o/oauth2/v2/auth) answers at once as `consentAccount` would, granting the
+ * requested scopes (or only `grantedScopes`), and redirects to the client's redirect URI with a code.
+ * Tokens from such a grant carry its scopes, and the calendar methods then refuse tokens without one
+ * of the scopes Google's reference lists for them (403 insufficientPermissions). Codes and refresh
+ * tokens set up by hand (`authorizationCodes`) carry no scopes and are not checked.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -41,6 +47,28 @@ function googleError(res: ServerResponse, status: number, reason: string, messag
   res.end(JSON.stringify({ error: { errors: [{ domain: status === 403 || status === 429 ? 'usageLimits' : 'global', reason, message }], code: status, message } }));
 }
 
+/** Per method, the scopes Google's Calendar v3 reference accepts (any one of them). */
+const SCOPE = (name: string) => `https://www.googleapis.com/auth/${name}`;
+const FREEBUSY_SCOPES = ['calendar', 'calendar.readonly', 'calendar.freebusy', 'calendar.events.freebusy'].map(SCOPE);
+const EVENT_WRITE_SCOPES = ['calendar', 'calendar.events', 'calendar.events.owned', 'calendar.app.created'].map(SCOPE);
+const EVENT_READ_SCOPES = [
+  ...EVENT_WRITE_SCOPES,
+  ...['calendar.readonly', 'calendar.events.readonly', 'calendar.events.owned.readonly', 'calendar.events.freebusy', 'calendar.events.public.readonly'].map(SCOPE),
+];
+/** Google names these two by their full URLs in the token response. */
+const SCOPE_ALIASES: Record<string, string> = { email: SCOPE('userinfo.email'), profile: SCOPE('userinfo.profile') };
+
+function insufficientScopes(res: ServerResponse): void {
+  json(res, 403, {
+    error: {
+      code: 403,
+      message: 'Request had insufficient authentication scopes.',
+      errors: [{ message: 'Insufficient Permission', domain: 'global', reason: 'insufficientPermissions' }],
+      status: 'PERMISSION_DENIED',
+    },
+  });
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -52,6 +80,14 @@ export class FakeGoogleCalendar {
   private readonly faults: Fault[] = [];
   /** Authorization codes the token endpoint accepts, and the refresh token each yields. */
   readonly authorizationCodes = new Map<string, string>();
+  /** Who signs in on the consent screen. */
+  consentAccount = 'jamie@gmail.com';
+  /** When set, the consent screen grants only these of the requested scopes (the rest unticked). */
+  grantedScopes: string[] | undefined;
+  /** Scopes granted per authorization code, refresh token and access token (consent-screen grants only). */
+  private readonly codeGrants = new Map<string, { scopes: string[]; clientId: string }>();
+  private readonly refreshScopes = new Map<string, string[]>();
+  private readonly accessScopes = new Map<string, string[]>();
   /** Milliseconds every calendar request waits before answering. */
   latencyMs = 0;
 
@@ -105,7 +141,11 @@ export class FakeGoogleCalendar {
     this.requests.push({ method, path: url.pathname, authorization: req.headers.authorization, body });
 
     if (url.pathname === '/token' && method === 'POST') return this.token(res, body as Record<string, string>);
+    if (url.pathname === '/o/oauth2/v2/auth' && method === 'GET') return this.consent(res, url.searchParams);
     if (!req.headers.authorization?.startsWith('Bearer ')) return googleError(res, 401, 'authError', 'Login Required');
+    const scopes = this.accessScopes.get(req.headers.authorization.slice('Bearer '.length));
+    const accepted = this.acceptedScopes(method, url.pathname);
+    if (scopes && accepted && !accepted.some((scope) => scopes.includes(scope))) return insufficientScopes(res);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 
     const fault = this.faults.find((f) => f.method === method && f.path.test(url.pathname) && f.times > 0);
@@ -174,16 +214,74 @@ export class FakeGoogleCalendar {
     return { kind: 'calendar#freeBusy', timeMin: body.timeMin, timeMax: body.timeMax, calendars };
   }
 
+  private acceptedScopes(method: string, path: string): string[] | undefined {
+    if (path === '/calendar/v3/freeBusy') return FREEBUSY_SCOPES;
+    if (path.startsWith('/calendar/v3/calendars/')) return method === 'GET' ? EVENT_READ_SCOPES : EVENT_WRITE_SCOPES;
+    return undefined;
+  }
+
+  /** The consent screen, answered at once: a code for the requested (or granted) scopes, back to the client. */
+  private consent(res: ServerResponse, query: URLSearchParams): void {
+    const redirectUri = query.get('redirect_uri');
+    const clientId = query.get('client_id');
+    if (!redirectUri || !clientId || query.get('response_type') !== 'code')
+      return json(res, 400, { error: 'invalid_request', error_description: 'Missing required parameter' });
+    const requested = (query.get('scope') ?? '').split(' ').filter(Boolean);
+    const scopes = requested.filter((scope) => !this.grantedScopes || this.grantedScopes.includes(scope)).map((scope) => SCOPE_ALIASES[scope] ?? scope);
+    const code = `4/fake-${randomBytes(8).toString('hex')}`;
+    this.authorizationCodes.set(code, `refresh-${randomBytes(8).toString('hex')}`);
+    this.codeGrants.set(code, { scopes, clientId });
+    const back = new URL(redirectUri);
+    back.searchParams.set('state', query.get('state') ?? '');
+    back.searchParams.set('code', code);
+    back.searchParams.set('scope', scopes.join(' '));
+    res.writeHead(302, { location: back.toString() });
+    res.end();
+  }
+
   private token(res: ServerResponse, body: Record<string, string>): void {
+    const accessToken = (scopes: string[] | undefined) => {
+      const token = `access-${randomBytes(4).toString('hex')}`;
+      if (scopes) this.accessScopes.set(token, scopes);
+      return token;
+    };
     if (body.grant_type === 'authorization_code') {
-      const refresh = this.authorizationCodes.get(body.code ?? '');
+      const code = body.code ?? '';
+      const refresh = this.authorizationCodes.get(code);
       if (!refresh) return json(res, 400, { error: 'invalid_grant', error_description: 'Bad Request' });
-      this.authorizationCodes.delete(body.code ?? '');
-      return json(res, 200, { access_token: `access-${randomBytes(4).toString('hex')}`, expires_in: 3599, token_type: 'Bearer', refresh_token: refresh });
+      this.authorizationCodes.delete(code);
+      const grant = this.codeGrants.get(code);
+      this.codeGrants.delete(code);
+      if (!grant)
+        return json(res, 200, { access_token: accessToken(undefined), expires_in: 3599, token_type: 'Bearer', refresh_token: refresh });
+      this.refreshScopes.set(refresh, grant.scopes);
+      return json(res, 200, {
+        access_token: accessToken(grant.scopes),
+        expires_in: 3599,
+        token_type: 'Bearer',
+        refresh_token: refresh,
+        scope: grant.scopes.join(' '),
+        ...(grant.scopes.includes('openid') ? { id_token: this.idToken(grant.clientId, grant.scopes) } : {}),
+      });
     }
     if (body.grant_type === 'refresh_token' && body.refresh_token)
-      return json(res, 200, { access_token: `access-${randomBytes(4).toString('hex')}`, expires_in: 3599, token_type: 'Bearer' });
+      return json(res, 200, { access_token: accessToken(this.refreshScopes.get(body.refresh_token)), expires_in: 3599, token_type: 'Bearer' });
     return json(res, 400, { error: 'unsupported_grant_type' });
+  }
+
+  /** An ID token shaped like Google's (unsigned: the client gets it straight from the token endpoint). */
+  private idToken(clientId: string, scopes: string[]): string {
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: 'https://accounts.google.com',
+      aud: clientId,
+      sub: '1098765432101234567890',
+      iat: now,
+      exp: now + 3600,
+      ...(scopes.includes(SCOPE('userinfo.email')) ? { email: this.consentAccount, email_verified: true } : {}),
+    };
+    return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${randomBytes(16).toString('base64url')}`;
   }
 }
 
