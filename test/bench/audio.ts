@@ -8,10 +8,9 @@
  * with --strict-timing.
  */
 import { decodeMulaw, encodeMulaw } from '../../src/audio/mulaw.js';
-import { Downsampler24kTo8k, Upsampler8kTo24k } from '../../src/audio/resampler.js';
+import { Downsampler16kTo8k, Downsampler24kTo8k, Upsampler8kTo16k, Upsampler8kTo24k } from '../../src/audio/resampler.js';
 import { POLE_SECTIONS, TAPS } from '../../src/audio/resampler-coefficients.js';
 import { CallerAudioTranscoder, ModelAudioTranscoder } from '../../src/audio/telephony-transcoder.js';
-import { Downsampler16kTo8k, Upsampler8kTo16k } from '../../src/audio/wideband-resampler.js';
 import {
   aliasRejectionDb,
   downsampleReferenceDb,
@@ -76,7 +75,7 @@ for (const direction of ['up', 'down'] as const) {
     `${Math.min(...delays).toFixed(3)} .. ${max.toFixed(3)} ms`, '≤ 2 ms', max <= 2);
 }
 
-// The 8 kHz <-> 16 kHz pair (wideband-resampler.ts), against the same bars.
+// The 8 kHz <-> 16 kHz pair (COEFFS_16K in resampler.ts), against the same bars.
 const up16 = PASSBAND.map((f) => ({ f, ...upsampleTone(f, PAIR_16K) }));
 const worstImage16 = up16.reduce((a, b) => (b.worstImageDb > a.worstImageDb ? b : a));
 row('up 16k', 'image rejection, worst over 300–3400 Hz tones (10 Hz steps)',
