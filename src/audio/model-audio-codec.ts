@@ -15,9 +15,8 @@ import {
   type AudioFormat,
   type ModelAudioFormats,
 } from './audio-format.js';
-import { Downsampler24kTo8k, Upsampler8kTo24k } from './resampler.js';
+import { Downsampler16kTo8k, Downsampler24kTo8k, Upsampler8kTo16k, Upsampler8kTo24k } from './resampler.js';
 import { CallerAudioTranscoder, ModelAudioTranscoder } from './telephony-transcoder.js';
-import { Downsampler16kTo8k, Upsampler8kTo16k } from './wideband-resampler.js';
 
 /** The model encoding a deployment prefers (MODEL_AUDIO_FORMAT); what a model uses is its `audioFormats`. */
 export type ModelAudioFormat = AudioEncoding;

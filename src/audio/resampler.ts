@@ -1,127 +1,77 @@
 /**
- * 8 kHz <-> 24 kHz resamplers for telephony audio (PCM16 mono). The 8 <-> 16 kHz pair in
- * wideband-resampler.ts is built the same way.
+ * Resamplers between 8 kHz telephony audio and the model's rate, PCM16 mono: 8 <-> 24 kHz
+ * (factor 3) and 8 <-> 16 kHz (factor 2). One implementation, parameterised by a coefficient set.
  *
- * Both directions use the same 9th-order elliptic low-pass, rewritten as
- * H(z) = B(z) / A(z³) (see resampler-coefficients.ts):
- *   - up:   1/A runs at 8 kHz on the input, then the 28-tap B(z) is applied
- *           polyphase to the zero-stuffed signal (only non-zero inputs are
- *           multiplied; each 8 kHz sample yields 3 outputs);
- *   - down: B(z) is evaluated only at the 24 kHz samples that are kept, then
- *           1/A runs at 8 kHz on the decimated signal.
- * An IIR keeps group delay around 1 ms where a linear-phase FIR meeting the
- * same 60 dB / 3.4→4 kHz spec would need ~145 taps and ~3 ms.
+ * Each rate uses a 9th-order elliptic low-pass designed at that rate and rewritten as
+ * H(z) = B(z) / A(z^factor) (see resampler-coefficients.ts, resampler-coefficients-16k.ts):
+ *   - up:   1/A runs at 8 kHz on the input, then B(z) is applied polyphase to the zero-stuffed
+ *           signal (only non-zero inputs are multiplied; each 8 kHz sample yields `factor` outputs);
+ *   - down: B(z) is evaluated only at the high-rate samples that are kept, then 1/A runs at
+ *           8 kHz on the decimated signal.
+ * An IIR keeps group delay around 1 ms where a linear-phase FIR meeting the same 60 dB /
+ * 3.4→4 kHz spec would need ~145 taps and ~3 ms.
  *
- * All state (filter memory, decimation phase) lives in the instance and every
- * sample goes through exactly the same float64 operations in the same order
- * whatever the chunking, so feeding a signal in pieces is bit-identical to
- * feeding it whole. The kernels are unrolled by hand and keep their state in
- * locals: V8 does not vectorise, and this measured ~2x faster than loops over
- * the coefficient arrays.
+ * All state (filter memory, decimation phase) lives in the instance, so feeding a signal in
+ * pieces is bit-identical to feeding it whole; nothing is allocated per call when an output
+ * buffer is given. The per-sample loops are unrolled per filter shape in resampler-kernels.ts;
+ * everything around them (state, coefficients, buffering, chunking, reset) is shared here.
  */
-import { POLE_SECTIONS, TAPS } from './resampler-coefficients.js';
+import { POLE_SECTIONS as POLE_SECTIONS_16K, TAPS as TAPS_16K } from './resampler-coefficients-16k.js';
+import { POLE_SECTIONS as POLE_SECTIONS_24K, TAPS as TAPS_24K } from './resampler-coefficients.js';
+import { type DownKernel, KERNELS, type UpKernel } from './resampler-kernels.js';
 
-// The unrolled kernels below assume exactly this filter shape: regenerated
-// coefficients of another order must fail loudly at load rather than filter wrongly.
-/* c8 ignore next 3 */
-if (TAPS.length !== 28 || POLE_SECTIONS.length !== 5) {
-  throw new Error('resampler: kernels are unrolled for 28 taps and 5 pole sections');
+export { DENORMAL_GUARD, toInt16 } from './resampler-kernels.js';
+
+/** One filter for one rate ratio, with the kernels unrolled for its shape. */
+export interface ResamplerCoefficients {
+  /** High-rate samples per 8 kHz sample. */
+  readonly factor: number;
+  /** Taps b0.., then [a1, a2] of each pole section, in one typed array (see resampler-kernels.ts). */
+  readonly values: Float64Array;
+  /** Number of taps of B(z); the decimator keeps taps − 1 samples of history. */
+  readonly taps: number;
+  readonly up: UpKernel;
+  readonly down: DownKernel;
 }
 
-/**
- * All coefficients in one Float64Array: taps b0..b27, then [a1, a2] of each
- * pole section. Each process() call copies them into locals. This is on
- * purpose: V8 folds module-level `const` numbers into every use as a 64-bit
- * immediate (two instructions per multiply), while locals read from a typed
- * array stay in registers or stack slots; measured ~30% faster per frame.
- */
-const COEFFS = new Float64Array([...TAPS, ...POLE_SECTIONS.flat()]);
-
-/**
- * Added to the input of the recursive part. Fed digital silence, an IIR decays
- * into subnormal floats and can sit in a subnormal limit cycle for good
- * (observed still there after 60 s of zeros); subnormal arithmetic is
- * microcoded on x86 and made silent frames ~1.5x slower in measurement.
- * 1e-18 keeps the state normal, is far below one LSB, and adding it to any
- * non-zero int16 value is an exact no-op in float64.
- */
-export const DENORMAL_GUARD = 1e-18;
-
-/** Largest number of 24 kHz samples the downsampler buffers at once. */
-const DOWN_BLOCK = 2400;
-/** Samples of 24 kHz history B(z) needs besides the current one. */
-const DOWN_HISTORY = 27;
-
-/**
- * Round half up and clamp to int16 (an Int16Array store would wrap instead).
- * Math.floor(x + 0.5) rather than Math.round: with Math.round, frames of real
- * (varying) audio measured ~2x slower than a repeated frame — consistent with
- * a data-dependent branch in V8's lowering mispredicting — while floor
- * compiles to a single rounding instruction on x64.
- */
-export function toInt16(value: number): number {
-  const r = Math.floor(value + 0.5);
-  return r > 32767 ? 32767 : r < -32768 ? -32768 : r;
+function coefficientSet(
+  factor: number, taps: readonly number[], poleSections: ReadonlyArray<readonly [number, number]>,
+): ResamplerCoefficients {
+  const kernels = KERNELS.get(factor);
+  // Regenerated coefficients of another order must fail loudly at load rather than filter wrongly.
+  /* c8 ignore next 3 */
+  if (kernels?.taps !== taps.length || kernels.poleSections !== poleSections.length) {
+    throw new Error(`resampler: no kernel for factor ${factor} with ${taps.length} taps and ${poleSections.length} pole sections`);
+  }
+  return { factor, values: new Float64Array([...taps, ...poleSections.flat()]), taps: taps.length, up: kernels.up, down: kernels.down };
 }
 
-/** Stateful 8 kHz -> 24 kHz interpolator; output length is exactly 3× input length. */
-export class Upsampler8kTo24k {
+export const COEFFS_24K = coefficientSet(3, TAPS_24K, POLE_SECTIONS_24K);
+export const COEFFS_16K = coefficientSet(2, TAPS_16K, POLE_SECTIONS_16K);
+
+/** Stateful 8 kHz -> (factor × 8) kHz interpolator; output length is exactly factor × input length. */
+export class Upsampler {
   /** Output samples per input sample. */
-  readonly factor = 3;
-  /** [0..9]: all-pole section memories y[n−1], y[n−2]; [10..18]: previous 8 kHz outputs of 1/A, v[n−1]..v[n−9]. */
+  readonly factor: number;
+  /** All-pole section memories, then the last 9 outputs of 1/A (see UpKernel). */
   private readonly state = new Float64Array(19);
 
+  constructor(private readonly coeffs: ResamplerCoefficients) {
+    this.factor = coeffs.factor;
+  }
+
   /**
-   * Interpolates `input` (8 kHz). If `output` is given it must hold at least
-   * 3 × input.length samples; the result is written there and `output` (or a
-   * subarray of it of exactly that length) is returned.
+   * Interpolates `input` (8 kHz). If `output` is given it must hold at least factor ×
+   * input.length samples; the result is written there and `output` (or a subarray of it of
+   * exactly that length) is returned.
    */
   process(input: Int16Array, output?: Int16Array): Int16Array {
-    const n = input.length;
-    const outLength = 3 * n;
+    const outLength = this.factor * input.length;
     const out = output ?? new Int16Array(outLength);
     if (out.length < outLength) {
-      throw new RangeError(`Upsampler8kTo24k: output holds ${out.length} samples, need ${outLength}`);
+      throw new RangeError(`${this.constructor.name}: output holds ${out.length} samples, need ${outLength}`);
     }
-    const c = COEFFS;
-    const b0 = c[0]!, b1 = c[1]!, b2 = c[2]!, b3 = c[3]!, b4 = c[4]!, b5 = c[5]!, b6 = c[6]!,
-      b7 = c[7]!, b8 = c[8]!, b9 = c[9]!, b10 = c[10]!, b11 = c[11]!, b12 = c[12]!, b13 = c[13]!,
-      b14 = c[14]!, b15 = c[15]!, b16 = c[16]!, b17 = c[17]!, b18 = c[18]!, b19 = c[19]!,
-      b20 = c[20]!, b21 = c[21]!, b22 = c[22]!, b23 = c[23]!, b24 = c[24]!, b25 = c[25]!,
-      b26 = c[26]!, b27 = c[27]!, a11 = c[28]!, a12 = c[29]!, a21 = c[30]!, a22 = c[31]!,
-      a31 = c[32]!, a32 = c[33]!, a41 = c[34]!, a42 = c[35]!, a51 = c[36]!, a52 = c[37]!;
-    const s = this.state;
-    let y11 = s[0]!, y12 = s[1]!, y21 = s[2]!, y22 = s[3]!, y31 = s[4]!;
-    let y32 = s[5]!, y41 = s[6]!, y42 = s[7]!, y51 = s[8]!, y52 = s[9]!;
-    let v1 = s[10]!, v2 = s[11]!, v3 = s[12]!, v4 = s[13]!, v5 = s[14]!;
-    let v6 = s[15]!, v7 = s[16]!, v8 = s[17]!, v9 = s[18]!;
-
-    for (let i = 0, o = 0; i < n; i++, o += 3) {
-      // ×3 restores the level that zero-stuffing spreads over three samples.
-      const x = 3 * input[i]! + DENORMAL_GUARD;
-      const u1 = x - a11 * y11 - a12 * y12;
-      y12 = y11; y11 = u1;
-      const u2 = u1 - a21 * y21 - a22 * y22;
-      y22 = y21; y21 = u2;
-      const u3 = u2 - a31 * y31 - a32 * y32;
-      y32 = y31; y31 = u3;
-      const u4 = u3 - a41 * y41 - a42 * y42;
-      y42 = y41; y41 = u4;
-      const v0 = u4 - a51 * y51 - a52 * y52;
-      y52 = y51; y51 = v0;
-
-      // Output 3n+p = sum over q of B[p+3q]·v[n−q] (the zero-stuffed samples contribute nothing).
-      out[o] = toInt16(b0 * v0 + b3 * v1 + b6 * v2 + b9 * v3 + b12 * v4 + b15 * v5 + b18 * v6 + b21 * v7 + b24 * v8 + b27 * v9);
-      out[o + 1] = toInt16(b1 * v0 + b4 * v1 + b7 * v2 + b10 * v3 + b13 * v4 + b16 * v5 + b19 * v6 + b22 * v7 + b25 * v8);
-      out[o + 2] = toInt16(b2 * v0 + b5 * v1 + b8 * v2 + b11 * v3 + b14 * v4 + b17 * v5 + b20 * v6 + b23 * v7 + b26 * v8);
-
-      v9 = v8; v8 = v7; v7 = v6; v6 = v5; v5 = v4; v4 = v3; v3 = v2; v2 = v1; v1 = v0;
-    }
-
-    s[0] = y11; s[1] = y12; s[2] = y21; s[3] = y22; s[4] = y31;
-    s[5] = y32; s[6] = y41; s[7] = y42; s[8] = y51; s[9] = y52;
-    s[10] = v1; s[11] = v2; s[12] = v3; s[13] = v4; s[14] = v5;
-    s[15] = v6; s[16] = v7; s[17] = v8; s[18] = v9;
+    this.coeffs.up(this.coeffs.values, this.state, input, out);
     return out.length === outLength ? out : out.subarray(0, outLength);
   }
 
@@ -131,88 +81,68 @@ export class Upsampler8kTo24k {
   }
 }
 
+/** Largest number of 8 kHz output samples' worth of input the downsampler buffers at once. */
+const DOWN_BLOCK_8K = 800;
+
 /**
- * Stateful 24 kHz -> 8 kHz decimator. Accepts any input length; keeps every
- * third input sample position (the first one ever is kept) across calls, so
- * the output length of one call depends on where the previous call stopped —
- * use outputLength() to size buffers.
+ * Stateful (factor × 8) kHz -> 8 kHz decimator. Accepts any input length; keeps every
+ * factor-th input sample position (the first one ever is kept) across calls, so the output
+ * length of one call depends on where the previous call stopped — use outputLength() to size
+ * buffers.
  */
-export class Downsampler24kTo8k {
+export class Downsampler {
   /** Input samples per output sample. */
-  readonly factor = 3;
+  readonly factor: number;
   /** All-pole section memories y[n−1], y[n−2] for the 5 sections (8 kHz). */
   private readonly poles = new Float64Array(10);
-  /** [0..26]: last 27 input samples of earlier calls; then the current block. */
-  private readonly buf = new Float64Array(DOWN_HISTORY + DOWN_BLOCK);
-  /** Input samples to skip before the next one that produces an output (0..2). */
+  /** Input samples of earlier calls B(z) still needs (taps − 1). */
+  private readonly history: number;
+  /** Largest number of input samples converted at once. */
+  private readonly block: number;
+  /** [0, history): the newest input samples of earlier calls; then the current block. */
+  private readonly buf: Float64Array;
+  /** Input samples to skip before the next one that produces an output (0..factor − 1). */
   private skip = 0;
+
+  constructor(private readonly coeffs: ResamplerCoefficients) {
+    this.factor = coeffs.factor;
+    this.history = coeffs.taps - 1;
+    this.block = DOWN_BLOCK_8K * coeffs.factor;
+    this.buf = new Float64Array(this.history + this.block);
+  }
 
   /** Number of output samples the next process() call produces for `inputLength` input samples. */
   outputLength(inputLength: number): number {
-    return Math.floor((inputLength - this.skip + 2) / 3);
+    return Math.floor((inputLength - this.skip + this.factor - 1) / this.factor);
   }
 
   /**
-   * Decimates `input` (24 kHz). If `output` is given it must hold at least
-   * outputLength(input.length) samples; same return contract as the upsampler.
+   * Decimates `input`. If `output` is given it must hold at least outputLength(input.length)
+   * samples; same return contract as the upsampler.
    */
   process(input: Int16Array, output?: Int16Array): Int16Array {
     const n = input.length;
     const outLength = this.outputLength(n);
     const out = output ?? new Int16Array(outLength);
     if (out.length < outLength) {
-      throw new RangeError(`Downsampler24kTo8k: output holds ${out.length} samples, need ${outLength}`);
+      throw new RangeError(`${this.constructor.name}: output holds ${out.length} samples, need ${outLength}`);
     }
-    const c = COEFFS;
-    const b0 = c[0]!, b1 = c[1]!, b2 = c[2]!, b3 = c[3]!, b4 = c[4]!, b5 = c[5]!, b6 = c[6]!,
-      b7 = c[7]!, b8 = c[8]!, b9 = c[9]!, b10 = c[10]!, b11 = c[11]!, b12 = c[12]!, b13 = c[13]!,
-      b14 = c[14]!, b15 = c[15]!, b16 = c[16]!, b17 = c[17]!, b18 = c[18]!, b19 = c[19]!,
-      b20 = c[20]!, b21 = c[21]!, b22 = c[22]!, b23 = c[23]!, b24 = c[24]!, b25 = c[25]!,
-      b26 = c[26]!, b27 = c[27]!, a11 = c[28]!, a12 = c[29]!, a21 = c[30]!, a22 = c[31]!,
-      a31 = c[32]!, a32 = c[33]!, a41 = c[34]!, a42 = c[35]!, a51 = c[36]!, a52 = c[37]!;
-    const h = this.buf;
-    const p = this.poles;
-    let y11 = p[0]!, y12 = p[1]!, y21 = p[2]!, y22 = p[3]!, y31 = p[4]!;
-    let y32 = p[5]!, y41 = p[6]!, y42 = p[7]!, y51 = p[8]!, y52 = p[9]!;
+    const { factor, history, block, buf, poles } = this;
+    const { values, down } = this.coeffs;
     let o = 0;
     let k = this.skip;
-
-    for (let start = 0; start < n; start += DOWN_BLOCK) {
-      const len = Math.min(DOWN_BLOCK, n - start);
+    for (let start = 0; start < n; start += block) {
+      const len = Math.min(block, n - start);
       // TypedArray#set converts int16 -> float64 in native code: ~1 µs per
       // 20 ms frame cheaper than an element loop in JS.
-      h.set(len === n ? input : input.subarray(start, start + len), DOWN_HISTORY);
-      for (; k < len; k += 3) {
-        // B(z) at the kept sample: e indexes x[n], e−j indexes x[n−j].
-        // Four partial sums shorten the floating-point add dependency chain.
-        const e = k + DOWN_HISTORY;
-        const acc0 = b0 * h[e]! + b4 * h[e - 4]! + b8 * h[e - 8]! + b12 * h[e - 12]! + b16 * h[e - 16]! + b20 * h[e - 20]! + b24 * h[e - 24]!;
-        const acc1 = b1 * h[e - 1]! + b5 * h[e - 5]! + b9 * h[e - 9]! + b13 * h[e - 13]! + b17 * h[e - 17]! + b21 * h[e - 21]! + b25 * h[e - 25]!;
-        const acc2 = b2 * h[e - 2]! + b6 * h[e - 6]! + b10 * h[e - 10]! + b14 * h[e - 14]! + b18 * h[e - 18]! + b22 * h[e - 22]! + b26 * h[e - 26]!;
-        const acc3 = b3 * h[e - 3]! + b7 * h[e - 7]! + b11 * h[e - 11]! + b15 * h[e - 15]! + b19 * h[e - 19]! + b23 * h[e - 23]! + b27 * h[e - 27]!;
-        const w = (acc0 + acc1) + (acc2 + acc3) + DENORMAL_GUARD;
-
-        // 1/A at 8 kHz.
-        const u1 = w - a11 * y11 - a12 * y12;
-        y12 = y11; y11 = u1;
-        const u2 = u1 - a21 * y21 - a22 * y22;
-        y22 = y21; y21 = u2;
-        const u3 = u2 - a31 * y31 - a32 * y32;
-        y32 = y31; y31 = u3;
-        const u4 = u3 - a41 * y41 - a42 * y42;
-        y42 = y41; y41 = u4;
-        const u5 = u4 - a51 * y51 - a52 * y52;
-        y52 = y51; y51 = u5;
-        out[o++] = toInt16(u5);
-      }
-      k -= len;
-      // Keep the newest 27 samples as history for the next block / call.
-      h.copyWithin(0, len, len + DOWN_HISTORY);
+      buf.set(len === n ? input : input.subarray(start, start + len), history);
+      const next = down(values, poles, buf, k, len, out, o);
+      k += (next - o) * factor - len;
+      o = next;
+      // Keep the newest samples as history for the next block / call.
+      buf.copyWithin(0, len, len + history);
     }
-
     this.skip = k;
-    p[0] = y11; p[1] = y12; p[2] = y21; p[3] = y22; p[4] = y31;
-    p[5] = y32; p[6] = y41; p[7] = y42; p[8] = y51; p[9] = y52;
     return out.length === outLength ? out : out.subarray(0, outLength);
   }
 
@@ -221,5 +151,35 @@ export class Downsampler24kTo8k {
     this.poles.fill(0);
     this.buf.fill(0);
     this.skip = 0;
+  }
+}
+
+// The named pairs, so call sites say which rates they convert between.
+
+/** 8 kHz -> 24 kHz; output length is exactly 3× input length. */
+export class Upsampler8kTo24k extends Upsampler {
+  constructor() {
+    super(COEFFS_24K);
+  }
+}
+
+/** 24 kHz -> 8 kHz; keeps every third input sample position across calls. */
+export class Downsampler24kTo8k extends Downsampler {
+  constructor() {
+    super(COEFFS_24K);
+  }
+}
+
+/** 8 kHz -> 16 kHz; output length is exactly 2× input length. */
+export class Upsampler8kTo16k extends Upsampler {
+  constructor() {
+    super(COEFFS_16K);
+  }
+}
+
+/** 16 kHz -> 8 kHz; keeps every second input sample position across calls. */
+export class Downsampler16kTo8k extends Downsampler {
+  constructor() {
+    super(COEFFS_16K);
   }
 }

@@ -16,7 +16,7 @@ import { Buffer } from 'node:buffer';
 import { decodeMulaw, encodeMulaw } from './mulaw.js';
 import { Downsampler24kTo8k, Upsampler8kTo24k } from './resampler.js';
 
-/** A stateful 8 kHz -> (factor × 8) kHz resampler (resampler.ts, wideband-resampler.ts). */
+/** A stateful 8 kHz -> (factor × 8) kHz resampler (resampler.ts). */
 export interface Interpolator {
   readonly factor: number;
   process(input: Int16Array, output?: Int16Array): Int16Array;

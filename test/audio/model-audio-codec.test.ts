@@ -3,9 +3,8 @@ import t from 'tap';
 import { MULAW_8K, PCM16_16K, PCM16_24K, type AudioFormat } from '../../src/audio/audio-format.js';
 import { modelAudioCodec, selectTranscoders, UnsupportedAudioFormatError } from '../../src/audio/model-audio-codec.js';
 import { decodeMulaw, encodeMulaw } from '../../src/audio/mulaw.js';
-import { Downsampler24kTo8k } from '../../src/audio/resampler.js';
+import { Downsampler16kTo8k, Downsampler24kTo8k, Upsampler8kTo16k } from '../../src/audio/resampler.js';
 import { CallerAudioTranscoder, ModelAudioTranscoder } from '../../src/audio/telephony-transcoder.js';
-import { Downsampler16kTo8k, Upsampler8kTo16k } from '../../src/audio/wideband-resampler.js';
 import { chunkSizes, concatBytes, mixedSignal, randomChunkSizes } from './signals.js';
 
 const CALLER_MULAW = Buffer.from(encodeMulaw(mixedSignal(8000, 8000, 13)));

@@ -7,8 +7,7 @@
  * down by >200 dB after 60 ms) and analyses a WINDOW_MS window. Frequencies
  * must be multiples of 10 Hz so that every tone, image and alias is bin-centred.
  */
-import { Downsampler24kTo8k, Upsampler8kTo24k } from '../../src/audio/resampler.js';
-import { Downsampler16kTo8k, Upsampler8kTo16k } from '../../src/audio/wideband-resampler.js';
+import { Downsampler16kTo8k, Downsampler24kTo8k, Upsampler8kTo16k, Upsampler8kTo24k } from '../../src/audio/resampler.js';
 import { cosineTone, db, foldFrequency, measureTone, phaseDifference } from './tone-analysis.js';
 
 interface Resampler {

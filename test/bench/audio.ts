@@ -8,10 +8,9 @@
  * with --strict-timing.
  */
 import { decodeMulaw, encodeMulaw } from '../../src/audio/mulaw.js';
-import { Downsampler24kTo8k, Upsampler8kTo24k } from '../../src/audio/resampler.js';
+import { Downsampler16kTo8k, Downsampler24kTo8k, Upsampler8kTo16k, Upsampler8kTo24k } from '../../src/audio/resampler.js';
 import { POLE_SECTIONS, TAPS } from '../../src/audio/resampler-coefficients.js';
 import { CallerAudioTranscoder, ModelAudioTranscoder } from '../../src/audio/telephony-transcoder.js';
-import { Downsampler16kTo8k, Upsampler8kTo16k } from '../../src/audio/wideband-resampler.js';
 import {
   aliasRejectionDb,
   downsampleReferenceDb,
@@ -76,7 +75,7 @@ for (const direction of ['up', 'down'] as const) {
     `${Math.min(...delays).toFixed(3)} .. ${max.toFixed(3)} ms`, '≤ 2 ms', max <= 2);
 }
 
-// The 8 kHz <-> 16 kHz pair (wideband-resampler.ts), against the same bars.
+// The 8 kHz <-> 16 kHz pair (COEFFS_16K in resampler.ts), against the same bars.
 const up16 = PASSBAND.map((f) => ({ f, ...upsampleTone(f, PAIR_16K) }));
 const worstImage16 = up16.reduce((a, b) => (b.worstImageDb > a.worstImageDb ? b : a));
 row('up 16k', 'image rejection, worst over 300–3400 Hz tones (10 Hz steps)',
@@ -150,20 +149,19 @@ function chunkings(length: number, frame: number): number[][] {
   return [chunkSizes(length, [frame]), chunkSizes(length, [7]), chunkSizes(length, [1]),
     chunkSizes(length, [1, 2, 3, 5, 1000]), randomChunkSizes(length, 5000, 3)];
 }
+/** Adds a row: does feeding `signal` to fresh resamplers in each chunking give the bytes of one call? */
+function chunkedRow(section: string, make: () => { process(c: Int16Array): Int16Array }, signal: Int16Array, frame: number): void {
+  const whole = make().process(signal);
+  const exact = chunkings(signal.length, frame).every((sizes) => {
+    const r = make();
+    return sameBytes(chunkedInt16((c) => r.process(c), signal, sizes), whole);
+  });
+  row(section, `chunked == whole (frames of ${frame}, 7, 1, mixed, random)`, exact ? 'yes' : 'NO', 'bit-exact', exact);
+}
 const sig8 = mixedSignal(8000 * 3, 8000, 21);
 const sig24 = mixedSignal(24000 * 3, 24000, 22);
-const upWhole = new Upsampler8kTo24k().process(sig8);
-const upExact = chunkings(sig8.length, 160).every((sizes) => {
-  const u = new Upsampler8kTo24k();
-  return sameBytes(chunkedInt16((c) => u.process(c), sig8, sizes), upWhole);
-});
-row('up', 'chunked == whole (frames of 160, 7, 1, mixed, random)', upExact ? 'yes' : 'NO', 'bit-exact', upExact);
-const downWhole = new Downsampler24kTo8k().process(sig24);
-const downExact = chunkings(sig24.length, 480).every((sizes) => {
-  const d = new Downsampler24kTo8k();
-  return sameBytes(chunkedInt16((c) => d.process(c), sig24, sizes), downWhole);
-});
-row('down', 'chunked == whole (frames of 480, 7, 1, mixed, random)', downExact ? 'yes' : 'NO', 'bit-exact', downExact);
+chunkedRow('up', () => new Upsampler8kTo24k(), sig8, 160);
+chunkedRow('down', () => new Downsampler24kTo8k(), sig24, 480);
 const pcmBytes = Buffer.alloc(sig24.length * 2);
 sig24.forEach((s, i) => pcmBytes.writeInt16LE(s, 2 * i));
 const modelWhole = new ModelAudioTranscoder().toCaller(pcmBytes);
@@ -180,18 +178,8 @@ const modelExact = [chunkSizes(pcmBytes.length, [1]), chunkSizes(pcmBytes.length
 });
 row('down', 'ModelAudioTranscoder, odd byte chunks (1, 7, mixed, random) == whole', modelExact ? 'yes' : 'NO', 'bit-exact', modelExact);
 const sig16 = mixedSignal(16000 * 3, 16000, 23);
-const up16Whole = new Upsampler8kTo16k().process(sig8);
-const up16Exact = chunkings(sig8.length, 160).every((sizes) => {
-  const u = new Upsampler8kTo16k();
-  return sameBytes(chunkedInt16((c) => u.process(c), sig8, sizes), up16Whole);
-});
-row('up 16k', 'chunked == whole (frames of 160, 7, 1, mixed, random)', up16Exact ? 'yes' : 'NO', 'bit-exact', up16Exact);
-const down16Whole = new Downsampler16kTo8k().process(sig16);
-const down16Exact = chunkings(sig16.length, 320).every((sizes) => {
-  const d = new Downsampler16kTo8k();
-  return sameBytes(chunkedInt16((c) => d.process(c), sig16, sizes), down16Whole);
-});
-row('down 16k', 'chunked == whole (frames of 320, 7, 1, mixed, random)', down16Exact ? 'yes' : 'NO', 'bit-exact', down16Exact);
+chunkedRow('up 16k', () => new Upsampler8kTo16k(), sig8, 160);
+chunkedRow('down 16k', () => new Downsampler16kTo8k(), sig16, 320);
 
 // ---------------------------------------------------------------------------
 // Cost per 20 ms frame.
