@@ -24,7 +24,7 @@ interface Verification {
   texts: PatientTexts;
   conversationId: string;
   /** Runs a tool as a caller on `from` (a stranger's number unless told), in the one conversation. */
-  run(name: string, args: unknown, options?: { from?: string | null; now?: Date; channel?: 'voice' | 'sms'; conversationId?: string }): Promise<ToolOutcome>;
+  run(name: string, args: unknown, options?: { from?: string | null; now?: Date; channel?: 'voice' | 'sms'; conversationId?: string | null }): Promise<ToolOutcome>;
   /** The code in the latest text the fake Twilio was asked to send. */
   textedCode(): string;
 }
@@ -51,13 +51,13 @@ async function setup(t: Parameters<typeof startBookingHarness>[0]): Promise<Veri
       await h.context({
         now: options.now ?? NOW,
         customerPhone: options.from === undefined ? STRANGER : options.from,
-        conversationId: options.conversationId ?? conversationId,
+        conversationId: options.conversationId === undefined ? conversationId : options.conversationId,
         channel: options.channel ?? 'voice',
         texts,
       }),
     );
   // Jamie books from her own phone.
-  const booked = await run('book_appointment', { service: 'HydraFacial', start: '2026-12-01T11:00:00-05:00', customerName: 'Jamie Rivera' }, { from: PATIENT, conversationId: randomUUID() });
+  const booked = await run('book_appointment', { service: 'HydraFacial', start: '2026-12-01T11:00:00-05:00', customerName: 'Jamie Rivera' }, { from: PATIENT, conversationId: null });
   if (!booked.ok) throw new Error(`booking failed: ${booked.error.code}`);
   const textedCode = () => {
     const body = rest.messages().at(-1)?.params.Body ?? '';
