@@ -19,7 +19,7 @@ import { startJobWorker } from './jobs/job-worker.js';
 import { openAITextClients } from './jobs/openai-clients.js';
 import { smsReplyTasks } from './jobs/sms-reply-task.js';
 import { recordDeliveryStatus, receiveText } from './sms/inbound.js';
-import type { OutboundDependencies } from './sms/outbound.js';
+import { sendTextToCustomer, type OutboundDependencies } from './sms/outbound.js';
 import { sendStaffText, setAssistantPaused } from './sms/staff-texts.js';
 import { twilioMessageSender } from './sms/twilio-sender.js';
 import { registerSmsWebhooks } from './telephony/sms-webhooks.js';
@@ -148,6 +148,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     models,
     tools,
     calendars,
+    texts: { send: (text) => sendTextToCustomer(outbound, text) },
     liveCalls,
     log: logger,
     now,

@@ -29,6 +29,7 @@ import {
   type RecordedVoicemail,
   type VoiceWebhookHandlers,
 } from '../telephony/voice-webhooks.js';
+import type { PatientTexts } from '../tools/tool.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { afterCall } from './after-call.js';
 import { wallClock } from './call-clock.js';
@@ -70,6 +71,8 @@ export interface CallIntakeDependencies {
   models: RealtimeModelFactory;
   tools: ToolRegistry;
   calendars: SpaCalendars;
+  /** Texts to patients on file (e.g. a verification code); without it, tools that text say they cannot. */
+  texts?: PatientTexts;
   liveCalls: LiveCalls;
   log: Logger;
   now: Clock;
@@ -270,7 +273,13 @@ export class CallIntake implements VoiceWebhookHandlers {
       setup,
       recorder: new CallRecorder(this.deps.writes, stream.conversationId, stream.streamSid, callLog),
       tools: this.deps.tools,
-      toolContext: { db, writes: this.deps.writes, calendars: this.deps.calendars, now: this.deps.now },
+      toolContext: {
+        db,
+        writes: this.deps.writes,
+        calendars: this.deps.calendars,
+        now: this.deps.now,
+        ...(this.deps.texts ? { texts: this.deps.texts } : {}),
+      },
       modelName: config.openai.realtimeModel,
       price: realtimePrice(config.openai.realtimeModel).price,
       log: callLog,

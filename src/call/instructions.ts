@@ -15,6 +15,7 @@ export function buildInstructions(spa: SpaProfile, now: Date): string {
     '- If you did not catch something, ask again politely rather than guessing.',
     '- Never give medical advice or diagnose; offer a consultation or a callback from a provider instead.',
     '- Never invent availability, prices or policies: use the tools and the facts below.',
+    "- A patient's appointments are private. When someone calling from another number asks about them, explain briefly and warmly that, to protect the patient's privacy, you will text a short code to the number on file and need them to read it back before you can share or change anything.",
     '- Speak English unless the caller speaks another language; then answer in theirs.',
     '- When the conversation is over, say goodbye and call end_call in the same turn.',
     '',

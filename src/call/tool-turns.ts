@@ -12,7 +12,7 @@ const FILLER_INSTRUCTIONS =
   'Tell the caller, in one short natural sentence, that you are still working on it, for example "Just a moment, I\'m still checking that for you." Say nothing else.';
 
 /** What tools get from the call's surroundings; the rest of their context comes from the call. */
-export type CallToolContext = Omit<ToolContext, 'spa' | 'conversationId' | 'customerId' | 'customerPhone' | 'channel' | 'call' | 'log'>;
+export type CallToolContext = Omit<ToolContext, 'spa' | 'conversationId' | 'customerId' | 'customerPhone' | 'channel' | 'call' | 'log' | 'recordEvent'>;
 
 export interface ToolTurnsOptions {
   tools: ToolRegistry;
@@ -87,7 +87,7 @@ export class ToolTurns {
     } catch {
       // recorded as given
     }
-    const seq = recorder.event('tool_call', call.name, { callId: call.callId, arguments: args });
+    const seq = recorder.event('tool_call', call.name, { callId: call.callId, arguments: this.options.tools.recordableArguments(call.name, args) });
     this.history.push({ seq, item: { type: 'function_call', callId: call.callId, name: call.name, argumentsJson: call.argumentsJson } });
     const started = this.options.now();
     const filler = setTimeout(() => this.sayFiller(call.name), FILLER_AFTER_MS);
@@ -100,6 +100,9 @@ export class ToolTurns {
       channel: 'voice',
       log: log.child({ tool: call.name }),
       call: this.options.controls,
+      recordEvent: async (type, name, data) => {
+        recorder.event(type, name, data);
+      },
     };
     void this.options.tools
       .execute(call.name, call.argumentsJson, context)

@@ -33,6 +33,8 @@ export interface OutboundText {
   /** Unique per text we mean to send (e.g. appointment, purpose and version). */
   idempotencyKey: string;
   purpose: string;
+  /** What the patient's thread keeps instead of the body, when the body must not be stored (a one-time code). */
+  threadText?: string;
   /** Who the thread shows as the sender: the receptionist (default) or staff stepping in. */
   role?: 'assistant' | 'staff';
 }
@@ -89,7 +91,7 @@ export async function sendTextToCustomer(deps: OutboundDependencies, text: Outbo
     await appendSmsMessage(db, {
       conversationId,
       role: text.role ?? 'assistant',
-      text: text.body,
+      text: text.threadText ?? text.body,
       messageSid: sent.sid,
       direction: 'outbound',
       numSegments: sent.segments,

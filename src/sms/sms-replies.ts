@@ -40,6 +40,7 @@ export function smsInstructions(spa: SpaProfile, now: Date): string {
     '- Write dates and times the way a person would ("Tue, Mar 3 at 2:30 PM").',
     '- Never give medical advice; offer a consultation or a callback from a provider.',
     '- Never invent availability, prices or policies: use the tools and the facts below.',
+    "- Someone texting about another number's appointments must first send back the code we text to that number (a privacy check); say so simply.",
     '- If the patient sent a photo, say kindly that you cannot view pictures here and offer a consultation.',
     '',
     spaFactsText(spa, now),
@@ -89,6 +90,8 @@ export async function replyToThread(deps: SmsReplyDependencies, conversationId: 
     channel: 'sms',
     now: deps.now,
     log: deps.log.child({ conversationId }),
+    texts: { send: (text) => sendTextToCustomer(deps, text) },
+    recordEvent: (type, name, data) => recordEvent(db, conversationId, type, name, data),
   };
   const tools = deps.tools.definitions().map((d) => ({ type: 'function' as const, name: d.name, description: d.description, parameters: d.parameters, strict: false }));
 
@@ -115,7 +118,8 @@ export async function replyToThread(deps: SmsReplyDependencies, conversationId: 
     }
     for (const call of calls) {
       const outcome = await deps.tools.execute(call.name, call.arguments, context);
-      await recordEvent(db, conversationId, 'tool_call', call.name, { arguments: parsedArguments(call.arguments), outcome });
+      const args = deps.tools.recordableArguments(call.name, parsedArguments(call.arguments));
+      await recordEvent(db, conversationId, 'tool_call', call.name, { arguments: args, outcome });
       input.push(
         { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
         { type: 'function_call_output', call_id: call.call_id, output: JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error }) },

@@ -321,7 +321,21 @@ export interface DailyUsageTable extends UsageFigures {
   updated_at: Timestamp;
 }
 
+/** A one-time code texted to a patient's number on file; only its hash is kept. */
+export interface CallerVerificationsTable {
+  id: Generated<string>;
+  spa_id: string;
+  conversation_id: string;
+  customer_id: string;
+  code_hash: string;
+  expires_at: Timestamp;
+  failed_attempts: Generated<number>;
+  verified_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  caller_verifications: CallerVerificationsTable;
   conversation_usage: ConversationUsageTable;
   daily_usage: DailyUsageTable;
   sms_sends: SmsSendsTable;

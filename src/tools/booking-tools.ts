@@ -64,13 +64,14 @@ export function describeAppointment(spa: SpaProfile, appointment: AppointmentVie
 }
 
 const identity = {
-  phone: z.string().optional().describe('The phone number on the booking, when calling from another number'),
+  phone: z.string().optional().describe('The phone number on the booking, when calling from another number (needs a verified code: send_verification_code, verify_code)'),
   name: z.string().min(2).optional().describe('The name on the booking, with `phone`'),
 };
 
 /**
  * The appointment the caller means: the id given, or their next one. Only the patient's own: known
- * by the number they call from, or by the number and name on file given together.
+ * by the number they call from, or by the number and name on file given together and a code texted
+ * to that number read back (VERIFICATION_REQUIRED until then).
  */
 async function targetAppointment(
   context: ToolContext,

@@ -40,7 +40,7 @@ export const getSpaInfo = defineTool({
 export const findCustomer = defineTool({
   name: 'find_customer',
   description:
-    "Look up the patient: by the number they are calling from, or by the phone number on file together with the full name. Returns their upcoming appointments (with ids for rescheduling or cancelling). Other patients' details are never returned.",
+    "Look up the patient: by the number they are calling from, or by the phone number on file together with the full name (from another number, only once verify_code has confirmed a code texted to that number). Returns their upcoming appointments (with ids for rescheduling or cancelling). Other patients' details are never returned.",
   schema: z.object({ phone: z.string().optional(), name: z.string().min(2).optional() }),
   async execute(args, context) {
     const { db, spa } = context;

@@ -38,6 +38,13 @@ export class ToolRegistry {
     });
   }
 
+  /** A tool call's arguments as they may be recorded: secret ones (a one-time code) masked. */
+  recordableArguments(name: string, args: unknown): unknown {
+    const secret = this.tools.get(name)?.secretArguments;
+    if (!secret?.length || typeof args !== 'object' || args === null || Array.isArray(args)) return secret?.length ? '[redacted]' : args;
+    return Object.fromEntries(Object.entries(args).map(([key, value]) => [key, secret.includes(key) ? '[redacted]' : value]));
+  }
+
   /** Never throws: every failure becomes a structured error the model can explain to the caller. */
   async execute(name: string, argumentsJson: string, context: ToolContext): Promise<ToolOutcome> {
     const tool = this.tools.get(name);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { SpaCalendars } from '../calendar/spa-calendars.js';
+import type { OutboundText, SendResult } from '../sms/outbound.js';
 import type { Db } from '../storage/database.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import type { WriteQueue } from '../storage/write-queue.js';
@@ -11,6 +12,11 @@ export interface LiveCallControls {
   endCallAfterSpeech(): void;
   /** Hand the call to a person at `number`, saying `announcement` first. */
   transferTo(number: string, announcement: string): Promise<void>;
+}
+
+/** Texts to a patient on file, through the outbound path (once per idempotency key, opted-out never). */
+export interface PatientTexts {
+  send(text: OutboundText): Promise<SendResult>;
 }
 
 export interface ToolContext {
@@ -27,6 +33,13 @@ export interface ToolContext {
   now: () => Date;
   log: Logger;
   call?: LiveCallControls;
+  /** Absent where no texts can be sent; tools that need it say so. */
+  texts?: PatientTexts;
+  /**
+   * Adds an event to the conversation's timeline: on a call through its recorder (so it lands in
+   * order with the turns), by text straight to the database.
+   */
+  recordEvent(type: string, name: string, data: Record<string, unknown>): Promise<void>;
 }
 
 /** A failure the model should hear about and act on (apologise, offer another way). */
@@ -44,6 +57,8 @@ export interface Tool<Schema extends z.ZodType = z.ZodType> {
   name: string;
   description: string;
   schema: Schema;
+  /** Arguments kept out of the conversation's record (e.g. a one-time code the caller read out). */
+  secretArguments?: readonly string[];
   /** Milliseconds before the tool is abandoned and the model told it timed out. */
   timeoutMs?: number;
   execute(args: z.infer<Schema>, context: ToolContext): Promise<unknown>;

@@ -237,3 +237,44 @@ t.test('a patient who called earlier is the same customer by text', async (t) =>
   const conversation = await s.h.database.db.selectFrom('conversations').select('customer_id').where('channel', '=', 'sms').executeTakeFirstOrThrow();
   t.equal(conversation.customer_id, caller.id);
 });
+
+t.test("a texter asking about another number's patient gets a code sent to that number, never in the reply", async (t) => {
+  const s = await setup(t);
+  const other = '+12025550187';
+  await s.h.database.db.insertInto('customers').values({ spa_id: s.h.spaId, phone: other, name: 'Jamie Rivera' }).execute();
+  const jamie = { phone: '202 555 0187', name: 'Jamie Rivera' };
+  s.openai.answers.push(
+    { toolCall: { name: 'find_customer', arguments: jamie } },
+    { toolCall: { name: 'send_verification_code', arguments: jamie } },
+    { text: 'For privacy I texted a code to the number ending 0187. Please send it here.' },
+  );
+  await s.text('What appointments does Jamie Rivera, 202 555 0187, have?');
+  await s.until(() => s.rest.messages().some((m) => m.params.To === PATIENT));
+  const toOther = s.rest.messages().filter((m) => m.params.To === other);
+  t.equal(toOther.length, 1, 'the code went to the number on file, through the outbound path');
+  const code = /\b(\d{6})\b/.exec(toOther[0]?.params.Body ?? '')?.[1] ?? '';
+  t.match(code, /^\d{6}$/);
+  t.notOk(s.rest.messages().some((m) => m.params.To === PATIENT && (m.params.Body ?? '').includes(code)), 'the reply does not carry the code');
+  const refused = JSON.parse(String(s.openai.requests[1]?.input.find((i) => i.type === 'function_call_output')?.output));
+  t.match(refused, { error: { code: 'VERIFICATION_REQUIRED' } });
+
+  s.openai.answers.push(
+    { toolCall: { name: 'verify_code', arguments: { code } } },
+    { toolCall: { name: 'find_customer', arguments: jamie } },
+    { text: 'Thanks! Jamie has no upcoming appointments.' },
+  );
+  await s.text(code);
+  await s.until(() => s.rest.messages().some((m) => /no upcoming appointments/.test(m.params.Body ?? '')));
+  const outputs = (s.openai.requests.at(-1)?.input ?? []).filter((i) => i.type === 'function_call_output').map((i) => JSON.parse(String(i.output)));
+  t.match(outputs.slice(-2), [{ verified: true }, { found: true, customer: { name: 'Jamie Rivera' } }]);
+  const thread = await s.h.database.db
+    .selectFrom('conversations')
+    .innerJoin('customers', 'customers.id', 'conversations.customer_id')
+    .select('conversations.id')
+    .where('customers.phone', '=', PATIENT)
+    .executeTakeFirstOrThrow();
+  const events = await s.h.database.db.selectFrom('conversation_events').select(['type', 'name', 'data']).where('conversation_id', '=', thread.id).orderBy('seq').execute();
+  t.same(events.filter((e) => e.type === 'caller_verification').map((e) => e.name), ['sent', 'verified']);
+  t.match(events.find((e) => e.type === 'tool_call' && e.name === 'verify_code')?.data, { arguments: { code: '[redacted]' } });
+  t.notOk(JSON.stringify(events).includes(code), 'no event holds the code');
+});

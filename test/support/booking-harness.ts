@@ -5,7 +5,7 @@ import { upsertCustomerByPhone } from '../../src/storage/customer-repository.js'
 import { sealSecret } from '../../src/storage/secret-box.js';
 import { loadSpaProfile, type SpaProfile } from '../../src/storage/spa-repository.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
-import type { LiveCallControls, ToolContext } from '../../src/tools/tool.js';
+import type { LiveCallControls, PatientTexts, ToolContext } from '../../src/tools/tool.js';
 import { FakeGoogleCalendar } from '../doubles/fake-google-calendar.js';
 import { createTestDatabase, testDataDir, type TestDatabase } from './database.js';
 
@@ -45,7 +45,16 @@ export interface BookingHarness {
   spaId: string;
   /** Each provider's Google calendar id, by slug. */
   providerCalendar(slug: string): string;
-  context(options?: { now?: Date; customerPhone?: string | null; call?: LiveCallControls; conversationId?: string | null }): Promise<ToolContext>;
+  context(options?: {
+    now?: Date;
+    customerPhone?: string | null;
+    call?: LiveCallControls;
+    conversationId?: string | null;
+    channel?: 'voice' | 'sms';
+    texts?: PatientTexts;
+  }): Promise<ToolContext>;
+  /** Events the tools recorded on their conversations, in order. */
+  events: { conversationId: string | null; type: string; name: string; data: Record<string, unknown> }[];
   config_env: Record<string, string>;
 }
 
@@ -74,8 +83,10 @@ export async function startBookingHarness(t: Teardown, options: { calendar?: 'go
     if (!profile) throw new Error('demo spa missing');
     return profile;
   };
+  const events: BookingHarness['events'] = [];
   return {
     database,
+    events,
     google,
     config,
     calendars,
@@ -93,10 +104,14 @@ export async function startBookingHarness(t: Teardown, options: { calendar?: 'go
         conversationId: opts.conversationId ?? null,
         customerId,
         customerPhone: phone,
-        channel: 'voice',
+        channel: opts.channel ?? 'voice',
         now: () => opts.now ?? new Date('2026-11-30T14:00:00Z'),
         log: pino({ level: 'silent' }),
+        recordEvent: async (type, name, data) => {
+          events.push({ conversationId: opts.conversationId ?? null, type, name, data });
+        },
         ...(opts.call ? { call: opts.call } : {}),
+        ...(opts.texts ? { texts: opts.texts } : {}),
       };
     },
   };

@@ -194,8 +194,8 @@ t.test('find_customer knows the caller by number and lists upcoming appointments
   const byName = ok(t, await run(h, 'find_customer', { name: 'rivera' }, { customerPhone: null }));
   t.equal(byName.found, false, "a name alone never reads out a patient's details");
   t.match(byName.note, /phone number on the booking/);
-  const verified = ok(t, await run(h, 'find_customer', { phone: '202-555-0123', name: 'Jamie Rivera' }, { customerPhone: null }));
-  t.match(verified, { found: true, customer: { name: 'Jamie Rivera' } });
+  const unverified = await run(h, 'find_customer', { phone: '202-555-0123', name: 'Jamie Rivera' }, { customerPhone: null });
+  t.match(unverified, { ok: false, error: { code: 'VERIFICATION_REQUIRED' } }, 'number and name on file: a texted code comes first (caller-verification.test.ts)');
   const wrongName = ok(t, await run(h, 'find_customer', { phone: '202-555-0123', name: 'Alex Rivera' }, { customerPhone: '+12025550999' }));
   t.equal(wrongName.found, false);
   const nobody = ok(t, await run(h, 'find_customer', { name: "'; drop table customers; --" }, { customerPhone: null }));
@@ -239,8 +239,8 @@ t.test("an unknown caller cannot cancel someone else's appointment", async (t) =
   t.match(anonymous, { ok: false, error: { code: 'CUSTOMER_NOT_VERIFIED' } });
   const stranger = await run(h, 'cancel_appointment', { phone: '+12025550123', name: 'Someone Else' }, { customerPhone: '+12025550999' });
   t.match(stranger, { ok: false, error: { code: 'CUSTOMER_NOT_VERIFIED' } });
-  const verified = ok(t, await run(h, 'cancel_appointment', { phone: '+12025550123', name: 'jamie rivera' }, { customerPhone: '+12025550999' }));
-  t.equal(verified.cancelled, true, 'the patient calling from another phone, with number and name on file');
+  const unverified = await run(h, 'cancel_appointment', { phone: '+12025550123', name: 'jamie rivera' }, { customerPhone: '+12025550999' });
+  t.match(unverified, { ok: false, error: { code: 'VERIFICATION_REQUIRED' } }, 'number and name on file from another phone: a texted code comes first');
 });
 
 t.test('a start time without an offset is the spa’s local time', async (t) => {
