@@ -31,8 +31,8 @@ function isFastifyRequest(request: FastifyRequest | IncomingMessage): request is
 export function requestLogSerializer(policy: ClientAddressPolicy): (request: FastifyRequest | IncomingMessage) => RequestLogFields {
   return (request) => {
     if (!isFastifyRequest(request))
-      return { method: request.method, path: pathOf(request.url), remoteAddress: request.socket?.remoteAddress };
-    const route = request.routeOptions?.url;
+      return { method: request.method, path: pathOf(request.url), remoteAddress: request.socket.remoteAddress };
+    const route = request.routeOptions.url;
     return {
       method: request.method,
       ...(route ? { route } : {}),
