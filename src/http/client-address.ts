@@ -23,7 +23,10 @@ export function clientAddress(request: Pick<FastifyRequest, 'headers' | 'ip'>, p
   return request.ip;
 }
 
-/** Fastify's `trustProxy` option for a number of trusted hops: never `true`, which believes any header. */
-export function trustProxyOption(trustedProxyHops: number): number | false {
-  return trustedProxyHops > 0 ? trustedProxyHops : false;
+/**
+ * Fastify's `trustProxy` option for a number of trusted hops (the socket's peer is hop 0): never
+ * `true`, which believes whatever X-Forwarded-For says.
+ */
+export function trustProxyOption(trustedProxyHops: number): ((address: string, hop: number) => boolean) | false {
+  return trustedProxyHops > 0 ? (_address, hop) => hop < trustedProxyHops : false;
 }

@@ -44,7 +44,7 @@ t.test('no page of ours can be framed, and the /docs page loads only our own scr
   t.ok(assets.length >= 5, `the page's assets: ${assets.join(', ')}`);
   for (const asset of assets) {
     const res = await app.fastify.inject({ method: 'GET', url: `/docs/static/${asset}` });
-    t.equal(res.statusCode, 200, asset);
+    t.equal(res.statusCode, 200, String(asset));
   }
   t.equal((await app.fastify.inject({ method: 'GET', url: '/docs/json' })).statusCode, 200, 'and the spec it fetches');
 });
