@@ -51,7 +51,7 @@ const healthRoutes: FastifyPluginAsync<ReadinessSource> = async (app, state) => 
   const { db } = app;
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { logLevel: 'warn' }, async (request, reply) => {
+  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
     const checks: Record<string, string> = {};
     let ready = true;
     let degraded = false;
@@ -75,7 +75,7 @@ const healthRoutes: FastifyPluginAsync<ReadinessSource> = async (app, state) => 
         ready = false;
       } else checks.migrations = 'ok';
     } catch (error) {
-      request.log.warn({ err: error }, 'readiness: the database is unreachable');
+      app.log.warn({ err: error }, 'readiness: the database is unreachable');
       checks.database = 'unreachable';
       degraded = true;
     }
@@ -83,7 +83,7 @@ const healthRoutes: FastifyPluginAsync<ReadinessSource> = async (app, state) => 
     if (queue) {
       checks.writeQueue = describeQueue(queue);
       if (queue.degraded) {
-        request.log.warn({ lastError: queue.lastError }, 'readiness: queued writes cannot reach the database');
+        app.log.warn({ lastError: queue.lastError }, 'readiness: queued writes cannot reach the database');
         degraded = true;
       }
     }
