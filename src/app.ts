@@ -11,7 +11,9 @@ import { LiveCalls } from './call/live-calls.js';
 import { SpaDirectory } from './call/spa-directory.js';
 import { systemClock, type Clock } from './config/clock.js';
 import type { Config } from './config/config.js';
+import { trustProxyOption } from './http/client-address.js';
 import { frameworkErrors } from './http/errors.js';
+import { requestLogSerializer } from './http/request-log.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
 import { conversationAnalysisTasks } from './jobs/conversation-analysis-task.js';
 import { followUpTasks } from './jobs/follow-up-task.js';
@@ -23,10 +25,11 @@ import { sendTextToCustomer, type OutboundDependencies } from './sms/outbound.js
 import { sendStaffText, setAssistantPaused } from './sms/staff-texts.js';
 import { twilioMessageSender } from './sms/twilio-sender.js';
 import { registerSmsWebhooks } from './telephony/sms-webhooks.js';
+import accessGuards from './http/plugins/access-guards.js';
 import apiDocs from './http/plugins/api-docs.js';
 import errorHandler from './http/plugins/error-handler.js';
 import httpServices from './http/plugins/http-services.js';
-import googleCalendarRoutes from './http/routes/google-calendar.js';
+import securityHeaders from './http/plugins/security-headers.js';
 import healthRoutes from './http/routes/health.js';
 import staffApi from './http/staff-api.js';
 import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
@@ -86,12 +89,20 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   let draining = false;
 
   // Typed as Fastify's logger so the instance keeps the default generics every plugin expects.
-  const loggerInstance: FastifyBaseLogger = logger;
+  // Request logs: route and path without the query, the address from the trusted proxy only.
+  const loggerInstance: FastifyBaseLogger = logger.child({}, { serializers: { req: requestLogSerializer({ onFly: config.onFly }) } });
   // A client that sends headers and then dribbles (or never finishes) its body is cut off after 30 s.
-  const fastify = Fastify({ loggerInstance, bodyLimit: 1024 * 1024, trustProxy: true, frameworkErrors, requestTimeout: 30_000 });
+  const fastify = Fastify({
+    loggerInstance,
+    bodyLimit: 1024 * 1024,
+    trustProxy: trustProxyOption(config.trustedProxyHops),
+    frameworkErrors,
+    requestTimeout: 30_000,
+  });
   const metrics = new Metrics();
   await fastify.register(httpMetrics, { metrics });
   await fastify.register(errorHandler);
+  await fastify.register(securityHeaders, { publicBaseUrl: config.publicBaseUrl });
   await fastify.register(formbody);
   await fastify.register(websocket, {
     options: { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false },
@@ -99,6 +110,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   });
   await fastify.register(apiDocs, { publicBaseUrl: config.publicBaseUrl });
   await fastify.register(httpServices, { db: database.db, clock: now });
+  await fastify.register(accessGuards, { onFly: config.onFly });
 
   const liveCalls = new LiveCalls();
   const tools = deps.tools ?? receptionistTools();
@@ -167,6 +179,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await fastify.register(staffApi, {
     prefix: '/api/v1',
     adminApiKey: config.adminApiKey,
+    google: { oauth: new GoogleOAuth(database.db, config, calendars) },
     texts: {
       send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),
@@ -179,7 +192,6 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       onDeliveryStatus: (update, log) => recordDeliveryStatus(outbound, update, log),
     },
   });
-  await fastify.register(googleCalendarRoutes, { prefix: '/api/v1/google', oauth: new GoogleOAuth(database.db, config, calendars) });
 
   const heartbeat = startLiveCallHeartbeat(database, config, liveCalls, logger);
   const runner = deps.jobs

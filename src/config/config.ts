@@ -147,6 +147,8 @@ const envSchema = z.object({
   TWILIO_VOICE_USD_PER_MINUTE: usdRate(0.0085),
   TWILIO_SMS_USD_PER_SEGMENT: usdRate(0.0083),
   SMS_SUMMARY_QUIET_SECONDS: positiveInt(600),
+  /** Proxies in front of the service whose X-Forwarded-For entry is believed (0: none; on Fly, Fly-Client-IP is used instead). */
+  TRUSTED_PROXY_HOPS: wholeNumber(0),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -195,8 +197,16 @@ export interface Config {
   readonly streamTokenTtlSeconds: number;
   /** Names this process in the live-call list (Fly's machine id when there is one). */
   readonly machineId: string;
-  /** On Fly.io: a machine that cannot take a call asks Fly's proxy to replay the webhook on another. */
+  /**
+   * On Fly.io: a machine that cannot take a call asks Fly's proxy to replay the webhook on another,
+   * and the client's address is the `Fly-Client-IP` header Fly's proxy sets.
+   */
   readonly onFly: boolean;
+  /**
+   * How many proxies in front of the service append a trusted `X-Forwarded-For` entry; the client
+   * address is the one the outermost of them saw. 0 believes no forwarded header at all.
+   */
+  readonly trustedProxyHops: number;
   /** How long live calls may carry on after SIGTERM, of which the last `shutdownWrapUpSeconds` wrap them up. */
   readonly shutdownDrainSeconds: number;
   readonly shutdownWrapUpSeconds: number;
@@ -313,6 +323,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamTokenTtlSeconds: e.STREAM_TOKEN_TTL_SECONDS,
     machineId: e.MACHINE_ID ?? e.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`,
     onFly: e.FLY_MACHINE_ID !== undefined,
+    trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
     shutdownWrapUpSeconds: Math.min(e.SHUTDOWN_WRAP_UP_SECONDS, e.SHUTDOWN_DRAIN_SECONDS),
     calls: {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from './config.js';
 
 /**
@@ -52,6 +52,7 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>, stream: { isTTY?
   };
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino(loggerOptions(config));
+/** The service's logger: to stdout, or to `destination` (tests that read what the service logs). */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+  return destination ? pino(loggerOptions(config, { isTTY: false }), destination) : pino(loggerOptions(config));
 }

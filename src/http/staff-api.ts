@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { requireApiKey } from './auth.js';
+import { hashApiKey } from '../storage/api-key-repository.js';
+import { bearerToken, requireApiKey } from './auth.js';
 import { HttpError } from './errors.js';
 import { refuseNulCharacters } from './nul-characters.js';
 import adminRoutes from './routes/admin.js';
@@ -13,6 +13,7 @@ import appointmentRoutes from './routes/appointments.js';
 import callRoutes from './routes/calls.js';
 import conversationRoutes, { type StaffTextHandlers } from './routes/conversations.js';
 import customerRoutes from './routes/customers.js';
+import googleCalendarRoutes, { type GoogleOAuthHandlers } from './routes/google-calendar.js';
 import settingsRoutes from './routes/settings.js';
 import staffMessageRoutes from './routes/staff-messages.js';
 
@@ -22,26 +23,43 @@ export interface StaffApiOptions {
   texts: StaffTextHandlers;
   /** ADMIN_API_KEY: bootstraps a spa's first owner key; unset, the admin routes refuse everyone. */
   adminApiKey: string | undefined;
+  /** Connecting a spa's Google Calendar (/google). */
+  google: { oauth: GoogleOAuthHandlers };
+}
+
+/** Requests a minute per API key, or per client address for requests that bring none. */
+export const REQUESTS_PER_MINUTE = 300;
+
+/**
+ * Whose budget a request spends: the key's (its hash, which is the key's identity in `api_keys`,
+ * so `bearer KEY`, `Bearer  KEY` and `BEARER KEY` share one), else the client's address from the
+ * trusted proxy. A wrong key gets a budget of its own, but every wrong key also counts against the
+ * address (failed-auth-limit.ts), so guessing stops long before.
+ */
+function rateLimitKey(request: FastifyRequest): string {
+  const token = bearerToken(request);
+  return token ? `key:${hashApiKey(token)}` : `address:${request.clientAddress}`;
 }
 
 /**
- * The staff REST API (registered under /api/v1): zod-validated, NUL-free, rate limited per key.
- * Keyed routes sit in one scope whose hook checks the API key once (staff unless a route asks for
- * `config.role: 'owner'`), so every one of them is scoped to the key's spa; the admin bootstrap
- * has a scope and key check of its own.
+ * Everything under /api/v1: zod-validated, NUL-free, rate limited per key (every route, the Google
+ * ones included), never cached. Keyed routes sit in one scope whose hook checks the API key once
+ * (staff unless a route asks for `config.role: 'owner'`), so every one of them is scoped to the
+ * key's spa; the admin bootstrap and the Google routes have scopes and key checks of their own.
  */
 const staffApi: FastifyPluginAsync<StaffApiOptions> = async (api, options) => {
   api.addHook('preValidation', refuseNulCharacters);
   api.setValidatorCompiler(validatorCompiler);
   api.setSerializerCompiler(serializerCompiler);
+  // Patient data: no browser or proxy keeps a copy of any answer.
+  api.addHook('onSend', async (_request, reply, payload) => {
+    void reply.header('cache-control', 'no-store');
+    return payload;
+  });
   await api.register(rateLimit, {
-    max: 300,
+    max: REQUESTS_PER_MINUTE,
     timeWindow: '1 minute',
-    // Per key (hashed, never the key itself), else per address.
-    keyGenerator: (request: FastifyRequest) => {
-      const auth = request.headers.authorization;
-      return typeof auth === 'string' ? createHash('sha256').update(auth).digest('hex').slice(0, 32) : request.ip;
-    },
+    keyGenerator: rateLimitKey,
     // Thrown by the plugin, so it goes through the one error handler like every other error.
     errorResponseBuilder: (_request, context) =>
       new HttpError(429, 'RATE_LIMITED', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`),
@@ -59,6 +77,11 @@ const staffApi: FastifyPluginAsync<StaffApiOptions> = async (api, options) => {
     await keyed.register(apiKeyRoutes);
   });
   await api.register(adminRoutes, { adminApiKey: options.adminApiKey });
+  await api.register(googleCalendarRoutes, { prefix: '/google', ...options.google });
 };
 
-export default fp(staffApi, { name: 'staff-api', dependencies: ['http-services', 'api-docs', 'error-handler'], encapsulate: true });
+export default fp(staffApi, {
+  name: 'staff-api',
+  dependencies: ['http-services', 'access-guards', 'api-docs', 'error-handler'],
+  encapsulate: true,
+});

@@ -59,3 +59,8 @@ export async function revokeApiKey(db: Db, spaId: string, keyId: string): Promis
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Notes when a key was last used (the HTTP layer decides how often that is worth a write). */
+export async function recordApiKeyUse(db: Db, keyId: string, at: Date): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', keyId).execute();
+}

@@ -105,7 +105,7 @@ t.test(`${CASES} hostile requests and stream messages: no 5xx, no hang, no crash
 
   const h = await startCallHarness(t, {
     google: true,
-    env: { ADMIN_API_KEY, GOOGLE_CLIENT_ID: 'fuzz-client.apps.googleusercontent.com', GOOGLE_CLIENT_SECRET: 'fuzz-secret' },
+    env: { ADMIN_API_KEY, GOOGLE_CLIENT_ID: 'fuzz-client.apps.googleusercontent.com', GOOGLE_CLIENT_SECRET: 'fuzz-secret', TRUSTED_PROXY_HOPS: '1' },
   });
   const context = await fuzzContext(h);
 

@@ -3,9 +3,10 @@ import t from 'tap';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/config/logger.js';
 import { HttpError, installErrorHandlers } from '../../src/http/errors.js';
 import { buildTestApp } from '../support/app.js';
-import { createEmptyDatabase, testDataDir } from '../support/database.js';
+import { createEmptyDatabase, createTestDatabase, testDataDir } from '../support/database.js';
 
 t.test('/healthz answers while the process is alive', async (t) => {
   const { app } = await buildTestApp(t);
@@ -45,7 +46,24 @@ t.test('/readyz stays 200 but says degraded when the database is gone, since cal
   const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
   t.equal(res.statusCode, 200);
   t.equal(res.json().status, 'degraded');
-  t.match(res.json().checks.database, /^unreachable: /);
+  t.equal(res.json().checks.database, 'unreachable');
+});
+
+t.test('/readyz tells the public neither the database address nor its error; the log does', async (t) => {
+  const lines: string[] = [];
+  const database = await createTestDatabase(t);
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: database.url, DATA_DIR: await testDataDir(t) });
+  const app = await buildApp({ config, database, logger: createLogger(config, { write: (line: string) => void lines.push(line) }) });
+  t.teardown(() => app.close());
+  await database.close();
+  const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
+  t.equal(res.json().status, 'degraded');
+  const { hostname, port } = new URL(database.url);
+  t.equal(res.json().checks.database, 'unreachable');
+  for (const detail of [hostname, port, 'ECONNREFUSED', 'destroyed', 'timed out'])
+    t.notMatch(res.body, detail, `the answer does not say ${detail}`);
+  const warning = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'readiness: the database is unreachable');
+  t.ok(warning?.err?.message, `the log says why: ${warning?.err?.message}`);
 });
 
 t.test('unknown routes get the standard error body', async (t) => {

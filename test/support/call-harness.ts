@@ -1,6 +1,7 @@
 import { pino, type DestinationStream } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import { createLogger } from '../../src/config/logger.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
 import type { ToolRegistry } from '../../src/tools/tool-registry.js';
 import { FakeGoogleCalendar } from '../doubles/fake-google-calendar.js';
@@ -38,7 +39,7 @@ export async function startCallHarness(
     tools?: ToolRegistry;
     now?: () => Date;
     google?: boolean;
-    /** Where the service logs go (at LOG_LEVEL), for tests that read them. */
+    /** Where the service logs go (at LOG_LEVEL, with the server's redaction), for tests that read them. */
     logs?: DestinationStream;
     /** Run the job queue's workers in the app. */
     jobs?: boolean;
@@ -67,7 +68,7 @@ export async function startCallHarness(
   const app = await buildApp({
     config,
     database,
-    logger: options.logs ? pino({ level: config.logLevel }, options.logs) : pino({ level: config.logLevel }),
+    logger: options.logs ? createLogger(config, options.logs) : pino({ level: config.logLevel }),
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.jobs ? { jobs: true } : {}),

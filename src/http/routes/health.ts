@@ -27,13 +27,14 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
   }
 }
 
+/** The queue in public words: counts and ages, never the database's error text (it names hosts). */
 function describeQueue(stats: WriteQueueStats): string {
   const waiting = stats.inMemory + stats.onDisk;
   let text =
     waiting === 0
       ? 'empty'
       : `${waiting} writes waiting (${stats.onDisk} on disk), oldest ${((stats.oldestAgeMs ?? 0) / 1000).toFixed(1)} s`;
-  if (stats.degraded && stats.lastError) text += `; retrying: ${stats.lastError}`;
+  if (stats.degraded) text += '; retrying';
   if (stats.deadLettered > 0) text += `; ${stats.deadLettered} refused by the database, kept in the dead-letter file`;
   return text;
 }
@@ -43,6 +44,8 @@ function describeQueue(stats: WriteQueueStats): string {
  * full machine fail it (503). An unreachable database does not: it is shared by every machine, so failing readiness
  * would take the whole service off the air, while calls still connect and run with their writes
  * queued. That state answers 200 with status "degraded" and says what is waiting.
+ * Anyone may ask, so the answer says `unreachable` and `retrying`; the error text (which names the
+ * database's host and port) goes to the log.
  */
 const healthRoutes: FastifyPluginAsync<ReadinessSource> = async (app, state) => {
   const { db } = app;
@@ -72,13 +75,17 @@ const healthRoutes: FastifyPluginAsync<ReadinessSource> = async (app, state) => 
         ready = false;
       } else checks.migrations = 'ok';
     } catch (error) {
-      checks.database = `unreachable: ${error instanceof Error ? error.message : String(error)}`;
+      app.log.warn({ err: error }, 'readiness: the database is unreachable');
+      checks.database = 'unreachable';
       degraded = true;
     }
     const queue = state.writeQueue?.();
     if (queue) {
       checks.writeQueue = describeQueue(queue);
-      if (queue.degraded) degraded = true;
+      if (queue.degraded) {
+        app.log.warn({ lastError: queue.lastError }, 'readiness: queued writes cannot reach the database');
+        degraded = true;
+      }
     }
     const status = !ready ? 'not ready' : degraded ? 'degraded' : 'ready';
     return reply.status(ready ? 200 : 503).send({ status, checks });
