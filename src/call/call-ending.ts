@@ -35,6 +35,8 @@ export interface CallEnd {
   transferredTo: string | null;
   modelName: string;
   price: RealtimePrice;
+  /** What led to an ending of ours, in words staff can read (e.g. the provider's error). */
+  why?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface CallEnd {
 export async function recordCallEnd(recorder: CallRecorder, figures: CallFigures, log: Logger, end: CallEnd): Promise<void> {
   const { usage, transcriptionUsage, greetingLatencyMs, replyLatenciesMs } = figures;
   const costUsd = figures.costUsd(end.price);
-  recorder.event('call_ended', end.reason, { usage, transcriptionUsage, costUsd });
+  recorder.event('call_ended', end.reason, { usage, transcriptionUsage, costUsd, ...(end.why ? { why: end.why } : {}) });
   await recorder
     .finish({
       streamSid: end.streamSid,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ModelAudioFormats } from '../audio/audio-format.js';
 import type { RealtimePrice } from '../config/model-prices.js';
-import type { RealtimeModel, RealtimeUsage } from '../realtime/realtime-model.js';
+import type { RealtimeModel, RealtimeResponseDone } from '../realtime/realtime-model.js';
 import type { LiveCallControls } from '../tools/tool.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { callAudioCodec } from './call-audio.js';
@@ -17,6 +17,7 @@ import type { CallerStream } from './caller-stream.js';
 import { greetingInstructions, RESUMED_AFTER_DROP_NOTE, unansweredTransferInstructions, type WrapUpReason } from './instructions.js';
 import { conversationSoFar, ModelLink, type LinkedCall } from './model-link.js';
 import { routeModelEvents } from './model-routes.js';
+import { ResponseRecovery, type RecoveringCall } from './response-recovery.js';
 import { ToolTurns, type CallToolContext, type ToolTurnsCall } from './tool-turns.js';
 import { TranscriptAssembler } from './transcript.js';
 
@@ -64,6 +65,7 @@ export class CallSession {
   private readonly link: ModelLink;
   private readonly tools: ToolTurns;
   private readonly supervisor: CallSupervisor;
+  private readonly recovery: ResponseRecovery;
   private greeted = false;
   /** Set while a goodbye is being spoken: why the call ends once it has been heard. */
   private goodbye: CallEndReason | undefined;
@@ -90,6 +92,7 @@ export class CallSession {
     this.link = new ModelLink({ recorder, log, now, modelSessionMaxMs: limits.modelSessionMaxMs }, this.linked);
     this.tools = new ToolTurns({ tools: options.tools, toolContext: options.toolContext, recorder, log, now, controls: this.controls }, this.toolCall);
     this.supervisor = new CallSupervisor({ recorder, log, now, limits, startedAt }, this.supervised);
+    this.recovery = new ResponseRecovery({ recorder, log, now }, this.recovering);
 
     // Stream listeners are attached synchronously, before any await.
     stream.on('media', (audio) => this.onCallerAudio(audio));
@@ -155,7 +158,7 @@ export class CallSession {
     this.greeted = true;
     this.enter('greeting');
     const transferUnanswered = this.options.stream.resume === 'transfer-unanswered';
-    model.createResponse({ instructions: transferUnanswered ? unansweredTransferInstructions() : greetingInstructions(context.spa) });
+    model.createResponse({ note: transferUnanswered ? unansweredTransferInstructions() : greetingInstructions(context.spa) });
   }
 
   /** Caller audio (hot path). During a reconnect it has nowhere to go; the restored session starts fresh. */
@@ -173,27 +176,42 @@ export class CallSession {
     this.playback.interrupt(this.link.model);
   }
 
-  private responseDone(responseId: string, usage: RealtimeUsage): void {
-    this.figures.addUsage(usage);
-    this.playback.responseDone(responseId);
-    if (this.current === 'greeting') this.enter('live');
-    if (!this.tools.responseDone(responseId)) this.hangUpIfHeard();
+  /**
+   * A response ended: completed, cancelled by a barge-in, cut short, or failed. Tool calls count
+   * only for a completed one; a failed or incomplete one is recovered from (response-recovery.ts).
+   */
+  private responseDone(done: RealtimeResponseDone): void {
+    this.figures.addUsage(done.usage);
+    this.playback.responseDone(done.responseId);
+    if (this.current === 'greeting' && done.status !== 'failed') this.enter('live');
+    const toolTurn = this.tools.responseDone(done);
+    this.recovery.responseDone(done);
+    if (!toolTurn) this.hangUpIfHeard();
   }
 
-  private sayGoodbye(reason: CallEndReason, instructions: string): void {
+  private sayGoodbye(reason: CallEndReason, note: string): void {
     this.goodbye = reason;
-    this.link.model?.createResponse({ instructions });
+    this.link.model?.createResponse({ note });
   }
 
   /** The one place that hangs up after a goodbye: once all of it has been heard and nothing more is coming. */
   private hangUpIfHeard(): void {
-    if (this.goodbye !== undefined && this.playback.idle && !this.playback.responding && !this.tools.busy) this.end(this.goodbye);
+    const { playback, tools, recovery } = this;
+    if (this.goodbye !== undefined && playback.idle && !playback.responding && !tools.busy && !recovery.retrying) this.end(this.goodbye);
   }
 
-  /** Nothing is being said, played, generated or looked up, and no goodbye is under way. */
+  /** Nothing is being said, played, generated, retried or looked up, and no goodbye is under way. */
   private get quiet(): boolean {
     const { playback, tools } = this;
-    return playback.idle && !playback.responding && !tools.busy && !tools.fillerPending && !this.supervisor.callerSpeaking && this.goodbye === undefined;
+    return (
+      playback.idle &&
+      !playback.responding &&
+      !tools.busy &&
+      !tools.fillerPending &&
+      !this.recovery.retrying &&
+      !this.supervisor.callerSpeaking &&
+      this.goodbye === undefined
+    );
   }
 
   /** A session is back after an outage: the conversation carries on where it was. */
@@ -214,7 +232,7 @@ export class CallSession {
     route: (model) => {
       const { playback, transcript, figures, supervisor, tools } = this;
       const targets = { playback, transcript, figures, supervisor, tools, recorder: this.options.recorder };
-      routeModelEvents(model, { ...targets, callerStartedSpeaking: () => this.callerStartedSpeaking(), responseDone: (id, usage) => this.responseDone(id, usage) });
+      routeModelEvents(model, { ...targets, callerStartedSpeaking: () => this.callerStartedSpeaking(), responseDone: (done) => this.responseDone(done) });
     },
     history: () => conversationSoFar(this.transcript.snapshot(), this.tools.replayItems),
     audioFormats: (formats) => this.useAudio(formats),
@@ -224,6 +242,7 @@ export class CallSession {
     outage: () => {
       this.playback.abandonResponses();
       this.tools.connectionLost();
+      this.recovery.connectionLost();
       this.supervisor.connectionLost();
       this.enter('outage');
     },
@@ -248,11 +267,20 @@ export class CallSession {
     quiet: () => this.quiet,
     busy: () => this.playback.responding || this.tools.busy,
     canSpeak: () => this.link.canSpeak,
-    prompt: (instructions) => this.link.model?.createResponse({ instructions }),
+    prompt: (note) => this.link.model?.createResponse({ note }),
     sayGoodbye: (reason, instructions) => this.sayGoodbye(reason, instructions),
     rotateIfDue: (now) => this.link.rotateIfDue(now),
     wrappingUp: () => this.enter('wrapping-up'),
     end: (reason) => this.end(reason),
+  };
+
+  private readonly recovering: RecoveringCall = {
+    isEnded: () => this.isEnded,
+    model: () => this.link.model,
+    silent: () => this.playback.idle && !this.playback.responding,
+    sayingGoodbye: () => this.goodbye !== undefined,
+    holdPrompt: () => this.playback.playHoldPrompt(),
+    handOver: (why) => this.end('model_failure', why),
   };
 
   private readonly controls: LiveCallControls = {
@@ -262,13 +290,14 @@ export class CallSession {
     transferTo: (number, announcement) => this.transfer.transferTo(number, announcement),
   };
 
-  /** Ends the call once; the record is written behind, `done` resolves when it is. */
-  end(reason: CallEndReason): void {
+  /** Ends the call once; the record is written behind, `done` resolves when it is. `why` explains an ending of ours to staff. */
+  end(reason: CallEndReason, why?: string): void {
     if (this.isEnded) return;
     this.current = 'ended';
     const finalReason = this.transfer.to !== null ? 'transfer' : reason;
     const { stream, recorder, log, modelName, price } = this.options;
     this.supervisor.stop();
+    this.recovery.stop();
     this.options.onEnded(this, finalReason);
     this.link.release();
     // Our ending: closing the stream hands the call to the carrier (apology, hang-up).
@@ -276,6 +305,6 @@ export class CallSession {
     this.playback.stop();
     this.transcript.flush();
     const ending = { reason: finalReason, streamSid: stream.streamSid, startedAt: this.startedAtDate, endedAt: this.wallClock(), modelName, price };
-    void recordCallEnd(recorder, this.figures, log, { ...ending, transferredTo: this.transfer.to }).finally(this.resolveDone);
+    void recordCallEnd(recorder, this.figures, log, { ...ending, transferredTo: this.transfer.to, ...(why ? { why } : {}) }).finally(this.resolveDone);
   }
 }

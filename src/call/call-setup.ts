@@ -54,7 +54,7 @@ export interface CallSetupDependencies {
 /** Loads the spa and opens the model session. Started as early as possible: at the webhook. */
 export async function startCallSetup(deps: CallSetupDependencies, participants: CallParticipants): Promise<CallSetup> {
   const spa = await deps.spas.profile(participants.spaId);
-  const options = sessionOptionsFor(spa, deps.tools, deps.config, deps.now());
+  const options = sessionOptionsFor(spa, deps.tools, deps.config, deps.now(), deps.log);
   const context: CallContext = { ...participants, spa, reopen: () => openModel(deps, options) };
   try {
     return { ...context, ...(await context.reopen()) };

@@ -29,6 +29,8 @@ export class CallerPlayback {
   /** Responses that have started and not finished, with their assistant items. */
   private readonly activeResponses = new Map<string, string[]>();
   private readonly generatedMs = new Map<string, number>();
+  /** Items of out-of-band responses (the filler): heard, but not in the model's conversation. */
+  private readonly outOfBandItems = new Set<string>();
   private localItems = 0;
   private stopped = false;
 
@@ -52,7 +54,8 @@ export class CallerPlayback {
     return this.activeResponses.size > 0;
   }
 
-  responseStarted(responseId: string, itemId: string): void {
+  responseStarted(responseId: string, itemId: string, inConversation = true): void {
+    if (!inConversation) this.outOfBandItems.add(itemId);
     this.activeResponses.set(responseId, [...(this.activeResponses.get(responseId) ?? []), itemId]);
   }
 
@@ -106,8 +109,9 @@ export class CallerPlayback {
     this.codec?.reset();
     for (const item of unplayed) {
       const heardMs = this.keepHeardPart(item);
-      // Our own audio (the hold prompt) is not in the model's conversation.
-      if (item.itemId.startsWith(LOCAL_ITEM_PREFIX)) continue;
+      // Our own audio (the hold prompt) and out-of-band replies (the filler) are not in the model's
+      // conversation: there is nothing to truncate, and the model would refuse the item id.
+      if (item.itemId.startsWith(LOCAL_ITEM_PREFIX) || this.outOfBandItems.has(item.itemId)) continue;
       // A model without truncation keeps its own idea of what was said; the transcript still has what was heard.
       if (model.capabilities.truncation) model.truncate(item.itemId, heardMs);
       this.recorder.event('barge_in', null, { itemId: item.itemId, heardMs, sentMs: item.sentMs });

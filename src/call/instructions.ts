@@ -54,3 +54,10 @@ export function wrapUpInstructions(reason: WrapUpReason): string {
       : 'you need to end this call now for a brief scheduled system update';
   return `Tell the caller, warmly and in at most three short sentences, that ${why}. If something was left unfinished, tell them briefly what the next step is and that they can call straight back on this number or text it and we will pick up where we left off. Then say goodbye. Do not ask any question.`;
 }
+
+/** A reply that was cut short (too long, or stopped by the provider's safety filter): carry on, briefly. */
+export function incompleteReplyNote(reason: string | undefined): string {
+  return reason === 'content_filter'
+    ? 'Your last reply could not be finished. Without repeating it, carry on helping the caller in one or two short sentences: answer what they asked if you can, otherwise offer to take a message for the team.'
+    : 'Your last reply was cut off before you finished. In one or two short sentences, finish what you were saying; if you were about to use a tool, use it now.';
+}

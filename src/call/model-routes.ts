@@ -1,4 +1,4 @@
-import type { RealtimeModel, RealtimeUsage } from '../realtime/realtime-model.js';
+import type { RealtimeModel, RealtimeResponseDone } from '../realtime/realtime-model.js';
 import type { CallFigures } from './call-figures.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { CallSupervisor } from './call-supervisor.js';
@@ -16,15 +16,15 @@ export interface ModelEventTargets {
   recorder: CallRecorder;
   /** Barge-in: the coordinator decides what a caller speaking over us means. */
   callerStartedSpeaking(): void;
-  responseDone(responseId: string, usage: RealtimeUsage): void;
+  responseDone(done: RealtimeResponseDone): void;
 }
 
 /** Routes a model session's conversation events to the call's pieces (errors and closes are the model link's). */
 export function routeModelEvents(model: RealtimeModel, to: ModelEventTargets): void {
   const { playback, transcript, figures, supervisor, tools, recorder } = to;
   model.on('audio', (audio, itemId, responseId) => playback.modelAudio(audio, itemId, responseId));
-  model.on('assistantItem', (itemId, responseId) => {
-    playback.responseStarted(responseId, itemId);
+  model.on('assistantItem', (itemId, responseId, inConversation) => {
+    playback.responseStarted(responseId, itemId, inConversation);
     transcript.assistantTurn(itemId);
   });
   model.on('assistantTranscript', (itemId, text) => transcript.assistantText(itemId, text));
@@ -41,5 +41,5 @@ export function routeModelEvents(model: RealtimeModel, to: ModelEventTargets): v
     figures.callerStoppedSpeaking();
   });
   model.on('toolCall', (call) => tools.called(call));
-  model.on('responseDone', (done) => to.responseDone(done.responseId, done.usage));
+  model.on('responseDone', (done) => to.responseDone(done));
 }

@@ -1,17 +1,19 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { RealtimeSessionOptions } from '../realtime/realtime-model.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { buildInstructions } from './instructions.js';
+import { transcriptionLanguage } from './language-hint.js';
 
 /** The model session for a call to this spa: persona, voice, turn detection tuned per spa, tools. */
-export function sessionOptionsFor(spa: SpaProfile, tools: ToolRegistry, config: Config, now: Date): RealtimeSessionOptions {
+export function sessionOptionsFor(spa: SpaProfile, tools: ToolRegistry, config: Config, now: Date, log: Pick<Logger, 'warn'>): RealtimeSessionOptions {
   return {
     instructions: buildInstructions(spa, now),
     voice: spa.settings.voice,
     turnDetection: spa.settings.turnDetection,
     transcriptionModel: config.openai.transcriptionModel,
-    language: spa.settings.language,
+    language: transcriptionLanguage(spa.settings.language, (details, message) => log.warn(details, message)),
     tools: tools.definitions(),
     audioFormat: config.openai.realtimeAudioFormat,
   };

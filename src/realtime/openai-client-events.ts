@@ -57,7 +57,9 @@ export function sessionPayload(model: string, session: RealtimeSessionOptions, f
         // Phone audio is near-field (a handset at the mouth).
         noise_reduction: { type: 'near_field' },
         // Off is the default of a fresh session: no transcription field at all.
-        ...(session.transcriptionModel ? { transcription: { model: session.transcriptionModel, language: session.language } } : {}),
+        ...(session.transcriptionModel
+          ? { transcription: { model: session.transcriptionModel, ...(session.language ? { language: session.language } : {}) } }
+          : {}),
         turn_detection: turnDetectionPayload(session.turnDetection),
       },
       output: { format: wireFormat(formats.output), voice: session.voice },
@@ -89,16 +91,27 @@ export function replayItemPayload(item: ReplayItem): ConversationItem {
   }
 }
 
-/** `response.create`; an out-of-band response is spoken but not added to the conversation. */
-export function responseCreateEvent(options: { instructions?: string; outOfBand?: boolean }): OpenAIClientEvent {
-  if (options.instructions === undefined && !options.outOfBand) return { type: 'response.create' };
+/**
+ * `response.create`; an out-of-band response is spoken but not added to the conversation.
+ * `instructions` here is the wire field, which replaces the session's instructions for the
+ * response: the adapter sends the session's with the note added, never a note alone. `metadata`
+ * comes back on the response, so its events can be told apart.
+ */
+export function responseCreateEvent(options: { instructions?: string; outOfBand?: boolean; metadata?: Record<string, string> }): OpenAIClientEvent {
+  if (options.instructions === undefined && !options.outOfBand && options.metadata === undefined) return { type: 'response.create' };
   return {
     type: 'response.create',
     response: {
       ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
       ...(options.outOfBand ? { conversation: 'none' } : {}),
+      ...(options.metadata ? { metadata: options.metadata } : {}),
     },
   };
+}
+
+/** The session's instructions with what one response is for: the override that keeps the persona. */
+export function instructionsWithNote(sessionInstructions: string, note: string): string {
+  return `${sessionInstructions}\n\n# What to do now\n${note}`;
 }
 
 /** The typed reference for `appendAudioJson` (test/realtime holds the two to the same bytes). */

@@ -34,6 +34,15 @@ const transcriptionUsageSchema = z.discriminatedUnion('type', [
 
 export type TranscriptionUsagePayload = z.infer<typeof transcriptionUsageSchema>;
 
+/** `response.done`'s `status_details`: why a response was cancelled or incomplete, or the error it failed with. */
+const responseStatusDetailsSchema = z.object({
+  type: z.string().nullish(),
+  reason: z.string().nullish(),
+  error: z.object({ type: z.string().nullish(), code: z.string().nullish(), message: z.string().nullish() }).nullish(),
+});
+
+export type ResponseStatusDetails = z.infer<typeof responseStatusDetailsSchema>;
+
 export const serverEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('session.created') }),
   z.object({ type: z.literal('session.updated') }),
@@ -61,7 +70,15 @@ export const serverEventSchema = z.discriminatedUnion('type', [
     item_id: z.string(),
     error: z.object({ message: z.string().optional(), code: z.string().nullish() }).optional(),
   }),
-  z.object({ type: z.literal('response.created'), response: z.object({ id: z.string() }) }),
+  z.object({
+    type: z.literal('response.created'),
+    response: z.object({
+      id: z.string(),
+      // null for an out-of-band response (`conversation: 'none'`).
+      conversation_id: z.string().nullish(),
+      metadata: z.record(z.string(), z.string()).nullish().catch(undefined),
+    }),
+  }),
   z.object({
     type: z.literal('response.output_item.added'),
     response_id: z.string(),
@@ -87,7 +104,14 @@ export const serverEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('response.done'),
-    response: z.object({ id: z.string(), status: z.string(), usage: usageSchema.nullish() }),
+    response: z.object({
+      id: z.string(),
+      status: z.string(),
+      // A detail we cannot read must not cost us the end of the response.
+      status_details: responseStatusDetailsSchema.nullish().catch(undefined),
+      metadata: z.record(z.string(), z.string()).nullish().catch(undefined),
+      usage: usageSchema.nullish(),
+    }),
   }),
   z.object({
     type: z.literal('error'),

@@ -4,6 +4,7 @@ import type { ModelAudioFormats } from '../audio/audio-format.js';
 import type { TranscriptionUsage } from '../config/model-prices.js';
 import {
   appendAudioJson,
+  instructionsWithNote,
   openAIAudioFormats,
   replayItemPayload,
   responseCreateEvent,
@@ -11,6 +12,7 @@ import {
   type OpenAIClientEvent,
 } from './openai-client-events.js';
 import { HANDLED_EVENT_TYPES, parseServerEvent, type ServerEvent, type TranscriptionUsagePayload, type UsagePayload } from './openai-events.js';
+import { responseOutcome } from './openai-response-outcome.js';
 import {
   RealtimeError,
   type RealtimeCapabilities,
@@ -20,6 +22,7 @@ import {
   type RealtimeSessionOptions,
   type RealtimeUsage,
   type ReplayItem,
+  type ResponseRequest,
 } from './realtime-model.js';
 
 /** Where an error goes that no 'error' listener heard (pino's Logger fits). */
@@ -51,6 +54,15 @@ const WARNING_LOG: UnheardErrorLog = {
 
 const DEFAULT_LIVENESS_MS = 5_000;
 const WATCHDOG_TICK_MS = 1_000;
+/** The metadata key that ties a response to the request that asked for it. */
+const REQUEST_KEY = 'request';
+const MAX_UNSTARTED_REQUESTS = 16;
+
+/** A response under way: what we asked for (absent when the model started it) and whether it is in the conversation. */
+interface ResponseInFlight {
+  request: ResponseRequest | undefined;
+  outOfBand: boolean;
+}
 
 /** The OpenAI Realtime API (GA protocol) over a plain `ws` socket, PCM16 24 kHz or μ-law 8 kHz both ways. */
 export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> implements RealtimeModel {
@@ -67,7 +79,12 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
   private pingSentAt: number | undefined;
   /** response.create sent and no response.created yet. */
   private responsesOwed = 0;
-  private readonly responsesInProgress = new Set<string>();
+  private readonly responsesInProgress = new Map<string, ResponseInFlight>();
+  /** Requests sent with a tag and not yet started, by tag. */
+  private readonly requests = new Map<string, ResponseRequest>();
+  private requestCount = 0;
+  /** The session's instructions, which every response's note is added to. */
+  private sessionInstructions = '';
 
   constructor(private readonly options: OpenAIRealtimeOptions) {
     super();
@@ -85,6 +102,7 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
 
   connect(session: RealtimeSessionOptions): Promise<void> {
     this.formats = openAIAudioFormats(session.audioFormat);
+    this.sessionInstructions = session.instructions;
     const url = new URL(this.options.url);
     url.searchParams.set('model', this.options.model);
     const socket = new WebSocket(url, {
@@ -123,10 +141,29 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     this.socket?.send(appendAudioJson(audio.toString('base64')));
   }
 
-  createResponse(options: { instructions?: string; outOfBand?: boolean } = {}): void {
+  /**
+   * A plain request goes as a plain `response.create`. One with a note or out of band carries the
+   * session's instructions with the note (the wire field replaces the session's, so a note alone
+   * would speak without the persona) and a tag that its response events come back with.
+   */
+  createResponse(request: ResponseRequest = {}): void {
     if (!this.isOpen) return;
     this.owe();
-    this.send(responseCreateEvent(options));
+    if (request.note === undefined && !request.outOfBand) {
+      this.send(responseCreateEvent({}));
+      return;
+    }
+    const tag = `r${++this.requestCount}`;
+    // A request the server refused (one already active) never starts: do not keep those for ever.
+    if (this.requests.size >= MAX_UNSTARTED_REQUESTS) this.requests.delete(this.requests.keys().next().value!);
+    this.requests.set(tag, { ...request });
+    this.send(
+      responseCreateEvent({
+        ...(request.note !== undefined ? { instructions: instructionsWithNote(this.sessionInstructions, request.note) } : {}),
+        ...(request.outOfBand ? { outOfBand: true } : {}),
+        metadata: { [REQUEST_KEY]: tag },
+      }),
+    );
   }
 
   sendToolResult(callId: string, output: string): void {
@@ -165,6 +202,15 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
   private emitError(error: RealtimeError): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
     else this.log.warn({ err: error, code: error.code, recoverable: error.recoverable }, 'realtime model error with no listener');
+  }
+
+  /** The request a response's metadata names, once (the map holds only requests not yet started). */
+  private takeRequest(metadata: Record<string, string> | null | undefined): ResponseRequest | undefined {
+    const tag = metadata?.[REQUEST_KEY];
+    if (tag === undefined) return undefined;
+    const request = this.requests.get(tag);
+    this.requests.delete(tag);
+    return request;
   }
 
   private owe(): void {
@@ -250,10 +296,14 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
       case 'input_audio_buffer.committed':
         this.emit('callerItem', event.item_id);
         return;
-      case 'response.created':
+      case 'response.created': {
         this.responsesOwed = Math.max(0, this.responsesOwed - 1);
-        this.responsesInProgress.add(event.response.id);
+        const request = this.takeRequest(event.response.metadata);
+        // Out of band: as we asked, or as the server says (no conversation).
+        const outOfBand = request?.outOfBand ?? event.response.conversation_id === null;
+        this.responsesInProgress.set(event.response.id, { request, outOfBand });
         return;
+      }
       case 'conversation.item.input_audio_transcription.completed':
         this.emit('callerTranscript', event.item_id, event.transcript);
         if (event.usage) this.emit('transcriptionUsage', toTranscriptionUsage(event.usage));
@@ -262,7 +312,8 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
         this.emit('callerTranscriptFailed', event.item_id, event.error?.message ?? 'transcription failed');
         return;
       case 'response.output_item.added':
-        if (event.item.type === 'message') this.emit('assistantItem', event.item.id, event.response_id);
+        if (event.item.type === 'message')
+          this.emit('assistantItem', event.item.id, event.response_id, !(this.responsesInProgress.get(event.response_id)?.outOfBand ?? false));
         return;
       case 'response.output_audio.delta':
         this.emit('audio', Buffer.from(event.delta, 'base64'), event.item_id, event.response_id);
@@ -278,14 +329,20 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
           responseId: event.response_id,
         });
         return;
-      case 'response.done':
-        this.responsesInProgress.delete(event.response.id);
+      case 'response.done': {
+        const { response } = event;
+        const inFlight = this.responsesInProgress.get(response.id) ?? { request: this.takeRequest(response.metadata), outOfBand: false };
+        this.responsesInProgress.delete(response.id);
+        const outcome = responseOutcome(response.status, response.status_details);
         this.emit('responseDone', {
-          responseId: event.response.id,
-          status: event.response.status,
-          usage: toUsage(event.response.usage ?? {}),
+          responseId: response.id,
+          ...outcome,
+          ...(inFlight.request ? { request: inFlight.request } : {}),
+          outOfBand: inFlight.outOfBand,
+          usage: toUsage(response.usage ?? {}),
         });
         return;
+      }
       case 'error': {
         const code = event.error.code ?? event.error.type ?? 'unknown';
         // A refused response.create (e.g. one already active) will not be answered.

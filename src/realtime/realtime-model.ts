@@ -26,7 +26,8 @@ export interface RealtimeSessionOptions {
   turnDetection: RealtimeTurnDetection;
   /** Null turns caller transcription off. */
   transcriptionModel: string | null;
-  language: string;
+  /** The ISO 639-1 code of the callers' language, a hint for transcription; null gives none. */
+  language: string | null;
   tools: RealtimeToolDefinition[];
   /**
    * The encoding this deployment prefers (MODEL_AUDIO_FORMAT): a model that can work in it (OpenAI:
@@ -61,9 +62,46 @@ export interface RealtimeToolCall {
   responseId: string;
 }
 
+/** What the call asks of one response. */
+export interface ResponseRequest {
+  /**
+   * What this response is for ("greet the caller", "say goodbye"). It is given on top of the
+   * session's instructions, never instead of them: the persona, the spa's facts and the rule on
+   * the caller's language hold for every response.
+   */
+  note?: string;
+  /** Spoken but not added to the conversation (e.g. a filler while a tool runs). */
+  outOfBand?: boolean;
+}
+
+/** How a response ended: everything it had to say, cut off by the caller, cut short, or refused. */
+export type RealtimeResponseStatus = 'completed' | 'cancelled' | 'incomplete' | 'failed';
+
+/** Why a response failed, as the provider said it, with what it means for the call. */
+export interface RealtimeResponseFailure {
+  /** The provider's code (e.g. `server_error`, `rate_limit_exceeded`, `insufficient_quota`). */
+  code: string;
+  message: string;
+  /**
+   * True: the same request may well succeed in a moment (an outage blip, a short rate limit).
+   * False: it will not (quota, credentials, a request the provider refuses).
+   */
+  transient: boolean;
+  /** How long the provider asked us to wait before trying again, when it said. */
+  retryAfterMs?: number;
+}
+
 export interface RealtimeResponseDone {
   responseId: string;
-  status: string;
+  status: RealtimeResponseStatus;
+  /** Why a response was cancelled or incomplete (e.g. `turn_detected`, `max_output_tokens`, `content_filter`). */
+  reason?: string;
+  /** Set for a failed response. */
+  failure?: RealtimeResponseFailure;
+  /** What we asked for with createResponse(); undefined for a response the model started itself (turn detection). */
+  request?: ResponseRequest;
+  /** Not part of the conversation (an out-of-band response). */
+  outOfBand: boolean;
   usage: RealtimeUsage;
 }
 
@@ -99,8 +137,11 @@ export interface RealtimeModelEvents {
   ready: [];
   /** Reply audio in `audioFormats.output`. */
   audio: [audio: Buffer, itemId: string, responseId: string];
-  /** An assistant message item started (in conversation order). */
-  assistantItem: [itemId: string, responseId: string];
+  /**
+   * An assistant message item started (in conversation order). `inConversation` is false for an
+   * out-of-band response's item, which the model's conversation does not hold (nothing to truncate).
+   */
+  assistantItem: [itemId: string, responseId: string, inConversation: boolean];
   assistantTranscript: [itemId: string, text: string];
   /** A caller turn was committed by turn detection, in conversation order. */
   callerItem: [itemId: string];
@@ -110,6 +151,10 @@ export interface RealtimeModelEvents {
   transcriptionUsage: [usage: TranscriptionUsage];
   speechStarted: [itemId: string, audioStartMs: number];
   speechStopped: [itemId: string, audioEndMs: number];
+  /**
+   * A tool call's arguments are complete. Its response may still end cancelled, incomplete or
+   * failed (and its arguments then be cut short): `responseDone` says whether it completed.
+   */
   toolCall: [call: RealtimeToolCall];
   responseDone: [done: RealtimeResponseDone];
   /**
@@ -137,10 +182,11 @@ export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
   /** Caller audio in `audioFormats.input`. */
   appendAudio(audio: Buffer): void;
   /**
-   * Asks for a reply; `instructions` overrides the session's for this one response. An out-of-band
-   * response (e.g. "one moment") is spoken but not added to the conversation.
+   * Asks for a reply. Its `note` is added to the session's instructions for this one response
+   * (never replaces them). An out-of-band response (e.g. "one moment") is spoken but not added to
+   * the conversation.
    */
-  createResponse(options?: { instructions?: string; outOfBand?: boolean }): void;
+  createResponse(request?: ResponseRequest): void;
   sendToolResult(callId: string, output: string): void;
   /**
    * Cuts an assistant item's audio at what the caller actually heard. Only meaningful where

@@ -96,6 +96,7 @@ async function targetAppointment(
 
 export const checkAvailability = defineTool({
   name: 'check_availability',
+  readOnly: true,
   timeoutMs: SEARCH_TIMEOUT_MS,
   description:
     "Find free appointment times for a service. Give a day (YYYY-MM-DD, in the spa's time zone) or a range, and optionally a provider, a time of day, or the time the caller asked for. Returns a few concrete slots with their start values for booking; when the asked time is taken, says so and offers the nearest alternatives.",
@@ -156,6 +157,7 @@ export const checkAvailability = defineTool({
 
 export const bookAppointmentTool = defineTool({
   name: 'book_appointment',
+  readOnly: false,
   description:
     "Book a slot from check_availability after the caller has chosen it and given their full name (and confirmed their phone number). The slot is re-checked live; if it was just taken you get alternatives to offer. A confirmation text is sent to the caller's phone.",
   timeoutMs: BOOKING_TIMEOUT_MS,
@@ -222,6 +224,7 @@ export const bookAppointmentTool = defineTool({
 
 export const rescheduleAppointmentTool = defineTool({
   name: 'reschedule_appointment',
+  readOnly: false,
   description:
     "Move the caller's appointment to a new slot from check_availability. Without an appointmentId, moves their next upcoming appointment. Tell the caller about the notice policy when lateChange is true.",
   timeoutMs: BOOKING_TIMEOUT_MS,
@@ -270,6 +273,7 @@ export const rescheduleAppointmentTool = defineTool({
 
 export const cancelAppointmentTool = defineTool({
   name: 'cancel_appointment',
+  readOnly: false,
   description:
     "Cancel the caller's appointment (their next one if no appointmentId). Before calling, confirm which appointment; if lateChange is true, explain the cancellation policy kindly.",
   timeoutMs: BOOKING_TIMEOUT_MS,

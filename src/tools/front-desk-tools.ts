@@ -12,6 +12,7 @@ import { defineTool, ToolError } from './tool.js';
 
 export const getSpaInfo = defineTool({
   name: 'get_spa_info',
+  readOnly: true,
   description: 'The spa’s services (duration, price, description), providers and what each performs, hours, address and policies.',
   schema: z.object({}),
   async execute(_args, { spa, now }) {
@@ -39,6 +40,7 @@ export const getSpaInfo = defineTool({
 
 export const findCustomer = defineTool({
   name: 'find_customer',
+  readOnly: true,
   description:
     "Look up the patient: by the number they are calling from, or by the phone number on file together with the full name (from another number, only once verify_code has confirmed a code texted to that number). Returns their upcoming appointments (with ids for rescheduling or cancelling). Other patients' details are never returned.",
   schema: z.object({ phone: z.string().optional(), name: z.string().min(2).optional() }),
@@ -70,6 +72,7 @@ export const findCustomer = defineTool({
 
 export const transferToStaff = defineTool({
   name: 'transfer_to_staff',
+  readOnly: false,
   description:
     'Hand the call to a person at the front desk: when the caller asks for a human, for medical questions, complaints, or anything you cannot do. Only works during opening hours; otherwise offer to take a message.',
   schema: z.object({ reason: z.string().max(300).describe('Why, in a few words, for the staff member') }),
@@ -101,6 +104,7 @@ const MESSAGE_WRITE_WAIT_MS = 2_000;
 
 export const takeMessage = defineTool({
   name: 'take_message',
+  readOnly: false,
   description: 'Take a message for staff to call the patient back: their name, the number to call, and what it is about.',
   schema: z.object({
     name: z.string().min(2).max(100),
@@ -132,6 +136,7 @@ export const takeMessage = defineTool({
 
 export const endCall = defineTool({
   name: 'end_call',
+  readOnly: false,
   description: 'Hang up once the conversation is over. Say goodbye first, in the same turn; the line closes after your goodbye has been heard.',
   schema: z.object({}),
   async execute(_args, context) {

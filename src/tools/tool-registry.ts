@@ -31,6 +31,12 @@ export class ToolRegistry {
     return this.tools.has(name);
   }
 
+  /** The tool only looks things up (an unknown tool does nothing at all, so it counts as one). */
+  isReadOnly(name: string): boolean {
+    const tool = this.tools.get(name);
+    return tool === undefined || tool.readOnly === true;
+  }
+
   definitions(): ToolDefinition[] {
     return [...this.tools.values()].map((tool) => {
       const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>;

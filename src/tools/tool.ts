@@ -61,6 +61,12 @@ export interface Tool<Schema extends z.ZodType = z.ZodType> {
   secretArguments?: readonly string[];
   /** Milliseconds before the tool is abandoned and the model told it timed out. */
   timeoutMs?: number;
+  /**
+   * True for a tool that only looks things up: on a call it may run before the model's response
+   * is known to have completed. A tool that acts (books, cancels, transfers, takes a message, ends
+   * the call) runs only for a response that completed; one without the mark is treated so.
+   */
+  readOnly?: boolean;
   execute(args: z.infer<Schema>, context: ToolContext): Promise<unknown>;
 }
 

@@ -1,9 +1,12 @@
 /**
  * npm run bench:faults — 50 simulated calls against the real service (its own process, the
  * production entry point) while things go wrong: model connections dropped at random (some of
- * them for good, so the call must be handed to people), and Postgres stopped for 10 s in the
- * middle of it all. Reports calls completed or gracefully handed off (target 100 %),
- * conversations with complete records (target 100 %) and service process restarts (target 0).
+ * them for good, so the call must be handed to people); a model that stays connected but fails
+ * responses, for a moment (server errors, short rate limits: retried) or for good (no quota:
+ * handed to people); callers talking over a reply that calls a tool that acts (the tool must not
+ * run); and Postgres stopped for 10 s in the middle of it all. Reports calls completed or
+ * gracefully handed off (target 100 %), conversations with complete records (target 100 %), tools
+ * run from responses that did not complete (target 0) and service process restarts (target 0).
  *
  * Every new model connection is caused by a call's webhook or by a drop we made, and those are
  * serialised, so each connection is known to belong to one call; the caller's lines carry the
@@ -21,7 +24,8 @@ import { prepareSchema } from '../../src/storage/bootstrap.js';
 import { connect } from '../../src/storage/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../src/storage/embedded-postgres.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
-import { FakeRealtimeServer, type FakeRealtimeConnection } from '../doubles/fake-realtime-server.js';
+import { once } from 'node:events';
+import { FAILURES, FakeRealtimeServer, type FakeRealtimeConnection } from '../doubles/fake-realtime-server.js';
 import { FakeTwilioCall, postSignedForm } from '../doubles/fake-twilio.js';
 import { freePort } from '../support/free-port.js';
 
@@ -87,6 +91,8 @@ interface CallResult {
   detail: string;
   callerLines: string[];
   drops: number;
+  /** Every model connection the call had: what each response ended as, and its tool call. */
+  connections: FakeRealtimeConnection[];
 }
 
 class Service {
@@ -134,16 +140,18 @@ class Service {
 
 async function runCall(
   index: number,
-  context: { baseUrl: string; claims: ConnectionClaims; realtime: FakeRealtimeServer; dropPlan: DropPlan },
+  context: { baseUrl: string; claims: ConnectionClaims; realtime: FakeRealtimeServer; dropPlan: DropPlan; faultPlan: ModelFaultPlan },
 ): Promise<CallResult> {
   const call = new FakeTwilioCall({ baseUrl: context.baseUrl, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, from: `+1202555${String(1000 + index).padStart(4, '0')}` });
   const tag = call.callSid.slice(-6);
   const callerLines: string[] = [];
-  const result = (outcome: CallResult['outcome'], detail: string, drops = 0): CallResult => ({ callSid: call.callSid, outcome, detail, callerLines, drops });
+  const connections: FakeRealtimeConnection[] = [];
+  const result = (outcome: CallResult['outcome'], detail: string, drops = 0): CallResult => ({ callSid: call.callSid, outcome, detail, callerLines, drops, connections });
 
   let model = await context.claims.claim(() => call.ring(), 5_000);
   if (!call.stream) return result('failed', `no stream in the TwiML: ${call.twiml.slice(0, 120)}`);
   if (!model) return result('failed', 'no model connection for the call');
+  connections.push(model);
   script(model, tag, 0);
   await call.connect();
   let drops = 0;
@@ -179,6 +187,7 @@ async function runCall(
       );
       if (!replacement) break; // handed over to people (checked below)
       model = replacement;
+      connections.push(model);
       script(model, tag, turn);
       heard = await waitForReplyAudio(call.heardMs());
       if (heard !== 'heard') break;
@@ -188,8 +197,30 @@ async function runCall(
     const line = `[${tag}] caller turn ${turn}`;
     callerLines.push(line);
     const before = call.heardMs();
-    model.speechStarted();
-    await model.callerTurn({ transcript: line });
+    const fault = context.faultPlan.next();
+    if (fault === 'transient') model.failResponses = { count: 1 + Math.floor(random() * 2), error: random() < 0.5 ? FAILURES.serverError : FAILURES.rateLimited };
+    if (fault === 'persistent') model.failResponses = { count: Infinity, error: FAILURES.insufficientQuota };
+    if (fault === 'barge-in-over-tool') {
+      // The reply says it will take a message and calls take_message; the caller talks over it before it completes.
+      model.replies.unshift({
+        text: `[${tag}] Let me take a message for the team.`,
+        audioMs: 600,
+        toolCall: { name: 'take_message', arguments: { name: 'Bench Caller', reason: `[${tag}] please call me back` } },
+        doneAfterMs: 3_000,
+      });
+      const argumentsDone = once(model, 'arguments-done');
+      model.speechStarted();
+      await model.callerTurn({ transcript: line });
+      const done = await Promise.race([argumentsDone.then(() => true), sleep(8_000).then(() => false)]);
+      if (!done) return result('failed', `no tool call to talk over (turn ${turn})`, drops);
+      const again = `[${tag}] caller turn ${turn}, talking over`;
+      callerLines.push(again);
+      model.speechStarted();
+      await model.callerTurn({ transcript: again });
+    } else {
+      model.speechStarted();
+      await model.callerTurn({ transcript: line });
+    }
     heard = await waitForReplyAudio(before);
   }
 
@@ -211,6 +242,19 @@ function script(connection: FakeRealtimeConnection, tag: string, turnsSoFar: num
   else connection.replies.push({ text: `[${tag}] Thanks for holding.`, audioMs: 600 });
   for (let turn = turnsSoFar + 1; turn < TURNS; turn += 1) connection.replies.push({ text: `[${tag}] Sure, noted.`, audioMs: 600 });
   connection.replies.push({ text: `[${tag}] Thank you for calling, goodbye!`, audioMs: 600, toolCall: { name: 'end_call', arguments: {} } });
+}
+
+type ModelFault = 'transient' | 'persistent' | 'barge-in-over-tool';
+
+/** Of the turns without a drop: some replies fail for a moment, a few for good, some calling a tool are talked over. */
+class ModelFaultPlan {
+  counts = { transient: 0, persistent: 0, 'barge-in-over-tool': 0 };
+  next(): ModelFault | undefined {
+    const r = random();
+    const fault: ModelFault | undefined = r < 0.12 ? 'transient' : r < 0.15 ? 'persistent' : r < 0.27 ? 'barge-in-over-tool' : undefined;
+    if (fault) this.counts[fault] += 1;
+    return fault;
+  }
 }
 
 type Drop = 'quick' | 'slow' | 'for-good';
@@ -245,8 +289,29 @@ async function checkRecord(
   if (JSON.stringify(callerTexts) !== JSON.stringify(result.callerLines))
     return `caller lines ${JSON.stringify(callerTexts)} != sent ${JSON.stringify(result.callerLines)}`;
   if (!messages.some((m) => m.role === 'assistant')) return 'no receptionist line recorded';
-  if (result.outcome === 'handed-off' && !events.some((e) => e.name === 'model_unreachable' || e.name === 'setup_failure')) return 'hand-over without a reason';
+  if (result.outcome === 'handed-off' && !events.some((e) => e.name === 'model_unreachable' || e.name === 'setup_failure' || e.name === 'response_failed'))
+    return 'hand-over without a reason';
   return undefined;
+}
+
+/**
+ * Tool results on record whose tool call came in a response the fake ended other than completed,
+ * and staff messages the talked-over take_message calls left (there must be none of either).
+ */
+async function toolsRunFromUnfinishedResponses(db: Awaited<ReturnType<typeof connect>>, results: CallResult[]): Promise<string[] & { dropped: number }> {
+  const unfinished = new Map<string, string>();
+  for (const connection of results.flatMap((r) => r.connections))
+    for (const response of connection.responsesSent) if (response.callId && response.status !== 'completed') unfinished.set(response.callId, response.status);
+  const found: string[] = [];
+  const ran = await db.selectFrom('conversation_events').select(['name', 'data']).where('type', '=', 'tool_result').execute();
+  for (const event of ran) {
+    const callId = (event.data as { callId?: string }).callId;
+    if (callId && unfinished.has(callId)) found.push(`${event.name} (${callId}, response ${unfinished.get(callId)})`);
+  }
+  const messages = await db.selectFrom('staff_messages').select(['reason']).execute();
+  for (const message of messages) if (/please call me back/.test(message.reason ?? '')) found.push(`take_message left a staff message: ${message.reason}`);
+  const dropped = await db.selectFrom('conversation_events').select((eb) => eb.fn.countAll<string>().as('n')).where('type', '=', 'tool_call_dropped').executeTakeFirst();
+  return Object.assign(found, { dropped: Number(dropped?.n ?? 0) });
 }
 
 async function main(): Promise<void> {
@@ -296,18 +361,20 @@ async function main(): Promise<void> {
   print(`bench:faults — ${CALLS} calls, ${CONCURRENCY} at a time, seed ${seed}; service log ${logPath}`);
 
   const dropPlan = new DropPlan();
+  const faultPlan = new ModelFaultPlan();
   const results: CallResult[] = [];
   let next = 0;
   const started = Date.now();
   const worker = async () => {
     while (next < CALLS) {
       const index = next++;
-      results.push(await runCall(index, { baseUrl, claims, realtime, dropPlan }).catch((error: unknown) => ({
+      results.push(await runCall(index, { baseUrl, claims, realtime, dropPlan, faultPlan }).catch((error: unknown) => ({
         callSid: `call-${index}`,
         outcome: 'failed' as const,
         detail: error instanceof Error ? error.message : String(error),
         callerLines: [],
         drops: 0,
+        connections: [],
       })));
     }
   };
@@ -342,6 +409,7 @@ async function main(): Promise<void> {
   const handedOff = results.filter((r) => r.outcome === 'handed-off').length;
   const failed = results.filter((r) => r.outcome === 'failed');
   const drops = results.reduce((sum, r) => sum + r.drops, 0);
+  const toolsFromUnfinished = await toolsRunFromUnfinishedResponses(db, results);
   await service.stop();
   await realtime.close();
 
@@ -350,9 +418,14 @@ async function main(): Promise<void> {
   print(`|---|---|---|`);
   print(`| calls completed or gracefully handed off | ${completed + handedOff} / ${results.length} (${completed} completed, ${handedOff} handed to people) | 100 % |`);
   print(`| conversations with complete records | ${results.length - incomplete.length} / ${results.length} | 100 % |`);
+  print(`| tools run from responses that did not complete | ${toolsFromUnfinished.length} (of ${toolsFromUnfinished.dropped} tool calls dropped) | 0 |`);
   print(`| service process restarts | ${service.restarts} | 0 |`);
   print('');
   print(`model drops: ${drops} (${dropPlan.counts.quick} reconnected at once, ${dropPlan.counts.slow} after the hold prompt, ${dropPlan.counts['for-good']} never); database outage ${OUTAGE_MS / 1000} s; ${elapsed.toFixed(0)} s in all`);
+  print(
+    `model faults: ${faultPlan.counts.transient} turns with failed responses retried, ${faultPlan.counts.persistent} with a model refusing for good, ${faultPlan.counts['barge-in-over-tool']} callers talking over a reply calling take_message`,
+  );
+  for (const t of toolsFromUnfinished) print(`  tool run from an unfinished response: ${t}`);
   for (const f of failed) {
     const row = await db
       .selectFrom('voice_call_details as v')
@@ -370,7 +443,7 @@ async function main(): Promise<void> {
   for (const i of incomplete) print(`  incomplete record ${i.result.callSid}: ${i.problem}`);
   await db.destroy();
   await postgres.stop();
-  const ok = failed.length === 0 && incomplete.length === 0 && service.restarts === 0;
+  const ok = failed.length === 0 && incomplete.length === 0 && service.restarts === 0 && toolsFromUnfinished.length === 0;
   if (ok) await rm(dir, { recursive: true, force: true });
   process.exit(ok ? 0 : 1);
 }

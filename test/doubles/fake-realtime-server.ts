@@ -3,7 +3,11 @@
  * accepts `session.update`, collects the caller audio it is sent, and answers `response.create`
  * with scripted replies: audio (a tone) in deltas, the transcript, tool calls, and usage. Tests
  * drive turn detection on cue (speech started/stopped, committed turns, transcripts) and can drop
- * or stall the connection. Audio is in the format the session asked for: PCM16 24 kHz, or μ-law
+ * or stall the connection. A response can end as the API's do when things go wrong: `failed` with
+ * `status_details.error {type, code, message}`, `incomplete` with a reason, or `cancelled` (a
+ * barge-in cancels the response under way, tool calls included, like server VAD does). Every
+ * `response.create` is kept with its instructions (`responseCreates`); metadata is echoed on the
+ * response, and an out-of-band response has `conversation_id: null`. Audio is in the format the session asked for: PCM16 24 kHz, or μ-law
  * 8 kHz for `audio/pcmu` (scripted replies are written as PCM16 24 kHz and converted).
  */
 import { EventEmitter, once } from 'node:events';
@@ -20,8 +24,46 @@ export interface ScriptedReply {
   toneHz?: number;
   /** Reply audio as PCM16 24 kHz (instead of a tone); sent as μ-law 8 kHz in a pcmu session. */
   audio?: Buffer;
-  /** A function call instead of (or before) speech. */
+  /** A function call instead of (or after) speech. */
   toolCall?: { name: string; arguments: Record<string, unknown> };
+  /** How the response ends (default completed), after whatever it said and called. */
+  outcome?: ScriptedOutcome;
+  /** Milliseconds between the last output (speech or arguments) and response.done: room for a barge-in. */
+  doneAfterMs?: number;
+}
+
+export interface ScriptedFailure {
+  type: string;
+  code: string;
+  message: string;
+}
+
+export type ScriptedOutcome =
+  | { status: 'failed'; error: ScriptedFailure }
+  | { status: 'incomplete'; reason: 'max_output_tokens' | 'content_filter' }
+  | { status: 'cancelled'; reason: 'turn_detected' | 'client_cancelled' };
+
+/** Failures as OpenAI sends them in `response.done` (status_details.error). */
+export const FAILURES = {
+  serverError: { type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request. Sorry about that!' },
+  rateLimited: {
+    type: 'tokens',
+    code: 'rate_limit_exceeded',
+    message: 'Rate limit reached for gpt-realtime in organization org-fake on tokens per min (TPM): Limit 40000, Used 40000, Requested 800. Please try again in 200ms.',
+  },
+  insufficientQuota: {
+    type: 'insufficient_quota',
+    code: 'insufficient_quota',
+    message: 'You exceeded your current quota, please check your plan and billing details.',
+  },
+} satisfies Record<string, ScriptedFailure>;
+
+/** What a `response.create` asked for. */
+export interface ResponseCreate {
+  /** The response's own instructions (they replace the session's for that response), if any. */
+  instructions: string | undefined;
+  outOfBand: boolean;
+  metadata: Record<string, string> | undefined;
 }
 
 export type ClientEvent = { type: string } & Record<string, unknown>;
@@ -58,6 +100,14 @@ export const TRANSCRIPTION_USAGE = {
   input_token_details: { audio_tokens: 48, text_tokens: 4 },
 };
 
+interface ActiveResponse {
+  id: string;
+  itemId: string | undefined;
+  cancelled: boolean;
+  toolCall: { callId: string; argumentsDoneAt: number } | undefined;
+  request: Record<string, unknown>;
+}
+
 export class FakeRealtimeConnection extends EventEmitter {
   readonly received: ClientEvent[] = [];
   readonly callerAudio: Buffer[] = [];
@@ -74,8 +124,14 @@ export class FakeRealtimeConnection extends EventEmitter {
   lateAudioAfterInterrupt = false;
   /** The latest tool result we were sent, for replies whose arguments refer to it ({{result.path}}). */
   lastToolOutput: unknown;
+  /** The next `count` responses (Infinity: all) fail with `error`, without using up the scripted replies. */
+  failResponses: { count: number; error: ScriptedFailure } | undefined;
+  /** Every response.create received, in order. */
+  readonly responseCreates: ResponseCreate[] = [];
+  /** Responses sent, with when their tool call's arguments and their response.done went out (ms, performance.now). */
+  readonly responsesSent: { id: string; status: string; callId?: string; argumentsDoneAt?: number; doneAt: number }[] = [];
   private stalled = false;
-  private activeResponse: { id: string; itemId: string; cancelled: boolean } | undefined;
+  private activeResponse: ActiveResponse | undefined;
   private lastItemId: string | null = null;
 
   constructor(
@@ -155,7 +211,7 @@ export class FakeRealtimeConnection extends EventEmitter {
     const active = this.activeResponse;
     if (active && !active.cancelled) {
       active.cancelled = true;
-      if (this.lateAudioAfterInterrupt) {
+      if (this.lateAudioAfterInterrupt && active.itemId !== undefined) {
         this.send({
           type: 'response.output_audio.delta',
           response_id: active.id,
@@ -165,10 +221,7 @@ export class FakeRealtimeConnection extends EventEmitter {
           delta: this.outputAudio(pcm16Tone(440, 100)).toString('base64'),
         });
       }
-      this.send({
-        type: 'response.done',
-        response: { id: active.id, status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' }, usage: REPLY_USAGE },
-      });
+      this.sendDone(active.id, { status: 'cancelled', reason: 'turn_detected' }, active.request, active.toolCall);
       this.activeResponse = undefined;
     }
     return itemId;
@@ -192,94 +245,129 @@ export class FakeRealtimeConnection extends EventEmitter {
     };
     if (options.transcriptDelayMs) setTimeout(sendTranscript, options.transcriptDelayMs);
     else sendTranscript();
-    if (options.respond !== false) void this.respond(this.replies.shift() ?? this.defaultReply);
+    if (options.respond !== false) void this.respondNext();
     return itemId;
   }
 
-  /** Sends a whole response: items, audio deltas, transcript, tool call, response.done. */
-  async respond(scripted: ScriptedReply): Promise<void> {
+  /** Answers with the next scripted reply, or fails as `failResponses` says (keeping the reply for the retry). */
+  private async respondNext(request: Record<string, unknown> = {}): Promise<void> {
+    const failing = this.failResponses;
+    if (failing && failing.count > 0) {
+      failing.count -= 1;
+      const responseId = nextId('resp');
+      this.send({ type: 'response.created', response: this.responseObject(responseId, request, 'in_progress') });
+      this.sendDone(responseId, { status: 'failed', error: failing.error }, request);
+      return;
+    }
+    return this.respond(this.replies.shift() ?? this.defaultReply, request);
+  }
+
+  private responseObject(id: string, request: Record<string, unknown>, status: string): Record<string, unknown> {
+    return {
+      id,
+      object: 'realtime.response',
+      status,
+      conversation_id: request.conversation === 'none' ? null : 'conv_fake',
+      metadata: request.metadata ?? null,
+    };
+  }
+
+  private sendDone(
+    responseId: string,
+    outcome: ScriptedOutcome | undefined,
+    request: Record<string, unknown> | undefined,
+    toolCall?: { callId: string; argumentsDoneAt: number },
+  ): void {
+    const status = outcome?.status ?? 'completed';
+    const statusDetails =
+      outcome === undefined
+        ? null
+        : outcome.status === 'failed'
+          ? { type: 'failed', error: outcome.error }
+          : { type: outcome.status, reason: outcome.reason };
+    this.send({
+      type: 'response.done',
+      response: { ...this.responseObject(responseId, request ?? {}, status), status_details: statusDetails, usage: REPLY_USAGE },
+    });
+    this.responsesSent.push({ id: responseId, status, ...toolCall, doneAt: performance.now() });
+  }
+
+  /** Sends a whole response: items, audio deltas, transcript, tool call, response.done (as its outcome says). */
+  async respond(scripted: ScriptedReply, request: Record<string, unknown> = {}): Promise<void> {
     const reply = scripted.toolCall
       ? { ...scripted, toolCall: { ...scripted.toolCall, arguments: resolveTemplates(scripted.toolCall.arguments, this.lastToolOutput) } }
       : scripted;
     const responseId = nextId('resp');
-    this.send({ type: 'response.created', response: { id: responseId, status: 'in_progress' } });
-    if (reply.toolCall && !reply.text && !reply.audio) {
+    const active: ActiveResponse = { id: responseId, itemId: undefined, cancelled: false, toolCall: undefined, request };
+    this.activeResponse = active;
+    this.send({ type: 'response.created', response: this.responseObject(responseId, request, 'in_progress') });
+    const speaks = reply.text !== undefined || reply.audio !== undefined || reply.audioMs !== undefined;
+    let outputIndex = 0;
+    if (speaks) {
       const itemId = nextId('item');
-      const callId = nextId('call');
+      active.itemId = itemId;
       this.send({
         type: 'response.output_item.added',
         response_id: responseId,
-        output_index: 0,
-        item: { id: itemId, type: 'function_call', call_id: callId, name: reply.toolCall.name },
+        output_index: outputIndex,
+        item: { id: itemId, type: 'message', role: 'assistant', object: 'realtime.item' },
       });
+      if (request.conversation !== 'none') this.lastItemId = itemId;
+      const audio = this.outputAudio(reply.audio ?? pcm16Tone(reply.toneHz ?? 440, reply.audioMs ?? 400));
+      const chunkBytes = Math.round(this.deltaMs * (this.outputFormat === 'pcmu' ? 8 : 48));
+      for (let offset = 0; offset < audio.length; offset += chunkBytes) {
+        if (active.cancelled || this.socket.readyState !== this.socket.OPEN) return;
+        this.send({
+          type: 'response.output_audio.delta',
+          response_id: responseId,
+          item_id: itemId,
+          output_index: outputIndex,
+          content_index: 0,
+          delta: audio.subarray(offset, offset + chunkBytes).toString('base64'),
+        });
+        await new Promise((resolve) => (this.deltaIntervalMs > 0 ? setTimeout(resolve, this.deltaIntervalMs) : setImmediate(resolve)));
+      }
+      if (active.cancelled) return;
+      this.send({ type: 'response.output_audio.done', response_id: responseId, item_id: itemId, output_index: outputIndex, content_index: 0 });
       this.send({
-        type: 'response.function_call_arguments.done',
+        type: 'response.output_audio_transcript.done',
         response_id: responseId,
         item_id: itemId,
-        output_index: 0,
-        call_id: callId,
-        name: reply.toolCall.name,
-        arguments: JSON.stringify(reply.toolCall.arguments),
-      });
-      this.send({ type: 'response.done', response: { id: responseId, status: 'completed', usage: REPLY_USAGE } });
-      return;
-    }
-    const itemId = nextId('item');
-    const active = { id: responseId, itemId, cancelled: false };
-    this.activeResponse = active;
-    this.send({
-      type: 'response.output_item.added',
-      response_id: responseId,
-      output_index: 0,
-      item: { id: itemId, type: 'message', role: 'assistant', object: 'realtime.item' },
-    });
-    this.lastItemId = itemId;
-    const audio = this.outputAudio(reply.audio ?? pcm16Tone(reply.toneHz ?? 440, reply.audioMs ?? 400));
-    const chunkBytes = Math.round(this.deltaMs * (this.outputFormat === 'pcmu' ? 8 : 48));
-    for (let offset = 0; offset < audio.length; offset += chunkBytes) {
-      if (active.cancelled || this.socket.readyState !== this.socket.OPEN) return;
-      this.send({
-        type: 'response.output_audio.delta',
-        response_id: responseId,
-        item_id: itemId,
-        output_index: 0,
+        output_index: outputIndex,
         content_index: 0,
-        delta: audio.subarray(offset, offset + chunkBytes).toString('base64'),
+        transcript: reply.text ?? '',
       });
-      await new Promise((resolve) => (this.deltaIntervalMs > 0 ? setTimeout(resolve, this.deltaIntervalMs) : setImmediate(resolve)));
+      outputIndex += 1;
     }
-    if (active.cancelled) return;
-    this.send({ type: 'response.output_audio.done', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 });
-    this.send({
-      type: 'response.output_audio_transcript.done',
-      response_id: responseId,
-      item_id: itemId,
-      output_index: 0,
-      content_index: 0,
-      transcript: reply.text ?? '',
-    });
-    this.activeResponse = undefined;
+    let toolCall: { callId: string; argumentsDoneAt: number } | undefined;
     if (reply.toolCall) {
-      // Speech and a function call in one response, e.g. a goodbye and then end_call.
+      // A function call alone, or after the speech (e.g. a goodbye and then end_call).
       const callItem = nextId('item');
       const callId = nextId('call');
       this.send({
         type: 'response.output_item.added',
         response_id: responseId,
-        output_index: 1,
+        output_index: outputIndex,
         item: { id: callItem, type: 'function_call', call_id: callId, name: reply.toolCall.name },
       });
       this.send({
         type: 'response.function_call_arguments.done',
         response_id: responseId,
         item_id: callItem,
-        output_index: 1,
+        output_index: outputIndex,
         call_id: callId,
         name: reply.toolCall.name,
         arguments: JSON.stringify(reply.toolCall.arguments),
       });
+      toolCall = { callId, argumentsDoneAt: performance.now() };
+      active.toolCall = toolCall;
+      this.emit('arguments-done', callId, responseId);
     }
-    this.send({ type: 'response.done', response: { id: responseId, status: 'completed', usage: REPLY_USAGE } });
+    if (reply.doneAfterMs) await new Promise((resolve) => setTimeout(resolve, reply.doneAfterMs));
+    // Cancelled meanwhile: speechStarted has sent the cancelled response.done.
+    if (active.cancelled) return;
+    if (this.activeResponse === active) this.activeResponse = undefined;
+    this.sendDone(responseId, reply.outcome, request, toolCall);
   }
 
   /** The connection dies without a close handshake. */
@@ -308,9 +396,16 @@ export class FakeRealtimeConnection extends EventEmitter {
       case 'input_audio_buffer.append':
         this.callerAudio.push(Buffer.from(String(event.audio), 'base64'));
         break;
-      case 'response.create':
-        void this.respond(this.replies.shift() ?? this.defaultReply);
+      case 'response.create': {
+        const request = (event.response ?? {}) as Record<string, unknown>;
+        this.responseCreates.push({
+          instructions: typeof request.instructions === 'string' ? request.instructions : undefined,
+          outOfBand: request.conversation === 'none',
+          metadata: request.metadata as Record<string, string> | undefined,
+        });
+        void this.respondNext(request);
         break;
+      }
       case 'conversation.item.create': {
         const item = event.item as { type?: string; output?: string } | undefined;
         if (item?.type === 'function_call_output' && item.output) this.lastToolOutput = JSON.parse(item.output);

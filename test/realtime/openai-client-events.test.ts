@@ -3,6 +3,7 @@ import { MULAW_8K, PCM16_24K } from '../../src/audio/audio-format.js';
 import {
   appendAudioEvent,
   appendAudioJson,
+  instructionsWithNote,
   openAIAudioFormats,
   replayItemPayload,
   responseCreateEvent,
@@ -63,6 +64,18 @@ t.test('the session carries instructions, voice, turn detection, transcription a
 t.test('without a transcription model the session asks for no transcription', async (t) => {
   const payload = sessionPayload('gpt-realtime', { ...SESSION, transcriptionModel: null }, openAIAudioFormats('pcm16'));
   t.notOk(payload.audio?.input && 'transcription' in payload.audio.input);
+});
+
+t.test('without a language the transcription gets no language hint', async (t) => {
+  const payload = sessionPayload('gpt-realtime', { ...SESSION, language: null }, openAIAudioFormats('pcm16'));
+  t.strictSame(payload.audio?.input?.transcription, { model: 'gpt-4o-mini-transcribe' });
+});
+
+t.test('a response with a note carries the session instructions with the note, and a tag', async (t) => {
+  t.strictSame(responseCreateEvent({ instructions: instructionsWithNote('Be kind.', 'Say hi.'), metadata: { request: 'r1' } }), {
+    type: 'response.create',
+    response: { instructions: 'Be kind.\n\n# What to do now\nSay hi.', metadata: { request: 'r1' } },
+  });
 });
 
 t.test('semantic turn detection keeps its eagerness', async (t) => {

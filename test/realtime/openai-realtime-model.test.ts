@@ -1,8 +1,8 @@
 import t from 'tap';
 import { MULAW_8K, PCM16_24K } from '../../src/audio/audio-format.js';
 import { OpenAIRealtimeModel, type UnheardErrorLog } from '../../src/realtime/openai-realtime-model.js';
-import { RealtimeError, type RealtimeSessionOptions } from '../../src/realtime/realtime-model.js';
-import { FakeRealtimeServer } from '../doubles/fake-realtime-server.js';
+import { RealtimeError, type RealtimeResponseDone, type RealtimeSessionOptions } from '../../src/realtime/realtime-model.js';
+import { FAILURES, FakeRealtimeServer } from '../doubles/fake-realtime-server.js';
 
 const SESSION: RealtimeSessionOptions = {
   instructions: 'Be kind.',
@@ -89,6 +89,55 @@ t.test('liveness follows the injected clock: a response owed past the limit give
   now += 5_001;
   t.equal(await closed, 'response stalled');
   t.match(errors, [{ code: 'connection_stalled', recoverable: false }]);
+});
+
+t.test('a note is given on top of the session instructions, never instead of them', async (t) => {
+  const { model, connection } = await connected(t);
+  model.createResponse({ note: 'Greet the caller.' });
+  model.createResponse();
+  await waitUntil(() => connection.responseCreates.length === 2);
+  t.equal(connection.responseCreates[0]!.instructions, 'Be kind.\n\n# What to do now\nGreet the caller.');
+  t.same(connection.responseCreates[1], { instructions: undefined, outOfBand: false, metadata: undefined }, 'a plain request is a plain response.create');
+});
+
+t.test('response.done says how a response ended, what was asked for, and whether a failure is worth a retry', async (t) => {
+  const { model, connection } = await connected(t);
+  const done: RealtimeResponseDone[] = [];
+  model.on('responseDone', (d) => done.push(d));
+  connection.failResponses = { count: 1, error: FAILURES.insufficientQuota };
+  model.createResponse({ note: 'Greet the caller.' });
+  await waitUntil(() => done.length === 1);
+  t.match(done[0], {
+    status: 'failed',
+    failure: { code: 'insufficient_quota', message: /exceeded your current quota/, transient: false },
+    request: { note: 'Greet the caller.' },
+    outOfBand: false,
+  });
+  connection.failResponses = { count: 1, error: FAILURES.serverError };
+  model.createResponse();
+  await waitUntil(() => done.length === 2);
+  t.match(done[1], { status: 'failed', failure: { code: 'server_error', transient: true } });
+  t.equal(done[1]!.request, undefined, 'a plain request is not tagged');
+  connection.replies.push({ text: 'We have', audioMs: 100, outcome: { status: 'incomplete', reason: 'content_filter' } });
+  model.createResponse();
+  await waitUntil(() => done.length === 3);
+  t.match(done[2], { status: 'incomplete', reason: 'content_filter' });
+  t.equal(done[2]!.failure, undefined);
+});
+
+t.test("an out-of-band response's items are marked as outside the conversation", async (t) => {
+  const { model, connection } = await connected(t);
+  const items: boolean[] = [];
+  const done: RealtimeResponseDone[] = [];
+  model.on('assistantItem', (_item, _response, inConversation) => items.push(inConversation));
+  model.on('responseDone', (d) => done.push(d));
+  model.createResponse({ note: 'Say one moment.', outOfBand: true });
+  await waitUntil(() => done.length === 1);
+  model.createResponse();
+  await waitUntil(() => done.length === 2);
+  t.same(items, [false, true]);
+  t.match(done, [{ outOfBand: true, request: { outOfBand: true } }, { outOfBand: false }]);
+  t.match(connection.responseCreates[0], { outOfBand: true, instructions: /^Be kind\./ });
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
