@@ -15,7 +15,7 @@ import { registerLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import { TERMINAL_TWILIO_STATUSES } from '../storage/twilio-call-status.js';
-import { findVoiceCallEnding, type VoiceCallState } from '../storage/voice-call-repository.js';
+import { findVoiceCallEnding, findVoiceCallState, type VoiceCallState } from '../storage/voice-call-repository.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import type { MediaStream } from '../telephony/media-stream.js';
 import type { StreamContext } from '../telephony/stream-token.js';
@@ -167,7 +167,8 @@ export class CallIntake implements VoiceWebhookHandlers {
     // that is all there is (a replay this machine cannot recognise then gets a stream, but the
     // ended call's record is still guarded where it is written, see finishVoiceCall).
     const sinceFirstHere = this.knownCalls.webhookSeen(call.callSid);
-    const notNew = (opened.status === 'applied' ? whyNotNew(opened.result.state) : undefined) ?? this.whyNotNewHere(call.callSid, sinceFirstHere);
+    const state = opened.status === 'applied' ? await this.callState(call.callSid, log) : undefined;
+    const notNew = (state ? whyNotNew(state) : undefined) ?? this.whyNotNewHere(call.callSid, sinceFirstHere);
     if (notNew) return { kind: 'replay', reason: notNew };
     // Beyond its limit a machine would make every call on it choppy: send the new one elsewhere
     // (another machine, or people). The conversation exists either way, so a voicemail has a home.
@@ -183,6 +184,17 @@ export class CallIntake implements VoiceWebhookHandlers {
     this.knownCalls.remember(participants);
     this.prewarm(call.callSid, participants);
     return { kind: 'connect', conversationId, context: { spaId, customerId, callerNumber: call.from } };
+  }
+
+  /** The call as its record stands now; undefined when the database just went away. */
+  private async callState(callSid: string, log: FastifyBaseLogger): Promise<VoiceCallState | undefined> {
+    try {
+      return await findVoiceCallState(this.deps.db, callSid, wallClock());
+    } catch (error) {
+      if (!isConnectivityError(error)) throw error;
+      log.warn({ reason: describeError(error) }, 'database unreachable: whether this call is new is judged from this machine alone');
+      return undefined;
+    }
   }
 
   private whyNotNewHere(callSid: string, sinceFirstWebhookMs: number): string | undefined {

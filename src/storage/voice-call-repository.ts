@@ -36,36 +36,15 @@ export interface VoiceCallState {
 export async function openVoiceConversation(
   trx: Trx,
   call: OpenVoiceConversation,
-): Promise<{ conversationId: string; customerId: string | null; created: boolean; state: VoiceCallState }> {
+): Promise<{ conversationId: string; customerId: string | null; created: boolean }> {
   await lockFor(trx, lockKeys.voiceCallOpening(call.callSid));
   const existing = await trx
     .selectFrom('voice_call_details as v')
     .innerJoin('conversations as c', 'c.id', 'v.conversation_id')
-    .select((eb) => [
-      'c.id',
-      'c.customer_id',
-      'c.started_at',
-      'c.ended_at',
-      'v.twilio_status',
-      'v.stream_sid',
-      eb
-        .or([
-          eb.exists(eb.selectFrom('stream_token_redemptions as r').select('r.nonce').whereRef('r.call_sid', '=', 'v.call_sid').where('r.leg', '=', 'new')),
-          eb.exists(eb.selectFrom('conversation_streams as s').select('s.stream_sid').whereRef('s.conversation_id', '=', 'c.id')),
-        ])
-        .as('streamed'),
-    ])
+    .select(['c.id', 'c.customer_id'])
     .where('v.call_sid', '=', call.callSid)
     .executeTakeFirst();
-  if (existing) {
-    const state: VoiceCallState = {
-      sinceFirstWebhookMs: call.startedAt.getTime() - new Date(existing.started_at).getTime(),
-      twilioStatus: existing.twilio_status,
-      streamStarted: Boolean(existing.streamed) || existing.stream_sid !== null,
-      ended: existing.ended_at !== null,
-    };
-    return { conversationId: existing.id, customerId: existing.customer_id, created: false, state };
-  }
+  if (existing) return { conversationId: existing.id, customerId: existing.customer_id, created: false };
   const customerId = call.from ? await upsertCustomerByPhone(trx, call.spaId, call.from) : null;
   await trx
     .insertInto('conversations')
@@ -88,11 +67,34 @@ export async function openVoiceConversation(
       twilio_status: 'ringing',
     })
     .execute();
+  return { conversationId: call.conversationId, customerId, created: true };
+}
+
+/** Where a call stands, `at` the time of a webhook for it; undefined for a call not on record. */
+export async function findVoiceCallState(db: Db, callSid: string, at: Date): Promise<VoiceCallState | undefined> {
+  const row = await db
+    .selectFrom('voice_call_details as v')
+    .innerJoin('conversations as c', 'c.id', 'v.conversation_id')
+    .select((eb) => [
+      'c.started_at',
+      'c.ended_at',
+      'v.twilio_status',
+      'v.stream_sid',
+      eb
+        .or([
+          eb.exists(eb.selectFrom('stream_token_redemptions as r').select('r.nonce').whereRef('r.call_sid', '=', 'v.call_sid').where('r.leg', '=', 'new')),
+          eb.exists(eb.selectFrom('conversation_streams as s').select('s.stream_sid').whereRef('s.conversation_id', '=', 'c.id')),
+        ])
+        .as('streamed'),
+    ])
+    .where('v.call_sid', '=', callSid)
+    .executeTakeFirst();
+  if (!row) return undefined;
   return {
-    conversationId: call.conversationId,
-    customerId,
-    created: true,
-    state: { sinceFirstWebhookMs: 0, twilioStatus: 'ringing', streamStarted: false, ended: false },
+    sinceFirstWebhookMs: at.getTime() - new Date(row.started_at).getTime(),
+    twilioStatus: row.twilio_status,
+    streamStarted: Boolean(row.streamed) || row.stream_sid !== null,
+    ended: row.ended_at !== null,
   };
 }
 

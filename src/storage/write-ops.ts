@@ -11,7 +11,6 @@ import {
   openVoiceConversation,
   reopenAfterUnansweredTransfer,
   type ResumedVoiceCall,
-  type VoiceCallState,
 } from './voice-call-repository.js';
 import { recordVoicemail } from './voicemail-repository.js';
 
@@ -157,7 +156,7 @@ type ParsedWriteOp = z.output<typeof writeOpSchema>;
 
 /** What applying each kind of write tells the code that is waiting for it. */
 export interface WriteOpResults {
-  open_voice_call: { conversationId: string; customerId: string | null; state: VoiceCallState };
+  open_voice_call: { conversationId: string; customerId: string | null };
   append_timeline: null;
   /** False when the record was not this stream's to write (see `finishVoiceCall`). */
   finish_voice_call: { recorded: boolean };
@@ -214,7 +213,7 @@ async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults
   switch (op.type) {
     case 'open_voice_call': {
       const opened = await openVoiceConversation(trx, op);
-      return { conversationId: opened.conversationId, customerId: opened.customerId, state: opened.state };
+      return { conversationId: opened.conversationId, customerId: opened.customerId };
     }
     case 'append_timeline':
       await appendStreamTimelines(trx, [op]);
