@@ -175,7 +175,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     writeQueue: () => writes.stats(),
   });
   registerVoiceWebhooks(fastify, { config, tokens, handlers: intake });
-  registerMediaStreamRoute(fastify, { config, tokens, onStream: (stream, log) => intake.onStream(stream, log) });
+  registerMediaStreamRoute(fastify, { config, tokens, admission: intake.admission, onStream: (stream, log) => intake.onStream(stream, log) });
   await fastify.register(staffApi, {
     prefix: '/api/v1',
     adminApiKey: config.adminApiKey,

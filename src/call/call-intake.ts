@@ -15,9 +15,10 @@ import { registerLiveCall } from '../storage/live-call-repository.js';
 import type { Database } from '../storage/schema.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import { TERMINAL_TWILIO_STATUSES } from '../storage/twilio-call-status.js';
-import { findVoiceCallEnding } from '../storage/voice-call-repository.js';
+import { findVoiceCallEnding, findVoiceCallState, type VoiceCallState } from '../storage/voice-call-repository.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import type { MediaStream } from '../telephony/media-stream.js';
+import type { StreamContext } from '../telephony/stream-token.js';
 import { hangUpTwiml, sayAndHangUpTwiml } from '../telephony/twiml.js';
 import {
   FALLBACK_DIAL_ENDED_PATH,
@@ -48,6 +49,7 @@ import { KnownCalls } from './known-calls.js';
 import type { LiveCalls } from './live-calls.js';
 import { PrewarmedSessions } from './prewarmed-sessions.js';
 import type { SpaDirectory } from './spa-directory.js';
+import { CallStreamAdmission } from './stream-admission.js';
 
 /** Twilio's end of a call queues its analysis this late, unless the call's own end queued it sooner. */
 const ANALYSIS_SAFETY_NET_MS = 30_000;
@@ -58,6 +60,23 @@ const ANALYSIS_SAFETY_NET_MS = 30_000;
  * on and the write stays queued.
  */
 const WEBHOOK_WRITE_WAIT_MS = 2_000;
+
+/**
+ * A voice webhook gets a stream only for a call that is new: ringing, no stream started, not
+ * ended, and within this long of its first webhook (Twilio's own retries and Fly's replays to
+ * another machine come within seconds). Anything else is a replay of a captured, signed request.
+ */
+const NEW_CALL_WINDOW_MS = 60_000;
+const RINGING_STATUSES: ReadonlySet<string> = new Set(['queued', 'initiated', 'ringing']);
+
+/** Why a call whose webhook came (again) is not a new call; undefined when it is. */
+function whyNotNew(state: VoiceCallState): string | undefined {
+  if (state.ended) return 'ended';
+  if (state.streamStarted) return 'stream started';
+  if (!RINGING_STATUSES.has(state.twilioStatus)) return `status ${state.twilioStatus}`;
+  if (state.sinceFirstWebhookMs > NEW_CALL_WINDOW_MS) return 'first webhook too long ago';
+  return undefined;
+}
 
 /** Endings after which the caller has heard a goodbye (or is gone): the call just hangs up. */
 const SETTLED_ENDINGS: ReadonlySet<string> = new Set(['assistant', 'caller', 'transfer', 'idle', 'max_length', 'shutdown']);
@@ -91,6 +110,8 @@ export class CallIntake implements VoiceWebhookHandlers {
   private readonly prewarmed: PrewarmedSessions;
   private readonly limits: CallLimits;
   private readonly handOverUrls: HandOverUrls;
+  /** Lets each media stream in once, across machines, and never for a call that has ended. */
+  readonly admission: CallStreamAdmission;
 
   constructor(private readonly deps: CallIntakeDependencies) {
     const { calls, publicBaseUrl } = deps.config;
@@ -106,6 +127,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       modelSessionMaxMs: calls.modelSessionMaxSeconds * 1000,
     };
     this.handOverUrls = { dialEnded: `${publicBaseUrl}${FALLBACK_DIAL_ENDED_PATH}`, voicemail: `${publicBaseUrl}${VOICEMAIL_PATH}` };
+    this.admission = new CallStreamAdmission({ writes: deps.writes, liveCalls: deps.liveCalls, machineId: deps.config.machineId });
   }
 
   /** Calls this machine carries or has promised to (webhook answered, stream not here yet). */
@@ -144,6 +166,13 @@ export class CallIntake implements VoiceWebhookHandlers {
     // A call recorded before conversation ids came from the CallSid keeps its old id.
     const conversationId = opened.status === 'applied' ? opened.result.conversationId : voiceConversationId(call.callSid);
     const customerId = opened.status === 'applied' ? opened.result.customerId : null;
+    // The record decides, and what this machine saw of the call too: while the database is away
+    // that is all there is (a replay this machine cannot recognise then gets a stream, but the
+    // ended call's record is still guarded where it is written, see finishVoiceCall).
+    const sinceFirstHere = this.knownCalls.webhookSeen(call.callSid);
+    const state = opened.status === 'applied' ? await this.callState(call.callSid, log) : undefined;
+    const notNew = (state ? whyNotNew(state) : undefined) ?? this.whyNotNewHere(call.callSid, sinceFirstHere);
+    if (notNew) return { kind: 'replay', reason: notNew };
     // Beyond its limit a machine would make every call on it choppy: send the new one elsewhere
     // (another machine, or people). The conversation exists either way, so a voicemail has a home.
     const busy = this.deps.isDraining?.() ? 'draining' : this.load.live >= this.load.max ? 'full' : undefined;
@@ -157,7 +186,25 @@ export class CallIntake implements VoiceWebhookHandlers {
     const participants = { spaId, conversationId, customerId, customerPhone: call.from };
     this.knownCalls.remember(participants);
     this.prewarm(call.callSid, participants);
-    return { kind: 'connect', conversationId };
+    return { kind: 'connect', conversationId, context: { spaId, customerId, callerNumber: call.from } };
+  }
+
+  /** The call as its record stands now; undefined when the database just went away. */
+  private async callState(callSid: string, log: FastifyBaseLogger): Promise<VoiceCallState | undefined> {
+    try {
+      return await findVoiceCallState(this.deps.db, callSid, wallClock());
+    } catch (error) {
+      if (!isConnectivityError(error)) throw error;
+      log.warn({ reason: describeError(error) }, 'database unreachable: whether this call is new is judged from this machine alone');
+      return undefined;
+    }
+  }
+
+  private whyNotNewHere(callSid: string, sinceFirstWebhookMs: number): string | undefined {
+    if (this.deps.liveCalls.get(callSid)) return 'stream started';
+    if (this.deps.liveCalls.endingOf(callSid)) return 'ended';
+    if (sinceFirstWebhookMs > NEW_CALL_WINDOW_MS) return 'first webhook too long ago';
+    return undefined;
   }
 
   async onCallStatus(update: CallStatusUpdate, log: FastifyBaseLogger): Promise<void> {
@@ -244,23 +291,32 @@ export class CallIntake implements VoiceWebhookHandlers {
     return undefined;
   }
 
-  async onTransferEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<{ conversationId: string } | undefined> {
+  async onTransferEnded(
+    callSid: string,
+    dialStatus: string,
+    log: FastifyBaseLogger,
+  ): Promise<{ conversationId: string; context: StreamContext } | undefined> {
     if (dialStatus === 'completed') return undefined; // staff took the call; it is over now
+    // The record decides: it re-opens only a call whose last leg was a transfer to a number.
     const reopened = await this.deps.writes.submit(
       { type: 'reopen_after_transfer', callSid, dialStatus, at: wallClock().toISOString() },
       WEBHOOK_WRITE_WAIT_MS,
     );
-    // While the database is away, the call as this machine remembers it.
+    // While the database is away, the call as this machine remembers it (handed to staff here).
     const remembered = this.knownCalls.takeHandedToStaff(callSid);
     const call = reopened.status === 'applied' ? reopened.result : remembered;
     if (!call) {
-      if (reopened.status !== 'applied') log.error('transfer not answered, and the call is not known here while the database is away');
+      if (reopened.status === 'applied') log.warn({ dialStatus }, 'transfer-ended for a call whose last leg was not a transfer (a replay?): no stream');
+      else log.error('transfer not answered, and the call is not known here while the database is away');
       return undefined;
     }
     log.info({ dialStatus }, 'transfer not answered; back to the receptionist');
     this.knownCalls.remember(call);
     this.prewarm(callSid, call);
-    return { conversationId: call.conversationId };
+    return {
+      conversationId: call.conversationId,
+      context: { spaId: call.spaId, customerId: call.customerId, callerNumber: call.customerPhone },
+    };
   }
 
   /** Turns an authenticated media stream into a call. Synchronous: listeners go on before any await. */
@@ -303,8 +359,10 @@ export class CallIntake implements VoiceWebhookHandlers {
   }
 
   private setupWithoutPrewarm(stream: MediaStream, log: Logger): Promise<CallSetup> {
-    // The webhook was answered elsewhere (or long ago): look the call up, then connect.
-    const known = this.knownCalls.participantsOf(stream.conversationId);
+    // The webhook was answered elsewhere (or long ago): who is on the call comes with the signed
+    // token, so the spa directory serves it even while the database is away. Only a token issued
+    // before tokens carried it needs the database.
+    const known = this.knownCalls.participantsOf(stream.conversationId) ?? participantsFromToken(stream);
     const participants = known ? Promise.resolve(known) : callParticipants(this.deps.db, stream.conversationId);
     return participants.then((p) => startCallSetup({ ...this.deps, log }, p));
   }
@@ -316,4 +374,10 @@ export class CallIntake implements VoiceWebhookHandlers {
     setup.catch((error: unknown) => log.warn({ err: error }, 'could not open the model session early'));
     this.prewarmed.add(callSid, participants.conversationId, setup);
   }
+}
+
+function participantsFromToken(stream: MediaStream): CallParticipants | undefined {
+  const context = stream.context;
+  if (!context) return undefined;
+  return { spaId: context.spaId, conversationId: stream.conversationId, customerId: context.customerId, customerPhone: context.callerNumber };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RealtimeError, RealtimeModel, ReplayItem } from '../realtime/realtime-model.js';
+import { RealtimeError, type RealtimeModel, type ReplayItem } from '../realtime/realtime-model.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { ModelAudioFormats } from '../audio/audio-format.js';
 import { ModelConnectError, type CallContext, type CallSetup } from './call-setup.js';
@@ -120,6 +120,12 @@ export class ModelLink {
       (error: unknown) => {
         clearTimeout(readyTimer);
         if (this.call.isEnded() || this.model !== model) return;
+        // Refused before the call took the session over (the stream came later than the refusal).
+        if (error instanceof RealtimeError && !error.recoverable && !isTransportError(error)) {
+          this.options.log.error({ code: error.code, message: error.message }, 'realtime model refused the session');
+          this.call.refused();
+          return;
+        }
         this.options.log.warn({ err: error }, 'realtime session was not ready');
         this.lost(model, 'session not ready', error instanceof Error ? error.message : String(error));
       },
@@ -161,8 +167,7 @@ export class ModelLink {
       this.options.log.warn({ code: error.code, message: error.message }, 'realtime model error');
       return;
     }
-    const transport = error.code === 'transport_error' || error.code === 'connection_stalled' || error.code === 'session_expired';
-    if (!this.sessionAccepted && !transport) {
+    if (!this.sessionAccepted && !isTransportError(error)) {
       this.options.log.error({ code: error.code, message: error.message }, 'realtime model refused the session');
       this.call.refused();
       return;
@@ -314,4 +319,9 @@ function releaseModel(model: RealtimeModel): void {
   // The adapter only emits errors someone listens to; nobody needs these any more.
   model.on('error', () => {});
   model.close();
+}
+
+/** The connection failed, not the model's judgement of the session. */
+function isTransportError(error: RealtimeError): boolean {
+  return error.code === 'transport_error' || error.code === 'connection_stalled' || error.code === 'session_expired';
 }

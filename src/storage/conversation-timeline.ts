@@ -119,7 +119,8 @@ const ROWS_PER_INSERT = 1_000;
  * Writes streams' turns and events at their places in their conversations, in the order given,
  * with one INSERT per table for the lot. A stream's first write fixes where it starts (after
  * everything already in the conversation, e.g. an earlier stream of the same call); every later
- * write, and any replay of one, uses that same start.
+ * write, and any replay of one, uses that same start. A stream that began after its conversation
+ * ended gets no place at all (see `endedBefore`).
  */
 export async function appendStreamTimelines(trx: Trx, timelines: StreamTimeline[]): Promise<void> {
   const key = (t: { conversationId: string; streamSid: string }) => `${t.conversationId} ${t.streamSid}`;
@@ -137,6 +138,7 @@ export async function appendStreamTimelines(trx: Trx, timelines: StreamTimeline[
     if (base === undefined) {
       // A new stream starts after everything before it, including rows still gathered here.
       await flush();
+      if (await endedBefore(trx, timeline)) continue;
       base = await fixStreamBase(trx, timeline.conversationId, timeline.streamSid);
       bases.set(key(timeline), base);
     }
@@ -145,6 +147,20 @@ export async function appendStreamTimelines(trx: Trx, timelines: StreamTimeline[
     for (const e of timeline.events) events.push({ ...e, conversationId, seq: e.seq + base });
   }
   await flush();
+}
+
+/**
+ * A stream that began after its conversation had ended is not this conversation's to write to
+ * (a replayed webhook's stream): its turns and events are dropped. Its earliest row is when it
+ * was already running (the first write holds its `call_started`); a legitimate stream of the call
+ * began before the end, and a re-open after an unanswered transfer clears the end first.
+ */
+async function endedBefore(trx: Trx, timeline: StreamTimeline): Promise<boolean> {
+  const times = [...timeline.events.map((e) => e.at.getTime()), ...timeline.messages.map((m) => m.spokenAt.getTime())];
+  if (times.length === 0) return false;
+  const conversation = await trx.selectFrom('conversations').select('ended_at').where('id', '=', timeline.conversationId).executeTakeFirst();
+  const endedAt = conversation?.ended_at;
+  return endedAt !== null && endedAt !== undefined && Math.min(...times) > new Date(endedAt).getTime();
 }
 
 async function knownStreamBases(trx: Trx, streams: { conversationId: string; streamSid: string }[]): Promise<Map<string, number>> {

@@ -150,6 +150,21 @@ export interface ConversationStreamsTable {
   created_at: CreatedAt;
 }
 
+export interface StreamTokenRedemptionsTable {
+  /** The stream token's nonce: each token lets one stream in, on whichever machine. */
+  nonce: string;
+  call_sid: string;
+  conversation_id: string;
+  /** 'new': the call's first stream (one per CallSid); 'resume': back after an unanswered transfer. */
+  leg: 'new' | 'resume';
+  /** Random per redemption, so the same write applied twice is recognised as itself. */
+  claim_id: string;
+  stream_sid: string;
+  machine_id: string;
+  expires_at: Timestamp;
+  redeemed_at: CreatedAt;
+}
+
 export interface SmsDetailsTable {
   message_id: string;
   message_sid: string;
@@ -353,6 +368,7 @@ export interface Database {
   messages: MessagesTable;
   voice_call_details: VoiceCallDetailsTable;
   conversation_streams: ConversationStreamsTable;
+  stream_token_redemptions: StreamTokenRedemptionsTable;
   sms_details: SmsDetailsTable;
   conversation_events: ConversationEventsTable;
   appointments: AppointmentsTable;

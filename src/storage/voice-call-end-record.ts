@@ -28,8 +28,38 @@ function percentile(sorted: number[], p: number): number | null {
   return sorted[index] ?? null;
 }
 
-/** Writes the end-of-call record. Run it in a transaction. */
-export async function finishVoiceCall(trx: Trx, summary: VoiceCallSummary): Promise<void> {
+/**
+ * Writes the end-of-call record. Run it in a transaction. Returns false, changing nothing, when
+ * the record is not this stream's to write: another stream already wrote the call's end (a
+ * re-open after an unanswered transfer clears it first), a later stream of the call has begun,
+ * or the conversation had ended before this stream started. Only Twilio's own status callbacks
+ * change a call that has ended.
+ */
+export async function finishVoiceCall(trx: Trx, summary: VoiceCallSummary): Promise<boolean> {
+  // Locks the call's details first, as every writer of both tables does (no deadlock).
+  const details = await trx
+    .selectFrom('voice_call_details')
+    .select(['ended_by as endedBy', 'stream_sid as streamSid'])
+    .where('conversation_id', '=', summary.conversationId)
+    .forUpdate()
+    .executeTakeFirst();
+  const conversation = await trx.selectFrom('conversations').select('ended_at as endedAt').where('id', '=', summary.conversationId).executeTakeFirst();
+  const current = details && conversation ? { ...details, ...conversation } : undefined;
+  if (current) {
+    if (current.endedBy !== null && current.streamSid !== summary.streamSid) return false;
+    const started = summary.streamStartedAt;
+    if (current.endedAt !== null && started !== null && started.getTime() > new Date(current.endedAt).getTime()) return false;
+    // A later stream of the call (back after an unanswered transfer) owns the end now.
+    const streams = await trx
+      .selectFrom('conversation_streams')
+      .select('stream_sid')
+      .where('conversation_id', '=', summary.conversationId)
+      .orderBy('base_seq', 'desc')
+      .orderBy('created_at', 'desc')
+      .execute();
+    const mine = streams.findIndex((s) => s.stream_sid === summary.streamSid);
+    if (mine > 0) return false;
+  }
   const sorted = [...summary.replyLatenciesMs].sort((a, b) => a - b);
   await trx
     .updateTable('voice_call_details')
@@ -65,4 +95,5 @@ export async function finishVoiceCall(trx: Trx, summary: VoiceCallSummary): Prom
     })
     .where('id', '=', summary.conversationId)
     .execute();
+  return true;
 }

@@ -18,6 +18,17 @@ export interface OpenVoiceConversation {
   startedAt: Date;
 }
 
+/** Where a call stands when its voice webhook arrives (again): what tells a new call from a replay. */
+export interface VoiceCallState {
+  /** How long after the call's first webhook this one came (0 for the first). */
+  sinceFirstWebhookMs: number;
+  twilioStatus: string;
+  /** A media stream of the call was let in (or wrote its timeline). */
+  streamStarted: boolean;
+  /** The call's record says it has ended. */
+  ended: boolean;
+}
+
 /**
  * Creates the conversation, its voice details and the customer for a CallSid, or returns the
  * existing ones: Twilio retries webhooks, and the same write may be replayed after a restart.
@@ -57,6 +68,34 @@ export async function openVoiceConversation(
     })
     .execute();
   return { conversationId: call.conversationId, customerId, created: true };
+}
+
+/** Where a call stands, `at` the time of a webhook for it; undefined for a call not on record. */
+export async function findVoiceCallState(db: Db, callSid: string, at: Date): Promise<VoiceCallState | undefined> {
+  const row = await db
+    .selectFrom('voice_call_details as v')
+    .innerJoin('conversations as c', 'c.id', 'v.conversation_id')
+    .select((eb) => [
+      'c.started_at',
+      'c.ended_at',
+      'v.twilio_status',
+      'v.stream_sid',
+      eb
+        .or([
+          eb.exists(eb.selectFrom('stream_token_redemptions as r').select('r.nonce').whereRef('r.call_sid', '=', 'v.call_sid').where('r.leg', '=', 'new')),
+          eb.exists(eb.selectFrom('conversation_streams as s').select('s.stream_sid').whereRef('s.conversation_id', '=', 'c.id')),
+        ])
+        .as('streamed'),
+    ])
+    .where('v.call_sid', '=', callSid)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    sinceFirstWebhookMs: at.getTime() - new Date(row.started_at).getTime(),
+    twilioStatus: row.twilio_status,
+    streamStarted: Boolean(row.streamed) || row.stream_sid !== null,
+    ended: row.ended_at !== null,
+  };
 }
 
 /**
@@ -112,9 +151,30 @@ export interface ResumedVoiceCall {
   customerPhone: string | null;
 }
 
+/** Twilio asks what next once a transfer's <Dial> ends: 25 s of ringing and the announcement, with room to spare. */
+const TRANSFER_ANSWER_WINDOW_MS = 10 * 60_000;
+
+/**
+ * The call's record says its last leg ended in a transfer to a number, not long ago, and Twilio
+ * has not reported the whole call over: only then may a "transfer not answered" bring it back.
+ */
+async function lastLegWasTransfer(trx: Trx, callSid: string, at: Date): Promise<boolean> {
+  const leg = await trx
+    .selectFrom('voice_call_details')
+    .select(['ended_by', 'transferred_to', 'ended_at', 'twilio_status'])
+    .where('call_sid', '=', callSid)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!leg || leg.ended_by !== 'transfer' || !leg.transferred_to || !leg.ended_at) return false;
+  if (TERMINAL_TWILIO_STATUSES.includes(leg.twilio_status)) return false;
+  const sinceEnd = at.getTime() - new Date(leg.ended_at).getTime();
+  return sinceEnd >= -60_000 && sinceEnd <= TRANSFER_ANSWER_WINDOW_MS;
+}
+
 /**
  * The front desk did not answer a transfer: the call comes back to the receptionist, so the
- * conversation is live again. Returns its id and who is calling, or undefined for an unknown call.
+ * conversation is live again. Returns its id and who is calling; undefined for an unknown call,
+ * or one whose last leg was not a transfer (a forged or replayed "not answered").
  */
 export async function reopenAfterUnansweredTransfer(
   trx: Trx,
@@ -140,6 +200,7 @@ export async function reopenAfterUnansweredTransfer(
     .where(sql<string>`data->>'at'`, '=', reopenedAt)
     .executeTakeFirst();
   if (already) return call;
+  if (!(await lastLegWasTransfer(trx, callSid, at))) return undefined;
   await trx.updateTable('conversations').set({ status: 'active', ended_at: null }).where('id', '=', call.conversationId).execute();
   await trx.updateTable('voice_call_details').set({ ended_by: null, ended_at: null }).where('call_sid', '=', callSid).execute();
   await trx

@@ -4,8 +4,14 @@ import { appendStreamTimelines } from './conversation-timeline.js';
 import type { Trx } from './database.js';
 import { addJob } from './job-queue.js';
 import { saveStaffMessage } from './staff-message-repository.js';
+import { redeemStreamToken, type RedemptionVerdict } from './stream-redemption-repository.js';
 import { finishVoiceCall } from './voice-call-end-record.js';
-import { applyTwilioCallStatus, openVoiceConversation, reopenAfterUnansweredTransfer, type ResumedVoiceCall } from './voice-call-repository.js';
+import {
+  applyTwilioCallStatus,
+  openVoiceConversation,
+  reopenAfterUnansweredTransfer,
+  type ResumedVoiceCall,
+} from './voice-call-repository.js';
 import { recordVoicemail } from './voicemail-repository.js';
 
 /**
@@ -83,6 +89,18 @@ const reopenAfterTransferOp = z.object({
   at: isoDate,
 });
 
+const redeemStreamTokenOp = z.object({
+  type: z.literal('redeem_stream_token'),
+  nonce: z.string().min(1).max(64),
+  callSid: z.string().min(1),
+  conversationId: uuid,
+  leg: z.enum(['new', 'resume']),
+  claimId: z.string().min(1).max(64),
+  streamSid: z.string().min(1).max(64),
+  machineId: z.string().min(1),
+  expiresAt: isoDate,
+});
+
 const addJobOp = z.object({
   type: z.literal('add_job'),
   task: z.string().min(1),
@@ -123,6 +141,7 @@ export const writeOpSchema = z.discriminatedUnion('type', [
   finishVoiceCallOp,
   applyCallStatusOp,
   reopenAfterTransferOp,
+  redeemStreamTokenOp,
   addJobOp,
   takeStaffMessageOp,
   recordOutcomeOp,
@@ -139,9 +158,11 @@ type ParsedWriteOp = z.output<typeof writeOpSchema>;
 export interface WriteOpResults {
   open_voice_call: { conversationId: string; customerId: string | null };
   append_timeline: null;
-  finish_voice_call: null;
+  /** False when the record was not this stream's to write (see `finishVoiceCall`). */
+  finish_voice_call: { recorded: boolean };
   apply_call_status: { known: boolean; conversationId: string | null };
   reopen_after_transfer: ResumedVoiceCall | null;
+  redeem_stream_token: { verdict: RedemptionVerdict };
   add_job: null;
   take_staff_message: null;
   record_outcome: null;
@@ -198,8 +219,7 @@ async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults
       await appendStreamTimelines(trx, [op]);
       return null;
     case 'finish_voice_call':
-      await finishVoiceCall(trx, op);
-      return null;
+      return { recorded: await finishVoiceCall(trx, op) };
     case 'apply_call_status': {
       const conversationId = await applyTwilioCallStatus(trx, {
         callSid: op.callSid,
@@ -211,6 +231,8 @@ async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults
     }
     case 'reopen_after_transfer':
       return (await reopenAfterUnansweredTransfer(trx, op.callSid, op.dialStatus, op.at)) ?? null;
+    case 'redeem_stream_token':
+      return { verdict: await redeemStreamToken(trx, op) };
     case 'add_job':
       await addJob(trx, op.task, op.payload, { jobKey: op.jobKey, ...(op.runAt ? { runAt: op.runAt } : {}) });
       return null;

@@ -5,13 +5,18 @@ import type { WebSocket } from 'ws';
 import type { Config } from '../config/config.js';
 import { parseStreamMessage, StreamMessageWriter, type StartMessage } from './media-stream-messages.js';
 import { StreamRateGuard, STREAM_RATE_LIMITS } from './stream-rate-guard.js';
-import type { StreamTokens } from './stream-token.js';
+import type { StreamContext, StreamTokenClaims, StreamTokens } from './stream-token.js';
 import { isValidTwilioSignature, publicUrl, publicWebSocketUrl } from './twilio-signature.js';
 import { MEDIA_STREAM_PATH } from './voice-webhooks.js';
 
 export const START_TIMEOUT_MS = 5_000;
 const MAX_CONSECUTIVE_MALFORMED = 20;
 const MAX_MALFORMED = 100;
+/**
+ * Messages held while a stream's admission is decided (a bounded wait, see `StreamAdmission`):
+ * five seconds of Twilio's 20 ms frames, far more than that wait lets in.
+ */
+const MAX_HELD_MESSAGES = 250;
 /** Twilio's frames are a few hundred bytes; anything near this is not Twilio. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
@@ -49,6 +54,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   readonly conversationId: string;
   /** Why this stream exists when it is not a new call, e.g. 'transfer-unanswered'. */
   readonly resume: string | undefined;
+  /** Who the call is between, from the signed stream token (absent in tokens issued before it carried them). */
+  readonly context: StreamContext | undefined;
   readonly audioFormat = TWILIO_AUDIO_FORMAT;
   /** Timestamp of the latest caller frame: Twilio's media clock, in ms since the stream started. */
   lastMediaTimestampMs = 0;
@@ -58,15 +65,17 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   constructor(
     private readonly socket: WebSocket,
     start: StartMessage,
-    conversationId: string,
+    claims: Pick<StreamTokenClaims, 'conversationId' | 'context'>,
     /** The socket's TCP connection; when given, each turn of the event loop's messages go out in one write. */
     private readonly transport?: Corkable,
   ) {
     super();
     this.streamSid = start.start.streamSid;
     this.callSid = start.start.callSid;
-    this.conversationId = conversationId;
-    this.resume = start.start.customParameters.resume;
+    this.conversationId = claims.conversationId;
+    this.context = claims.context;
+    // Signed in the token; only a token from before tokens carried it falls back to the parameter.
+    this.resume = claims.context ? claims.context.resume : start.start.customParameters.resume;
     this.messages = new StreamMessageWriter(this.streamSid);
   }
 
@@ -132,15 +141,32 @@ export function onMediaSocketError(error: Error, socket: WebSocket, request: Fas
   request.log.debug({ err: error }, 'media stream socket error');
 }
 
+export type AdmissionVerdict = { ok: true } | { ok: false; reason: 'reused' | 'call-ended' };
+
+/**
+ * Decides, once per stream at `start`, whether a stream whose token checked out on this machine
+ * may run: the token's one use across machines, and whether its call has ended. Must answer
+ * within a few hundred milliseconds whatever the database does.
+ */
+export interface StreamAdmission {
+  admit(claims: StreamTokenClaims, streamSid: string, log: FastifyBaseLogger): Promise<AdmissionVerdict>;
+}
+
 export interface MediaStreamRouteOptions {
   config: Config;
   tokens: StreamTokens;
+  admission: StreamAdmission;
   /** Called synchronously on a valid `start`: attach listeners before returning or awaiting. */
   onStream(stream: MediaStream, log: FastifyBaseLogger): void;
 }
 
+function onMedia(stream: MediaStream, timestampMs: number, audio: Buffer | undefined): void {
+  stream.lastMediaTimestampMs = timestampMs;
+  if (audio) stream.emit('media', audio, timestampMs);
+}
+
 export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStreamRouteOptions): void {
-  const { config, tokens, onStream } = options;
+  const { config, tokens, admission, onStream } = options;
 
   app.route({
     method: 'GET',
@@ -148,23 +174,30 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
     // A plain GET (no upgrade) is answered like any other wrong request.
     handler: async (_request, reply) =>
       reply.status(426).send({ error: { code: 'UPGRADE_REQUIRED', message: 'This is the Twilio media-stream WebSocket.' } }),
-    // Runs before the upgrade. Twilio signs the handshake; which scheme it signs is not
-      // documented, so both forms of our public URL are accepted. Without a header we rely on the
-      // one-time token checked at `start`.
+    // Runs before the upgrade. Twilio signs the handshake (X-Twilio-Signature over the <Stream url>,
+    // no parameters); which scheme it signs is not documented, so both forms of our public URL are
+    // accepted. An upgrade without the header is refused like a wrong one. The signature is the same
+    // for every stream (no nonce), so the one-time token checked at `start` stays the real key.
     preValidation: async (request, reply) => {
+      if (!request.ws) return; // a plain GET gets the 426 below
       const signature = request.headers['x-twilio-signature'];
-      if (typeof signature !== 'string') return;
+      const given = typeof signature === 'string' ? signature : undefined;
       const ok =
-        isValidTwilioSignature(config.twilio.authToken, signature, publicWebSocketUrl(config.publicBaseUrl, request.url), {}) ||
-        isValidTwilioSignature(config.twilio.authToken, signature, publicUrl(config.publicBaseUrl, request.url), {});
+        isValidTwilioSignature(config.twilio.authToken, given, publicWebSocketUrl(config.publicBaseUrl, request.url), {}) ||
+        isValidTwilioSignature(config.twilio.authToken, given, publicUrl(config.publicBaseUrl, request.url), {});
       if (!ok) {
-        request.log.warn('refused media stream upgrade with a bad Twilio signature');
-        await reply.status(403).send({ error: { code: 'FORBIDDEN', message: 'bad signature' } });
+        request.log.warn({ hasSignature: given !== undefined }, 'refused media stream upgrade without a valid Twilio signature');
+        await reply.status(403).send({ error: { code: 'FORBIDDEN', message: 'The X-Twilio-Signature does not match this request.' } });
       }
     },
     wsHandler: (socket, request) => {
       // Listeners first, synchronously: frames that arrive before them would be lost.
       let stream: MediaStream | undefined;
+      /**
+       * From `start` until the stream is admitted: what arrived meanwhile, delivered in order once
+       * it is in (checked for pace and shape on arrival, as always), dropped if it is refused.
+       */
+      let held: ((stream: MediaStream) => void)[] | undefined;
       let malformed = 0;
       let consecutiveMalformed = 0;
       const pace = new StreamRateGuard(STREAM_RATE_LIMITS);
@@ -182,6 +215,43 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
         stream?.emit('closed', code);
         stream?.removeAllListeners();
       });
+
+      const deliver = (action: (stream: MediaStream) => void) => {
+        if (stream) action(stream);
+        else if (held && held.length < MAX_HELD_MESSAGES) held.push(action);
+      };
+
+      /**
+       * The token checked out here; the stream runs once admission says it is the token's one use
+       * and its call has not ended. That answer may take a database round trip, bounded by the
+       * admission to a few hundred ms (and none while the database is known away): the caller is
+       * hearing the line connect, the model session is already open, and nothing they say is lost.
+       */
+      const admit = (start: StartMessage, claims: StreamTokenClaims) => {
+        held = [];
+        admission.admit(claims, start.start.streamSid, log).then(
+          (verdict) => {
+            if (socket.readyState !== socket.OPEN) return; // the peer left meanwhile
+            if (!verdict.ok) {
+              log.warn({ reason: verdict.reason, callSid: start.start.callSid }, 'refused media stream: its token was used or its call is over');
+              held = undefined;
+              socket.close(CLOSE_POLICY, 'invalid stream token');
+              return;
+            }
+            const admitted = new MediaStream(socket, start, claims, request.raw.socket);
+            stream = admitted;
+            onStream(admitted, log.child({ callSid: admitted.callSid, conversationId: admitted.conversationId }));
+            const waiting = held ?? [];
+            held = undefined;
+            for (const action of waiting) action(admitted);
+          },
+          (error: unknown) => {
+            held = undefined;
+            log.error({ err: error }, 'media stream admission failed');
+            socket.close(1011, 'internal error');
+          },
+        );
+      };
 
       socket.on('message', (data, isBinary) => {
         // Once we have closed, whatever the peer still had in flight is not worth parsing.
@@ -206,7 +276,7 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
         if (parsed.kind === 'unknown-event') return;
         const message = parsed.message;
 
-        if (!stream) {
+        if (!stream && !held) {
           if (message.event !== 'start') return; // `connected`, or media before start: nothing to do yet.
           clearTimeout(startTimer);
           const check = tokens.redeem(message.start.customParameters.streamToken, message.start.callSid);
@@ -215,31 +285,35 @@ export function registerMediaStreamRoute(app: FastifyInstance, options: MediaStr
             socket.close(CLOSE_POLICY, 'invalid stream token');
             return;
           }
-          stream = new MediaStream(socket, message, check.claims.conversationId, request.raw.socket);
-          onStream(stream, log.child({ callSid: stream.callSid, conversationId: stream.conversationId }));
+          admit(message, check.claims);
           return;
         }
 
         switch (message.event) {
           case 'media': {
-            stream.lastMediaTimestampMs = message.media.timestamp;
+            const timestamp = message.media.timestamp;
             // Only the caller's side: Twilio sends inbound audio only, but be strict.
-            if (message.media.track && message.media.track !== 'inbound') return;
-            const audio = Buffer.from(message.media.payload, 'base64');
-            const verdict = pace.audio(audio.length / MULAW_BYTES_PER_MS);
-            if (verdict === 'accept') stream.emit('media', audio, message.media.timestamp);
-            else if (verdict === 'close') socket.close(CLOSE_POLICY, 'audio faster than real time');
-            else if (pace.droppedFrames === 1) log.warn('media stream runs ahead of real time; dropping frames');
+            const audio = message.media.track && message.media.track !== 'inbound' ? undefined : Buffer.from(message.media.payload, 'base64');
+            const verdict = audio ? pace.audio(audio.length / MULAW_BYTES_PER_MS) : 'drop';
+            // The hot path: straight to the stream, no closure (held frames are the first few hundred ms only).
+            if (stream) onMedia(stream, timestamp, verdict === 'accept' ? audio : undefined);
+            else deliver((s) => onMedia(s, timestamp, verdict === 'accept' ? audio : undefined));
+            if (verdict === 'close') socket.close(CLOSE_POLICY, 'audio faster than real time');
+            else if (verdict === 'drop' && audio && pace.droppedFrames === 1) log.warn('media stream runs ahead of real time; dropping frames');
             return;
           }
-          case 'mark':
-            stream.emit('mark', message.mark.name);
+          case 'mark': {
+            const name = message.mark.name;
+            deliver((s) => s.emit('mark', name));
             return;
-          case 'dtmf':
-            stream.emit('dtmf', message.dtmf.digit);
+          }
+          case 'dtmf': {
+            const digit = message.dtmf.digit;
+            deliver((s) => s.emit('dtmf', digit));
             return;
+          }
           case 'stop':
-            stream.emit('stop');
+            deliver((s) => s.emit('stop'));
             return;
           default:
             return; // a second start or connected: ignore

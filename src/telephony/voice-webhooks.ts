@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
-import type { StreamTokens } from './stream-token.js';
+import type { StreamContext, StreamTokens } from './stream-token.js';
 import { connectStreamTwiml, hangUpTwiml, sayAndHangUpTwiml } from './twiml.js';
 import { publicUrl, publicWebSocketUrl, verifiedTwilioForm } from './twilio-signature.js';
 
@@ -47,8 +47,13 @@ export interface IncomingCall {
 }
 
 export type IncomingCallDecision =
-  | { kind: 'connect'; conversationId: string }
+  | { kind: 'connect'; conversationId: string; context: StreamContext }
   | { kind: 'refuse'; message: string }
+  /**
+   * Not a new call: it already streamed, ended, or rang too long ago. Twilio's signatures carry
+   * no nonce or time, so this is what a replayed webhook looks like: no stream, just a hang-up.
+   */
+  | { kind: 'replay'; reason: string }
   /** This machine cannot take the call (draining or full): another machine, else this TwiML. */
   | { kind: 'divert'; reason: 'draining' | 'full'; twiml: string };
 
@@ -72,10 +77,15 @@ export interface VoiceWebhookHandlers {
   /** TwiML for what the caller hears once our media stream has ended (the <Connect action>). */
   onStreamEnded(callSid: string, log: FastifyBaseLogger): Promise<string>;
   /**
-   * A transfer's <Dial> ended. Unanswered: the conversation id to bring the caller back to the
-   * receptionist on; answered (or nothing to resume): undefined, and the call ends.
+   * A transfer's <Dial> ended. Unanswered, and the call's last leg really was a transfer: the
+   * conversation to bring the caller back to the receptionist on; otherwise undefined, and the
+   * call ends.
    */
-  onTransferEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<{ conversationId: string } | undefined>;
+  onTransferEnded(
+    callSid: string,
+    dialStatus: string,
+    log: FastifyBaseLogger,
+  ): Promise<{ conversationId: string; context: StreamContext } | undefined>;
   /** TwiML after a fallback <Dial> to the front desk ended (unanswered: voicemail). */
   onFallbackDialEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<string>;
   /** A voicemail was recorded (none when the caller hung up first). TwiML: thanks and goodbye. */
@@ -110,12 +120,16 @@ export function registerVoiceWebhooks(
   const signedParams = (request: FastifyRequest, reply: FastifyReply) =>
     verifiedTwilioForm(request, reply, { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl });
 
-  /** <Connect><Stream> for this call and conversation, with a fresh one-time token. */
-  const streamTwiml = (callSid: string, conversationId: string, extra: Record<string, string> = {}) =>
+  /** <Connect><Stream> for this call and conversation, with a fresh one-time token that carries who is on it. */
+  const streamTwiml = (callSid: string, conversationId: string, context: StreamContext) =>
     connectStreamTwiml({
       streamUrl: publicWebSocketUrl(config.publicBaseUrl, MEDIA_STREAM_PATH),
       actionUrl: publicUrl(config.publicBaseUrl, STREAM_ENDED_PATH),
-      parameters: { streamToken: tokens.issue(callSid, conversationId), conversationId, ...extra },
+      parameters: {
+        streamToken: tokens.issue(callSid, conversationId, context),
+        conversationId,
+        ...(context.resume ? { resume: context.resume } : {}),
+      },
     });
 
   function sendTwiml(reply: FastifyReply, twiml: string) {
@@ -132,6 +146,10 @@ export function registerVoiceWebhooks(
       log,
     );
     if (decision.kind === 'refuse') return sendTwiml(reply, sayAndHangUpTwiml(decision.message));
+    if (decision.kind === 'replay') {
+      log.warn({ reason: decision.reason }, 'voice webhook for a call that is not new (a replay?): no stream, hanging up');
+      return sendTwiml(reply, hangUpTwiml());
+    }
     if (decision.kind === 'divert') {
       const replayed = request.headers['fly-replay-failed'] !== undefined || request.headers['fly-replay-src'] !== undefined;
       log.warn({ reason: decision.reason, replay: config.onFly && !replayed }, 'cannot take this call here; diverting');
@@ -140,7 +158,7 @@ export function registerVoiceWebhooks(
       return sendTwiml(reply, decision.twiml);
     }
     log.info({ conversationId: decision.conversationId }, 'incoming call connected to a media stream');
-    return sendTwiml(reply, streamTwiml(call.CallSid, decision.conversationId));
+    return sendTwiml(reply, streamTwiml(call.CallSid, decision.conversationId, decision.context));
   });
 
   app.post('/twilio/voice/status', async (request, reply) => {
@@ -165,7 +183,7 @@ export function registerVoiceWebhooks(
     const { CallSid, DialCallStatus } = transferEndedSchema.parse(params);
     const resume = await handlers.onTransferEnded(CallSid, DialCallStatus, request.log.child({ callSid: CallSid }));
     if (!resume) return sendTwiml(reply, hangUpTwiml());
-    return sendTwiml(reply, streamTwiml(CallSid, resume.conversationId, { resume: 'transfer-unanswered' }));
+    return sendTwiml(reply, streamTwiml(CallSid, resume.conversationId, { ...resume.context, resume: 'transfer-unanswered' }));
   });
 
   app.post(FALLBACK_DIAL_ENDED_PATH, async (request, reply) => {

@@ -101,6 +101,8 @@ export class FakeTwilioCall extends EventEmitter {
   stream: StreamInstructions | undefined;
   socket: WebSocket | undefined;
   closeCode: number | undefined;
+  /** The HTTP status of a refused upgrade (e.g. 403); undefined when the socket opened. */
+  upgradeStatus: number | undefined;
   /** Every message the service sent on the stream, parsed ('test' mode). */
   readonly messages: ServiceMessage[] = [];
   /** Marks echoed to the service ('test' mode). */
@@ -152,23 +154,46 @@ export class FakeTwilioCall extends EventEmitter {
     return result;
   }
 
-  /** Opens the media stream and sends `connected` and `start`, as Twilio does once the call is answered. */
-  async connect(overrides: { token?: string; sendStart?: boolean } = {}): Promise<void> {
+  /**
+   * Opens the media stream and sends `connected` and `start`, as Twilio does once the call is
+   * answered. The upgrade is signed as Twilio signs it: X-Twilio-Signature over the <Stream url>
+   * (wss://…, no parameters); `signature: null` leaves the header out, a string replaces it.
+   */
+  async connect(overrides: { token?: string; sendStart?: boolean; signature?: string | null } = {}): Promise<void> {
     if (!this.stream) throw new Error('no <Stream> in the TwiML');
     const path = new URL(this.stream.url).pathname;
-    const socket = new WebSocket(`${this.options.baseUrl.replace(/^http/, 'ws')}${path}`, { perMessageDeflate: false });
+    const signature = overrides.signature === undefined ? signTwilioRequest(this.options.authToken, this.stream.url, {}) : overrides.signature;
+    const socket = new WebSocket(`${this.options.baseUrl.replace(/^http/, 'ws')}${path}`, {
+      perMessageDeflate: false,
+      ...(signature === null ? {} : { headers: { 'x-twilio-signature': signature } }),
+    });
     this.socket = socket;
     socket.on('message', (data, isBinary) => {
       if (this.recording || !isBinary) this.onServiceMessage(rawDataBuffer(data), performance.now());
     });
     socket.on('close', (code) => {
+      if (this.upgradeStatus !== undefined) return; // refused before it opened: already told
       this.closeCode = code;
       clearInterval(this.playTimer);
       this.afterClose(code);
       this.emit('closed', code);
     });
     socket.on('error', () => {});
-    await once(socket, 'open');
+    // A refused upgrade (403) ends here, with the status as the close code's stand-in.
+    const refused = new Promise<number>((resolve) =>
+      socket.once('unexpected-response', (_req, res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }),
+    );
+    const status = await Promise.race([once(socket, 'open').then(() => undefined), refused]);
+    if (status !== undefined) {
+      this.upgradeStatus = status;
+      this.closeCode = status;
+      socket.terminate();
+      this.emit('closed', status);
+      return;
+    }
     this.sendRaw('{"event":"connected","protocol":"Call","version":"1.0.0"}');
     if (overrides.sendStart === false) return;
     const parameters = { ...this.stream.parameters };

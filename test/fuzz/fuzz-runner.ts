@@ -6,7 +6,8 @@
 import http from 'node:http';
 import { setImmediate as tick } from 'node:timers/promises';
 import WebSocket from 'ws';
-import type { CallHarness } from '../support/call-harness.js';
+import { signTwilioRequest } from '../../src/telephony/twilio-signature.js';
+import { AUTH_TOKEN, type CallHarness } from '../support/call-harness.js';
 import { httpCase, type HttpCase, type HttpFuzzContext } from './http-cases.js';
 import { SeededRandom } from './seeded-random.js';
 import { hostileStreamFrame, startMessage, type StreamFrame, type StreamIdentity } from './stream-cases.js';
@@ -220,7 +221,9 @@ export class FuzzRunner {
     const frames = [...opening];
     for (let i = 0; i < Math.min(hostile, Math.max(1, budget - opening.length)); i += 1) frames.push(hostileStreamFrame(r, identity, i + 2));
     const label = `stream ${kind} (${frames.length} messages)`;
-    const socket = new WebSocket(`${this.h.baseUrl.replace(/^http/, 'ws')}/twilio/media`);
+    // Signed as Twilio signs the upgrade: the hostile part is what comes over the socket.
+    const signature = signTwilioRequest(AUTH_TOKEN, `${this.h.config.publicBaseUrl.replace(/^http/, 'ws')}/twilio/media`, {});
+    const socket = new WebSocket(`${this.h.baseUrl.replace(/^http/, 'ws')}/twilio/media`, { headers: { 'x-twilio-signature': signature } });
     socket.on('error', () => {});
     const closed = new Promise<number | 'timeout'>((resolve) => {
       socket.on('close', (code) => resolve(code));
@@ -259,10 +262,13 @@ export class FuzzRunner {
     return frames.length;
   }
 
-  /** An upgrade whose X-Twilio-Signature is forged is refused before the socket opens. */
+  /** An upgrade whose X-Twilio-Signature is forged or missing is refused before the socket opens. */
   private async forgedUpgrade(seed: number, r: SeededRandom): Promise<number> {
-    const signature = r.pick(['forged', r.hex(28), '', 'x'.repeat(2_000)]);
-    const socket = new WebSocket(`${this.h.baseUrl.replace(/^http/, 'ws')}/twilio/media`, { headers: { 'x-twilio-signature': signature } });
+    const signature = r.pick<string | undefined>(['forged', r.hex(28), '', 'x'.repeat(2_000), undefined]);
+    const socket = new WebSocket(
+      `${this.h.baseUrl.replace(/^http/, 'ws')}/twilio/media`,
+      signature === undefined ? {} : { headers: { 'x-twilio-signature': signature } },
+    );
     const status = await new Promise<number>((resolve) => {
       socket.on('unexpected-response', (_req, res) => {
         resolve(res.statusCode ?? 0);

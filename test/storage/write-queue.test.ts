@@ -57,6 +57,26 @@ function turn(conversationId: string, streamSid: string, seq: number, text: stri
   };
 }
 
+/** The end of a stream that handed the call to the front desk. */
+function transferred(conversationId: string, streamSid: string): WriteOp {
+  const at = new Date().toISOString();
+  return {
+    type: 'finish_voice_call',
+    conversationId,
+    streamSid,
+    streamStartedAt: at,
+    endedAt: at,
+    endedBy: 'transfer',
+    status: 'transferred',
+    transferredTo: '+12025550123',
+    greetingLatencyMs: null,
+    replyLatenciesMs: [],
+    model: 'gpt-realtime',
+    usage: {},
+    costUsd: 0,
+  };
+}
+
 /** Messages as the database holds them, in the order they were inserted (ids grow with each insert). */
 async function messagesByInsertion(conversationId: string) {
   return db
@@ -88,6 +108,8 @@ t.test('applying the same writes again changes nothing, and a stream keeps its p
     open,
     turn(open.conversationId, 'MZfirst', 1, 'Hello, this is Ava.'),
     turn(open.conversationId, 'MZfirst', 2, 'Hi, can I book a facial?'),
+    // Only a call whose last leg was a transfer to a number can be re-opened.
+    transferred(open.conversationId, 'MZfirst'),
     { type: 'reopen_after_transfer', callSid: open.callSid, dialStatus: 'no-answer', at: new Date().toISOString() },
     turn(open.conversationId, 'MZsecond', 1, 'Nobody could pick up, can I take a message?'),
   ];

@@ -131,6 +131,12 @@ async function main(): Promise<void> {
     return;
   }
   await call.connect();
+  if (call.upgradeStatus !== undefined) {
+    // The service checks X-Twilio-Signature on the upgrade, over its PUBLIC_BASE_URL.
+    print(`the service refused the media stream (HTTP ${call.upgradeStatus}): do the auth token and public URL match the service's?`);
+    process.exitCode = 1;
+    return;
+  }
   call.on('clear', () => print('   ✂  caller interrupted: Twilio buffer cleared'));
   let heard = await untilQuiet(call);
   print(`◀  Ava: (${(heard / 1000).toFixed(1)} s of speech)`);
