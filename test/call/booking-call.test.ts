@@ -2,7 +2,7 @@ import t from 'tap';
 import { CONVERSATION_ANALYSIS_TASK, pendingJobs } from '../../src/storage/job-queue.js';
 import { providerCalendar } from '../support/booking-harness.js';
 import { startCallHarness } from '../support/call-harness.js';
-import { callRecordWritten } from '../support/call-scenarios.js';
+import { callRecordWritten, transferToStaff } from '../support/call-scenarios.js';
 
 // Monday 30 November 2026, 9:30 AM in Washington (open from 10; Sofia works Tuesdays).
 const NOW = new Date('2026-11-30T14:30:00Z');
@@ -180,21 +180,7 @@ t.test('a session the model refuses ends with an apology, not silence', async (t
 
 t.test('when the front desk does not answer a transfer, the caller comes back to the receptionist', async (t) => {
   const h = await startCallHarness(t, { now: () => new Date('2026-12-01T16:00:00Z') });
-  h.realtime.configure = (c) =>
-    c.replies.push(
-      { text: 'Hello, this is Ava.', audioMs: 100 },
-      { toolCall: { name: 'transfer_to_staff', arguments: { reason: 'wants a person' } } },
-      { text: "I'm sorry, nobody could pick up. Can I take a message?", audioMs: 100 },
-    );
-  const call = h.call();
-  h.twilioRest.on('call-update', (callSid: string) => {
-    if (callSid === call.callSid) call.hangUp();
-  });
-  await call.dial();
-  const first = await h.realtime.connection(0);
-  await call.heardAll(100);
-  await first.callerTurn({ transcript: 'Can I talk to someone?' });
-  await call.closed(5_000);
+  const { call } = await transferToStaff(h, "I'm sorry, nobody could pick up. Can I take a message?");
   t.match(h.twilioRest.callUpdates()[0]?.params.Twiml, /<Dial action="https:\/\/receptionist\.test\/twilio\/voice\/transfer-ended" method="POST" timeout="25">/);
   await callRecordWritten(h, call);
 

@@ -91,3 +91,27 @@ export async function hearToneGreeting(h: CallHarness): Promise<{ call: FakeTwil
     .map((m) => Buffer.from(String((m.media as { payload: string }).payload), 'base64').length);
   return { call, frameSizes };
 }
+
+/**
+ * A caller asks for a person; the receptionist transfers (Twilio's call update ends the stream,
+ * as Twilio does) and, should the caller come back, says `comeBackLine`. Resolves once the first
+ * leg's stream has closed.
+ */
+export async function transferToStaff(h: CallHarness, comeBackLine: string): Promise<{ call: FakeTwilioCall; first: FakeRealtimeConnection }> {
+  h.realtime.configure = (c) =>
+    c.replies.push(
+      { text: 'Hello, this is Ava.', audioMs: 100 },
+      { toolCall: { name: 'transfer_to_staff', arguments: { reason: 'wants a person' } } },
+      { text: comeBackLine, audioMs: 100 },
+    );
+  const call = h.call();
+  h.twilioRest.on('call-update', (callSid: string) => {
+    if (callSid === call.callSid) call.hangUp();
+  });
+  await call.dial();
+  const first = await h.realtime.connection(0);
+  await call.heardAll(100);
+  await first.callerTurn({ transcript: 'Can I talk to someone?' });
+  await call.closed(5_000);
+  return { call, first };
+}

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import t from 'tap';
 import { conversationOf, startCallHarness, type CallHarness } from '../support/call-harness.js';
-import { callRecordWritten, hangUpAndWait } from '../support/call-scenarios.js';
+import { callRecordWritten, hangUpAndWait, transferToStaff } from '../support/call-scenarios.js';
 import type { FakeTwilioCall } from '../doubles/fake-twilio.js';
 
 const ACCOUNT = `AC${'0'.repeat(32)}`;
@@ -221,21 +221,7 @@ t.test("a stream that began after its call ended cannot write the call's record"
 
 t.test('a transfer nobody answered re-opens the call once; the same "not answered" replayed later gets no stream', async (t) => {
   const h = await startCallHarness(t, { now: () => new Date('2026-12-01T16:00:00Z') });
-  h.realtime.configure = (c) =>
-    c.replies.push(
-      { text: 'Hello, this is Ava.', audioMs: 100 },
-      { toolCall: { name: 'transfer_to_staff', arguments: { reason: 'wants a person' } } },
-      { text: 'Nobody could pick up. Can I take a message?', audioMs: 100 },
-    );
-  const call = h.call();
-  h.twilioRest.on('call-update', (callSid: string) => {
-    if (callSid === call.callSid) call.hangUp();
-  });
-  await call.dial();
-  const first = await h.realtime.connection(0);
-  await call.heardAll(100);
-  await first.callerTurn({ transcript: 'Can I talk to someone?' });
-  await call.closed(5_000);
+  const { call } = await transferToStaff(h, 'Nobody could pick up. Can I take a message?');
   await callRecordWritten(h, call);
 
   const noAnswer = { CallSid: call.callSid, AccountSid: ACCOUNT, DialCallStatus: 'no-answer' };
