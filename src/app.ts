@@ -40,7 +40,11 @@ import { WriteQueue } from './storage/write-queue.js';
 import { MAX_MESSAGE_BYTES, onMediaSocketError, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
 import { createTwilioClient, transferCall } from './telephony/twilio-rest.js';
-import { registerVoiceWebhooks, TRANSFER_ENDED_PATH } from './telephony/voice-webhooks.js';
+import { UrlSeals } from './telephony/url-seal.js';
+import { registerVoiceWebhooks, TRANSFER_ENDED_PATH, WHISPER_PATH } from './telephony/voice-webhooks.js';
+import { transferSummariser } from './jobs/transfer-summary.js';
+import { findCustomerContact } from './storage/customer-repository.js';
+import type { WarmTransfers } from './call/warm-transfer.js';
 import { receptionistTools } from './tools/receptionist-tools.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
 import httpMetrics from './http/plugins/http-metrics.js';
@@ -50,6 +54,8 @@ import { pendingJobCounts } from './storage/job-queue.js';
 const LIVE_CALL_HEARTBEAT_MS = 15_000;
 /** At shutdown, queued writes get this long to reach the database; the rest wait on disk. */
 const WRITE_QUEUE_CLOSE_FLUSH_MS = 5_000;
+/** How long a caller on hold waits for the warm transfer's summary before the fallback sentence is used. */
+const TRANSFER_SUMMARY_WAIT_MS = 2_500;
 
 export interface AppDependencies {
   config: Config;
@@ -132,10 +138,16 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     now,
     analysisQuietMs: config.smsSummaryQuietSeconds * 1000,
   };
-  const tokens = new StreamTokens(
-    Buffer.concat([Buffer.from(config.twilio.authToken), config.encryptionKey ?? Buffer.alloc(0)]),
-    config.streamTokenTtlSeconds * 1000,
-  );
+  const sealSecret = Buffer.concat([Buffer.from(config.twilio.authToken), config.encryptionKey ?? Buffer.alloc(0)]);
+  const tokens = new StreamTokens(sealSecret, config.streamTokenTtlSeconds * 1000);
+  const summaries = openAITextClients(config.openai).transferSummaries;
+  const warmTransfers: WarmTransfers = {
+    seals: new UrlSeals(sealSecret, 'transfer-whisper'),
+    whisperUrl: `${config.publicBaseUrl}${WHISPER_PATH}`,
+    ...(summaries ? { summarise: transferSummariser(summaries, config.openai.textModel) } : {}),
+    callerName: async (customerId) => (await findCustomerContact(database.db, customerId)).name,
+    timeoutMs: TRANSFER_SUMMARY_WAIT_MS,
+  };
   // Writes left on disk by an earlier run are applied first.
   const writes = new WriteQueue({
     db: database.db,
@@ -164,8 +176,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     liveCalls,
     log: logger,
     now,
-    transfer: (callSid, number, announcement) =>
-      transferCall(twilio, callSid, number, announcement, `${config.publicBaseUrl}${TRANSFER_ENDED_PATH}`),
+    transfer: (callSid, request) => transferCall(twilio, callSid, request, `${config.publicBaseUrl}${TRANSFER_ENDED_PATH}`),
+    dialSeals: new UrlSeals(sealSecret, 'front-desk-dial'),
+    warmTransfers,
     isDraining: () => draining,
   });
 

@@ -20,8 +20,12 @@ import type { WriteQueue } from '../storage/write-queue.js';
 import type { MediaStream } from '../telephony/media-stream.js';
 import type { StreamContext } from '../telephony/stream-token.js';
 import { hangUpTwiml, sayAndHangUpTwiml } from '../telephony/twiml.js';
+import type { UrlSeals } from '../telephony/url-seal.js';
 import {
   FALLBACK_DIAL_ENDED_PATH,
+  FRONT_DESK_DIAL_ENDED_PATH,
+  type FrontDeskDialEnd,
+  type FrontDeskFollowUp,
   SORRY_UNKNOWN_NUMBER,
   VOICEMAIL_PATH,
   type CallStatusUpdate,
@@ -45,11 +49,14 @@ import {
   type HandOverSituation,
   type HandOverUrls,
 } from './hand-over.js';
+import { frontDeskDialEnded, recordRoute, ringFrontDesk, routeIncomingCall, type FrontDeskRoutingDependencies } from './front-desk-routing.js';
 import { KnownCalls } from './known-calls.js';
+import { transferWhisperTwiml, type WarmTransfers } from './warm-transfer.js';
 import type { LiveCalls } from './live-calls.js';
 import { PrewarmedSessions } from './prewarmed-sessions.js';
 import type { SpaDirectory } from './spa-directory.js';
 import { CallStreamAdmission } from './stream-admission.js';
+import type { TransferCall } from './call-transfer.js';
 
 /** Twilio's end of a call queues its analysis this late, unless the call's own end queued it sooner. */
 const ANALYSIS_SAFETY_NET_MS = 30_000;
@@ -95,7 +102,11 @@ export interface CallIntakeDependencies {
   liveCalls: LiveCalls;
   log: Logger;
   now: Clock;
-  transfer?: (callSid: string, number: string, announcement: string) => Promise<void>;
+  transfer?: TransferCall;
+  /** Seals for the URLs we give Twilio: the front desk's <Dial action> (routing modes). */
+  dialSeals: UrlSeals;
+  /** Warm transfers: the whisper the front desk hears, and its seals. */
+  warmTransfers?: WarmTransfers;
   /** True once this machine is shutting down: new calls go elsewhere. */
   isDraining?: () => boolean;
 }
@@ -110,6 +121,7 @@ export class CallIntake implements VoiceWebhookHandlers {
   private readonly prewarmed: PrewarmedSessions;
   private readonly limits: CallLimits;
   private readonly handOverUrls: HandOverUrls;
+  private readonly routing: FrontDeskRoutingDependencies;
   /** Lets each media stream in once, across machines, and never for a call that has ended. */
   readonly admission: CallStreamAdmission;
 
@@ -127,6 +139,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       modelSessionMaxMs: calls.modelSessionMaxSeconds * 1000,
     };
     this.handOverUrls = { dialEnded: `${publicBaseUrl}${FALLBACK_DIAL_ENDED_PATH}`, voicemail: `${publicBaseUrl}${VOICEMAIL_PATH}` };
+    this.routing = { seals: deps.dialSeals, writes: deps.writes, dialEndedUrl: `${publicBaseUrl}${FRONT_DESK_DIAL_ENDED_PATH}` };
     this.admission = new CallStreamAdmission({ writes: deps.writes, liveCalls: deps.liveCalls, machineId: deps.config.machineId });
   }
 
@@ -184,9 +197,37 @@ export class CallIntake implements VoiceWebhookHandlers {
       return { kind: 'divert', reason: busy, twiml: this.handOver(spa, 'busy') };
     }
     const participants = { spaId, conversationId, customerId, customerPhone: call.from };
+    // A spa that cannot be read now is answered by the receptionist, who needs no routing.
+    const spa = await spas.profile(spaId).catch(() => undefined);
+    const route = spa ? routeIncomingCall(spa, this.deps.now()) : ({ kind: 'receptionist' } as const);
+    if (route.kind === 'front-desk')
+      return { kind: 'ring-front-desk', conversationId, twiml: ringFrontDesk(this.routing, call.callSid, participants, route) };
+    recordRoute(writes, call.callSid, 'receptionist', null, null);
     this.knownCalls.remember(participants);
     this.prewarm(call.callSid, participants);
     return { kind: 'connect', conversationId, context: { spaId, customerId, callerNumber: call.from } };
+  }
+
+  async onFrontDeskDialEnded(end: FrontDeskDialEnd, log: FastifyBaseLogger): Promise<FrontDeskFollowUp> {
+    const { liveCalls } = this.deps;
+    // A replayed callback finds the call streaming or over: it gets a hang-up, never a second receptionist.
+    const state = await this.callState(end.callSid, log);
+    const stillRinging = !state?.streamStarted && !state?.ended && !liveCalls.get(end.callSid) && !liveCalls.endingOf(end.callSid);
+    const outcome = frontDeskDialEnded(
+      { ...this.routing, voicemailTwiml: () => frontDeskUnansweredTwiml(this.handOverUrls) },
+      end,
+      stillRinging,
+    );
+    log.info({ dialStatus: end.dialStatus, next: outcome.participants ? 'receptionist' : 'twiml' }, 'front desk dial ended');
+    if (outcome.participants) {
+      this.knownCalls.remember(outcome.participants);
+      this.prewarm(end.callSid, outcome.participants);
+    }
+    return outcome.followUp;
+  }
+
+  async onWhisper(parentCallSid: string | undefined, sealed: string | undefined, log: FastifyBaseLogger): Promise<string> {
+    return transferWhisperTwiml(this.deps.warmTransfers, parentCallSid, sealed, log);
   }
 
   /** The call as its record stands now; undefined when the database just went away. */
@@ -345,6 +386,7 @@ export class CallIntake implements VoiceWebhookHandlers {
         afterCall({ ...this.deps, knownCalls: this.knownCalls }, { callSid: ended.callSid, conversationId: ended.conversationId, done: ended.done, reason, setup, log: callLog });
       },
       ...(this.deps.transfer ? { transfer: this.deps.transfer } : {}),
+      ...(this.deps.warmTransfers ? { warmTransfers: this.deps.warmTransfers } : {}),
     });
     liveCalls.add(session);
     log.info('call connected');

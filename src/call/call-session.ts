@@ -14,7 +14,17 @@ import type { CallContext, CallSetup } from './call-setup.js';
 import { CallSupervisor, DEFAULT_CALL_LIMITS, type CallLimits, type SupervisedCall } from './call-supervisor.js';
 import { CallerPlayback } from './caller-playback.js';
 import type { CallerStream } from './caller-stream.js';
-import { greetingInstructions, RESUMED_AFTER_DROP_NOTE, unansweredTransferInstructions, type WrapUpReason } from './instructions.js';
+import { CallerKeypad } from './caller-keypad.js';
+import { FRONT_DESK_UNANSWERED } from './front-desk-routing.js';
+import {
+  frontDeskUnansweredGreeting,
+  greetingInstructions,
+  RESUMED_AFTER_DROP_NOTE,
+  unansweredTransferInstructions,
+  type WrapUpReason,
+} from './instructions.js';
+import { keypadRequests, type KeypadSession } from './keypad-requests.js';
+import { transferBriefing, type WarmTransfers } from './warm-transfer.js';
 import { conversationSoFar, ModelLink, type LinkedCall } from './model-link.js';
 import { routeModelEvents } from './model-routes.js';
 import { ResponseRecovery, type RecoveringCall } from './response-recovery.js';
@@ -41,6 +51,8 @@ export interface CallSessionOptions {
   onEnded(session: CallSession, reason: CallEndReason): void;
   /** Hands the live call to a person (Twilio REST); absent where transfers are impossible. */
   transfer?: TransferCall;
+  /** Warm transfers: the whisper the front desk hears first; without it transfers are cold. */
+  warmTransfers?: WarmTransfers;
   /** The monotonic clock (ms) every duration, timeout and latency of the call is read from. */
   now?: () => number;
   /** The wall clock for stored stamps (the call's start and end, turns). */
@@ -70,6 +82,9 @@ export class CallSession {
   /** Set while a goodbye is being spoken: why the call ends once it has been heard. */
   private goodbye: CallEndReason | undefined;
   private readonly transfer: CallTransfer;
+  private readonly keypad: CallerKeypad;
+  /** Waiting for the response being generated to end (a key press cancelled it): what to do then. */
+  private afterReply: (() => void)[] = [];
   private resolveDone: () => void = () => {};
   /** Resolves when the call is over and its record written. */
   readonly done = new Promise<void>((resolve) => {
@@ -84,7 +99,18 @@ export class CallSession {
     this.startedAtDate = this.wallClock();
     this.callSid = stream.callSid;
     this.conversationId = stream.conversationId;
-    this.transfer = new CallTransfer(this.callSid, recorder, options.transfer);
+    const briefing = transferBriefing(
+      options.warmTransfers,
+      {
+        callSid: this.callSid,
+        spaName: () => this.link.context?.spa.name ?? '',
+        customerId: () => this.link.context?.customerId ?? null,
+        callerNumber: () => this.link.context?.customerPhone ?? null,
+        history: () => conversationSoFar(this.transcript.snapshot(), this.tools.replayItems),
+      },
+      log,
+    );
+    this.transfer = new CallTransfer(this.callSid, recorder, options.transfer, briefing);
     this.transcript = new TranscriptAssembler(recorder.nextSeq, (turn) => recorder.turn(turn), this.wallClock);
     this.figures = new CallFigures(now, log, startedAt);
     this.playback = new CallerPlayback(stream, this.transcript, recorder, this.figures, now);
@@ -102,7 +128,8 @@ export class CallSession {
     });
     stream.on('stop', () => this.end('caller'));
     stream.on('closed', () => this.end('stream_closed'));
-    stream.on('dtmf', (digit) => recorder.event('dtmf', null, { digit }));
+    this.keypad = new CallerKeypad(recorder, keypadRequests(this.keypadSession, recorder, log));
+    stream.on('dtmf', (digit) => this.keypad.pressed(digit));
 
     recorder.event('call_started', null, { streamSid: stream.streamSid });
     this.supervisor.start();
@@ -157,8 +184,14 @@ export class CallSession {
     if (this.isEnded || this.greeted || !model || !context) return;
     this.greeted = true;
     this.enter('greeting');
-    const transferUnanswered = this.options.stream.resume === 'transfer-unanswered';
-    model.createResponse({ note: transferUnanswered ? unansweredTransferInstructions() : greetingInstructions(context.spa) });
+    const { resume, opening } = this.options.stream;
+    const note =
+      resume === 'transfer-unanswered'
+        ? unansweredTransferInstructions()
+        : opening === FRONT_DESK_UNANSWERED
+          ? frontDeskUnansweredGreeting(context.spa)
+          : greetingInstructions(context.spa);
+    model.createResponse({ note });
   }
 
   /** Caller audio (hot path). During a reconnect it has nowhere to go; the restored session starts fresh. */
@@ -187,7 +220,37 @@ export class CallSession {
     const toolTurn = this.tools.responseDone(done);
     this.recovery.responseDone(done);
     if (!toolTurn) this.hangUpIfHeard();
+    if (!this.playback.responding && this.afterReply.length > 0) {
+      const waiting = this.afterReply;
+      this.afterReply = [];
+      for (const run of waiting) run();
+    }
   }
+
+  /** What the caller's keys may do to the call (keypad-requests.ts). */
+  private readonly keypadSession: KeypadSession = {
+    isEnded: () => this.isEnded,
+    spa: () => this.link.context?.spa,
+    model: () => this.link.model,
+    now: () => this.options.toolContext.now(),
+    handlesKeys: () => this.link.context?.spa.settings.routing.dtmf ?? true,
+    stopReply: () => {
+      // As if the caller had spoken over the reply, except that no turn detection cancels it for us.
+      const generating = this.playback.responding;
+      this.supervisor.activity();
+      if (this.current !== 'wrapping-up') this.goodbye = undefined;
+      this.playback.interrupt(this.link.model);
+      if (generating) this.link.model?.cancelResponse();
+    },
+    whenReplyDone: (then) => {
+      if (this.playback.responding) this.afterReply.push(then);
+      else then();
+    },
+    holdPrompt: () => this.playback.playHoldPrompt(),
+    transferring: () => this.transfer.to !== null,
+    transfer: (number, announcement, reason) => this.transfer.transferTo(number, announcement, reason),
+    transferred: () => this.options.toolContext.writes?.enqueue({ type: 'record_outcome', conversationId: this.conversationId, outcome: 'transferred' }),
+  };
 
   private sayGoodbye(reason: CallEndReason, note: string): void {
     this.goodbye = reason;
@@ -287,7 +350,7 @@ export class CallSession {
     endCallAfterSpeech: () => {
       this.goodbye ??= 'assistant';
     },
-    transferTo: (number, announcement) => this.transfer.transferTo(number, announcement),
+    transferTo: (number, announcement, reason) => this.transfer.transferTo(number, announcement, reason),
   };
 
   /** Ends the call once; the record is written behind, `done` resolves when it is. `why` explains an ending of ours to staff. */
@@ -298,6 +361,8 @@ export class CallSession {
     const { stream, recorder, log, modelName, price } = this.options;
     this.supervisor.stop();
     this.recovery.stop();
+    this.keypad.stop();
+    this.afterReply = [];
     this.options.onEnded(this, finalReason);
     this.link.release();
     // Our ending: closing the stream hands the call to the carrier (apology, hang-up).

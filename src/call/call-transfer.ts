@@ -1,8 +1,12 @@
+import type { TransferRequest } from '../telephony/twilio-rest.js';
 import type { CallRecorder } from './call-recorder.js';
 
-export type TransferCall = (callSid: string, number: string, announcement: string) => Promise<void>;
+export type TransferCall = (callSid: string, request: TransferRequest) => Promise<void>;
 
-/** Hands the live call to a person (the transfer tool). However the stream then ends, the call was transferred. */
+/** Prepares what a transfer carries beyond the number: the whisper for the desk (warm transfers). */
+export type TransferBriefing = (reason: string | undefined) => Promise<{ whisperUrl?: string; callerId?: string; source: string }>;
+
+/** Hands the live call to a person (the transfer tool, or 0 pressed). However the stream then ends, the call was transferred. */
 export class CallTransfer {
   /** Set from the moment a transfer is asked for: the carrier may end the stream before its answer reaches us. */
   to: string | null = null;
@@ -11,17 +15,21 @@ export class CallTransfer {
     private readonly callSid: string,
     private readonly recorder: CallRecorder,
     private readonly transfer: TransferCall | undefined,
+    private readonly briefing?: TransferBriefing,
   ) {}
 
-  async transferTo(number: string, announcement: string): Promise<void> {
+  async transferTo(number: string, announcement: string, reason?: string): Promise<void> {
     if (!this.transfer) throw new Error('transfers are not available');
     this.to = number;
     try {
-      await this.transfer(this.callSid, number, announcement);
+      // The briefing never fails and is bounded in time (warm-transfer.ts): the caller is on hold meanwhile.
+      const brief = this.briefing ? await this.briefing(reason) : { source: 'none' };
+      const { source, ...dial } = brief;
+      await this.transfer(this.callSid, { number, announcement, ...dial });
+      this.recorder.event('transfer', null, { to: number, warm: dial.whisperUrl !== undefined, whisper: source });
     } catch (error) {
       this.to = null;
       throw error;
     }
-    this.recorder.event('transfer', null, { to: number });
   }
 }

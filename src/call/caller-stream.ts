@@ -33,6 +33,8 @@ export interface CallerStream extends EventEmitter<CallerStreamEvents> {
   readonly streamSid: string;
   /** Why this stream exists when it is not a new call, e.g. 'transfer-unanswered'. */
   readonly resume: string | undefined;
+  /** How the call came to the receptionist when not straight away, e.g. 'front-desk-unanswered'. */
+  readonly opening?: string | undefined;
   readonly audioFormat: CallerAudioFormat;
   /** Audio for the caller, in `audioFormat`; played in order after what was sent before. */
   sendAudio(audio: Uint8Array): void;

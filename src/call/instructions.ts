@@ -27,6 +27,11 @@ export function greetingInstructions(spa: SpaProfile): string {
   return `Greet the caller now, warmly and naturally, with exactly these words: "${spa.persona.greeting}"`;
 }
 
+/** The front desk rang first and nobody picked up (routing `front_desk_first`): the caller has been waiting. */
+export function frontDeskUnansweredGreeting(spa: SpaProfile): string {
+  return `The caller rang the front desk first and nobody could pick up, so they have been waiting. Greet them now, warmly and briefly, starting with exactly these words: "Sorry to keep you waiting — the team is with other guests." Then say you are ${spa.persona.name} at ${spa.name} and ask how you can help.`;
+}
+
 /** Back from a transfer nobody answered: say so, and offer the next best thing. */
 export function unansweredTransferInstructions(): string {
   return 'Tell the caller, warmly and briefly, that nobody at the front desk could pick up just now. Offer to take a message so they call back soon, or to help with anything else yourself.';

@@ -170,6 +170,11 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     this.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } });
   }
 
+  cancelResponse(): void {
+    // Only with a response under way: otherwise the server answers `response_cancel_not_active`.
+    for (const responseId of this.responsesInProgress.keys()) this.send({ type: 'response.cancel', response_id: responseId });
+  }
+
   truncate(itemId: string, audioEndMs: number): void {
     this.send({
       type: 'conversation.item.truncate',

@@ -189,6 +189,12 @@ export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
   createResponse(request?: ResponseRequest): void;
   sendToolResult(callId: string, output: string): void;
   /**
+   * Stops the responses being generated, as the caller's speech does with turn detection (used when
+   * a key press interrupts a reply). Each ends with `responseDone` status 'cancelled'. Nothing
+   * happens when none is under way.
+   */
+  cancelResponse(): void;
+  /**
    * Cuts an assistant item's audio at what the caller actually heard. Only meaningful where
    * `capabilities.truncation`; a model without it ignores the call.
    */

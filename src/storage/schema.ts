@@ -136,6 +136,11 @@ export interface VoiceCallDetailsTable {
   reply_latency_p95_ms: ColumnType<number | null, number | null | undefined, number | null>;
   /** Replies the caller talked over (null for calls recorded before it was counted). */
   barge_ins: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Which way the call went (see call-route-repository.ts); null for calls before routes were kept. */
+  route: ColumnType<string | null, string | null | undefined, string | null>;
+  /** How the front desk's ringing ended (Twilio's DialCallStatus), when it rang. */
+  front_desk_dial_status: ColumnType<string | null, string | null | undefined, string | null>;
+  front_desk_ring_seconds: ColumnType<number | null, number | null | undefined, number | null>;
   reply_latencies_ms: ColumnType<number[], number[] | undefined, number[]>;
   model: string | null;
   usage: Json<unknown>;

@@ -47,6 +47,46 @@ export const turnDetectionSchema = z.discriminatedUnion('type', [
 ]);
 export type TurnDetection = z.infer<typeof turnDetectionSchema>;
 
+/**
+ * Who answers the phone. `receptionist_first`: the receptionist takes every call. `front_desk_first`:
+ * during opening hours the front desk rings first and an unanswered call comes to the receptionist.
+ * `after_hours_only`: during opening hours the front desk rings and an unanswered call goes to
+ * `unansweredFallback`; outside hours the receptionist answers. `dtmf` off: key presses are only noted.
+ */
+export const ROUTING_MODES = ['receptionist_first', 'front_desk_first', 'after_hours_only'] as const;
+export type RoutingMode = (typeof ROUTING_MODES)[number];
+
+const routingFields = {
+  mode: z.enum(ROUTING_MODES),
+  /** How long the front desk rings before the call moves on (Twilio <Dial timeout>, 5–600 s). */
+  frontDeskRingSeconds: z.number().int().min(5).max(120),
+  /** after_hours_only: where a call the front desk did not answer goes. */
+  unansweredFallback: z.enum(['voicemail', 'receptionist']),
+  /** Key presses handled: 0 for a person, digits given to the receptionist as typed. */
+  dtmf: z.boolean(),
+};
+
+export const routingSchema = z.object({
+  mode: routingFields.mode.default('receptionist_first'),
+  frontDeskRingSeconds: routingFields.frontDeskRingSeconds.default(20),
+  unansweredFallback: routingFields.unansweredFallback.default('voicemail'),
+  dtmf: routingFields.dtmf.default(true),
+});
+export type Routing = z.infer<typeof routingSchema>;
+/** A change to the routing: the fields given, the others as they are. */
+export const routingPatchSchema = z.object(routingFields).partial().strict();
+
+/**
+ * A day the weekly hours do not hold: a holiday or one-off closure (`hours: []`), or other hours
+ * that day. Dates are the spa's local dates.
+ */
+export const hoursExceptionSchema = z.object({
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'),
+  hours: z.array(openingSchema).max(4),
+  note: z.string().max(120).optional(),
+});
+export type HoursException = z.infer<typeof hoursExceptionSchema>;
+
 /** A two-letter ISO 639-1 language code, as the realtime model's transcription takes it. */
 export const ISO_639_1 = /^[a-z]{2}$/;
 
@@ -67,6 +107,9 @@ export const spaSettingsSchema = z.object({
   followUpAbandonedCalls: z.boolean().default(false),
   /** What the owner means to spend on the receptionist a month (models and Twilio); null: no budget. */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
+  routing: routingSchema.default(routingSchema.parse({})),
+  /** Holidays, closures and special hours; they win over the weekly hours on their date. */
+  hoursExceptions: z.array(hoursExceptionSchema).max(200).default([]),
 });
 export type SpaSettings = z.infer<typeof spaSettingsSchema>;
 
@@ -83,7 +126,11 @@ export const spaSettingsPatchSchema = z
     },
   )
   // Stored values are read leniently (an odd one must never break a call); a change must be a real code.
-  .extend({ language: z.string().regex(ISO_639_1, 'must be an ISO 639-1 language code, such as en or es').optional() });
+  .extend({
+    language: z.string().regex(ISO_639_1, 'must be an ISO 639-1 language code, such as en or es').optional(),
+    // Only the routing fields given change (see applySettings).
+    routing: routingPatchSchema.optional(),
+  });
 
 export const calendarConfigSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('local') }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CALL_ROUTES, recordCallRoute } from './call-route-repository.js';
 import { recordOutcome } from './conversation-repository.js';
 import { appendStreamTimelines } from './conversation-timeline.js';
 import type { Trx } from './database.js';
@@ -135,6 +136,14 @@ const recordVoicemailOp = z.object({
   durationSeconds: z.number().int().min(0),
 });
 
+const recordCallRouteOp = z.object({
+  type: z.literal('record_call_route'),
+  callSid: z.string().min(1),
+  route: z.enum(CALL_ROUTES),
+  dialStatus: z.string().max(40).nullable(),
+  ringSeconds: z.number().int().min(0).nullable(),
+});
+
 export const writeOpSchema = z.discriminatedUnion('type', [
   openVoiceCallOp,
   appendTimelineOp,
@@ -146,6 +155,7 @@ export const writeOpSchema = z.discriminatedUnion('type', [
   takeStaffMessageOp,
   recordOutcomeOp,
   recordVoicemailOp,
+  recordCallRouteOp,
 ]);
 
 /** A write as it is queued (JSON: times as ISO strings). */
@@ -167,6 +177,7 @@ export interface WriteOpResults {
   take_staff_message: null;
   record_outcome: null;
   record_voicemail: { known: boolean };
+  record_call_route: { known: boolean };
 }
 
 /** The queued JSON was not a write we know (a corrupt spill file, a newer version's write). */
@@ -244,6 +255,8 @@ async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults
       return null;
     case 'record_voicemail':
       return { known: await recordVoicemail(trx, op) };
+    case 'record_call_route':
+      return { known: await recordCallRoute(trx, op) };
   }
 }
 

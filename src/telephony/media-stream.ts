@@ -54,6 +54,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   readonly conversationId: string;
   /** Why this stream exists when it is not a new call, e.g. 'transfer-unanswered'. */
   readonly resume: string | undefined;
+  /** How the call came to the receptionist when not straight away, e.g. 'front-desk-unanswered' (signed in the token). */
+  readonly opening: string | undefined;
   /** Who the call is between, from the signed stream token (absent in tokens issued before it carried them). */
   readonly context: StreamContext | undefined;
   readonly audioFormat = TWILIO_AUDIO_FORMAT;
@@ -76,6 +78,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     this.context = claims.context;
     // Signed in the token; only a token from before tokens carried it falls back to the parameter.
     this.resume = claims.context ? claims.context.resume : start.start.customParameters.resume;
+    this.opening = claims.context?.opening;
     this.messages = new StreamMessageWriter(this.streamSid);
   }
 

@@ -17,6 +17,11 @@ export interface StreamContext {
   callerNumber: string | null;
   /** Why this stream exists when it is not the call's first, e.g. 'transfer-unanswered'. */
   resume?: string;
+  /**
+   * How a call's first stream came to the receptionist when it did not come straight to her, e.g.
+   * 'front-desk-unanswered' (the front desk rang first), so she opens knowingly.
+   */
+  opening?: string;
 }
 
 export interface StreamTokenClaims {
@@ -63,7 +68,13 @@ export class StreamTokens {
       e: expiresAt,
       n: nonce,
       ...(context
-        ? { s: context.spaId, u: context.customerId, p: context.callerNumber, ...(context.resume ? { r: context.resume } : {}) }
+        ? {
+            s: context.spaId,
+            u: context.customerId,
+            p: context.callerNumber,
+            ...(context.resume ? { r: context.resume } : {}),
+            ...(context.opening ? { o: context.opening } : {}),
+          }
         : {}),
     };
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
@@ -79,16 +90,16 @@ export class StreamTokens {
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
 
-    let claims: { c?: unknown; v?: unknown; e?: unknown; n?: unknown; s?: unknown; u?: unknown; p?: unknown; r?: unknown };
+    let claims: { c?: unknown; v?: unknown; e?: unknown; n?: unknown; s?: unknown; u?: unknown; p?: unknown; r?: unknown; o?: unknown };
     try {
       claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     } catch {
       return { ok: false, reason: 'malformed' };
     }
-    const { c, v, e, n, s, u, p, r } = claims;
+    const { c, v, e, n, s, u, p, r, o } = claims;
     if (typeof c !== 'string' || typeof v !== 'string' || typeof e !== 'number' || typeof n !== 'string')
       return { ok: false, reason: 'malformed' };
-    if (!optionalText(s) || !optionalText(u) || !optionalText(p) || !(r === undefined || typeof r === 'string'))
+    if (!optionalText(s) || !optionalText(u) || !optionalText(p) || !(r === undefined || typeof r === 'string') || !(o === undefined || typeof o === 'string'))
       return { ok: false, reason: 'malformed' };
     const now = this.now();
     if (e <= now) return { ok: false, reason: 'expired' };
@@ -97,7 +108,9 @@ export class StreamTokens {
     if (this.used.has(n)) return { ok: false, reason: 'reused' };
     this.used.set(n, e);
     const context: StreamContext | undefined =
-      typeof s === 'string' ? { spaId: s, customerId: u ?? null, callerNumber: p ?? null, ...(r ? { resume: r } : {}) } : undefined;
+      typeof s === 'string'
+        ? { spaId: s, customerId: u ?? null, callerNumber: p ?? null, ...(r ? { resume: r } : {}), ...(o ? { opening: o } : {}) }
+        : undefined;
     return { ok: true, claims: { callSid: c, conversationId: v, expiresAt: e, nonce: n, leg: r ? 'resume' : 'new', context } };
   }
 

@@ -15,16 +15,21 @@ export function createTwilioClient(config: Config): TwilioClient {
   return client;
 }
 
+export interface TransferRequest {
+  number: string;
+  /** What the caller hears while the desk rings (a short hold message). */
+  announcement: string;
+  /** Shown to the desk: the caller's own number, when known. */
+  callerId?: string;
+  /** <Number url>: the whisper the desk hears before being connected (a warm transfer). */
+  whisperUrl?: string;
+}
+
 /**
  * Hands a live call to a person: replacing the call's TwiML ends our media stream, Twilio says the
- * announcement and dials the number.
+ * announcement and dials the number (playing the whisper to whoever answers, when there is one).
  */
-export async function transferCall(
-  client: TwilioClient,
-  callSid: string,
-  number: string,
-  announcement: string,
-  dialEndedUrl: string,
-): Promise<void> {
-  await client.calls(callSid).update({ twiml: sayAndDialTwiml(announcement, number, dialEndedUrl) });
+export async function transferCall(client: TwilioClient, callSid: string, request: TransferRequest, dialEndedUrl: string): Promise<void> {
+  const { number, announcement, ...dial } = request;
+  await client.calls(callSid).update({ twiml: sayAndDialTwiml(announcement, number, dialEndedUrl, dial) });
 }

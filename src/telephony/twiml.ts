@@ -23,11 +23,45 @@ export function sayAndHangUpTwiml(message: string): string {
   return response.toString();
 }
 
+export interface DialOptions {
+  /** <Dial action>: hears how the dial ended (DialCallStatus), so an unanswered one comes back to us. */
+  actionUrl?: string;
+  /** Seconds the number rings before the dial gives up (Twilio's default is 30). */
+  ringSeconds?: number;
+  /** The caller's number, shown to the front desk (a number Twilio allows: the inbound caller's). */
+  callerId?: string;
+  /** <Number url>: TwiML played to the person who answers before the caller is connected (a whisper). */
+  whisperUrl?: string;
+}
+
 /** Says the announcement and rings the number; `actionUrl` hears how the dial ended (unanswered → back to us). */
-export function sayAndDialTwiml(message: string, number: string, actionUrl?: string): string {
+export function sayAndDialTwiml(message: string, number: string, actionUrl?: string, options: Omit<DialOptions, 'actionUrl'> = {}): string {
   const response = new twilio.twiml.VoiceResponse();
   if (message) response.say(SAY, message);
-  response.dial(actionUrl ? { action: actionUrl, method: 'POST', timeout: 25 } : {}, number);
+  appendDial(response, number, { ...options, ...(actionUrl ? { actionUrl } : {}) });
+  return response.toString();
+}
+
+/** Rings the front desk before anyone else answers: the caller hears ringing, as with any phone. */
+export function ringFrontDeskTwiml(number: string, options: DialOptions & { actionUrl: string; ringSeconds: number }): string {
+  const response = new twilio.twiml.VoiceResponse();
+  appendDial(response, number, options);
+  return response.toString();
+}
+
+function appendDial(response: InstanceType<typeof twilio.twiml.VoiceResponse>, number: string, options: DialOptions): void {
+  const attributes = {
+    ...(options.actionUrl ? { action: options.actionUrl, method: 'POST' as const, timeout: options.ringSeconds ?? 25 } : {}),
+    ...(options.callerId ? { callerId: options.callerId } : {}),
+  };
+  if (options.whisperUrl) response.dial(attributes).number({ url: options.whisperUrl, method: 'POST' }, number);
+  else response.dial(attributes, number);
+}
+
+/** What the person who picks up hears before being connected (<Number url> answers with this). */
+export function whisperTwiml(text: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.say(SAY, text);
   return response.toString();
 }
 

@@ -12,6 +12,10 @@ export const TRANSFER_ENDED_PATH = '/twilio/voice/transfer-ended';
 export const FALLBACK_DIAL_ENDED_PATH = '/twilio/voice/fallback-dial-ended';
 /** <Record action>: a voicemail was left. */
 export const VOICEMAIL_PATH = '/twilio/voice/voicemail';
+/** <Dial action> of a call that rang the front desk first (routing modes); `?d=` carries the sealed dial. */
+export const FRONT_DESK_DIAL_ENDED_PATH = '/twilio/voice/front-desk-ended';
+/** <Number url> of a warm transfer: what the front desk hears before the caller is connected; `?w=` carries the sealed whisper. */
+export const WHISPER_PATH = '/twilio/voice/whisper';
 
 const incomingCallSchema = z.looseObject({
   CallSid: z.string().regex(/^CA[0-9a-zA-Z]{32}$/, 'CallSid must be CA followed by 32 characters'),
@@ -36,6 +40,12 @@ const voicemailSchema = z.looseObject({
   RecordingDuration: z.coerce.number().int().min(0).max(24 * 3600).optional(),
 });
 const transferEndedSchema = z.looseObject({ CallSid: z.string().min(1), DialCallStatus: z.string().max(40).default('failed') });
+const frontDeskEndedSchema = transferEndedSchema.extend({
+  DialCallDuration: z.coerce.number().int().min(0).max(24 * 3600).optional(),
+});
+/** Twilio requests a <Number url> for the dialled leg: its own CallSid, and the caller's as ParentCallSid. */
+const whisperSchema = z.looseObject({ CallSid: z.string().min(1), ParentCallSid: z.string().max(64).optional() });
+const sealedQuery = z.looseObject({ d: z.string().max(4_000).optional(), w: z.string().max(4_000).optional() });
 
 export type TwilioCallStatus = z.infer<typeof statusCallbackSchema>['CallStatus'];
 
@@ -55,7 +65,25 @@ export type IncomingCallDecision =
    */
   | { kind: 'replay'; reason: string }
   /** This machine cannot take the call (draining or full): another machine, else this TwiML. */
-  | { kind: 'divert'; reason: 'draining' | 'full'; twiml: string };
+  | { kind: 'divert'; reason: 'draining' | 'full'; twiml: string }
+  /** The spa's routing rings the front desk first (ready-made TwiML, its <Dial action> sealed). */
+  | { kind: 'ring-front-desk'; conversationId: string; twiml: string };
+
+/** How the front desk's <Dial> ended (Twilio's action callback), with the seal we put in its URL. */
+export interface FrontDeskDialEnd {
+  callSid: string;
+  /** DialCallStatus: completed, answered, busy, no-answer, failed, canceled. */
+  dialStatus: string;
+  /** DialCallDuration: seconds the front desk talked, when it answered. */
+  talkedSeconds: number;
+  /** The `d` query parameter, as Twilio sent it back (ours to open and check). */
+  sealed: string | undefined;
+}
+
+/** What follows an unanswered front desk: the receptionist (a stream that knows why), or other TwiML. */
+export type FrontDeskFollowUp =
+  | { kind: 'receptionist'; conversationId: string; context: StreamContext }
+  | { kind: 'twiml'; twiml: string };
 
 export interface RecordedVoicemail {
   callSid: string;
@@ -90,6 +118,13 @@ export interface VoiceWebhookHandlers {
   onFallbackDialEnded(callSid: string, dialStatus: string, log: FastifyBaseLogger): Promise<string>;
   /** A voicemail was recorded (none when the caller hung up first). TwiML: thanks and goodbye. */
   onVoicemail(voicemail: RecordedVoicemail | undefined, callSid: string, log: FastifyBaseLogger): Promise<string>;
+  /** The front desk rang first (a routing mode) and its <Dial> ended. */
+  onFrontDeskDialEnded(end: FrontDeskDialEnd, log: FastifyBaseLogger): Promise<FrontDeskFollowUp>;
+  /**
+   * TwiML the front desk hears on picking up a warm transfer; the sealed whisper comes from the URL
+   * and must be for the call being transferred (`parentCallSid`).
+   */
+  onWhisper(parentCallSid: string | undefined, sealed: string | undefined, log: FastifyBaseLogger): Promise<string>;
 }
 
 /**
@@ -157,6 +192,10 @@ export function registerVoiceWebhooks(
       if (config.onFly && !replayed) reply.header('fly-replay', FLY_REPLAY_ELSEWHERE);
       return sendTwiml(reply, decision.twiml);
     }
+    if (decision.kind === 'ring-front-desk') {
+      log.info({ conversationId: decision.conversationId }, 'incoming call rings the front desk first');
+      return sendTwiml(reply, decision.twiml);
+    }
     log.info({ conversationId: decision.conversationId }, 'incoming call connected to a media stream');
     return sendTwiml(reply, streamTwiml(call.CallSid, decision.conversationId, decision.context));
   });
@@ -191,6 +230,28 @@ export function registerVoiceWebhooks(
     if (!params) return reply;
     const { CallSid, DialCallStatus } = transferEndedSchema.parse(params);
     return sendTwiml(reply, await handlers.onFallbackDialEnded(CallSid, DialCallStatus, request.log.child({ callSid: CallSid })));
+  });
+
+  app.post(FRONT_DESK_DIAL_ENDED_PATH, async (request, reply) => {
+    const params = signedParams(request, reply);
+    if (!params) return reply;
+    const { CallSid, DialCallStatus, DialCallDuration } = frontDeskEndedSchema.parse(params);
+    const query = sealedQuery.safeParse(request.query);
+    const followUp = await handlers.onFrontDeskDialEnded(
+      { callSid: CallSid, dialStatus: DialCallStatus, talkedSeconds: DialCallDuration ?? 0, sealed: query.success ? query.data.d : undefined },
+      request.log.child({ callSid: CallSid }),
+    );
+    if (followUp.kind === 'twiml') return sendTwiml(reply, followUp.twiml);
+    return sendTwiml(reply, streamTwiml(CallSid, followUp.conversationId, followUp.context));
+  });
+
+  app.post(WHISPER_PATH, async (request, reply) => {
+    const params = signedParams(request, reply);
+    if (!params) return reply;
+    const { CallSid, ParentCallSid } = whisperSchema.parse(params);
+    const query = sealedQuery.safeParse(request.query);
+    const log = request.log.child({ callSid: ParentCallSid ?? CallSid });
+    return sendTwiml(reply, await handlers.onWhisper(ParentCallSid, query.success ? query.data.w : undefined, log));
   });
 
   app.post(VOICEMAIL_PATH, async (request, reply) => {

@@ -87,7 +87,7 @@ export const transferToStaff = defineTool({
         suggestion: 'Offer to take a message so staff call back.',
       };
     if (!context.call) throw new ToolError('NOT_A_CALL', 'Transfers only work on phone calls.');
-    await context.call.transferTo(spa.transferNumber, 'Please hold while I connect you with our front desk.');
+    await context.call.transferTo(spa.transferNumber, 'Please hold while I connect you with our front desk.', args.reason);
     if (context.conversationId) {
       // The caller is on their way to staff whether or not the database is there to note it.
       if (context.writes) context.writes.enqueue({ type: 'record_outcome', conversationId: context.conversationId, outcome: 'transferred' });

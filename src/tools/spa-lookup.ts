@@ -1,5 +1,5 @@
-import { toLocal, fromLocal, addDays, minutesOf, spokenDateTime, weekdayOf } from '../calendar/zoned-time.js';
-import { WEEKDAYS } from '../storage/spa-profile.js';
+import { toLocal, fromLocal, addDays, formatLocalDate, minutesOf, spokenDateTime, weekdayOf, type LocalDate } from '../calendar/zoned-time.js';
+import { WEEKDAYS, type WeeklyHours } from '../storage/spa-profile.js';
 import type { ProviderInfo, ServiceInfo, SpaProfile } from '../storage/spa-repository.js';
 import { ToolError } from './tool.js';
 
@@ -45,16 +45,24 @@ export function normalisePhone(text: string): string | undefined {
   return undefined;
 }
 
-/** Whether the spa is open right now, and if not, when it next opens (spoken). */
+/** The opening spans of a local date: its exception (a holiday, a closure, special hours) if it has one, else the weekly hours. */
+export function openingSpansOn(spa: Pick<SpaProfile, 'hours' | 'settings'>, date: LocalDate): WeeklyHours[keyof WeeklyHours] {
+  const key = formatLocalDate(date);
+  const exception = spa.settings.hoursExceptions.find((e) => e.date === key);
+  return exception ? exception.hours : spa.hours[WEEKDAYS[weekdayOf(date)]!];
+}
+
+/** Whether the spa is open right now, and if not, when it next opens (spoken). Exception days win over the weekly hours. */
 export function openingState(spa: SpaProfile, now: Date): { open: boolean; nextOpening: string | null } {
   const local = toLocal(now, spa.timezone);
   const minute = local.hour * 60 + local.minute;
   const today = { year: local.year, month: local.month, day: local.day };
-  const spans = spa.hours[WEEKDAYS[local.weekday]!];
+  const spans = openingSpansOn(spa, today);
   if (spans.some((s) => minutesOf(s.open) <= minute && minute < minutesOf(s.close))) return { open: true, nextOpening: null };
-  for (let d = 0; d < 8; d += 1) {
+  // Far enough ahead to pass a closure of a couple of weeks.
+  for (let d = 0; d < 22; d += 1) {
     const date = addDays(today, d);
-    for (const span of spa.hours[WEEKDAYS[weekdayOf(date)]!]) {
+    for (const span of openingSpansOn(spa, date)) {
       const opens = minutesOf(span.open);
       if (d === 0 && opens <= minute) continue;
       const at = fromLocal(date, opens, spa.timezone);

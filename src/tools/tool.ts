@@ -10,8 +10,11 @@ import type { WriteQueue } from '../storage/write-queue.js';
 export interface LiveCallControls {
   /** Hang up once everything said so far has been heard. */
   endCallAfterSpeech(): void;
-  /** Hand the call to a person at `number`, saying `announcement` first. */
-  transferTo(number: string, announcement: string): Promise<void>;
+  /**
+   * Hand the call to a person at `number`, saying `announcement` first; `reason` helps brief the
+   * person who answers (warm transfers).
+   */
+  transferTo(number: string, announcement: string, reason?: string): Promise<void>;
 }
 
 /** Texts to a patient on file, through the outbound path (once per idempotency key, opted-out never). */

@@ -5,7 +5,8 @@
  * drive turn detection on cue (speech started/stopped, committed turns, transcripts) and can drop
  * or stall the connection. A response can end as the API's do when things go wrong: `failed` with
  * `status_details.error {type, code, message}`, `incomplete` with a reason, or `cancelled` (a
- * barge-in cancels the response under way, tool calls included, like server VAD does). Every
+ * barge-in cancels the response under way, tool calls included, like server VAD does; so does
+ * `response.cancel`, answered with `response_cancel_not_active` when nothing is under way). Every
  * `response.create` is kept with its instructions (`responseCreates`); metadata is echoed on the
  * response, and an out-of-band response has `conversation_id: null`. Audio is in the format the session asked for: PCM16 24 kHz, or μ-law
  * 8 kHz for `audio/pcmu` (scripted replies are written as PCM16 24 kHz and converted).
@@ -409,6 +410,21 @@ export class FakeRealtimeConnection extends EventEmitter {
       case 'conversation.item.create': {
         const item = event.item as { type?: string; output?: string } | undefined;
         if (item?.type === 'function_call_output' && item.output) this.lastToolOutput = JSON.parse(item.output);
+        break;
+      }
+      case 'response.cancel': {
+        // As the API does: the response under way ends cancelled; with none, an error.
+        const active = this.activeResponse;
+        if (!active || active.cancelled || (event.response_id !== undefined && event.response_id !== active.id)) {
+          this.send({
+            type: 'error',
+            error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found', event_id: event.event_id ?? null },
+          });
+          break;
+        }
+        active.cancelled = true;
+        this.activeResponse = undefined;
+        this.sendDone(active.id, { status: 'cancelled', reason: 'client_cancelled' }, active.request, active.toolCall);
         break;
       }
       case 'conversation.item.truncate':

@@ -77,6 +77,18 @@ const WEBHOOKS: Record<string, (r: SeededRandom, c: HttpFuzzContext) => Pairs> =
     ['DialCallStatus', r.pick(['completed', 'no-answer', 'busy', 'failed', 'canceled'])],
     ['DialCallDuration', String(r.int(0, 100))],
   ],
+  '/twilio/voice/front-desk-ended': (r) => [
+    ['CallSid', sid(r, 'CA')],
+    ['AccountSid', sid(r, 'AC')],
+    ['DialCallStatus', r.pick(['completed', 'answered', 'no-answer', 'busy', 'failed', 'canceled'])],
+    ['DialCallDuration', String(r.int(0, 100))],
+  ],
+  '/twilio/voice/whisper': (r) => [
+    ['CallSid', sid(r, 'CA')],
+    ['ParentCallSid', sid(r, 'CA')],
+    ['AccountSid', sid(r, 'AC')],
+    ['CallStatus', 'in-progress'],
+  ],
   '/twilio/sms': (r, c) => {
     const media = r.int(0, 2);
     const pairs: Pairs = [
@@ -153,7 +165,20 @@ function twilioWebhookCase(r: SeededRandom, c: HttpFuzzContext): HttpCase {
   // stream-ended waits up to 1.6 s for the record of a call it does not know: fewer of those.
   const route = r.weighted(Object.keys(WEBHOOKS).map((path) => [path === '/twilio/voice/stream-ended' ? 1 : 3, path] as const));
   const pairs = r.chance(0.85) ? mutatePairs(r, WEBHOOKS[route]!(r, c)) : WEBHOOKS[route]!(r, c);
-  const query = r.chance(0.05) ? `?${new URLSearchParams([[hostileString(r, 10), hostileString(r, 10)]]).toString()}` : '';
+  // The routes whose URL carries a seal of ours get one: forged, truncated, or hostile (never a valid one).
+  const sealKey = route === '/twilio/voice/front-desk-ended' ? 'd' : route === '/twilio/voice/whisper' ? 'w' : undefined;
+  const forgedSeal = () =>
+    r.weighted<() => string>([
+      [2, () => `${Buffer.from(JSON.stringify(randomJson(r))).toString('base64url')}.${r.chars('abcdefXYZ0123_-', 43)}`],
+      [1, () => `${r.chars('abc.', r.int(0, 12))}`],
+      [1, () => hostileString(r, 60)],
+      [1, () => 'x'.repeat(r.int(3_000, 9_000))],
+    ])();
+  const query = sealKey
+    ? `?${new URLSearchParams([[sealKey, forgedSeal()]]).toString()}`
+    : r.chance(0.05)
+      ? `?${new URLSearchParams([[hostileString(r, 10), hostileString(r, 10)]]).toString()}`
+      : '';
   const path = `${route}${query}`;
 
   const encoding = r.weighted([
@@ -337,6 +362,9 @@ const STAFF_ROUTES: StaffRoute[] = [
         { transferNumber: r.pick(['+12025550123', null, '911']) },
         { persona: { name: 'Ava' } },
         { settings: { smsThreadQuietHours: r.int(-5, 100) } },
+        { settings: { routing: { mode: r.pick(['front_desk_first', 'after_hours_only', 'receptionist_first', 'nobody']), frontDeskRingSeconds: r.int(-5, 200) } } },
+        { settings: { routing: { unansweredFallback: r.pick(['voicemail', 'receptionist', 'pigeon']), dtmf: r.pick([true, false, 'yes']) } } },
+        { settings: { hoursExceptions: [{ date: r.pick(['2026-12-25', '2026-13-40', 'tomorrow']), hours: r.pick([[], [{ open: '10:00', close: '09:00' }]]) }] } },
         { hours: { monday: [{ open: '09:00', close: '17:00' }] } },
         { services: [{ slug: 'hydrafacial', name: 'HydraFacial', description: 'x', durationMinutes: 60, priceCents: 22_500, priceNote: null }] },
         { providers: [{ slug: 'maya-chen', name: 'Maya', title: 'NP', hours: null, services: ['nope'] }] },

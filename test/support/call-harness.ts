@@ -60,6 +60,8 @@ export async function startCallHarness(
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     OPENAI_API_KEY: 'sk-test',
     OPENAI_REALTIME_URL: realtime.url,
+    // Text APIs (a warm transfer's summary) refused at once unless a test points them at a fake.
+    OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
     TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
     TWILIO_API_BASE_URL: twilioRest.baseUrl,
     ...(google ? { GOOGLE_API_ROOT_URL: google.rootUrl, ENCRYPTION_KEY } : {}),
