@@ -107,7 +107,7 @@ t.test('during opening hours a transfer hands the live call to the front desk th
   await call.closed(5_000);
   const [update] = h.twilioRest.callUpdates();
   t.match(update?.path, new RegExp(`/Calls/${call.callSid}\\.json$`));
-  t.match(update?.params.Twiml, /<Say[^>]*>Please hold while I connect you with our front desk\.<\/Say><Dial[^>]*>\+12025550111<\/Dial>/);
+  t.match(update?.params.Twiml, /<Say[^>]*>Please hold while I connect you with our front desk\.<\/Say><Dial[^>]*><Number [^>]*>\+12025550111<\/Number><\/Dial>/);
   await callRecordWritten(h, call);
   const row = await h.database.db
     .selectFrom('voice_call_details')
@@ -181,7 +181,7 @@ t.test('a session the model refuses ends with an apology, not silence', async (t
 t.test('when the front desk does not answer a transfer, the caller comes back to the receptionist', async (t) => {
   const h = await startCallHarness(t, { now: () => new Date('2026-12-01T16:00:00Z') });
   const { call } = await transferToStaff(h, "I'm sorry, nobody could pick up. Can I take a message?");
-  t.match(h.twilioRest.callUpdates()[0]?.params.Twiml, /<Dial action="https:\/\/receptionist\.test\/twilio\/voice\/transfer-ended" method="POST" timeout="25">/);
+  t.match(h.twilioRest.callUpdates()[0]?.params.Twiml, /<Dial action="https:\/\/receptionist\.test\/twilio\/voice\/transfer-ended" method="POST" timeout="25"/);
   await callRecordWritten(h, call);
 
   const answered = await h.post('/twilio/voice/transfer-ended', { CallSid: call.callSid, AccountSid: `AC${'0'.repeat(32)}`, DialCallStatus: 'completed' });

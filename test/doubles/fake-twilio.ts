@@ -214,6 +214,11 @@ export class FakeTwilioCall extends EventEmitter {
     if (this.recording) this.playTimer = setInterval(() => this.play(performance.now()), 5);
   }
 
+  /** The caller presses a key: Twilio's `dtmf` message on a bidirectional stream. */
+  pressKey(digit: string): void {
+    this.sendJson({ event: 'dtmf', streamSid: this.streamSid, sequenceNumber: String(++this.sequence), dtmf: { track: 'inbound_track', digit } });
+  }
+
   /** ring + connect. */
   async dial(): Promise<void> {
     await this.ring();

@@ -14,6 +14,8 @@ function webhooks(callSid: string): [path: string, params: Record<string, string
     ['/twilio/voice/status', { CallSid: callSid, AccountSid: ACCOUNT, CallStatus: 'completed', CallDuration: '30' }],
     ['/twilio/voice/stream-ended', { CallSid: callSid, AccountSid: ACCOUNT }],
     ['/twilio/voice/transfer-ended', { CallSid: callSid, AccountSid: ACCOUNT, DialCallStatus: 'no-answer' }],
+    ['/twilio/voice/front-desk-ended', { CallSid: callSid, AccountSid: ACCOUNT, DialCallStatus: 'no-answer' }],
+    ['/twilio/voice/whisper', { CallSid: fakeCallSid(), ParentCallSid: callSid, AccountSid: ACCOUNT }],
     ['/twilio/sms', { MessageSid: messageSid, AccountSid: ACCOUNT, From: '+12025550123', To: '+12025550100', Body: 'hi', NumMedia: '0' }],
     ['/twilio/sms/status', { MessageSid: messageSid, AccountSid: ACCOUNT, MessageStatus: 'delivered' }],
   ];
