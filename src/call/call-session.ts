@@ -248,7 +248,7 @@ export class CallSession {
     },
     holdPrompt: () => this.playback.playHoldPrompt(),
     transferring: () => this.transfer.to !== null,
-    transfer: (number, announcement, reason) => this.transfer.transferTo(number, announcement, reason),
+    transfer: (number, announcement) => this.transfer.transferTo(number, announcement),
     transferred: () => this.options.toolContext.writes?.enqueue({ type: 'record_outcome', conversationId: this.conversationId, outcome: 'transferred' }),
   };
 

@@ -36,7 +36,7 @@ export interface KeypadSession {
   whenReplyDone(then: () => void): void;
   holdPrompt(): void;
   transferring(): boolean;
-  transfer(number: string, announcement: string, reason: string): Promise<void>;
+  transfer(number: string, announcement: string): Promise<void>;
   /** The call ends in a transfer: noted on the conversation, as the tool does. */
   transferred(): void;
   handlesKeys(): boolean;
@@ -67,7 +67,7 @@ export function keypadRequests(session: KeypadSession, recorder: CallRecorder, l
       // "One moment, please." covers the moment until the carrier plays the hold message.
       session.holdPrompt();
       session
-        .transfer(number, HOLD_FOR_FRONT_DESK, 'The caller pressed 0 to reach the front desk.')
+        .transfer(number, HOLD_FOR_FRONT_DESK)
         .then(() => session.transferred())
         .catch((error: unknown) => {
           log.warn({ err: error }, 'transfer after 0 was pressed failed');
