@@ -44,6 +44,22 @@ export function todayInTimezone(now: Date, timezone: string): string {
   }).format(now);
 }
 
+/** Holidays, closures and special hours in the next four weeks (the spa's local dates), as lines of the facts. */
+function upcomingExceptions(spa: SpaProfile, now: Date): string[] {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: spa.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  const until = new Date(now.getTime() + 28 * 86_400_000);
+  const last = new Intl.DateTimeFormat('en-CA', { timeZone: spa.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(until);
+  const soon = spa.settings.hoursExceptions.filter((e) => e.date >= today && e.date <= last).sort((a, b) => a.date.localeCompare(b.date));
+  if (soon.length === 0) return [];
+  return [
+    'Exceptions to these hours:',
+    ...soon.map(
+      (e) =>
+        `- ${e.date}${e.note ? ` (${e.note})` : ''}: ${e.hours.length === 0 ? 'closed' : e.hours.map((h) => `${h.open}–${h.close}`).join(', ')}`,
+    ),
+  ];
+}
+
 /** What the receptionist knows of the spa, for the instructions of every channel. */
 export function spaFactsText(spa: SpaProfile, now: Date): string {
   const services = spa.services.map((s) => `- ${s.name}: ${s.durationMinutes} minutes, ${formatPrice(s)}. ${s.description}`);
@@ -58,6 +74,7 @@ export function spaFactsText(spa: SpaProfile, now: Date): string {
     `Local time now: ${todayInTimezone(now, spa.timezone)} (${spa.timezone}).`,
     'Opening hours:',
     describeHours(spa.hours),
+    ...upcomingExceptions(spa, now),
     '',
     '# Services',
     ...services,

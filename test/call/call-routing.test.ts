@@ -4,7 +4,6 @@ import { conversationDetail } from '../../src/storage/conversation-queries.js';
 import type { SettingsPatch } from '../../src/storage/settings-patch.js';
 import { parseConnectTwiml, type FakeTwilioCall } from '../doubles/fake-twilio.js';
 import { startCallHarness, type CallHarness } from '../support/call-harness.js';
-import { callRecordWritten } from '../support/call-scenarios.js';
 import { until } from '../support/until.js';
 
 // Washington time. Tuesday 1 December 2026, 11 AM: open (10–19). Monday 30 November, 10 PM: closed.
@@ -98,6 +97,7 @@ for (const dialStatus of ['no-answer', 'busy', 'failed']) {
     const model = await h.realtime.connection(0);
     const greeting = await model.waitFor('response.create');
     t.match(JSON.stringify(greeting), /Sorry to keep you waiting — the team is with other guests/);
+    t.match(String(model.session?.instructions), /Exceptions to these hours:\n- 2026-12-25 \(Christmas\): closed/, 'she knows of the closure ahead');
     await call.heardAll(100);
     const session = h.app.liveCalls.get(call.callSid);
     call.hangUp();
