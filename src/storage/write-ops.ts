@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { recordOutcome } from './conversation-repository.js';
+import { recordConversationLanguage } from './customer-repository.js';
 import { appendStreamTimelines } from './conversation-timeline.js';
 import type { Trx } from './database.js';
 import { addJob } from './job-queue.js';
@@ -135,6 +136,12 @@ const recordVoicemailOp = z.object({
   durationSeconds: z.number().int().min(0),
 });
 
+const recordLanguageOp = z.object({
+  type: z.literal('record_language'),
+  conversationId: uuid,
+  language: z.string().min(2).max(10),
+});
+
 export const writeOpSchema = z.discriminatedUnion('type', [
   openVoiceCallOp,
   appendTimelineOp,
@@ -146,6 +153,7 @@ export const writeOpSchema = z.discriminatedUnion('type', [
   takeStaffMessageOp,
   recordOutcomeOp,
   recordVoicemailOp,
+  recordLanguageOp,
 ]);
 
 /** A write as it is queued (JSON: times as ISO strings). */
@@ -156,7 +164,7 @@ type ParsedWriteOp = z.output<typeof writeOpSchema>;
 
 /** What applying each kind of write tells the code that is waiting for it. */
 export interface WriteOpResults {
-  open_voice_call: { conversationId: string; customerId: string | null };
+  open_voice_call: { conversationId: string; customerId: string | null; preferredLanguage: string | null };
   append_timeline: null;
   /** False when the record was not this stream's to write (see `finishVoiceCall`). */
   finish_voice_call: { recorded: boolean };
@@ -167,6 +175,7 @@ export interface WriteOpResults {
   take_staff_message: null;
   record_outcome: null;
   record_voicemail: { known: boolean };
+  record_language: null;
 }
 
 /** The queued JSON was not a write we know (a corrupt spill file, a newer version's write). */
@@ -213,7 +222,7 @@ async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults
   switch (op.type) {
     case 'open_voice_call': {
       const opened = await openVoiceConversation(trx, op);
-      return { conversationId: opened.conversationId, customerId: opened.customerId };
+      return { conversationId: opened.conversationId, customerId: opened.customerId, preferredLanguage: opened.preferredLanguage };
     }
     case 'append_timeline':
       await appendStreamTimelines(trx, [op]);
@@ -244,6 +253,9 @@ async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults
       return null;
     case 'record_voicemail':
       return { known: await recordVoicemail(trx, op) };
+    case 'record_language':
+      await recordConversationLanguage(trx, op.conversationId, op.language);
+      return null;
   }
 }
 
