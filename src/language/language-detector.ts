@@ -6,8 +6,8 @@
  */
 
 const WORDS: Record<string, string> = {
-  en: "the i you to and is it my for do have can want need would like please yes hello hi thank thanks what when how this that appointment book with on at are i'm don't i'd it's what's tomorrow today morning afternoon there your could about",
-  es: 'el la los las un una unos y es está estoy son de que en por para con mi su yo usted ustedes quiero quisiera necesito tengo tiene tienen puedo puede hola gracias sí favor cita mañana hoy tarde buenos buenas días hablo habla español qué cómo cuándo dónde cuánto cuesta también pero muy bien del al lo le hay',
+  en: "the i you to and is it my for do have can want need would like please yes hello hi thank thanks what when how this that appointment book with on at are i'm don't i'd it's what's tomorrow today morning afternoon there your could about name",
+  es: 'el la los las un una unos y es está estoy son de que en por para con mi su yo usted ustedes quiero quisiera necesito tengo tiene tienen puedo puede hola gracias sí favor cita mañana hoy tarde buenos buenas días hablo habla español qué cómo cuándo dónde cuánto cuesta también pero muy bien del al lo le hay llamo perfecto nombre gustaría reservar algo',
   fr: "le la les une et est je vous nous de du des que qui pour avec pas oui bonjour merci rendez voudrais suis ai mon ma c'est en ce j'ai",
   pt: 'o os as um uma e é está eu você de do da que para com não sim obrigado obrigada olá bom dia quero gostaria marcar consulta em no na tenho',
   de: 'der die das und ist ich sie wir nicht ja nein bitte danke guten tag hallo einen termin mit für ein eine möchte haben',
