@@ -179,6 +179,7 @@ export class CallIntake implements VoiceWebhookHandlers {
     // A call recorded before conversation ids came from the CallSid keeps its old id.
     const conversationId = opened.status === 'applied' ? opened.result.conversationId : voiceConversationId(call.callSid);
     const customerId = opened.status === 'applied' ? opened.result.customerId : null;
+    const preferredLanguage = opened.status === 'applied' ? opened.result.preferredLanguage : null;
     // The record decides, and what this machine saw of the call too: while the database is away
     // that is all there is (a replay this machine cannot recognise then gets a stream, but the
     // ended call's record is still guarded where it is written, see finishVoiceCall).
@@ -196,7 +197,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       const spa = await spas.profile(spaId).catch(() => undefined);
       return { kind: 'divert', reason: busy, twiml: this.handOver(spa, 'busy') };
     }
-    const participants = { spaId, conversationId, customerId, customerPhone: call.from };
+    const participants = { spaId, conversationId, customerId, customerPhone: call.from, preferredLanguage };
     // A spa that cannot be read now is answered by the receptionist, who needs no routing.
     const spa = await spas.profile(spaId).catch(() => undefined);
     const route = spa ? routeIncomingCall(spa, this.deps.now()) : ({ kind: 'receptionist' } as const);

@@ -57,6 +57,11 @@ export class CallRecorder {
     return seq;
   }
 
+  /** The conversation is held in `language`: stored on it and as the patient's preferred language. */
+  language(language: string): void {
+    this.writes.enqueue({ type: 'record_language', conversationId: this.conversationId, language });
+  }
+
   /**
    * Queues everything still pending and the end-of-call summary. Resolves once they are in the
    * database, or, if it is away, once they are safe in the queue's files at shutdown.

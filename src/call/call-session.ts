@@ -12,6 +12,7 @@ import { CallTransfer, type TransferCall } from './call-transfer.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { CallContext, CallSetup } from './call-setup.js';
 import { CallSupervisor, DEFAULT_CALL_LIMITS, type CallLimits, type SupervisedCall } from './call-supervisor.js';
+import { CallerLanguage } from './caller-language.js';
 import { CallerPlayback } from './caller-playback.js';
 import type { CallerStream } from './caller-stream.js';
 import { CallerKeypad } from './caller-keypad.js';
@@ -79,6 +80,8 @@ export class CallSession {
   private readonly supervisor: CallSupervisor;
   private readonly recovery: ResponseRecovery;
   private greeted = false;
+  /** Follows the caller's language; made once the spa is known. */
+  private callerLanguage: CallerLanguage | undefined;
   /** Set while a goodbye is being spoken: why the call ends once it has been heard. */
   private goodbye: CallEndReason | undefined;
   private readonly transfer: CallTransfer;
@@ -190,7 +193,7 @@ export class CallSession {
         ? unansweredTransferInstructions()
         : opening === FRONT_DESK_UNANSWERED
           ? frontDeskUnansweredGreeting(context.spa)
-          : greetingInstructions(context.spa);
+          : greetingInstructions(context.spa, context.languages, context.callerLanguage);
     model.createResponse({ note });
   }
 
@@ -277,6 +280,30 @@ export class CallSession {
     );
   }
 
+  /**
+   * The caller's language tracker. A switch retunes the live session (instructions and the
+   * transcription's language) and is recorded: the conversation's language and the patient's.
+   */
+  private languageOfCaller(): CallerLanguage | undefined {
+    const context = this.link.context;
+    if (this.callerLanguage || !context) return this.callerLanguage;
+    const { recorder, log } = this.options;
+    this.callerLanguage = new CallerLanguage(context.languages, context.callerLanguage, {
+      switchTo: (language) => {
+        if (this.isEnded) return;
+        this.link.model?.updateSession(context.speakLanguage(language));
+        recorder.event('language', 'switched', { language });
+        recorder.language(language);
+        log.info({ language }, 'the call goes on in the caller\'s language');
+      },
+      unsupported: (language) => {
+        recorder.event('language', 'unsupported', { language, answeredIn: context.languages.primary });
+        log.info({ language }, 'the caller speaks a language the spa does not serve; answering in its primary language');
+      },
+    });
+    return this.callerLanguage;
+  }
+
   /** A session is back after an outage: the conversation carries on where it was. */
   private restored(model: RealtimeModel): void {
     this.supervisor.activity();
@@ -295,7 +322,12 @@ export class CallSession {
     route: (model) => {
       const { playback, transcript, figures, supervisor, tools } = this;
       const targets = { playback, transcript, figures, supervisor, tools, recorder: this.options.recorder };
-      routeModelEvents(model, { ...targets, callerStartedSpeaking: () => this.callerStartedSpeaking(), responseDone: (done) => this.responseDone(done) });
+      routeModelEvents(model, {
+        ...targets,
+        callerStartedSpeaking: () => this.callerStartedSpeaking(),
+        responseDone: (done) => this.responseDone(done),
+        callerSaid: (text) => this.languageOfCaller()?.callerSaid(text),
+      });
     },
     history: () => conversationSoFar(this.transcript.snapshot(), this.tools.replayItems),
     audioFormats: (formats) => this.useAudio(formats),

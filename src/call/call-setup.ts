@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { RealtimeModel, RealtimeModelFactory, RealtimeSessionOptions } from '../realtime/realtime-model.js';
+import type { RealtimeModel, RealtimeModelFactory, RealtimeSessionChange, RealtimeSessionOptions } from '../realtime/realtime-model.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
-import { sessionOptionsFor } from './session-options.js';
+import { servedLanguage, spaLanguages, type SpaLanguages } from './call-languages.js';
+import { languageSessionChange, sessionOptionsFor } from './session-options.js';
 import type { SpaDirectory } from './spa-directory.js';
 
 export interface CallParticipants {
@@ -11,6 +12,8 @@ export interface CallParticipants {
   conversationId: string;
   customerId: string | null;
   customerPhone: string | null;
+  /** The patient's language from earlier calls or texts (ISO 639-1), when known. */
+  preferredLanguage?: string | null;
 }
 
 /** A model connection being opened: `ready` resolves when the model accepted the session. */
@@ -23,8 +26,13 @@ export interface ModelConnection {
 /** What a call knows about its spa, and how to open (or reopen) its model session. */
 export interface CallContext extends CallParticipants {
   spa: SpaProfile;
-  /** Opens a fresh session with the same configuration (reconnects, rotation). */
+  languages: SpaLanguages;
+  /** The caller's language as the call starts: their preferred one, if the spa serves it. */
+  callerLanguage: string | null;
+  /** Opens a fresh session with the same configuration (reconnects, rotation), in the caller's language as last set. */
   reopen(): Promise<ModelConnection>;
+  /** The caller speaks `language`: the session change to send now, kept for any session opened later. */
+  speakLanguage(language: string): RealtimeSessionChange;
 }
 
 /** The call's context and the model connection opened for it. */
@@ -54,8 +62,22 @@ export interface CallSetupDependencies {
 /** Loads the spa and opens the model session. Started as early as possible: at the webhook. */
 export async function startCallSetup(deps: CallSetupDependencies, participants: CallParticipants): Promise<CallSetup> {
   const spa = await deps.spas.profile(participants.spaId);
-  const options = sessionOptionsFor(spa, deps.tools, deps.config, deps.now(), deps.log);
-  const context: CallContext = { ...participants, spa, reopen: () => openModel(deps, options) };
+  const now = deps.now();
+  const languages = spaLanguages(spa, (details, message) => deps.log.warn(details, message));
+  const callerLanguage = servedLanguage(languages, participants.preferredLanguage);
+  let options = sessionOptionsFor(spa, deps.tools, deps.config, now, languages, callerLanguage);
+  const context: CallContext = {
+    ...participants,
+    spa,
+    languages,
+    callerLanguage,
+    reopen: () => openModel(deps, options),
+    speakLanguage: (language) => {
+      const change = languageSessionChange(spa, now, languages, language, true);
+      options = { ...options, ...change };
+      return change;
+    },
+  };
   try {
     return { ...context, ...(await context.reopen()) };
   } catch (error) {

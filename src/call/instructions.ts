@@ -1,9 +1,11 @@
+import { languageName } from '../language/iso-639-1.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import { spaFactsText } from '../tools/spa-facts.js';
+import { languageRules, type SpaLanguages } from './call-languages.js';
 
 /** The receptionist's system instructions, built from the spa's own settings and today's date there. */
 
-export function buildInstructions(spa: SpaProfile, now: Date): string {
+export function buildInstructions(spa: SpaProfile, now: Date, languages: SpaLanguages, callerLanguage: string | null): string {
   return [
     `You are ${spa.persona.name}, the receptionist at ${spa.name}, answering the phone.`,
     `Tone: ${spa.persona.tone}`,
@@ -16,15 +18,24 @@ export function buildInstructions(spa: SpaProfile, now: Date): string {
     '- Never give medical advice or diagnose; offer a consultation or a callback from a provider instead.',
     '- Never invent availability, prices or policies: use the tools and the facts below.',
     "- A patient's appointments are private. When someone calling from another number asks about them, explain briefly and warmly that, to protect the patient's privacy, you will text a short code to the number on file and need them to read it back before you can share or change anything.",
-    '- Speak English unless the caller speaks another language; then answer in theirs.',
+    ...languageRules(languages, callerLanguage),
     '- When the conversation is over, say goodbye and call end_call in the same turn.',
     '',
     spaFactsText(spa, now),
   ].join('\n');
 }
 
-export function greetingInstructions(spa: SpaProfile): string {
-  return `Greet the caller now, warmly and naturally, with exactly these words: "${spa.persona.greeting}"`;
+/**
+ * The greeting is the spa's own words in its primary language, with its invitation to speak
+ * another; a patient known to speak another of the spa's languages is greeted in theirs.
+ */
+export function greetingInstructions(spa: SpaProfile, languages: SpaLanguages, callerLanguage: string | null): string {
+  if (callerLanguage && callerLanguage !== languages.primary) {
+    const name = languageName(callerLanguage);
+    return `Greet the caller now, warmly and naturally, in ${name}: they have spoken ${name} with us before. Say in natural, idiomatic ${name} what this greeting says (not word for word): "${spa.persona.greeting}"`;
+  }
+  const words = languages.invitation ? `${spa.persona.greeting} ${languages.invitation}` : spa.persona.greeting;
+  return `Greet the caller now, warmly and naturally, with exactly these words: "${words}"`;
 }
 
 /** The front desk rang first and nobody picked up (routing `front_desk_first`): the caller has been waiting. */

@@ -17,6 +17,8 @@ export interface ModelEventTargets {
   /** Barge-in: the coordinator decides what a caller speaking over us means. */
   callerStartedSpeaking(): void;
   responseDone(done: RealtimeResponseDone): void;
+  /** A caller turn's final transcript (what language the caller speaks is judged from it). */
+  callerSaid(text: string): void;
 }
 
 /** Routes a model session's conversation events to the call's pieces (errors and closes are the model link's). */
@@ -29,7 +31,10 @@ export function routeModelEvents(model: RealtimeModel, to: ModelEventTargets): v
   });
   model.on('assistantTranscript', (itemId, text) => transcript.assistantText(itemId, text));
   model.on('callerItem', (itemId) => transcript.callerTurn(itemId));
-  model.on('callerTranscript', (itemId, text) => transcript.callerText(itemId, text));
+  model.on('callerTranscript', (itemId, text) => {
+    transcript.callerText(itemId, text);
+    to.callerSaid(text);
+  });
   model.on('callerTranscriptFailed', (itemId, message) => {
     recorder.event('error', 'transcription_failed', { itemId, message });
     transcript.callerText(itemId, '(caller speech could not be transcribed)');

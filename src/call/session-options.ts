@@ -1,19 +1,44 @@
-import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { RealtimeSessionOptions } from '../realtime/realtime-model.js';
+import type { RealtimeSessionChange, RealtimeSessionOptions } from '../realtime/realtime-model.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
+import { transcriptionFor, type SpaLanguages } from './call-languages.js';
 import { buildInstructions } from './instructions.js';
-import { transcriptionLanguage } from './language-hint.js';
 
-/** The model session for a call to this spa: persona, voice, turn detection tuned per spa, tools. */
-export function sessionOptionsFor(spa: SpaProfile, tools: ToolRegistry, config: Config, now: Date, log: Pick<Logger, 'warn'>): RealtimeSessionOptions {
+/**
+ * What changes with the caller's language: the instructions' language rules, and the
+ * transcription's language once this call has heard it (`heard`). A language known only from the
+ * patient's record shapes the instructions but is not pinned: someone else may call from that phone.
+ */
+export function languageSessionChange(
+  spa: SpaProfile,
+  now: Date,
+  languages: SpaLanguages,
+  callerLanguage: string | null,
+  heard: boolean,
+): RealtimeSessionChange {
+  const transcription = transcriptionFor(languages, heard ? callerLanguage : null);
   return {
-    instructions: buildInstructions(spa, now),
+    instructions: buildInstructions(spa, now, languages, callerLanguage),
+    language: transcription.language,
+    transcriptionPrompt: transcription.prompt,
+  };
+}
+
+/** The model session for a call to this spa: persona, voice, turn detection tuned per spa, languages, tools. */
+export function sessionOptionsFor(
+  spa: SpaProfile,
+  tools: ToolRegistry,
+  config: Config,
+  now: Date,
+  languages: SpaLanguages,
+  callerLanguage: string | null,
+): RealtimeSessionOptions {
+  return {
+    ...languageSessionChange(spa, now, languages, callerLanguage, false),
     voice: spa.settings.voice,
     turnDetection: spa.settings.turnDetection,
     transcriptionModel: config.openai.transcriptionModel,
-    language: transcriptionLanguage(spa.settings.language, (details, message) => log.warn(details, message)),
     tools: tools.definitions(),
     audioFormat: config.openai.realtimeAudioFormat,
   };

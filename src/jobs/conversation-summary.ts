@@ -3,6 +3,7 @@ import type OpenAI from 'openai';
 import { zodTextFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import type { TextUsage } from '../config/model-prices.js';
+import { languageName } from '../language/iso-639-1.js';
 import type { ConversationFacts } from '../storage/conversation-facts.js';
 
 /**
@@ -62,7 +63,12 @@ const MAX_LINE_CHARS = 240;
 export function summaryInstructions(facts: ConversationFacts): string {
   return [
     `You review one conversation between ${facts.spaName}'s AI receptionist (${facts.assistantName}) and a patient, for the spa's owner.`,
-    'Answer with the JSON the schema asks for, in plain English, without phone numbers or other personal details beyond a first name.',
+    `Answer with the JSON the schema asks for, in plain ${languageName(facts.staffLanguage)}, without phone numbers or other personal details beyond a first name.`,
+    ...(facts.language && facts.language !== facts.staffLanguage
+      ? [
+          `The conversation was held in ${languageName(facts.language)}; staff read ${languageName(facts.staffLanguage)}, so write the summary, the questions and the reason in ${languageName(facts.staffLanguage)}, and say in the summary that the patient spoke ${languageName(facts.language)}.`,
+        ]
+      : []),
     '',
     '- summary: exactly two short lines. Line 1: who got in touch and what they wanted. Line 2: what happened, and anything left open.',
     '- outcome: booked (a new appointment was made), rescheduled, cancelled, question_answered, message_taken (a callback request for staff),',
@@ -102,7 +108,7 @@ export function summaryInput(facts: ConversationFacts): string {
 export function analysisInputHash(facts: ConversationFacts, model: string): string {
   const toolOutcome = facts.outcomeSource === 'tool' ? facts.outcome : null;
   return createHash('sha256')
-    .update(JSON.stringify([PROMPT_VERSION, model, facts.channel, toolOutcome, facts.tools, facts.serviceNames, facts.messages.map((m) => [m.role, m.text, m.interrupted])]))
+    .update(JSON.stringify([PROMPT_VERSION, model, facts.staffLanguage, facts.language, facts.channel, toolOutcome, facts.tools, facts.serviceNames, facts.messages.map((m) => [m.role, m.text, m.interrupted])]))
     .digest('hex');
 }
 

@@ -1,6 +1,7 @@
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import { sendTextToCustomer, TextSendError, type OutboundDependencies } from '../sms/outbound.js';
+import { customerTextTemplates } from '../sms/templates/text-language.js';
 import { customerSpoke, findFollowUpCall, hasLaterConversation } from '../storage/conversation-repository.js';
 import { CALL_FOLLOW_UP_TASK, queueTime } from '../storage/job-queue.js';
 import { nextSendableTime } from './quiet-hours.js';
@@ -30,11 +31,12 @@ export function followUpTasks(deps: OutboundDependencies): Record<string, Task> 
         return;
       }
       const name = z.object({ name: z.string() }).catch({ name: 'the receptionist' }).parse(call.persona).name;
+      const { texts } = await customerTextTemplates(deps.db, call.spaId, call.customerId);
       try {
         await sendTextToCustomer(deps, {
           spaId: call.spaId,
           customerId: call.customerId,
-          body: `Hi, it's ${name} from ${call.spaName}. Sorry we got cut off! Reply here and I can help you finish up, or call us back any time.`,
+          body: texts.followUp({ receptionist: name, spaName: call.spaName }),
           idempotencyKey: `follow-up:${conversationId}`,
           purpose: 'follow-up',
         });

@@ -4,6 +4,7 @@
  * Type-only imports: the package's runtime is not loaded.
  */
 import type {
+  AudioTranscription,
   ConversationItem,
   InputAudioBufferAppendEvent,
   RealtimeAudioFormats,
@@ -13,7 +14,7 @@ import type {
   RealtimeToolsConfig,
 } from 'openai/resources/realtime/realtime';
 import { describeAudioFormat, MULAW_8K, PCM16_24K, type AudioEncoding, type AudioFormat, type ModelAudioFormats } from '../audio/audio-format.js';
-import type { RealtimeSessionOptions, RealtimeTurnDetection, ReplayItem } from './realtime-model.js';
+import type { RealtimeSessionChange, RealtimeSessionOptions, RealtimeTurnDetection, ReplayItem } from './realtime-model.js';
 
 export type OpenAIClientEvent = RealtimeClientEvent;
 
@@ -57,15 +58,34 @@ export function sessionPayload(model: string, session: RealtimeSessionOptions, f
         // Phone audio is near-field (a handset at the mouth).
         noise_reduction: { type: 'near_field' },
         // Off is the default of a fresh session: no transcription field at all.
-        ...(session.transcriptionModel
-          ? { transcription: { model: session.transcriptionModel, ...(session.language ? { language: session.language } : {}) } }
-          : {}),
+        ...(session.transcriptionModel ? { transcription: transcriptionPayload(session.transcriptionModel, session) } : {}),
         turn_detection: turnDetectionPayload(session.turnDetection),
       },
       output: { format: wireFormat(formats.output), voice: session.voice },
     },
     tools,
     tool_choice: 'auto',
+  };
+}
+
+/** No `language` leaves the provider to recognise it; a prompt only where given (it should match the audio's language). */
+function transcriptionPayload(model: string, session: RealtimeSessionChange): AudioTranscription {
+  return {
+    model,
+    ...(session.language ? { language: session.language } : {}),
+    ...(session.transcriptionPrompt ? { prompt: session.transcriptionPrompt } : {}),
+  };
+}
+
+/**
+ * A mid-call `session.update`: new instructions and the transcription's language. The
+ * transcription object goes whole (its model with it); nothing else is touched.
+ */
+export function sessionChangePayload(transcriptionModel: string | null, change: RealtimeSessionChange): RealtimeSessionCreateRequest {
+  return {
+    type: 'realtime',
+    instructions: change.instructions,
+    ...(transcriptionModel ? { audio: { input: { transcription: transcriptionPayload(transcriptionModel, change) } } } : {}),
   };
 }
 

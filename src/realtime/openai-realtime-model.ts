@@ -8,6 +8,7 @@ import {
   openAIAudioFormats,
   replayItemPayload,
   responseCreateEvent,
+  sessionChangePayload,
   sessionPayload,
   type OpenAIClientEvent,
 } from './openai-client-events.js';
@@ -19,6 +20,7 @@ import {
   type RealtimeModel,
   type RealtimeModelEvents,
   type RealtimeModelFactory,
+  type RealtimeSessionChange,
   type RealtimeSessionOptions,
   type RealtimeUsage,
   type ReplayItem,
@@ -85,6 +87,7 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
   private requestCount = 0;
   /** The session's instructions, which every response's note is added to. */
   private sessionInstructions = '';
+  private transcriptionModel: string | null = null;
 
   constructor(private readonly options: OpenAIRealtimeOptions) {
     super();
@@ -103,6 +106,7 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
   connect(session: RealtimeSessionOptions): Promise<void> {
     this.formats = openAIAudioFormats(session.audioFormat);
     this.sessionInstructions = session.instructions;
+    this.transcriptionModel = session.transcriptionModel;
     const url = new URL(this.options.url);
     url.searchParams.set('model', this.options.model);
     const socket = new WebSocket(url, {
@@ -182,6 +186,11 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
       content_index: 0,
       audio_end_ms: Math.max(0, Math.floor(audioEndMs)),
     });
+  }
+
+  updateSession(change: RealtimeSessionChange): void {
+    this.sessionInstructions = change.instructions;
+    this.send({ type: 'session.update', session: sessionChangePayload(this.transcriptionModel, change) });
   }
 
   restoreConversation(items: ReplayItem[]): void {

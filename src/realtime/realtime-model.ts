@@ -26,8 +26,10 @@ export interface RealtimeSessionOptions {
   turnDetection: RealtimeTurnDetection;
   /** Null turns caller transcription off. */
   transcriptionModel: string | null;
-  /** The ISO 639-1 code of the callers' language, a hint for transcription; null gives none. */
+  /** The ISO 639-1 code of the caller's language, a hint for transcription; null gives none (the provider detects it). */
   language: string | null;
+  /** Guides transcription (e.g. which languages to expect); null gives none. */
+  transcriptionPrompt: string | null;
   tools: RealtimeToolDefinition[];
   /**
    * The encoding this deployment prefers (MODEL_AUDIO_FORMAT): a model that can work in it (OpenAI:
@@ -36,6 +38,9 @@ export interface RealtimeSessionOptions {
    */
   audioFormat: AudioEncoding;
 }
+
+/** What may change during a session: the instructions and the caller's language (the caller switched languages). */
+export type RealtimeSessionChange = Pick<RealtimeSessionOptions, 'instructions' | 'language' | 'transcriptionPrompt'>;
 
 /** What a model can do besides audio in and out. */
 export interface RealtimeCapabilities {
@@ -199,6 +204,8 @@ export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
    * `capabilities.truncation`; a model without it ignores the call.
    */
   truncate(itemId: string, audioEndMs: number): void;
+  /** Changes the session's instructions and transcription language mid-call; responses after it follow them. */
+  updateSession(change: RealtimeSessionChange): void;
   /** Adds earlier turns to a fresh session (after a reconnect), in order; no response follows. */
   restoreConversation(items: ReplayItem[]): void;
   close(): void;

@@ -1,6 +1,6 @@
 import { appointmentTextDetails } from '../storage/appointment-repository.js';
 import type { Db } from '../storage/database.js';
-import { spokenDateTime } from '../tools/spa-facts.js';
+import { customerTextTemplates } from './templates/text-language.js';
 
 /** The texts a patient gets about an appointment: short, plain, and with a way to reply. */
 
@@ -27,14 +27,16 @@ export async function composeAppointmentText(
   const cancelled = row.status === 'cancelled';
   if ((purpose === 'cancellation') !== cancelled) return undefined;
   if (purpose === 'reminder' && row.status !== 'confirmed') return undefined;
-  const when = spokenDateTime(row.startsAt, row.timezone);
-  const street = row.address.split(',').slice(0, 2).join(',');
-  const body = {
-    confirmation: `${row.spaName}: you're booked for ${row.service} with ${row.provider} on ${when}, ${street}. Need to change it? Just reply to this text. Reply STOP to opt out.`,
-    reschedule: `${row.spaName}: your ${row.service} with ${row.provider} is now on ${when}. Reply to this text if you need anything else.`,
-    cancellation: `${row.spaName}: your ${row.service} on ${when} is cancelled. Reply to this text whenever you'd like to book again.`,
-    reminder: `Reminder from ${row.spaName}: ${row.service} with ${row.provider} on ${when}, ${street}. Reply to this text if you need to reschedule.`,
-  }[purpose];
+  // In the patient's language (from their calls and texts), when the spa serves it.
+  const { texts } = await customerTextTemplates(db, row.spaId, row.customerId);
+  const facts = {
+    spaName: row.spaName,
+    service: row.service,
+    provider: row.provider,
+    when: texts.dateTime(row.startsAt, row.timezone),
+    street: row.address.split(',').slice(0, 2).join(','),
+  };
+  const body = texts[purpose](facts);
   const version = purpose === 'reminder' ? row.startsAt.getTime() : row.updatedAt.getTime();
   return {
     spaId: row.spaId,

@@ -1,25 +1,41 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { setSmsOptedOut, upsertCustomerByPhone } from '../storage/customer-repository.js';
+import { recordConversationLanguage, setSmsOptedOut, upsertCustomerByPhone } from '../storage/customer-repository.js';
 import type { Db } from '../storage/database.js';
 import { addJob, queueDelay, SMS_REPLY_TASK } from '../storage/job-queue.js';
 import { appendSmsMessage, openSmsThread, setDeliveryStatus } from '../storage/sms-repository.js';
 import { E164_PATTERN } from '../storage/spa-profile.js';
 import { findSpaIdByPhone, loadSpaSettings } from '../storage/spa-repository.js';
 import { scheduleThreadAnalysis } from './outbound.js';
-
-/** The words carriers and Twilio treat as opt-out / opt-in / help, alone in a message. */
-const OPT_OUT = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'optout', 'revoke']);
-const OPT_IN = new Set(['start', 'unstop', 'yes', 'optin']);
-const HELP = new Set(['help', 'info']);
+import type { TextLanguage } from './templates/text-templates.js';
+import { detectLanguage } from '../language/language-detector.js';
 
 export type Keyword = 'opt-out' | 'opt-in' | 'help' | undefined;
 
+/** The texts that answer a keyword (the job's payload names one). */
+export type KeywordReply = 'help' | 'opted-out' | 'opted-in';
+
+/**
+ * The words carriers and Twilio treat as opt-out / opt-in / help, alone in a message, and their
+ * Spanish counterparts. CANCELAR, like Twilio's CANCEL, opts out: alone it is the carrier word;
+ * "cancelar mi cita" is a sentence and goes to the receptionist (the Spanish opt-out reply also
+ * says to call to cancel an appointment).
+ */
+const KEYWORDS = new Map<string, { keyword: NonNullable<Keyword>; language: TextLanguage }>([
+  ...['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'optout', 'revoke'].map((w) => [w, { keyword: 'opt-out', language: 'en' }] as const),
+  ...['start', 'unstop', 'yes', 'optin'].map((w) => [w, { keyword: 'opt-in', language: 'en' }] as const),
+  ...['help', 'info'].map((w) => [w, { keyword: 'help', language: 'en' }] as const),
+  ...['parar', 'cancelar', 'alto'].map((w) => [w, { keyword: 'opt-out', language: 'es' }] as const),
+  ...['comenzar'].map((w) => [w, { keyword: 'opt-in', language: 'es' }] as const),
+  ...['ayuda'].map((w) => [w, { keyword: 'help', language: 'es' }] as const),
+]);
+
+/** The keyword a text is, alone, with the language it is a word of. */
+export function keywordIn(body: string): { keyword: NonNullable<Keyword>; language: TextLanguage } | undefined {
+  return KEYWORDS.get(body.trim().toLowerCase().replace(/[.!¡]+/g, ''));
+}
+
 export function keywordOf(body: string): Keyword {
-  const word = body.trim().toLowerCase().replace(/[.!]+$/, '');
-  if (OPT_OUT.has(word)) return 'opt-out';
-  if (OPT_IN.has(word)) return 'opt-in';
-  if (HELP.has(word)) return 'help';
-  return undefined;
+  return keywordIn(body)?.keyword;
 }
 
 /** Texts to debounce: a patient who sends three quick texts gets one reply to all three. */
@@ -72,23 +88,31 @@ export async function receiveText(deps: InboundDependencies, text: InboundTextMe
     return;
   }
   await scheduleThreadAnalysis(deps, conversationId);
-  const keyword = keywordOf(text.body);
+  const found = keywordIn(text.body);
+  // The patient writes in this language: the thread shows it and their next texts and calls use it.
+  const language = found?.language ?? detectLanguage(text.body)?.language;
+  if (language && settings.languages.includes(language)) await recordConversationLanguage(db, conversationId, language);
+  const keyword = found?.keyword;
   if (keyword === 'opt-out') {
     await setSmsOptedOut(db, customerId, now);
     log.info('patient opted out of texts');
+    // Twilio answers its own English words; a Spanish one is ours to confirm, in Spanish.
+    if (found?.language === 'es') await queueKeywordReply(db, conversationId, 'opted-out', found.language);
     return;
   }
   if (keyword === 'opt-in') {
     await setSmsOptedOut(db, customerId, null);
     log.info('patient opted back in to texts');
+    if (found?.language === 'es') await queueKeywordReply(db, conversationId, 'opted-in', found.language);
     return;
   }
-  await addJob(
-    db,
-    SMS_REPLY_TASK,
-    { conversationId, help: keyword === 'help' },
-    { jobKey: `sms-reply:${conversationId}`, runAt: queueDelay(keyword === 'help' ? 0 : REPLY_DEBOUNCE_MS) },
-  );
+  if (keyword === 'help') return queueKeywordReply(db, conversationId, 'help', found?.language ?? 'en');
+  await addJob(db, SMS_REPLY_TASK, { conversationId }, { jobKey: `sms-reply:${conversationId}`, runAt: queueDelay(REPLY_DEBOUNCE_MS) });
+}
+
+/** The answer to a keyword, in the keyword's language, at once (it replaces a pending reply to the thread). */
+async function queueKeywordReply(db: Db, conversationId: string, reply: KeywordReply, language: TextLanguage): Promise<void> {
+  await addJob(db, SMS_REPLY_TASK, { conversationId, keywordReply: reply, language }, { jobKey: `sms-reply:${conversationId}`, runAt: queueDelay(0) });
 }
 
 export async function recordDeliveryStatus(

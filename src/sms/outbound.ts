@@ -37,6 +37,8 @@ export interface OutboundText {
   threadText?: string;
   /** Who the thread shows as the sender: the receptionist (default) or staff stepping in. */
   role?: 'assistant' | 'staff';
+  /** The confirmation of an opt-out we handle ourselves (a Spanish keyword): sent to a patient who just opted out. */
+  confirmsOptOut?: boolean;
 }
 
 export interface OutboundDependencies {
@@ -66,7 +68,7 @@ export async function sendTextToCustomer(deps: OutboundDependencies, text: Outbo
   const customer = await findTextRecipient(db, text.spaId, text.customerId);
   if (!(await claimSend(db, { key: text.idempotencyKey, spaId: text.spaId, customerId: text.customerId, purpose: text.purpose })))
     return 'duplicate';
-  if (customer.sms_opted_out_at) {
+  if (customer.sms_opted_out_at && !text.confirmsOptOut) {
     await finishSend(db, text.idempotencyKey, { status: 'skipped', detail: 'opted out' });
     return 'skipped';
   }

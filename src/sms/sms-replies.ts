@@ -1,4 +1,6 @@
 import type OpenAI from 'openai';
+import { languageName } from '../language/iso-639-1.js';
+import { findPreferredLanguage } from '../storage/customer-repository.js';
 import { MODEL_USAGE_EVENT } from '../storage/conversation-facts.js';
 import { appendNamedConversationEvent } from '../storage/conversation-timeline.js';
 import type { Db } from '../storage/database.js';
@@ -19,9 +21,6 @@ const MAX_TOOL_ROUNDS = 5;
 const HISTORY = 30;
 const MAX_REPLY_CHARS = 640;
 
-export const HELP_TEXT = (spa: { name: string }) =>
-  `${spa.name}: this number is answered by our AI receptionist, who can book, move or cancel appointments and answer questions. Reply STOP to opt out, START to opt back in. Msg&data rates may apply.`;
-
 export interface SmsReplyDependencies extends OutboundDependencies {
   openai: OpenAI;
   model: string;
@@ -29,7 +28,18 @@ export interface SmsReplyDependencies extends OutboundDependencies {
   calendars: ToolContext['calendars'];
 }
 
-export function smsInstructions(spa: SpaProfile, now: Date): string {
+/** Which language to write in: the patient's, among the spa's; any other is answered in the primary. */
+function languageRule(spa: SpaProfile, preferred: string | null): string {
+  const languages = spa.settings.languages;
+  const primary = languageName(languages[0] ?? 'en');
+  if (languages.length <= 1)
+    return `- Write in ${primary}. If the patient writes in another language, say kindly that you can only help in ${primary} here, and keep it simple.`;
+  const all = languages.map((code) => languageName(code)).join(' and ');
+  const known = preferred && languages.includes(preferred) ? ` This patient has written or spoken to us in ${languageName(preferred)}; use it unless their latest text is in another of these.` : '';
+  return `- You help patients in ${all}. Reply in the language of the patient's latest text when it is one of these, naturally, not as a translation.${known} If they write in any other language, say briefly and kindly, in ${primary}, that you can help in ${all}, and carry on in ${primary}.`;
+}
+
+export function smsInstructions(spa: SpaProfile, now: Date, preferredLanguage: string | null = null): string {
   return [
     `You are ${spa.persona.name}, the receptionist at ${spa.name}, answering text messages from patients.`,
     `Tone: ${spa.persona.tone}`,
@@ -42,6 +52,7 @@ export function smsInstructions(spa: SpaProfile, now: Date): string {
     '- Never invent availability, prices or policies: use the tools and the facts below.',
     "- Someone texting about another number's appointments must first send back the code we text to that number (a privacy check); say so simply.",
     '- If the patient sent a photo, say kindly that you cannot view pictures here and offer a consultation.',
+    languageRule(spa, preferredLanguage),
     '',
     spaFactsText(spa, now),
   ].join('\n');
@@ -72,6 +83,7 @@ export async function replyToThread(deps: SmsReplyDependencies, conversationId: 
 
   const spa = await loadSpaProfile(db, thread.spaId);
   if (!spa) return undefined;
+  const preferredLanguage = await findPreferredLanguage(db, thread.customerId);
   const now = deps.now();
   const input: InputItem[] = history.map((m) => {
     const media = Array.isArray(m.media) ? (m.media as { contentType?: string }[]) : [];
@@ -99,7 +111,7 @@ export async function replyToThread(deps: SmsReplyDependencies, conversationId: 
   for (let round = 0; round < MAX_TOOL_ROUNDS; round += 1) {
     const response = await deps.openai.responses.create({
       model: deps.model,
-      instructions: smsInstructions(spa, now),
+      instructions: smsInstructions(spa, now, preferredLanguage),
       input,
       tools,
       store: false,

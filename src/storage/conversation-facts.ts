@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { TextUsage, TokenUsage, TranscriptionUsage } from '../config/model-prices.js';
 import type { Db } from './database.js';
 import type { ConversationChannel, ConversationStatus, MessageRole, OutcomeSource } from './schema.js';
+import { spaSettingsSchema } from './spa-profile.js';
 
 /**
  * Everything the after-conversation analysis reads about one conversation: the transcript, what
@@ -24,6 +25,10 @@ export interface ConversationFacts {
   spaId: string;
   spaName: string;
   assistantName: string;
+  /** The spa's primary language (ISO 639-1): what staff read summaries in. */
+  staffLanguage: string;
+  /** The language the conversation was held in, when known. */
+  language: string | null;
   serviceNames: string[];
   channel: ConversationChannel;
   status: ConversationStatus;
@@ -88,6 +93,8 @@ export async function loadConversationFacts(db: Db, conversationId: string): Pro
       'c.spa_id as spaId',
       's.name as spaName',
       's.persona',
+      's.settings',
+      'c.language',
       'c.channel',
       'c.status',
       'cu.name as customerName',
@@ -142,6 +149,8 @@ export async function loadConversationFacts(db: Db, conversationId: string): Pro
     spaId: conversation.spaId,
     spaName: conversation.spaName,
     assistantName: personaNameSchema.safeParse(conversation.persona).data?.name ?? 'Receptionist',
+    staffLanguage: spaSettingsSchema.safeParse(conversation.settings).data?.languages[0] ?? 'en',
+    language: conversation.language,
     serviceNames: services.map((s) => s.name),
     channel: conversation.channel,
     status: conversation.status,

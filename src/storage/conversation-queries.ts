@@ -17,6 +17,8 @@ export interface ConversationFilter {
   status?: ConversationStatus | undefined;
   outcome?: string | undefined;
   customerId?: string | undefined;
+  /** ISO 639-1: only conversations held in this language. */
+  language?: string | undefined;
   /** Local dates (YYYY-MM-DD) in the spa's time zone, inclusive. */
   from?: string | undefined;
   to?: string | undefined;
@@ -33,6 +35,8 @@ export interface ConversationSummaryRow {
   id: string;
   channel: ConversationChannel;
   status: ConversationStatus;
+  /** The language the conversation was held in (ISO 639-1); null while unknown. */
+  language: string | null;
   outcome: string | null;
   outcomeSource: string | null;
   summary: string | null;
@@ -56,6 +60,7 @@ const CONVERSATION_COLUMNS = [
   'c.id',
   'c.channel',
   'c.status',
+  'c.language',
   'c.outcome',
   'c.outcome_source as outcomeSource',
   'c.summary',
@@ -80,6 +85,7 @@ function conditions(filter: ConversationFilter, alias: string): RawBuilder<boole
   if (filter.status) parts.push(sql`${col('status')} = ${filter.status}`);
   if (filter.outcome) parts.push(sql`${col('outcome')} = ${filter.outcome}`);
   if (filter.customerId) parts.push(sql`${col('customer_id')} = ${filter.customerId}`);
+  if (filter.language) parts.push(sql`${col('language')} = ${filter.language}`);
   if (filter.followUpNeeded !== undefined) parts.push(sql`${col('follow_up_needed')} = ${filter.followUpNeeded}`);
   if (filter.maxSatisfaction !== undefined) parts.push(sql`${col('satisfaction')} <= ${filter.maxSatisfaction}`);
   if (filter.from) parts.push(sql`${col('started_at')} >= (${filter.from}::date::timestamp at time zone ${filter.timezone})`);

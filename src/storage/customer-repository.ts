@@ -82,3 +82,24 @@ export async function findTextRecipient(db: Db, spaId: string, customerId: strin
 export async function setSmsOptedOut(db: Db, customerId: string, at: Date | null): Promise<void> {
   await db.updateTable('customers').set({ sms_opted_out_at: at }).where('id', '=', customerId).execute();
 }
+
+/** The language a patient spoke or wrote to us in last (ISO 639-1), or null if never told. */
+export async function findPreferredLanguage(db: Db, customerId: string): Promise<string | null> {
+  const row = await db.selectFrom('customers').select('preferred_language').where('id', '=', customerId).executeTakeFirst();
+  return row?.preferred_language ?? null;
+}
+
+/**
+ * A conversation was held in `language`: the conversation shows it, and its patient is spoken and
+ * written to in it from now on (calls, confirmations, reminders, replies).
+ */
+export async function recordConversationLanguage(db: Db, conversationId: string, language: string): Promise<void> {
+  const conversation = await db
+    .updateTable('conversations')
+    .set({ language })
+    .where('id', '=', conversationId)
+    .returning('customer_id')
+    .executeTakeFirst();
+  if (conversation?.customer_id)
+    await db.updateTable('customers').set({ preferred_language: language, updated_at: new Date() }).where('id', '=', conversation.customer_id).execute();
+}

@@ -77,6 +77,8 @@ export interface CustomersTable {
   email: string | null;
   notes: string | null;
   sms_opted_out_at: Timestamp | null;
+  /** ISO 639-1; null until a call, a text or staff tell us. */
+  preferred_language: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -103,6 +105,8 @@ export interface ConversationsTable {
   analysed_at: Timestamp | null;
   analysis_input_hash: string | null;
   analysis_error: string | null;
+  /** ISO 639-1: the language the conversation was held in; null while unknown. */
+  language: string | null;
   summary_search: ColumnType<string, never, never>;
 }
 

@@ -1,6 +1,6 @@
 import { inTransaction, type Db } from './database.js';
 import type { SettingsPatch } from './settings-patch.js';
-import { personaSchema, spaSettingsSchema } from './spa-profile.js';
+import { personaSchema, spaSettingsSchema, type SpaSettings } from './spa-profile.js';
 import { loadSpaProfile } from './spa-repository.js';
 
 /** The spa settings staff can read and owners change; applied from the next call on. */
@@ -30,6 +30,21 @@ export async function readSettings(db: Db, spaId: string) {
   };
 }
 
+/**
+ * The patch applied, `language` and `languages` kept in step: `language` is the primary (the
+ * first of `languages`), so a patch naming either moves the other.
+ */
+function withPrimaryLanguage(current: SpaSettings, patch: NonNullable<SettingsPatch['settings']>): SpaSettings {
+  const languages = patch.languages ?? (patch.language ? [patch.language, ...current.languages.filter((code) => code !== patch.language)] : current.languages);
+  return spaSettingsSchema.parse({
+    ...current,
+    ...patch,
+    routing: { ...current.routing, ...patch.routing },
+    languages,
+    language: languages[0] ?? current.language,
+  });
+}
+
 export class SettingsError extends Error {
   readonly code = 'INVALID_SETTINGS';
 }
@@ -39,10 +54,7 @@ export async function applySettings(db: Db, spaId: string, patch: SettingsPatch)
   await inTransaction(db, async (trx) => {
     const current = await trx.selectFrom('spas').select(['persona', 'settings']).where('id', '=', spaId).executeTakeFirstOrThrow();
     const persona = patch.persona ? personaSchema.parse({ ...personaSchema.parse(current.persona), ...patch.persona }) : undefined;
-    const stored = spaSettingsSchema.parse(current.settings);
-    const settings = patch.settings
-      ? spaSettingsSchema.parse({ ...stored, ...patch.settings, routing: { ...stored.routing, ...patch.settings.routing } })
-      : undefined;
+    const settings = patch.settings ? withPrimaryLanguage(spaSettingsSchema.parse(current.settings), patch.settings) : undefined;
     const spaChanges = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.address !== undefined ? { address: patch.address } : {}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIso6391 } from '../language/iso-639-1.js';
 
 /** zod schemas for the JSON columns of `spas` and `providers`: parsed where read, so the rest of the code trusts them. */
 
@@ -90,9 +91,14 @@ export type HoursException = z.infer<typeof hoursExceptionSchema>;
 /** A two-letter ISO 639-1 language code, as the realtime model's transcription takes it. */
 export const ISO_639_1 = /^[a-z]{2}$/;
 
-export const spaSettingsSchema = z.object({
+const spaSettingsFields = z.object({
   voice: z.enum(REALTIME_VOICES).default('marin'),
+  /** The primary language (the first of `languages`); kept for settings written before there were several. */
   language: z.string().min(2).max(10).default('en'),
+  /** The languages the receptionist serves patients in, the primary first. Empty when stored before: `[language]`. */
+  languages: z.array(z.string().min(2).max(10)).max(10).default([]),
+  /** The spa's own words inviting callers to speak another language, said after the greeting ("Para español, hable en español"). */
+  languageInvitation: z.string().min(1).max(300).nullable().default(null),
   turnDetection: turnDetectionSchema.default({
     type: 'server_vad',
     threshold: 0.5,
@@ -111,9 +117,17 @@ export const spaSettingsSchema = z.object({
   /** Holidays, closures and special hours; they win over the weekly hours on their date. */
   hoursExceptions: z.array(hoursExceptionSchema).max(200).default([]),
 });
+
+/** Settings as stored, with `languages` never empty: a spa set up before it had a list speaks its one `language`. */
+export const spaSettingsSchema = spaSettingsFields.transform((settings) => ({
+  ...settings,
+  languages: settings.languages.length > 0 ? settings.languages : [settings.language],
+}));
 export type SpaSettings = z.infer<typeof spaSettingsSchema>;
 
-type SettingsShape = typeof spaSettingsSchema.shape;
+type SettingsShape = typeof spaSettingsFields.shape;
+
+const languageCode = z.string().refine(isIso6391, 'must be an ISO 639-1 language code, such as en or es');
 
 /**
  * A change to some settings: the same fields without their defaults, so a field left out stays
@@ -121,13 +135,19 @@ type SettingsShape = typeof spaSettingsSchema.shape;
  */
 export const spaSettingsPatchSchema = z
   .object(
-    Object.fromEntries(Object.entries(spaSettingsSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
+    Object.fromEntries(Object.entries(spaSettingsFields.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
       [K in keyof SettingsShape]: z.ZodOptional<ReturnType<SettingsShape[K]['unwrap']>>;
     },
   )
   // Stored values are read leniently (an odd one must never break a call); a change must be a real code.
   .extend({
-    language: z.string().regex(ISO_639_1, 'must be an ISO 639-1 language code, such as en or es').optional(),
+    language: languageCode.optional(),
+    languages: z
+      .array(languageCode)
+      .min(1, 'must name at least the primary language')
+      .max(10)
+      .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a language')
+      .optional(),
     // Only the routing fields given change (see applySettings).
     routing: routingPatchSchema.optional(),
   });

@@ -21,7 +21,7 @@ export async function listCustomers(
 ) {
   let query = db
     .selectFrom('customers')
-    .select(['id', 'name', 'phone', 'email', 'notes', 'sms_opted_out_at as smsOptedOutAt', 'created_at as createdAt'])
+    .select(['id', 'name', 'phone', 'email', 'notes', 'sms_opted_out_at as smsOptedOutAt', 'preferred_language as preferredLanguage', 'created_at as createdAt'])
     .where('spa_id', '=', spaId);
   if (options.search) {
     const pattern = `%${options.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -34,7 +34,7 @@ export async function listCustomers(
 export async function customerTimeline(db: Db, spaId: string, customerId: string, now: Date) {
   const customer = await db
     .selectFrom('customers')
-    .select(['id', 'name', 'phone', 'email', 'notes', 'sms_opted_out_at as smsOptedOutAt', 'created_at as createdAt'])
+    .select(['id', 'name', 'phone', 'email', 'notes', 'sms_opted_out_at as smsOptedOutAt', 'preferred_language as preferredLanguage', 'created_at as createdAt'])
     .where('spa_id', '=', spaId)
     .where('id', '=', customerId)
     .executeTakeFirst();
@@ -66,9 +66,16 @@ export async function updateCustomer(
   db: Db,
   spaId: string,
   customerId: string,
-  changes: { name?: string | null | undefined; email?: string | null | undefined; notes?: string | null | undefined },
+  changes: {
+    name?: string | null | undefined;
+    email?: string | null | undefined;
+    notes?: string | null | undefined;
+    preferredLanguage?: string | null | undefined;
+  },
 ): Promise<boolean> {
-  const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  const { preferredLanguage, ...rest } = changes;
+  const columns = { ...rest, ...(preferredLanguage !== undefined ? { preferred_language: preferredLanguage } : {}) };
+  const set = Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined));
   if (Object.keys(set).length === 0) {
     const exists = await db.selectFrom('customers').select('id').where('spa_id', '=', spaId).where('id', '=', customerId).executeTakeFirst();
     return exists !== undefined;

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { lockFor, lockKeys } from './advisory-lock.js';
 import { nextConversationSeq } from './conversation-timeline.js';
-import { upsertCustomerByPhone } from './customer-repository.js';
+import { findPreferredLanguage, upsertCustomerByPhone } from './customer-repository.js';
 import type { Db, Trx } from './database.js';
 import { conversationStatusFor, TERMINAL_TWILIO_STATUSES } from './twilio-call-status.js';
 
@@ -36,7 +36,7 @@ export interface VoiceCallState {
 export async function openVoiceConversation(
   trx: Trx,
   call: OpenVoiceConversation,
-): Promise<{ conversationId: string; customerId: string | null; created: boolean }> {
+): Promise<{ conversationId: string; customerId: string | null; preferredLanguage: string | null; created: boolean }> {
   await lockFor(trx, lockKeys.voiceCallOpening(call.callSid));
   const existing = await trx
     .selectFrom('voice_call_details as v')
@@ -44,8 +44,12 @@ export async function openVoiceConversation(
     .select(['c.id', 'c.customer_id'])
     .where('v.call_sid', '=', call.callSid)
     .executeTakeFirst();
-  if (existing) return { conversationId: existing.id, customerId: existing.customer_id, created: false };
+  if (existing) {
+    const preferredLanguage = existing.customer_id ? await findPreferredLanguage(trx, existing.customer_id) : null;
+    return { conversationId: existing.id, customerId: existing.customer_id, preferredLanguage, created: false };
+  }
   const customerId = call.from ? await upsertCustomerByPhone(trx, call.spaId, call.from) : null;
+  const preferredLanguage = customerId ? await findPreferredLanguage(trx, customerId) : null;
   await trx
     .insertInto('conversations')
     .values({
@@ -67,7 +71,7 @@ export async function openVoiceConversation(
       twilio_status: 'ringing',
     })
     .execute();
-  return { conversationId: call.conversationId, customerId, created: true };
+  return { conversationId: call.conversationId, customerId, preferredLanguage, created: true };
 }
 
 /** Where a call stands, `at` the time of a webhook for it; undefined for a call not on record. */

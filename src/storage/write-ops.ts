@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CALL_ROUTES, recordCallRoute } from './call-route-repository.js';
 import { recordOutcome } from './conversation-repository.js';
+import { recordConversationLanguage } from './customer-repository.js';
 import { appendStreamTimelines } from './conversation-timeline.js';
 import type { Trx } from './database.js';
 import { addJob } from './job-queue.js';
@@ -144,6 +145,12 @@ const recordCallRouteOp = z.object({
   ringSeconds: z.number().int().min(0).nullable(),
 });
 
+const recordLanguageOp = z.object({
+  type: z.literal('record_language'),
+  conversationId: uuid,
+  language: z.string().min(2).max(10),
+});
+
 export const writeOpSchema = z.discriminatedUnion('type', [
   openVoiceCallOp,
   appendTimelineOp,
@@ -156,6 +163,7 @@ export const writeOpSchema = z.discriminatedUnion('type', [
   recordOutcomeOp,
   recordVoicemailOp,
   recordCallRouteOp,
+  recordLanguageOp,
 ]);
 
 /** A write as it is queued (JSON: times as ISO strings). */
@@ -166,7 +174,7 @@ type ParsedWriteOp = z.output<typeof writeOpSchema>;
 
 /** What applying each kind of write tells the code that is waiting for it. */
 export interface WriteOpResults {
-  open_voice_call: { conversationId: string; customerId: string | null };
+  open_voice_call: { conversationId: string; customerId: string | null; preferredLanguage: string | null };
   append_timeline: null;
   /** False when the record was not this stream's to write (see `finishVoiceCall`). */
   finish_voice_call: { recorded: boolean };
@@ -178,6 +186,7 @@ export interface WriteOpResults {
   record_outcome: null;
   record_voicemail: { known: boolean };
   record_call_route: { known: boolean };
+  record_language: null;
 }
 
 /** The queued JSON was not a write we know (a corrupt spill file, a newer version's write). */
@@ -224,7 +233,7 @@ async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults
   switch (op.type) {
     case 'open_voice_call': {
       const opened = await openVoiceConversation(trx, op);
-      return { conversationId: opened.conversationId, customerId: opened.customerId };
+      return { conversationId: opened.conversationId, customerId: opened.customerId, preferredLanguage: opened.preferredLanguage };
     }
     case 'append_timeline':
       await appendStreamTimelines(trx, [op]);
@@ -257,6 +266,9 @@ async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults
       return { known: await recordVoicemail(trx, op) };
     case 'record_call_route':
       return { known: await recordCallRoute(trx, op) };
+    case 'record_language':
+      await recordConversationLanguage(trx, op.conversationId, op.language);
+      return null;
   }
 }
 

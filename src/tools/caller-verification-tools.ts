@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customerTextTemplates } from '../sms/templates/text-language.js';
 import {
   checkVerificationCode,
   discardVerificationCode,
@@ -68,12 +69,14 @@ export const sendVerificationCode = defineTool({
       createdAt: now,
       expiresAt: new Date(now.getTime() + CODE_LIFETIME_MINUTES * 60_000),
     });
+    // In the language of the patient the code goes to (the number on file), not the caller's.
+    const { texts } = await customerTextTemplates(context.db, context.spa.id, customer.id);
     const sent = await context.texts
       .send({
         spaId: context.spa.id,
         customerId: customer.id,
-        body: `${context.spa.name}: ${code} is your verification code. It expires in ${CODE_LIFETIME_MINUTES} minutes. If you did not contact us just now, you can ignore this text.`,
-        threadText: `${context.spa.name}: a verification code was sent (the code is not kept).`,
+        body: texts.verificationCode({ spaName: context.spa.name, code, minutes: CODE_LIFETIME_MINUTES }),
+        threadText: texts.verificationCodeRecord({ spaName: context.spa.name }),
         idempotencyKey: `verification:${id}`,
         purpose: 'verification',
       })

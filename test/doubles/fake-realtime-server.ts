@@ -389,7 +389,8 @@ export class FakeRealtimeConnection extends EventEmitter {
     this.received.push(event);
     switch (event.type) {
       case 'session.update':
-        this.session = event.session as Record<string, unknown>;
+        // Like the API, an update changes the fields it names and keeps the rest.
+        this.session = mergeSession(this.session ?? {}, event.session as Record<string, unknown>);
         if (this.refuseSession)
           this.send({ type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'Invalid value for language' } });
         else this.send({ type: 'session.updated', session: this.session });
@@ -452,6 +453,20 @@ function resolveTemplates(args: Record<string, unknown>, result: unknown): Recor
       return [key, match ? lookup(match[1]!) : value];
     }),
   );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A session with an update's fields applied; objects merge, everything else (arrays too) is replaced. */
+function mergeSession(current: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(update)) {
+    const before = merged[key];
+    merged[key] = isRecord(before) && isRecord(value) && key !== 'transcription' ? mergeSession(before, value) : value;
+  }
+  return merged;
 }
 
 export class FakeRealtimeServer {

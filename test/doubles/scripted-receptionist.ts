@@ -20,6 +20,8 @@ export interface ScriptTurn {
 export interface CallScript {
   greeting: ScriptedReply;
   turns: ScriptTurn[];
+  /** Spa settings the script needs (e.g. the languages it speaks), applied before a local call. */
+  spaSettings: Record<string, unknown> | undefined;
 }
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures');
@@ -32,6 +34,7 @@ export function mulawToPcm24k(mulaw: Buffer): Buffer {
 
 interface ScriptFile {
   timezone: string;
+  spaSettings?: Record<string, unknown>;
   greeting: { audio: string; text: string };
   turns: {
     caller: { audio: string; transcript: string };
@@ -62,13 +65,16 @@ function resolveDates(args: Record<string, unknown>, timezone: string, now: Date
   );
 }
 
-export async function loadCallScript(file = path.join(FIXTURES, 'call-script.json'), now = new Date()): Promise<CallScript> {
+export const DEFAULT_CALL_SCRIPT = path.join(FIXTURES, 'call-script.json');
+
+export async function loadCallScript(file = DEFAULT_CALL_SCRIPT, now = new Date()): Promise<CallScript> {
   const raw = JSON.parse(await readFile(file, 'utf8')) as ScriptFile;
   const speech = async (audio: string, text: string): Promise<ScriptedReply> => ({
     text,
     audio: mulawToPcm24k(await readMulawWav(path.join(path.dirname(file), audio))),
   });
   return {
+    spaSettings: raw.spaSettings,
     greeting: await speech(raw.greeting.audio, raw.greeting.text),
     turns: await Promise.all(
       raw.turns.map(async (turn) => ({

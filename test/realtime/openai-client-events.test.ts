@@ -7,6 +7,7 @@ import {
   openAIAudioFormats,
   replayItemPayload,
   responseCreateEvent,
+  sessionChangePayload,
   sessionPayload,
 } from '../../src/realtime/openai-client-events.js';
 import type { RealtimeSessionOptions } from '../../src/realtime/realtime-model.js';
@@ -17,6 +18,7 @@ const SESSION: RealtimeSessionOptions = {
   turnDetection: { type: 'server_vad', threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500 },
   transcriptionModel: 'gpt-4o-mini-transcribe',
   language: 'en',
+  transcriptionPrompt: null,
   tools: [{ name: 'check', description: 'Checks.', parameters: { type: 'object', properties: {} } }],
   audioFormat: 'pcm16',
 };
@@ -69,6 +71,21 @@ t.test('without a transcription model the session asks for no transcription', as
 t.test('without a language the transcription gets no language hint', async (t) => {
   const payload = sessionPayload('gpt-realtime', { ...SESSION, language: null }, openAIAudioFormats('pcm16'));
   t.strictSame(payload.audio?.input?.transcription, { model: 'gpt-4o-mini-transcribe' });
+});
+
+t.test("while the caller's language is unknown, transcription has no language and a prompt naming the spa's", async (t) => {
+  const payload = sessionPayload('gpt-realtime', { ...SESSION, language: null, transcriptionPrompt: 'English, Español.' }, openAIAudioFormats('pcm16'));
+  t.strictSame(payload.audio?.input?.transcription, { model: 'gpt-4o-mini-transcribe', prompt: 'English, Español.' });
+});
+
+t.test('a mid-call language change sends the new instructions and pins the transcription, touching nothing else', async (t) => {
+  const change = sessionChangePayload('gpt-4o-mini-transcribe', { instructions: 'Habla español.', language: 'es', transcriptionPrompt: null });
+  t.strictSame(change, {
+    type: 'realtime',
+    instructions: 'Habla español.',
+    audio: { input: { transcription: { model: 'gpt-4o-mini-transcribe', language: 'es' } } },
+  });
+  t.strictSame(sessionChangePayload(null, { instructions: 'Hi.', language: 'es', transcriptionPrompt: null }), { type: 'realtime', instructions: 'Hi.' });
 });
 
 t.test('a response with a note carries the session instructions with the note, and a tag', async (t) => {

@@ -10,6 +10,7 @@ const SESSION: RealtimeSessionOptions = {
   turnDetection: { type: 'semantic_vad', eagerness: 'auto' },
   transcriptionModel: null,
   language: 'en',
+  transcriptionPrompt: null,
   tools: [],
   audioFormat: 'pcm16',
 };

@@ -5,6 +5,7 @@
  *
  *   npm run call                          # against http://localhost:3000, or a service started here
  *   npm run call -- --server http://localhost:3000 --public-url https://my.ngrok.app --out heard.wav
+ *   npm run call -- --script fixtures/call-script-es.json   # a Spanish-speaking patient
  *
  * With no service listening it starts one in this process on the embedded database; that service
  * talks to the real OpenAI Realtime API when OPENAI_API_KEY is set and to the local scripted
@@ -19,7 +20,10 @@ import { prepareDatabase } from '../../src/storage/bootstrap.js';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
 import { FakeRealtimeServer } from '../doubles/fake-realtime-server.js';
 import { FakeTwilioCall } from '../doubles/fake-twilio.js';
-import { loadCallScript, useScriptedReceptionist } from '../doubles/scripted-receptionist.js';
+import { DEFAULT_CALL_SCRIPT, loadCallScript, useScriptedReceptionist, type CallScript } from '../doubles/scripted-receptionist.js';
+import { settingsPatchSchema } from '../../src/storage/settings-patch.js';
+import { applySettings } from '../../src/storage/settings-repository.js';
+import { findSpaIdByPhone } from '../../src/storage/spa-repository.js';
 import { writeMulawWav } from '../support/wav.js';
 
 const { values: args } = parseArgs({
@@ -29,8 +33,11 @@ const { values: args } = parseArgs({
     to: { type: 'string', default: '+12025550100' },
     from: { type: 'string', default: '+12025550187' },
     out: { type: 'string', default: 'call-heard.wav' },
+    script: { type: 'string' },
   },
 });
+
+const scriptFile = args.script ? path.resolve(args.script) : DEFAULT_CALL_SCRIPT;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -51,8 +58,7 @@ interface Target {
   local?: { app: App; database: DatabaseHandle; realtime?: FakeRealtimeServer };
 }
 
-async function startLocalService(): Promise<Target> {
-  const script = await loadCallScript();
+async function startLocalService(script: CallScript): Promise<Target> {
   let realtime: FakeRealtimeServer | undefined;
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '3000', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   if (!process.env.OPENAI_API_KEY) {
@@ -64,6 +70,7 @@ async function startLocalService(): Promise<Target> {
   const logger = pino({ level: config.logLevel });
   const database = await openDatabase(config, logger);
   await prepareDatabase(database, logger);
+  await applyScriptSettings(database, script);
   const app = await buildApp({ config, database, logger });
   await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const address = app.fastify.server.address();
@@ -81,14 +88,23 @@ async function startLocalService(): Promise<Target> {
   };
 }
 
-async function resolveTarget(): Promise<Target> {
+/** The spa speaks what the script needs (e.g. Spanish); a change to this local database, said out loud. */
+async function applyScriptSettings(database: DatabaseHandle, script: CallScript): Promise<void> {
+  if (!script.spaSettings) return;
+  const spaId = await findSpaIdByPhone(database.db, args.to);
+  if (!spaId) return;
+  await applySettings(database.db, spaId, settingsPatchSchema.parse({ settings: script.spaSettings }));
+  print(`the spa's settings for this script: ${JSON.stringify(script.spaSettings)}`);
+}
+
+async function resolveTarget(script: CallScript): Promise<Target> {
   const server = args.server.replace(/\/+$/, '');
   if (await reachable(server)) {
     const config = loadConfig();
     print(`calling the service at ${server}`);
     return { baseUrl: server, publicBaseUrl: args['public-url'] ?? config.publicBaseUrl, authToken: config.twilio.authToken };
   }
-  return startLocalService();
+  return startLocalService(script);
 }
 
 /**
@@ -114,8 +130,8 @@ async function untilQuiet(call: FakeTwilioCall, quietMs = 1_200, limitMs = 30_00
 }
 
 async function main(): Promise<void> {
-  const script = await loadCallScript();
-  const target = await resolveTarget();
+  const script = await loadCallScript(scriptFile);
+  const target = await resolveTarget(script);
   const call = new FakeTwilioCall({
     baseUrl: target.baseUrl,
     publicBaseUrl: target.publicBaseUrl,
@@ -162,7 +178,17 @@ async function main(): Promise<void> {
     await app.close();
     const row = await database.db
       .selectFrom('voice_call_details')
-      .select(['conversation_id', 'greeting_latency_ms', 'reply_latency_p50_ms', 'cost_usd', 'ended_by'])
+      .innerJoin('conversations', 'conversations.id', 'voice_call_details.conversation_id')
+      .leftJoin('customers', 'customers.id', 'conversations.customer_id')
+      .select([
+        'conversation_id',
+        'greeting_latency_ms',
+        'reply_latency_p50_ms',
+        'voice_call_details.cost_usd',
+        'ended_by',
+        'conversations.language',
+        'customers.preferred_language',
+      ])
       .where('call_sid', '=', call.callSid)
       .executeTakeFirst();
     if (row) {
@@ -190,6 +216,7 @@ async function main(): Promise<void> {
         .where('appointments.source_conversation_id', '=', row.conversation_id)
         .execute();
       for (const b of booked) print(`booked: ${b.service} with ${b.provider} at ${b.starts_at.toISOString()} (appointment ${b.id})`);
+      print(`conversation language: ${row.language ?? 'unknown'}; the patient's preferred language: ${row.preferred_language ?? 'unknown'}`);
       print(
         `greeting latency ${row.greeting_latency_ms ?? '?'} ms, median reply latency ${row.reply_latency_p50_ms ?? '?'} ms, ` +
           `estimated model cost $${row.cost_usd ?? '0'}, ended by ${row.ended_by ?? '?'}`,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isIso6391 } from '../../language/iso-639-1.js';
 import { conversationDetail, listConversations } from '../../storage/conversation-queries.js';
 import { spaTimezone } from '../../storage/spa-lookups.js';
 import { authorisedSpa } from '../auth.js';
@@ -21,6 +22,7 @@ const conversationQuery = z.object({
   status: z.enum(['active', 'completed', 'transferred', 'failed', 'abandoned']).optional(),
   outcome: z.string().max(40).optional(),
   customerId: uuid.optional(),
+  language: z.string().refine(isIso6391, 'must be an ISO 639-1 language code, such as en or es').optional().describe('Only those held in this language (ISO 639-1)'),
   from: calendarDay.optional().describe("First day, in the spa's time zone"),
   to: calendarDay.optional().describe("Last day (inclusive), in the spa's time zone"),
   q: z.string().min(1).max(200).optional().describe('Words to find in transcripts and summaries'),
@@ -60,6 +62,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
       status: q.status,
       outcome: q.outcome,
       customerId: q.customerId,
+      language: q.language,
       from: q.from,
       to: q.to,
       text: q.q,

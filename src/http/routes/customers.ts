@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isIso6391 } from '../../language/iso-639-1.js';
 import { customerTimeline, listCustomers, updateCustomer } from '../../storage/staff-queries.js';
 import { authorisedSpa } from '../auth.js';
 import { HttpError } from '../errors.js';
@@ -40,13 +41,18 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch('/customers/:id', {
     schema: {
       tags: ['customers'],
-      summary: "Correct a patient's name, email or notes",
+      summary: "Correct a patient's name, email, notes or preferred language",
       params: idParams,
       body: z
         .object({
           name: z.string().min(1).max(100).nullable(),
           email: z.string().email().max(200).nullable(),
           notes: z.string().max(2000).nullable(),
+          preferredLanguage: z
+            .string()
+            .refine(isIso6391, 'must be an ISO 639-1 language code, such as en or es')
+            .nullable()
+            .describe('The language the patient is spoken and written to in (ISO 639-1); null: the spa\'s primary'),
         })
         .partial()
         .strict(),
