@@ -34,15 +34,18 @@ export class SettingsError extends Error {
   readonly code = 'INVALID_SETTINGS';
 }
 
+/** The stored settings with a change applied: fields given replace theirs, `routing` field by field. */
+function mergedSettings(stored: unknown, change: NonNullable<SettingsPatch['settings']>) {
+  const current = spaSettingsSchema.parse(stored);
+  return spaSettingsSchema.parse({ ...current, ...change, routing: { ...current.routing, ...change.routing } });
+}
+
 /** Applies a validated patch in one transaction; services and providers are upserted by slug. */
 export async function applySettings(db: Db, spaId: string, patch: SettingsPatch): Promise<void> {
   await inTransaction(db, async (trx) => {
     const current = await trx.selectFrom('spas').select(['persona', 'settings']).where('id', '=', spaId).executeTakeFirstOrThrow();
     const persona = patch.persona ? personaSchema.parse({ ...personaSchema.parse(current.persona), ...patch.persona }) : undefined;
-    const stored = spaSettingsSchema.parse(current.settings);
-    const settings = patch.settings
-      ? spaSettingsSchema.parse({ ...stored, ...patch.settings, routing: { ...stored.routing, ...patch.settings.routing } })
-      : undefined;
+    const settings = patch.settings ? mergedSettings(current.settings, patch.settings) : undefined;
     const spaChanges = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.address !== undefined ? { address: patch.address } : {}),
