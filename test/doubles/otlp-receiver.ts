@@ -133,7 +133,8 @@ export class OtlpReceiver {
   ) {}
 
   static async start(): Promise<OtlpReceiver> {
-    let receiver: OtlpReceiver | undefined;
+    // The handler needs the receiver, which needs the listening server's port.
+    const created: { receiver?: OtlpReceiver } = {};
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -142,7 +143,7 @@ export class OtlpReceiver {
         const type = String(request.headers['content-type'] ?? '');
         if (request.method !== 'POST' || request.url !== '/v1/traces') return void response.writeHead(404).end();
         try {
-          receiver?.receive(type, body);
+          created.receiver?.receive(type, body);
         } catch {
           return void response.writeHead(400).end();
         }
@@ -152,8 +153,8 @@ export class OtlpReceiver {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    receiver = new OtlpReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return receiver;
+    created.receiver = new OtlpReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return created.receiver;
   }
 
   private receive(contentType: string, body: Buffer): void {
