@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createLogger } from './config/logger.js';
 import { tracingConfig, type TracingConfig } from './config/tracing-config.js';
 import { listenForScrapes } from './observability/metrics.js';
-import { startTracing, tracingStarted, type Tracing } from './observability/tracing.js';
+import type { Tracing } from './observability/tracing.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
 import { prepareDatabase } from './storage/bootstrap.js';
 
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   let tracing: Tracing | undefined;
   if (tracingSettings) {
+    // Loaded only when tracing is on: off, the SDK is not even in memory.
+    const { startTracing, tracingStarted } = await import('./observability/tracing.js');
     // Started by the preload (npm start, the Dockerfile) so HTTP and pg are instrumented; without
     // it, the call's own spans still go out.
     if (!tracingStarted()) logger.warn('tracing started without the preload: HTTP and pg calls are not instrumented');

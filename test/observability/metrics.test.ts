@@ -1,6 +1,7 @@
 import t from 'tap';
 import { z } from 'zod';
 import { listenForScrapes } from '../../src/observability/metrics.js';
+import { createApiKey } from '../../src/storage/api-key-repository.js';
 import { pendingJobs } from '../../src/storage/job-queue.js';
 import { defineTool } from '../../src/tools/tool.js';
 import { ToolRegistry } from '../../src/tools/tool-registry.js';
@@ -116,6 +117,10 @@ t.test('a barge-in is counted, and kept in the call record shown to staff', asyn
     .executeTakeFirstOrThrow();
   t.equal(details.barge_ins, 1, 'the call record');
   t.ok(details.greeting_latency_ms !== null, 'beside the greeting latency');
+  const { key } = await createApiKey(h.database.db, h.demoSpaId, 'staff', 'latency reader');
+  const response = await fetch(`${h.baseUrl}/api/v1/conversations/${row.conversation_id}`, { headers: { authorization: `Bearer ${key}` } });
+  const detail = (await response.json()) as { voice: Record<string, unknown> };
+  t.match(detail.voice, { bargeIns: 1, greetingLatencyMs: Number }, 'shown to staff in the conversation detail');
 });
 
 t.test('calls turned away are counted by reason: a forged webhook, a number no spa answers on', async (t) => {
