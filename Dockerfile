@@ -28,5 +28,6 @@ EXPOSE 3000
 # No curl in slim images: Node's own fetch checks liveness.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# SIGTERM goes straight to node (no npm wrapper), so live calls can drain.
-CMD ["node", "dist/src/server.js"]
+# SIGTERM goes straight to node (no npm wrapper), so live calls can drain. The preload starts
+# OpenTelemetry before the service's modules load (only when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+CMD ["node", "--import", "./dist/src/observability/tracing-preload.js", "dist/src/server.js"]

@@ -50,7 +50,10 @@ import type { WarmTransfers } from './call/warm-transfer.js';
 import { receptionistTools } from './tools/receptionist-tools.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
 import httpMetrics from './http/plugins/http-metrics.js';
+import { callTelemetry } from './observability/call-telemetry.js';
+import { inSpan } from './observability/linked-spans.js';
 import { Metrics } from './observability/metrics.js';
+import { countDeliveryStatus, countedSender, countInboundText } from './observability/sms-telemetry.js';
 import { pendingJobCounts } from './storage/job-queue.js';
 
 const LIVE_CALL_HEARTBEAT_MS = 15_000;
@@ -134,7 +137,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     });
   const outbound: OutboundDependencies = {
     db: database.db,
-    sender: twilioMessageSender(twilio),
+    sender: countedSender(twilioMessageSender(twilio), metrics),
     statusCallbackUrl: `${config.publicBaseUrl}/twilio/sms/status`,
     log: logger,
     now,
@@ -182,6 +185,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     dialSeals: new UrlSeals(sealSecret, 'front-desk-dial'),
     warmTransfers,
     isDraining: () => draining,
+    observer: callTelemetry(metrics),
   });
 
   await fastify.register(healthRoutes, {
@@ -205,8 +209,15 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerSmsWebhooks(fastify, {
     config,
     handlers: {
-      onInboundText: (text, log) => receiveText(outbound, text, log),
-      onDeliveryStatus: (update, log) => recordDeliveryStatus(outbound, update, log),
+      // A trace per inbound text (under the webhook's HTTP span when HTTP is instrumented).
+      onInboundText: (text, log) => {
+        countInboundText(metrics);
+        return inSpan('sms.inbound', { 'twilio.message_sid': text.messageSid }, () => receiveText(outbound, text, log));
+      },
+      onDeliveryStatus: (update, log) => {
+        countDeliveryStatus(metrics, update.status);
+        return recordDeliveryStatus(outbound, update, log);
+      },
     },
   });
 

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import { buildApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createLogger } from './config/logger.js';
+import { tracingConfig, type TracingConfig } from './config/tracing-config.js';
 import { listenForScrapes } from './observability/metrics.js';
+import type { Tracing } from './observability/tracing.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
 import { prepareDatabase } from './storage/bootstrap.js';
 
@@ -13,9 +15,9 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function loadConfigOrExit(): Config {
+function loadConfigOrExit(): { config: Config; tracing: TracingConfig | undefined } {
   try {
-    return loadConfig();
+    return { config: loadConfig(), tracing: tracingConfig() };
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
@@ -23,8 +25,18 @@ function loadConfigOrExit(): Config {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const { config, tracing: tracingSettings } = loadConfigOrExit();
   const logger = createLogger(config);
+  let tracing: Tracing | undefined;
+  if (tracingSettings) {
+    // Loaded only when tracing is on: off, the SDK is not even in memory.
+    const { startTracing, tracingStarted } = await import('./observability/tracing.js');
+    // Started by the preload (npm start, the Dockerfile) so HTTP and pg are instrumented; without
+    // it, the call's own spans still go out.
+    if (!tracingStarted()) logger.warn('tracing started without the preload: HTTP and pg calls are not instrumented');
+    tracing = startTracing(tracingSettings, { instrument: false });
+    logger.info({ protocol: tracingSettings.protocol }, 'traces exported over OTLP');
+  }
 
   let database: DatabaseHandle;
   try {
@@ -35,7 +47,7 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp({ config, database, logger, jobs: true });
-  installShutdown(app, database, config, logger);
+  installShutdown(app, database, config, logger, tracing);
   try {
     await app.fastify.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -54,7 +66,7 @@ async function main(): Promise<void> {
   logger.info({ database: database.description }, `receptionist listening on http://localhost:${config.port} (public URL ${config.publicBaseUrl})`);
 }
 
-function installShutdown(app: App, database: DatabaseHandle, config: Config, logger: Logger): void {
+function installShutdown(app: App, database: DatabaseHandle, config: Config, logger: Logger, tracing: Tracing | undefined): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -70,6 +82,8 @@ function installShutdown(app: App, database: DatabaseHandle, config: Config, log
     try {
       await app.close({ drainMs: config.shutdownDrainSeconds * 1000, wrapUpMs: config.shutdownWrapUpSeconds * 1000 });
       await database.close();
+      // The last calls' spans, before the process goes.
+      await tracing?.shutdown().catch(() => {});
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

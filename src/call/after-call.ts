@@ -26,6 +26,8 @@ export interface EndedCall {
   /** The call's setup (spa, participants); rejects if it never completed. */
   setup: Promise<CallSetup>;
   log: Logger;
+  /** The call's trace context: the analysis job links its own trace to it. */
+  trace?: Record<string, string>;
 }
 
 /**
@@ -42,7 +44,7 @@ export function afterCall(deps: AfterCallDependencies, call: EndedCall): void {
   if (call.reason === 'transfer') setup.then((participants) => knownCalls.handedToStaff(call.callSid, participants), () => {});
   // Summary, outcome, score and cost, once the call's record is written.
   void call.done
-    .then(() => queueConversationAnalysis(db, call.conversationId))
+    .then(() => queueConversationAnalysis(db, call.conversationId, call.trace ? { trace: call.trace } : {}))
     .catch((error: unknown) => log.warn({ err: error }, 'could not queue the call analysis'));
   // The job's task checks the caller on file when it runs, so a call that began while the
   // database was away (no customer id yet) is considered too.

@@ -27,6 +27,11 @@ const STATUS_FOR_REASON: Record<CallEndReason, ConversationStatus> = {
   max_length: 'completed',
 };
 
+/** The conversation's status after a call that ended this way (the `outcome` of the call metric). */
+export function callOutcome(reason: CallEndReason): ConversationStatus {
+  return STATUS_FOR_REASON[reason];
+}
+
 export interface CallEnd {
   reason: CallEndReason;
   streamSid: string;
@@ -44,7 +49,7 @@ export interface CallEnd {
  * Resolves once that is written (or safe in the write queue); never rejects.
  */
 export async function recordCallEnd(recorder: CallRecorder, figures: CallFigures, log: Logger, end: CallEnd): Promise<void> {
-  const { usage, transcriptionUsage, greetingLatencyMs, replyLatenciesMs } = figures;
+  const { usage, transcriptionUsage, greetingLatencyMs, replyLatenciesMs, bargeIns } = figures;
   const costUsd = figures.costUsd(end.price);
   recorder.event('call_ended', end.reason, { usage, transcriptionUsage, costUsd, ...(end.why ? { why: end.why } : {}) });
   await recorder
@@ -57,6 +62,7 @@ export async function recordCallEnd(recorder: CallRecorder, figures: CallFigures
       transferredTo: end.transferredTo,
       greetingLatencyMs,
       replyLatenciesMs,
+      bargeIns,
       model: end.modelName,
       usage,
       costUsd,

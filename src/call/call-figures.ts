@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { NO_TRANSCRIPTION_USAGE, realtimeCostUsd, type RealtimePrice, type TranscriptionUsage } from '../config/model-prices.js';
 import type { RealtimeUsage } from '../realtime/realtime-model.js';
+import type { CallObservation } from './call-observer.js';
 
 /**
  * The figures a call is measured by: how soon the greeting started, how soon each reply started
@@ -9,6 +10,8 @@ import type { RealtimeUsage } from '../realtime/realtime-model.js';
 export class CallFigures {
   greetingLatencyMs: number | null = null;
   readonly replyLatenciesMs: number[] = [];
+  /** Replies the caller talked over. */
+  bargeIns = 0;
   readonly usage: RealtimeUsage = {
     inputTextTokens: 0,
     inputAudioTokens: 0,
@@ -24,6 +27,7 @@ export class CallFigures {
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly startedAt: number,
+    private readonly observation: CallObservation,
   ) {}
 
   /** A frame of reply audio leaves for the caller (hot path): the first after silence sets a latency. */
@@ -32,16 +36,25 @@ export class CallFigures {
     if (this.greetingLatencyMs === null) {
       this.greetingLatencyMs = Math.round(at - this.startedAt);
       this.log.info({ greetingLatencyMs: this.greetingLatencyMs }, 'greeting started');
+      this.observation.greeted(this.greetingLatencyMs);
     } else if (this.speechStoppedAt !== undefined) {
       const latency = Math.round(at - this.speechStoppedAt);
       this.replyLatenciesMs.push(latency);
       this.log.info({ replyLatencyMs: latency }, 'reply started');
+      this.observation.turnReplied(latency);
     }
     this.speechStoppedAt = undefined;
   }
 
   callerStoppedSpeaking(): void {
     this.speechStoppedAt = this.now();
+    this.observation.turnStarted();
+  }
+
+  /** The caller talked over a reply that was playing. */
+  bargedIn(): void {
+    this.bargeIns += 1;
+    this.observation.bargeIn();
   }
 
   addUsage(usage: RealtimeUsage): void {

@@ -38,6 +38,7 @@ import type { PatientTexts } from '../tools/tool.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { afterCall } from './after-call.js';
 import { wallClock } from './call-clock.js';
+import { UNOBSERVED_CALLS, type CallObservation, type CallObserver } from './call-observer.js';
 import { CallRecorder } from './call-recorder.js';
 import { CallSession, type CallEndReason, type CallLimits } from './call-session.js';
 import { startCallSetup, type CallParticipants, type CallSetup } from './call-setup.js';
@@ -109,6 +110,8 @@ export interface CallIntakeDependencies {
   warmTransfers?: WarmTransfers;
   /** True once this machine is shutting down: new calls go elsewhere. */
   isDraining?: () => boolean;
+  /** The operator's view of calls (metrics, traces); nothing is observed without it. */
+  observer?: CallObserver;
 }
 
 /**
@@ -124,13 +127,18 @@ export class CallIntake implements VoiceWebhookHandlers {
   private readonly routing: FrontDeskRoutingDependencies;
   /** Lets each media stream in once, across machines, and never for a call that has ended. */
   readonly admission: CallStreamAdmission;
+  private readonly observer: CallObserver;
+  /** Calls observed from their webhook, until their stream takes the observation (or never comes). */
+  private readonly observations = new Map<string, CallObservation>();
 
   constructor(private readonly deps: CallIntakeDependencies) {
     const { calls, publicBaseUrl } = deps.config;
     this.knownCalls = new KnownCalls();
+    this.observer = deps.observer ?? UNOBSERVED_CALLS;
     // The stream never came (or went to another machine): forget the call here.
     this.prewarmed = new PrewarmedSessions((callSid, conversationId) => {
       if (!deps.liveCalls.get(callSid)) this.knownCalls.forget(conversationId);
+      this.dropObservation(callSid);
     });
     this.limits = {
       maxCallMs: calls.maxCallSeconds * 1000,
@@ -159,6 +167,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       return { kind: 'refuse', message: SORRY_TECHNICAL_TROUBLE };
     }
     if (!spaId) {
+      this.observer.callRejected('unknown_number');
       log.warn('call to a number no spa answers on');
       return { kind: 'refuse', message: SORRY_UNKNOWN_NUMBER };
     }
@@ -186,11 +195,15 @@ export class CallIntake implements VoiceWebhookHandlers {
     const sinceFirstHere = this.knownCalls.webhookSeen(call.callSid);
     const state = opened.status === 'applied' ? await this.callState(call.callSid, log) : undefined;
     const notNew = (state ? whyNotNew(state) : undefined) ?? this.whyNotNewHere(call.callSid, sinceFirstHere);
-    if (notNew) return { kind: 'replay', reason: notNew };
+    if (notNew) {
+      this.observer.callRejected('forged');
+      return { kind: 'replay', reason: notNew };
+    }
     // Beyond its limit a machine would make every call on it choppy: send the new one elsewhere
     // (another machine, or people). The conversation exists either way, so a voicemail has a home.
     const busy = this.deps.isDraining?.() ? 'draining' : this.load.live >= this.load.max ? 'full' : undefined;
     if (busy) {
+      this.observer.callRejected(busy === 'full' ? 'overload' : 'draining');
       await appendConversationEvent(this.deps.db, conversationId, 'diverted', { reason: busy, machine: this.deps.config.machineId }).catch(
         (error: unknown) => log.warn({ err: error }, 'could not note the diversion on the record'),
       );
@@ -205,6 +218,7 @@ export class CallIntake implements VoiceWebhookHandlers {
       return { kind: 'ring-front-desk', conversationId, twiml: ringFrontDesk(this.routing, call.callSid, participants, route) };
     recordRoute(writes, call.callSid, 'receptionist', null, null);
     this.knownCalls.remember(participants);
+    this.observe(call.callSid, participants);
     this.prewarm(call.callSid, participants);
     return { kind: 'connect', conversationId, context: { spaId, customerId, callerNumber: call.from } };
   }
@@ -249,6 +263,23 @@ export class CallIntake implements VoiceWebhookHandlers {
     return undefined;
   }
 
+  onForgedCall(): void {
+    this.observer.callRejected('forged');
+  }
+
+  /** The call's trace begins (or begins again, for a caller back from an unanswered transfer). */
+  private observe(callSid: string, participants: CallParticipants): void {
+    this.dropObservation(callSid);
+    const { conversationId, spaId } = participants;
+    this.observations.set(callSid, this.observer.callStarted({ callSid, conversationId, spaId, model: this.deps.config.openai.realtimeModel }));
+  }
+
+  /** The stream never came here: the call's trace ends at the webhook. */
+  private dropObservation(callSid: string): void {
+    this.observations.get(callSid)?.abandoned();
+    this.observations.delete(callSid);
+  }
+
   async onCallStatus(update: CallStatusUpdate, log: FastifyBaseLogger): Promise<void> {
     const applied = await this.deps.writes.submit(
       {
@@ -265,8 +296,10 @@ export class CallIntake implements VoiceWebhookHandlers {
       // Also covers calls whose stream never started, and brings in Twilio's billed duration.
       // (While the database is away the call's own end queues its analysis once its record is in.)
       const conversationId = applied.status === 'applied' ? applied.result.conversationId : null;
+      // The job's payload is replaced: it keeps the trace context the call's own end gave it.
+      const trace = this.deps.liveCalls.endingOf(update.callSid)?.trace;
       if (conversationId)
-        await queueConversationAnalysis(this.deps.db, conversationId, { delayMs: ANALYSIS_SAFETY_NET_MS, keepEarlier: true }).catch(
+        await queueConversationAnalysis(this.deps.db, conversationId, { delayMs: ANALYSIS_SAFETY_NET_MS, keepEarlier: true, ...(trace ? { trace } : {}) }).catch(
           (error: unknown) => log.warn({ err: error }, 'could not queue the call analysis'),
         );
       this.deps.liveCalls.get(update.callSid)?.end('caller');
@@ -354,6 +387,7 @@ export class CallIntake implements VoiceWebhookHandlers {
     }
     log.info({ dialStatus }, 'transfer not answered; back to the receptionist');
     this.knownCalls.remember(call);
+    this.observe(callSid, call);
     this.prewarm(callSid, call);
     return {
       conversationId: call.conversationId,
@@ -364,8 +398,9 @@ export class CallIntake implements VoiceWebhookHandlers {
   /** Turns an authenticated media stream into a call. Synchronous: listeners go on before any await. */
   onStream(stream: MediaStream, log: FastifyBaseLogger): void {
     const { db, config, liveCalls } = this.deps;
-    const callLog = this.deps.log.child({ callSid: stream.callSid, conversationId: stream.conversationId });
-    const setup = this.prewarmed.take(stream.callSid) ?? this.setupWithoutPrewarm(stream, callLog);
+    const observation = this.takeObservation(stream);
+    const callLog = this.deps.log.child({ callSid: stream.callSid, conversationId: stream.conversationId, ...observation.logFields });
+    const setup = this.prewarmed.take(stream.callSid) ?? this.setupWithoutPrewarm(stream, callLog, observation);
     const session = new CallSession({
       stream,
       setup,
@@ -382,9 +417,12 @@ export class CallIntake implements VoiceWebhookHandlers {
       price: realtimePrice(config.openai.realtimeModel).price,
       log: callLog,
       limits: this.limits,
+      observation,
       onEnded: (ended: CallSession, reason: CallEndReason) => {
-        liveCalls.ended(ended, reason);
-        afterCall({ ...this.deps, knownCalls: this.knownCalls }, { callSid: ended.callSid, conversationId: ended.conversationId, done: ended.done, reason, setup, log: callLog });
+        const trace = observation.traceCarrier();
+        liveCalls.ended(ended, reason, trace);
+        const { callSid, conversationId, done } = ended;
+        afterCall({ ...this.deps, knownCalls: this.knownCalls }, { callSid, conversationId, done, reason, setup, log: callLog, ...(trace ? { trace } : {}) });
       },
       ...(this.deps.transfer ? { transfer: this.deps.transfer } : {}),
       ...(this.deps.warmTransfers ? { warmTransfers: this.deps.warmTransfers } : {}),
@@ -401,22 +439,45 @@ export class CallIntake implements VoiceWebhookHandlers {
       .catch((error: unknown) => callLog.debug({ err: error }, 'live call not listed'));
   }
 
-  private setupWithoutPrewarm(stream: MediaStream, log: Logger): Promise<CallSetup> {
+  /** The observation begun at this call's webhook; a stream nobody announced here begins its own. */
+  private takeObservation(stream: MediaStream): CallObservation {
+    const observation = this.observations.get(stream.callSid);
+    this.observations.delete(stream.callSid);
+    if (observation) return observation;
+    const spaId = stream.context?.spaId ?? 'unknown';
+    return this.observer.callStarted({ callSid: stream.callSid, conversationId: stream.conversationId, spaId, model: this.deps.config.openai.realtimeModel });
+  }
+
+  private setupWithoutPrewarm(stream: MediaStream, log: Logger, observation: CallObservation): Promise<CallSetup> {
     // The webhook was answered elsewhere (or long ago): who is on the call comes with the signed
     // token, so the spa directory serves it even while the database is away. Only a token issued
     // before tokens carried it needs the database.
     const known = this.knownCalls.participantsOf(stream.conversationId) ?? participantsFromToken(stream);
     const participants = known ? Promise.resolve(known) : callParticipants(this.deps.db, stream.conversationId);
-    return participants.then((p) => startCallSetup({ ...this.deps, log }, p));
+    return observedSetup(
+      participants.then((p) => startCallSetup({ ...this.deps, log }, p)),
+      observation,
+    );
   }
 
   private prewarm(callSid: string, participants: CallParticipants): void {
     if (this.prewarmed.has(callSid)) return;
     const log = this.deps.log.child({ callSid, conversationId: participants.conversationId });
-    const setup = startCallSetup({ ...this.deps, log }, participants);
+    const setup = observedSetup(startCallSetup({ ...this.deps, log }, participants), this.observations.get(callSid));
     setup.catch((error: unknown) => log.warn({ err: error }, 'could not open the model session early'));
     this.prewarmed.add(callSid, participants.conversationId, setup);
   }
+}
+
+/** The model connection's step of the call's trace: from opening it to the model accepting the session. */
+function observedSetup(setup: Promise<CallSetup>, observation: CallObservation | undefined): Promise<CallSetup> {
+  if (!observation) return setup;
+  const step = observation.modelConnecting();
+  setup.then((opened) => opened.ready).then(
+    () => step.end('ready'),
+    () => step.end('failed'),
+  );
+  return setup;
 }
 
 function participantsFromToken(stream: MediaStream): CallParticipants | undefined {

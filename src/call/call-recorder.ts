@@ -82,6 +82,7 @@ export class CallRecorder {
       transferredTo: summary.transferredTo,
       greetingLatencyMs: summary.greetingLatencyMs,
       replyLatenciesMs: summary.replyLatenciesMs,
+      ...(summary.bargeIns !== undefined ? { bargeIns: summary.bargeIns } : {}),
       model: summary.model,
       usage: summary.usage,
       costUsd: summary.costUsd,

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
-import type { ModelAudioFormats } from '../audio/audio-format.js';
+import { describeAudioFormat, type ModelAudioFormats } from '../audio/audio-format.js';
 import type { RealtimePrice } from '../config/model-prices.js';
 import type { RealtimeModel, RealtimeResponseDone } from '../realtime/realtime-model.js';
 import type { LiveCallControls } from '../tools/tool.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { callAudioCodec } from './call-audio.js';
 import { monotonicNow, wallClock } from './call-clock.js';
-import { recordCallEnd, type CallEndReason } from './call-ending.js';
+import { callOutcome, recordCallEnd, type CallEndReason } from './call-ending.js';
 import { CallFigures } from './call-figures.js';
+import { FRAME_DELAY_SAMPLE_EVERY, UNOBSERVED_CALL, type CallObservation } from './call-observer.js';
 import { CallTransfer, type TransferCall } from './call-transfer.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { CallContext, CallSetup } from './call-setup.js';
@@ -59,6 +60,8 @@ export interface CallSessionOptions {
   /** The wall clock for stored stamps (the call's start and end, turns). */
   wallClock?: () => Date;
   limits?: CallLimits;
+  /** Metrics and trace of the call; nothing is observed without it. */
+  observation?: CallObservation;
 }
 
 /**
@@ -88,6 +91,10 @@ export class CallSession {
   private readonly keypad: CallerKeypad;
   /** Waiting for the response being generated to end (a key press cancelled it): what to do then. */
   private afterReply: (() => void)[] = [];
+  private readonly observation: CallObservation;
+  private readonly now: () => number;
+  /** Caller frames since the last one whose bridge time was measured. */
+  private framesUnsampled = 0;
   private resolveDone: () => void = () => {};
   /** Resolves when the call is over and its record written. */
   readonly done = new Promise<void>((resolve) => {
@@ -98,6 +105,9 @@ export class CallSession {
     const { stream, recorder, log } = options;
     const now = options.now ?? monotonicNow;
     const startedAt = now();
+    const observation = options.observation ?? UNOBSERVED_CALL;
+    this.now = now;
+    this.observation = observation;
     this.wallClock = options.wallClock ?? wallClock;
     this.startedAtDate = this.wallClock();
     this.callSid = stream.callSid;
@@ -113,13 +123,13 @@ export class CallSession {
       },
       log,
     );
-    this.transfer = new CallTransfer(this.callSid, recorder, options.transfer, briefing);
+    this.transfer = new CallTransfer(this.callSid, recorder, options.transfer, observation, briefing);
     this.transcript = new TranscriptAssembler(recorder.nextSeq, (turn) => recorder.turn(turn), this.wallClock);
-    this.figures = new CallFigures(now, log, startedAt);
-    this.playback = new CallerPlayback(stream, this.transcript, recorder, this.figures, now);
+    this.figures = new CallFigures(now, log, startedAt, observation);
+    this.playback = new CallerPlayback(stream, this.transcript, recorder, this.figures, now, observation);
     const limits = options.limits ?? DEFAULT_CALL_LIMITS;
-    this.link = new ModelLink({ recorder, log, now, modelSessionMaxMs: limits.modelSessionMaxMs }, this.linked);
-    this.tools = new ToolTurns({ tools: options.tools, toolContext: options.toolContext, recorder, log, now, controls: this.controls }, this.toolCall);
+    this.link = new ModelLink({ recorder, log, now, modelSessionMaxMs: limits.modelSessionMaxMs, observation }, this.linked);
+    this.tools = new ToolTurns({ tools: options.tools, toolContext: options.toolContext, recorder, log, now, controls: this.controls, observation }, this.toolCall);
     this.supervisor = new CallSupervisor({ recorder, log, now, limits, startedAt }, this.supervised);
     this.recovery = new ResponseRecovery({ recorder, log, now }, this.recovering);
 
@@ -174,6 +184,7 @@ export class CallSession {
     if (this.playback.codec?.serves(formats)) return true;
     try {
       this.playback.codec = callAudioCodec(this.options.stream.audioFormat, formats);
+      this.observation.audioFormat(`caller ${describeAudioFormat(this.options.stream.audioFormat)}, model ${describeAudioFormat(formats.input)}`);
       return true;
     } catch (error) {
       this.setupFailed(error);
@@ -197,12 +208,19 @@ export class CallSession {
     model.createResponse({ note });
   }
 
-  /** Caller audio (hot path). During a reconnect it has nowhere to go; the restored session starts fresh. */
+  /**
+   * Caller audio (hot path). During a reconnect it has nowhere to go; the restored session starts
+   * fresh. One frame in FRAME_DELAY_SAMPLE_EVERY has the bridge's time for it measured.
+   */
   private onCallerAudio(audio: Buffer): void {
     const model = this.link.model;
     const codec = this.playback.codec;
     if (!model || !codec || this.current === 'ended') return;
+    if (++this.framesUnsampled < FRAME_DELAY_SAMPLE_EVERY) return model.appendAudio(codec.toModel(audio));
+    this.framesUnsampled = 0;
+    const started = this.now();
     model.appendAudio(codec.toModel(audio));
+    this.observation.frameDelay('uplink', (this.now() - started) / 1000);
   }
 
   /** Barge-in: what plays stops; "oh, one more thing" during a goodbye keeps the line, unless we must end it. */
@@ -218,6 +236,7 @@ export class CallSession {
    */
   private responseDone(done: RealtimeResponseDone): void {
     this.figures.addUsage(done.usage);
+    if (done.status === 'failed') this.observation.responseFailed(done.failure?.code ?? 'unknown');
     this.playback.responseDone(done.responseId);
     if (this.current === 'greeting' && done.status !== 'failed') this.enter('live');
     const toolTurn = this.tools.responseDone(done);
@@ -397,6 +416,8 @@ export class CallSession {
     this.afterReply = [];
     this.options.onEnded(this, finalReason);
     this.link.release();
+    const { bargeIns, replyLatenciesMs } = this.figures;
+    this.observation.ended({ outcome: callOutcome(finalReason), endedBy: finalReason, bargeIns, replies: replyLatenciesMs.length });
     // Our ending: closing the stream hands the call to the carrier (apology, hang-up).
     if (finalReason !== 'caller' && finalReason !== 'stream_closed') stream.close(1000, finalReason);
     this.playback.stop();

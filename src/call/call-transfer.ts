@@ -1,4 +1,5 @@
 import type { TransferRequest } from '../telephony/twilio-rest.js';
+import type { CallObservation } from './call-observer.js';
 import type { CallRecorder } from './call-recorder.js';
 
 export type TransferCall = (callSid: string, request: TransferRequest) => Promise<void>;
@@ -15,12 +16,14 @@ export class CallTransfer {
     private readonly callSid: string,
     private readonly recorder: CallRecorder,
     private readonly transfer: TransferCall | undefined,
+    private readonly observation: CallObservation,
     private readonly briefing?: TransferBriefing,
   ) {}
 
   async transferTo(number: string, announcement: string, reason?: string): Promise<void> {
     if (!this.transfer) throw new Error('transfers are not available');
     this.to = number;
+    const step = this.observation.transferring();
     try {
       // The briefing never fails and is bounded in time (warm-transfer.ts): the caller is on hold meanwhile.
       const brief = this.briefing ? await this.briefing(reason) : { source: 'none' };
@@ -29,7 +32,9 @@ export class CallTransfer {
       this.recorder.event('transfer', null, { to: number, warm: dial.whisperUrl !== undefined, whisper: source });
     } catch (error) {
       this.to = null;
+      step.end('failed');
       throw error;
     }
+    step.end('ok');
   }
 }

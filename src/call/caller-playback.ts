@@ -2,6 +2,7 @@ import { MULAW_FRAME_BYTES, mulawBytesToMs } from '../audio/audio-units.js';
 import type { RealtimeModel } from '../realtime/realtime-model.js';
 import type { CallAudioCodec } from './call-audio.js';
 import type { CallFigures } from './call-figures.js';
+import { FRAME_DELAY_SAMPLE_EVERY, type CallObservation } from './call-observer.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { CallerStream } from './caller-stream.js';
 import { holdPromptAudio } from './hold-prompt.js';
@@ -33,13 +34,16 @@ export class CallerPlayback {
   private readonly outOfBandItems = new Set<string>();
   private localItems = 0;
   private stopped = false;
+  /** Model audio chunks since the last one whose bridge time was measured. */
+  private chunksUnsampled = 0;
 
   constructor(
     private readonly stream: CallerStream,
     private readonly transcript: TranscriptAssembler,
     private readonly recorder: CallRecorder,
     private readonly figures: CallFigures,
-    now: () => number,
+    private readonly now: () => number,
+    private readonly observation: CallObservation,
   ) {
     this.tracker = new PlaybackTracker(now, (itemId) => transcript.assistantPlayed(itemId));
   }
@@ -59,8 +63,16 @@ export class CallerPlayback {
     this.activeResponses.set(responseId, [...(this.activeResponses.get(responseId) ?? []), itemId]);
   }
 
-  /** Reply audio from the model (hot path). */
+  /** Reply audio from the model (hot path); one chunk in FRAME_DELAY_SAMPLE_EVERY has its bridge time measured. */
   modelAudio(modelAudio: Buffer, itemId: string, responseId: string): void {
+    if (++this.chunksUnsampled < FRAME_DELAY_SAMPLE_EVERY) return this.playModelAudio(modelAudio, itemId, responseId);
+    this.chunksUnsampled = 0;
+    const started = this.now();
+    this.playModelAudio(modelAudio, itemId, responseId);
+    this.observation.frameDelay('downlink', (this.now() - started) / 1000);
+  }
+
+  private playModelAudio(modelAudio: Buffer, itemId: string, responseId: string): void {
     const codec = this.codec;
     if (this.stopped || !codec || this.droppedResponses.has(responseId)) return;
     this.generatedMs.set(itemId, (this.generatedMs.get(itemId) ?? 0) + codec.modelBytesToMs(modelAudio.length));
@@ -104,6 +116,7 @@ export class CallerPlayback {
     this.pendingOut = Buffer.alloc(0);
     this.pendingOutItem = undefined;
     if (unplayed.length === 0 || !model) return;
+    this.figures.bargedIn();
     this.stream.clear();
     this.tracker.clearAll();
     this.codec?.reset();

@@ -9,6 +9,8 @@ export interface CallEnding {
   at: number;
   /** The call's spa, when it was known: what happens next (front desk, voicemail) depends on it. */
   spa: SpaProfile | undefined;
+  /** The call's trace context, so work queued after its end (the analysis) links back to it. */
+  trace?: Record<string, string>;
 }
 
 /** The calls this machine is carrying now, and how recent ones ended (for the <Connect action>). */
@@ -24,13 +26,13 @@ export class LiveCalls {
     this.sessions.set(session.callSid, session);
   }
 
-  ended(session: CallSession, reason: CallEndReason): void {
+  ended(session: CallSession, reason: CallEndReason, trace?: Record<string, string>): void {
     if (this.sessions.get(session.callSid) === session) this.sessions.delete(session.callSid);
     const written = session.done.finally(() => this.writing.delete(written));
     this.writing.add(written);
     const now = this.now();
     for (const [callSid, ending] of this.endings) if (now - ending.at > ENDING_MEMORY_MS) this.endings.delete(callSid);
-    this.endings.set(session.callSid, { reason, at: now, spa: session.spa });
+    this.endings.set(session.callSid, { reason, at: now, spa: session.spa, ...(trace ? { trace } : {}) });
   }
 
   get(callSid: string): CallSession | undefined {

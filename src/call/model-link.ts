@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { RealtimeError, type RealtimeModel, type ReplayItem } from '../realtime/realtime-model.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { ModelAudioFormats } from '../audio/audio-format.js';
+import type { CallObservation, CallStep } from './call-observer.js';
 import { ModelConnectError, type CallContext, type CallSetup } from './call-setup.js';
 
 /** A session the model has not accepted by then is a failed call: apologise rather than leave silence. */
@@ -20,6 +21,7 @@ export interface ModelLinkOptions {
   now: () => number;
   /** A model session older than this is replaced at the next quiet moment. */
   modelSessionMaxMs: number;
+  observation: CallObservation;
 }
 
 /** What the link tells the call, and asks of it. */
@@ -64,7 +66,7 @@ export class ModelLink {
   private sessionAccepted = false;
   private since = 0;
   /** Set while the model connection is lost and being restored. */
-  private outage: { since: number; holdTimer: NodeJS.Timeout } | undefined;
+  private outage: { since: number; holdTimer: NodeJS.Timeout; step: CallStep } | undefined;
   private rotating = false;
   private nextRotationAt = 0;
 
@@ -141,7 +143,10 @@ export class ModelLink {
 
   /** The call is over: no hold prompt, no model. */
   release(): void {
-    if (this.outage) clearTimeout(this.outage.holdTimer);
+    if (this.outage) {
+      clearTimeout(this.outage.holdTimer);
+      this.outage.step.end('abandoned');
+    }
     if (this.model) releaseModel(this.model);
   }
 
@@ -196,7 +201,7 @@ export class ModelLink {
     const holdTimer = setTimeout(() => {
       if (this.outage && !this.call.isEnded()) this.call.holdPrompt();
     }, HOLD_PROMPT_AFTER_MS);
-    this.outage = { since: this.options.now(), holdTimer };
+    this.outage = { since: this.options.now(), holdTimer, step: this.options.observation.reconnecting() };
     void this.reconnect();
   }
 
@@ -222,6 +227,7 @@ export class ModelLink {
         const outageMs = Math.round(now() - started);
         log.error({ attempts: attempt, outageMs }, 'realtime model unreachable; handing the call over');
         recorder.event('error', 'model_unreachable', { attempts: attempt, outageMs });
+        this.outage?.step.end('failed', outageMs);
         this.call.unreachable();
         return;
       }
@@ -262,6 +268,7 @@ export class ModelLink {
     if (outage) clearTimeout(outage.holdTimer);
     this.outage = undefined;
     const outageMs = outage ? Math.round(this.options.now() - outage.since) : 0;
+    outage?.step.end('restored', outageMs);
     this.use(model);
     this.sessionAccepted = true;
     this.since = this.options.now();

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RealtimeModel, RealtimeResponseDone, RealtimeToolCall, ReplayItem } from '../realtime/realtime-model.js';
 import type { LiveCallControls, ToolContext } from '../tools/tool.js';
 import type { ToolOutcome, ToolRegistry } from '../tools/tool-registry.js';
+import type { CallObservation } from './call-observer.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { CallContext } from './call-setup.js';
 
@@ -21,6 +22,7 @@ export interface ToolTurnsOptions {
   log: Logger;
   now: () => number;
   controls: LiveCallControls;
+  observation: CallObservation;
 }
 
 /** What tool turns need to know of the call they run in. */
@@ -171,6 +173,8 @@ export class ToolTurns {
     const { recorder, log, now } = this.options;
     pending.outstanding += 1;
     const started = now();
+    // Metric labels and span names stay bounded: a name the model made up is `unknown`.
+    const step = this.options.observation.toolCalled(this.options.tools.has(call.name) ? call.name : 'unknown');
     const filler = setTimeout(() => this.sayFiller(call.name), FILLER_AFTER_MS);
     const context: ToolContext = {
       ...this.options.toolContext,
@@ -192,6 +196,7 @@ export class ToolTurns {
       .then((outcome: ToolOutcome) => {
         clearTimeout(filler);
         const durationMs = Math.round(now() - started);
+        step.end(outcome.ok ? 'ok' : outcome.error.code, durationMs);
         const seq = recorder.event('tool_result', call.name, { callId: call.callId, durationMs, heldMs, ...outcome });
         pending.outstanding -= 1;
         // A lookup that ran early for a response that then did not complete: its result goes nowhere.

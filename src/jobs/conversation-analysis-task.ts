@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { textCostUsd, textModelPrice, type TextUsage } from '../config/model-prices.js';
 import { loadConversationFacts, type ConversationFacts } from '../storage/conversation-facts.js';
 import type { Db } from '../storage/database.js';
+import { inLinkedTrace } from '../observability/linked-spans.js';
 import { CONVERSATION_ANALYSIS_TASK } from '../storage/job-queue.js';
 import {
   replaceConversationUsage,
@@ -34,14 +35,20 @@ export interface AnalysisDependencies {
   log: Logger;
 }
 
-const payloadSchema = z.object({ conversationId: z.string().uuid() });
+const payloadSchema = z.object({
+  conversationId: z.string().uuid(),
+  /** The call's trace context (W3C), when the call was traced: the analysis's trace links to it. */
+  trace: z.record(z.string(), z.string()).optional(),
+});
 
 export function conversationAnalysisTasks(deps: AnalysisDependencies): Record<string, Task> {
   return {
     [CONVERSATION_ANALYSIS_TASK]: async (payload, helpers) => {
-      const { conversationId } = payloadSchema.parse(payload);
+      const { conversationId, trace } = payloadSchema.parse(payload);
       const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts;
-      await analyseConversation(deps, conversationId, { lastAttempt });
+      await inLinkedTrace('conversation.analyse', trace, { 'conversation.id': conversationId, 'job.attempt': helpers.job.attempts }, () =>
+        analyseConversation(deps, conversationId, { lastAttempt }),
+      );
     },
   };
 }

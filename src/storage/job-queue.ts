@@ -67,9 +67,10 @@ export const ANALYSIS_MAX_ATTEMPTS = 5;
 export async function queueConversationAnalysis(
   db: Db,
   conversationId: string,
-  options: { delayMs?: number; keepEarlier?: boolean } = {},
+  options: { delayMs?: number; keepEarlier?: boolean; trace?: Record<string, string> } = {},
 ): Promise<void> {
-  await addJob(db, CONVERSATION_ANALYSIS_TASK, { conversationId }, {
+  // The call's trace context (W3C traceparent), so the analysis's trace links back to the call's.
+  await addJob(db, CONVERSATION_ANALYSIS_TASK, { conversationId, ...(options.trace ? { trace: options.trace } : {}) }, {
     jobKey: `analysis:${conversationId}`,
     runAt: queueDelay(options.delayMs ?? 0),
     maxAttempts: ANALYSIS_MAX_ATTEMPTS,

@@ -71,6 +71,8 @@ const finishVoiceCallOp = z.object({
   transferredTo: z.string().nullable(),
   greetingLatencyMs: z.number().int().nullable(),
   replyLatenciesMs: z.array(z.number().int()),
+  /** Absent in writes queued before barge-ins were counted (they wait on disk across a deploy). */
+  bargeIns: z.number().int().min(0).optional(),
   model: z.string(),
   usage: z.unknown(),
   costUsd: z.number().min(0),

@@ -101,6 +101,8 @@ export interface CallStatusUpdate {
 
 export interface VoiceWebhookHandlers {
   onIncomingCall(call: IncomingCall, log: FastifyBaseLogger): Promise<IncomingCallDecision>;
+  /** A voice webhook was refused: its signature did not match (counted; nothing else happens). */
+  onForgedCall?(): void;
   onCallStatus(update: CallStatusUpdate, log: FastifyBaseLogger): Promise<void>;
   /** TwiML for what the caller hears once our media stream has ended (the <Connect action>). */
   onStreamEnded(callSid: string, log: FastifyBaseLogger): Promise<string>;
@@ -173,7 +175,10 @@ export function registerVoiceWebhooks(
 
   app.post('/twilio/voice', async (request, reply) => {
     const params = signedParams(request, reply);
-    if (!params) return reply;
+    if (!params) {
+      handlers.onForgedCall?.();
+      return reply;
+    }
     const call = incomingCallSchema.parse(params);
     const log = request.log.child({ callSid: call.CallSid });
     const decision = await handlers.onIncomingCall(

@@ -41,6 +41,25 @@ async function heapAfterGc(): Promise<number> {
   return process.memoryUsage().heapUsed - code.code_and_metadata_size - code.bytecode_and_metadata_size;
 }
 
+/** After the run, no metric label has more values than this (routes are the largest set). */
+const LABEL_VALUES_MAX = 80;
+
+/** The values each label of each metric took, from the Prometheus text (`name{a="x",b="y"} 1`). */
+function labelValues(text: string): Map<string, Set<string>> {
+  const values = new Map<string, Set<string>>();
+  for (const line of text.split('\n')) {
+    const match = /^(receptionist_[a-z_]+)\{(.*)\} /.exec(line);
+    if (!match) continue;
+    for (const [, label, value] of match[2]!.matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) {
+      if (label === 'le' || label === 'quantile') continue;
+      const key = `${match[1]}.${label}`;
+      if (!values.has(key)) values.set(key, new Set());
+      values.get(key)!.add(value!);
+    }
+  }
+  return values;
+}
+
 /** Ends what the run left behind as Twilio would: a final status for every call, then waits for records. */
 async function settle(h: CallHarness): Promise<void> {
   const open = await h.database.db
@@ -144,6 +163,11 @@ t.test(`${CASES} hostile requests and stream messages: no 5xx, no hang, no crash
   t.ok(stats.httpCases + stats.streamMessages >= CASES, 'the whole budget ran');
   t.ok(after - baseline < HEAP_MARGIN_BYTES, `heap after GC within ${HEAP_MARGIN_BYTES / 2 ** 20} MiB of the baseline (${((after - baseline) / 2 ** 20).toFixed(2)} MiB)`);
   t.equal(h.app.liveCalls.size, 0, 'no call left live');
+
+  // Metric labels are bounded: thousands of hostile calls, paths and texts make no new series.
+  const series = labelValues((await h.app.metrics.text()).body);
+  for (const [label, values] of series) t.ok(values.size <= LABEL_VALUES_MAX, `metric label ${label} has ${values.size} values (${[...values].slice(0, 12).join(', ')})`);
+  t.ok((series.get('receptionist_http_request_duration_seconds_count.route')?.size ?? 0) > 0, 'the label sets were read');
 
   // And the service still takes a call as if nothing had happened.
   const call = h.call();

@@ -1,7 +1,12 @@
 import t from 'tap';
+import { z } from 'zod';
 import { listenForScrapes } from '../../src/observability/metrics.js';
+import { createApiKey } from '../../src/storage/api-key-repository.js';
 import { pendingJobs } from '../../src/storage/job-queue.js';
-import { startCallHarness } from '../support/call-harness.js';
+import { defineTool } from '../../src/tools/tool.js';
+import { ToolRegistry } from '../../src/tools/tool-registry.js';
+import { conversationOf, startCallHarness } from '../support/call-harness.js';
+import { hangUpAndWait, interruptGreeting, mulawTone } from '../support/call-scenarios.js';
 import { until } from '../support/until.js';
 
 async function scrape(port: number): Promise<string> {
@@ -48,4 +53,85 @@ t.test('the metrics port serves Prometheus text: live calls, requests by route, 
 
   const publicPort = await fetch(`${h.baseUrl}/metrics`);
   t.equal(publicPort.status, 404, 'never on the public port');
+});
+
+t.test('after a call, /metrics counts it with its outcome, its greeting and turn latency, its tool calls and the bridge time', async (t) => {
+  const tools = new ToolRegistry([
+    defineTool({
+      name: 'lookup_opening_time',
+      description: 'When the spa opens on a day',
+      schema: z.object({ day: z.string() }),
+      readOnly: true,
+      async execute() {
+        return { opens: '9:00 AM' };
+      },
+    }),
+  ]);
+  const h = await startCallHarness(t, { tools });
+  const scrapes = await listenForScrapes(h.app.metrics, 0, '127.0.0.1');
+  t.teardown(() => scrapes.close());
+  h.realtime.configure = (c) =>
+    c.replies.push(
+      { text: 'Hello.', audioMs: 100 },
+      { toolCall: { name: 'lookup_opening_time', arguments: { day: 'saturday' } } },
+      { toolCall: { name: 'made_up_tool', arguments: {} } },
+      { text: 'We open at nine on Saturday.', audioMs: 100 },
+    );
+  const call = h.call();
+  await call.dial();
+  const model = await h.realtime.connection(0);
+  await model.waitFor('response.create');
+  await call.heardAll(100);
+  // A second of caller audio: 50 frames, so one is sampled for the bridge's own time.
+  await call.say(mulawTone(300, 1_000));
+  await until('the caller audio to reach the model', () => model.received.filter((e) => e.type === 'input_audio_buffer.append').length >= 50);
+  await model.callerTurn({ transcript: 'When do you open Saturday?' });
+  await model.waitFor('conversation.item.create');
+  await until('the unknown tool to be answered', () => model.received.filter((e) => e.type === 'conversation.item.create').length >= 2);
+  await call.heardAll(200);
+  await hangUpAndWait(h, call);
+
+  const text = await scrape(scrapes.port);
+  t.equal(sample(text, 'receptionist_calls_total{outcome="completed",ended_by="caller"}'), 1, 'the call, by outcome and who ended it');
+  t.equal(sample(text, 'receptionist_greeting_latency_seconds_count'), 1, 'its greeting latency');
+  t.ok((sample(text, 'receptionist_turn_latency_seconds_count') ?? 0) >= 1, 'a turn latency observation');
+  t.equal(sample(text, 'receptionist_tool_calls_total{tool="lookup_opening_time",status="ok"}'), 1, 'the tool call, by tool and status');
+  t.equal(sample(text, 'receptionist_tool_duration_seconds_count{tool="lookup_opening_time"}'), 1, 'its duration');
+  t.equal(sample(text, 'receptionist_tool_calls_total{tool="unknown",status="UNKNOWN_TOOL"}'), 1, 'a tool the model made up is counted as unknown');
+  t.notMatch(text, /made_up_tool/, 'its made-up name is not a label');
+  t.ok((sample(text, 'receptionist_bridge_frame_delay_seconds_count{direction="uplink"}') ?? 0) >= 1, 'a sampled uplink frame');
+});
+
+t.test('a barge-in is counted, and kept in the call record shown to staff', async (t) => {
+  const h = await startCallHarness(t);
+  const scrapes = await listenForScrapes(h.app.metrics, 0, '127.0.0.1');
+  t.teardown(() => scrapes.close());
+  const { call } = await interruptGreeting(h);
+  await hangUpAndWait(h, call);
+  t.equal(sample(await scrape(scrapes.port), 'receptionist_barge_ins_total'), 1, 'the metric');
+  const row = await conversationOf(h, call);
+  const details = await h.database.db
+    .selectFrom('voice_call_details')
+    .select(['barge_ins', 'reply_latency_p50_ms', 'greeting_latency_ms'])
+    .where('conversation_id', '=', row.conversation_id)
+    .executeTakeFirstOrThrow();
+  t.equal(details.barge_ins, 1, 'the call record');
+  t.ok(details.greeting_latency_ms !== null, 'beside the greeting latency');
+  const { key } = await createApiKey(h.database.db, h.demoSpaId, 'staff', 'latency reader');
+  const response = await fetch(`${h.baseUrl}/api/v1/conversations/${row.conversation_id}`, { headers: { authorization: `Bearer ${key}` } });
+  const detail = (await response.json()) as { voice: Record<string, unknown> };
+  t.match(detail.voice, { bargeIns: 1, greetingLatencyMs: Number }, 'shown to staff in the conversation detail');
+});
+
+t.test('calls turned away are counted by reason: a forged webhook, a number no spa answers on', async (t) => {
+  const h = await startCallHarness(t);
+  const scrapes = await listenForScrapes(h.app.metrics, 0, '127.0.0.1');
+  t.teardown(() => scrapes.close());
+  const forged = await h.post('/twilio/voice', { CallSid: `CA${'f'.repeat(32)}`, AccountSid: 'ACx', From: '+12025550123', To: '+12025550100' }, { signature: 'forged' });
+  t.equal(forged.status, 403);
+  const unknown = h.call({ to: '+12025550999' });
+  await unknown.ring();
+  const text = await scrape(scrapes.port);
+  t.equal(sample(text, 'receptionist_calls_rejected_total{reason="forged"}'), 1);
+  t.equal(sample(text, 'receptionist_calls_rejected_total{reason="unknown_number"}'), 1);
 });
