@@ -135,3 +135,20 @@ t.test('calls turned away are counted by reason: a forged webhook, a number no s
   t.equal(sample(text, 'receptionist_calls_rejected_total{reason="forged"}'), 1);
   t.equal(sample(text, 'receptionist_calls_rejected_total{reason="unknown_number"}'), 1);
 });
+
+t.test('a dropped model connection that comes back is counted as a restored reconnect', async (t) => {
+  const h = await startCallHarness(t);
+  const scrapes = await listenForScrapes(h.app.metrics, 0, '127.0.0.1');
+  t.teardown(() => scrapes.close());
+  h.realtime.configure = (c) => c.replies.push({ text: 'Hello, this is Ava.', audioMs: 100 });
+  const call = h.call();
+  await call.dial();
+  const first = await h.realtime.connection(0);
+  await call.heardAll(100);
+  first.drop();
+  const second = await h.realtime.connection(1, 8_000);
+  await second.waitFor('session.update');
+  await until('the reconnect to be counted', async () => sample(await scrape(scrapes.port), 'receptionist_model_reconnects_total{result="restored"}') === 1);
+  await hangUpAndWait(h, call);
+  t.equal(sample(await scrape(scrapes.port), 'receptionist_calls_total{outcome="completed",ended_by="caller"}'), 1);
+});
