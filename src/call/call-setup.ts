@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { RealtimeModel, RealtimeModelFactory, RealtimeSessionOptions } from '../realtime/realtime-model.js';
+import type { RealtimeModel, RealtimeModelFactories, RealtimeProvider, RealtimeSessionOptions } from '../realtime/realtime-model.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { sessionOptionsFor } from './session-options.js';
@@ -23,8 +23,12 @@ export interface ModelConnection {
 /** What a call knows about its spa, and how to open (or reopen) its model session. */
 export interface CallContext extends CallParticipants {
   spa: SpaProfile;
-  /** Opens a fresh session with the same configuration (reconnects, rotation). */
-  reopen(): Promise<ModelConnection>;
+  /** The provider the spa's calls run on (its setting, when this deployment has it). */
+  provider: RealtimeProvider;
+  /** Who carries the call on when `provider` fails; undefined: nobody (the call goes to people). */
+  fallbackProvider: RealtimeProvider | undefined;
+  /** Opens a fresh session with the same configuration (reconnects, rotation, failover), on `provider` (default: the spa's). */
+  reopen(provider?: RealtimeProvider): Promise<ModelConnection>;
 }
 
 /** The call's context and the model connection opened for it. */
@@ -45,7 +49,7 @@ export interface CallSetupDependencies {
   /** The spa as last read: a call connects even while the database is away. */
   spas: SpaDirectory;
   config: Config;
-  models: RealtimeModelFactory;
+  models: RealtimeModelFactories;
   tools: ToolRegistry;
   log: Logger;
   now: () => Date;
@@ -55,7 +59,8 @@ export interface CallSetupDependencies {
 export async function startCallSetup(deps: CallSetupDependencies, participants: CallParticipants): Promise<CallSetup> {
   const spa = await deps.spas.profile(participants.spaId);
   const options = sessionOptionsFor(spa, deps.tools, deps.config, deps.now(), deps.log);
-  const context: CallContext = { ...participants, spa, reopen: () => openModel(deps, options) };
+  const { provider, fallbackProvider } = providersFor(spa, deps.models, deps.log);
+  const context: CallContext = { ...participants, spa, provider, fallbackProvider, reopen: (which = provider) => openModel(deps, which, options) };
   try {
     return { ...context, ...(await context.reopen()) };
   } catch (error) {
@@ -63,8 +68,28 @@ export async function startCallSetup(deps: CallSetupDependencies, participants: 
   }
 }
 
-async function openModel(deps: Pick<CallSetupDependencies, 'models' | 'log'>, options: RealtimeSessionOptions): Promise<ModelConnection> {
-  const model = deps.models.create();
+/**
+ * The spa's provider when this deployment can open sessions with it (else OpenAI, said in the
+ * log), and its fallback: as set, or the other provider when the setting is left open.
+ */
+export function providersFor(
+  spa: SpaProfile,
+  models: RealtimeModelFactories,
+  log: Pick<Logger, 'warn'>,
+): { provider: RealtimeProvider; fallbackProvider: RealtimeProvider | undefined } {
+  const wanted = spa.settings.provider;
+  const provider: RealtimeProvider = models.get(wanted) ? wanted : 'openai';
+  if (provider !== wanted) log.warn({ provider: wanted }, 'the spa asks for a realtime provider this deployment is not configured for; using OpenAI');
+  const setting = spa.settings.fallbackProvider;
+  if (setting === 'none') return { provider, fallbackProvider: undefined };
+  const fallback: RealtimeProvider = setting ?? (provider === 'openai' ? 'gemini' : 'openai');
+  return { provider, fallbackProvider: fallback !== provider && models.get(fallback) ? fallback : undefined };
+}
+
+async function openModel(deps: Pick<CallSetupDependencies, 'models' | 'log'>, provider: RealtimeProvider, options: RealtimeSessionOptions): Promise<ModelConnection> {
+  const factory = deps.models.get(provider);
+  if (!factory) throw new Error(`no ${provider} realtime provider is configured`);
+  const model = factory.create();
   // Until the session takes over, errors are only logged (an unheard 'error' event would throw).
   const logError = (error: Error) => deps.log.warn({ err: error }, 'realtime model error during call setup');
   model.on('error', logError);

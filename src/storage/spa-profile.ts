@@ -33,6 +33,10 @@ export type Persona = z.infer<typeof personaSchema>;
 
 export const REALTIME_VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'sage', 'shimmer', 'verse', 'marin', 'cedar'] as const;
 
+/** The speech-to-speech providers a spa's calls can run on. */
+export const REALTIME_PROVIDERS = ['openai', 'gemini'] as const;
+export type RealtimeProviderName = (typeof REALTIME_PROVIDERS)[number];
+
 export const turnDetectionSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('server_vad'),
@@ -67,6 +71,13 @@ export const spaSettingsSchema = z.object({
   followUpAbandonedCalls: z.boolean().default(false),
   /** What the owner means to spend on the receptionist a month (models and Twilio); null: no budget. */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
+  /** Who answers the spa's calls. */
+  provider: z.enum(REALTIME_PROVIDERS).default('openai'),
+  /**
+   * Who carries a call on when `provider` cannot be reached, refuses the session or keeps failing:
+   * null is "the other provider, when this deployment is configured for it", `none` is no failover.
+   */
+  fallbackProvider: z.enum([...REALTIME_PROVIDERS, 'none']).nullable().default(null),
 });
 export type SpaSettings = z.infer<typeof spaSettingsSchema>;
 
