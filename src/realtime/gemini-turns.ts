@@ -174,7 +174,14 @@ export class GeminiTurns {
     if (!turn) return;
     this.turn = undefined;
     if (turn.itemId !== undefined && turn.transcript.length > 0) this.events.emit('assistantTranscript', turn.itemId, turn.transcript.trim());
-    if (this.caller?.answered) this.caller.answerEndedAt = this.now();
+    const caller = this.caller;
+    if (caller?.answered) {
+      caller.answerEndedAt = this.now();
+      // The words are written once late transcription had its chance (unless a new turn closes them sooner).
+      setTimeout(() => {
+        if (this.caller === caller) this.closeCallerTurn();
+      }, LATE_TRANSCRIPTION_MS).unref();
+    }
     const usage = this.usage;
     this.usage = { ...ZERO };
     this.events.emit('responseDone', {
