@@ -133,7 +133,6 @@ export class ModelLink {
         if (this.model !== model) return;
         this.sessionAccepted = true;
         this.since = this.options.now();
-        this.options.recorder.event('model_provider', model.provider, { model: model.modelName });
         this.call.accepted();
       },
       (error: unknown) => {

@@ -3,8 +3,10 @@ import { realtimeCostUsd, realtimePrice, type TokenUsage } from '../config/model
 
 /**
  * Which realtime provider served which part of a call, and why the call moved, read from the
- * call's timeline: `model_provider` (the first session), `provider_switched` (a failover, with its
- * reason) and `call_ended` (each provider's usage, priced here at its own rates).
+ * call's timeline: `call_started` (the first provider serves from there), `provider_switched` (a
+ * failover: from whom, to whom, why) and `call_ended` (each provider's usage, priced here at its
+ * own rates). A call that never switched names its provider in `call_ended` alone, so every
+ * call's timeline stays as it was.
  */
 
 export interface ServingProvider {
@@ -38,7 +40,7 @@ const usageSchema = z.object({
   outputTextTokens: count,
   outputAudioTokens: count,
 });
-const startedSchema = z.object({ model: z.string().optional() });
+const switchedFromSchema = z.object({ from: z.string().nullable().optional() });
 const switchedSchema = z.object({ model: z.string().optional(), why: z.string(), detail: z.string().optional() });
 const endedSchema = z.object({ byProvider: z.array(z.object({ provider: z.string(), model: z.string(), usage: usageSchema })).optional().catch(undefined) });
 
@@ -54,22 +56,26 @@ const add = (a: TokenUsage, b: TokenUsage): TokenUsage => ({
 export function servingProviders(events: readonly TimelineEvent[]): ServingProvider[] {
   const spans: Omit<ServingProvider, 'usage' | 'costUsd'>[] = [];
   const usage = new Map<string, { model: string; usage: TokenUsage }>();
+  let startedAt: Date | undefined;
   for (const event of events) {
-    if (event.type === 'model_provider' && event.name) {
-      const data = startedSchema.safeParse(event.data).data;
-      spans.push({ provider: event.name, model: data?.model ?? null, from: event.at, until: null, why: null, detail: null });
-    } else if (event.type === 'provider_switched' && event.name) {
+    if (event.type === 'call_started') startedAt ??= event.at;
+    else if (event.type === 'provider_switched' && event.name) {
       const data = switchedSchema.safeParse(event.data).data;
+      const from = switchedFromSchema.safeParse(event.data).data?.from;
       const last = spans.at(-1);
       if (last && last.until === null) last.until = event.at;
+      // The provider the call started on, up to its first switch.
+      if (!last && from) spans.push({ provider: from, model: null, from: startedAt ?? event.at, until: event.at, why: null, detail: null });
       spans.push({ provider: event.name, model: data?.model ?? null, from: event.at, until: null, why: data?.why ?? null, detail: data?.detail ?? null });
     } else if (event.type === 'call_ended') {
       for (const part of endedSchema.safeParse(event.data).data?.byProvider ?? []) {
         const entry = usage.get(part.provider);
         usage.set(part.provider, { model: part.model, usage: entry ? add(entry.usage, part.usage) : part.usage });
+        if (spans.length === 0) spans.push({ provider: part.provider, model: part.model, from: startedAt ?? event.at, until: null, why: null, detail: null });
       }
     }
   }
+  for (const span of spans) span.model ??= usage.get(span.provider)?.model ?? null;
   // A provider that served twice (a call back from an unanswered transfer) shows its usage on its first span.
   const billed = new Set<string>();
   return spans.map((span) => {
