@@ -76,7 +76,11 @@ t.test('when OpenAI cannot be reached, the call is greeted on Gemini and the rec
   const events = await eventsOf(h, row.conversation_id);
   t.match(events.find((e) => e.type === 'provider_switched'), { name: 'gemini', data: { from: 'openai', to: 'gemini', why: 'connect_failed' } });
   const detail = await conversationDetail(h.database.db, h.demoSpaId, row.conversation_id);
-  t.match(detail?.providers, [{ provider: 'gemini', why: 'connect_failed' }]);
+  t.match(detail?.providers, [
+    { provider: 'openai', why: null, usage: null, costUsd: null },
+    { provider: 'gemini', why: 'connect_failed', until: null },
+  ]);
+  t.ok(Number(detail?.providers[1]?.costUsd) > 0, 'only the provider that served is billed');
 });
 
 t.test('when OpenAI refuses the session, Gemini takes the call with the same instructions and tools', async (t) => {

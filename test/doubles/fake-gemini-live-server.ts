@@ -17,7 +17,7 @@
 import { EventEmitter, once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { pcm16Tone } from './fake-realtime-server.js';
+import { pcm16Tone, resolveTemplates } from './fake-realtime-server.js';
 
 export const GEMINI_LIVE_PATH = '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
 
@@ -25,6 +25,8 @@ export interface GeminiScriptedReply {
   text?: string;
   audioMs?: number;
   toneHz?: number;
+  /** Reply audio as PCM16 24 kHz (instead of a tone). */
+  audio?: Buffer;
   /** A function call; the model goes on (with the next reply) once its response comes. */
   toolCall?: { name: string; args: Record<string, unknown> };
   /** Pause after each audio chunk (room for a barge-in). */
@@ -63,6 +65,8 @@ export class FakeGeminiConnection extends EventEmitter {
   private generating: { cancelled: boolean; toolCallId?: string } | undefined;
   private readonly waitingTools = new Map<string, string>();
   private setupDone = false;
+  /** The latest function response, for scripted args that refer to it ({{result.path}}). */
+  private lastToolResponse: unknown;
 
   constructor(
     readonly socket: WebSocket,
@@ -80,6 +84,11 @@ export class FakeGeminiConnection extends EventEmitter {
 
   get isOpen(): boolean {
     return this.socket.readyState === this.socket.OPEN;
+  }
+
+  /** The model is speaking (a barge-in now would interrupt it). */
+  get isGenerating(): boolean {
+    return this.generating !== undefined && !this.generating.cancelled;
   }
 
   send(message: Record<string, unknown>, binary = false): void {
@@ -153,9 +162,9 @@ export class FakeGeminiConnection extends EventEmitter {
     const active: { cancelled: boolean; toolCallId?: string } = { cancelled: false };
     this.generating = active;
     let audioMs = 0;
-    if (reply.text !== undefined || reply.audioMs !== undefined) {
-      audioMs = reply.audioMs ?? 400;
-      const audio = pcm16Tone(reply.toneHz ?? 440, audioMs, 24_000);
+    if (reply.text !== undefined || reply.audioMs !== undefined || reply.audio !== undefined) {
+      audioMs = reply.audio ? reply.audio.length / 48 : (reply.audioMs ?? 400);
+      const audio = reply.audio ?? pcm16Tone(reply.toneHz ?? 440, audioMs, 24_000);
       const chunkBytes = this.chunkMs * 48;
       const words = (reply.text ?? '').split(/(?<= )/);
       const chunks = Math.ceil(audio.length / chunkBytes);
@@ -173,7 +182,8 @@ export class FakeGeminiConnection extends EventEmitter {
       const id = nextId('fc');
       active.toolCallId = id;
       this.waitingTools.set(id, reply.toolCall.name);
-      this.send({ toolCall: { functionCalls: [{ id, name: reply.toolCall.name, args: reply.toolCall.args }] } });
+      const args = resolveTemplates(reply.toolCall.args, this.lastToolResponse);
+      this.send({ toolCall: { functionCalls: [{ id, name: reply.toolCall.name, args }] } });
       this.send({ usageMetadata: this.usage(0) });
       return;
     }
@@ -274,6 +284,7 @@ export class FakeGeminiConnection extends EventEmitter {
         return;
       }
       this.waitingTools.delete(response.id);
+      this.lastToolResponse = response.response;
       this.history.push({ role: 'user', text: JSON.stringify(response.response) });
     }
     if (this.waitingTools.size === 0) void this.respond(this.replies.shift() ?? this.defaultReply);
