@@ -1,7 +1,7 @@
 import t from 'tap';
 import { PCM16_16K, PCM16_24K } from '../../src/audio/audio-format.js';
 import { GeminiLiveModel } from '../../src/realtime/gemini-live-model.js';
-import { RealtimeError, type RealtimeResponseDone, type RealtimeSessionOptions, type RealtimeToolCall } from '../../src/realtime/realtime-model.js';
+import type { RealtimeError, RealtimeResponseDone, RealtimeSessionOptions, RealtimeToolCall } from '../../src/realtime/realtime-model.js';
 import { FakeGeminiLiveServer, REFUSALS } from '../doubles/fake-gemini-live-server.js';
 
 const SESSION: RealtimeSessionOptions = {
