@@ -35,7 +35,8 @@ import staffApi from './http/staff-api.js';
 import type { InviteTexts } from './http/routes/invites.js';
 import { spaSendingNumber } from './storage/spa-lookups.js';
 import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
-import type { RealtimeModelFactory } from './realtime/realtime-model.js';
+import { geminiLiveFactory } from './realtime/gemini-live-model.js';
+import { realtimeFactories, type RealtimeModelFactories, type RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
 import { heartbeatLiveCalls } from './storage/live-call-repository.js';
 import { WriteQueue } from './storage/write-queue.js';
@@ -67,7 +68,7 @@ export interface AppDependencies {
   database: DatabaseHandle;
   logger: Logger;
   /** Defaults to the OpenAI Realtime API at OPENAI_REALTIME_URL. */
-  models?: RealtimeModelFactory;
+  models?: RealtimeModelFactories;
   /** Defaults to the receptionist's tools. */
   tools?: ToolRegistry;
   /** The one clock every calendar decision is made by; the system clock unless a test fixes it. */
@@ -127,14 +128,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const tools = deps.tools ?? receptionistTools();
   const calendars = new SpaCalendars(database.db, config);
   const twilio = createTwilioClient(config);
-  const models =
-    deps.models ??
-    openAIRealtimeFactory({
-      url: config.openai.realtimeUrl,
-      model: config.openai.realtimeModel,
-      apiKey: config.openai.apiKey,
-      log: logger.child({ component: 'realtime' }),
-    });
+  const models = deps.models ?? realtimeProviders(config, logger);
   const outbound: OutboundDependencies = {
     db: database.db,
     sender: countedSender(twilioMessageSender(twilio), metrics),
@@ -299,4 +293,15 @@ function jobTasks(config: Config, outbound: OutboundDependencies, calendars: Spa
       log: logger.child({ component: 'analysis' }),
     }),
   };
+}
+
+/** OpenAI always; Gemini Live when this deployment has a key for it (or a URL set on purpose, e.g. a double). */
+function realtimeProviders(config: Config, logger: Logger): RealtimeModelFactories {
+  const log = logger.child({ component: 'realtime' });
+  const factories: RealtimeModelFactory[] = [
+    openAIRealtimeFactory({ url: config.openai.realtimeUrl, model: config.openai.realtimeModel, apiKey: config.openai.apiKey, log }),
+  ];
+  if (config.gemini.configured)
+    factories.push(geminiLiveFactory({ url: config.gemini.liveUrl, model: config.gemini.liveModel, apiKey: config.gemini.apiKey, log }));
+  return realtimeFactories(factories);
 }

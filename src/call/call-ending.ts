@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { RealtimePrice } from '../config/model-prices.js';
 import type { ConversationStatus } from '../storage/schema.js';
 import type { CallFigures } from './call-figures.js';
 import type { CallRecorder } from './call-recorder.js';
@@ -38,8 +37,8 @@ export interface CallEnd {
   startedAt: Date;
   endedAt: Date;
   transferredTo: string | null;
+  /** The model named on the record when no session served the call (else the last that did). */
   modelName: string;
-  price: RealtimePrice;
   /** What led to an ending of ours, in words staff can read (e.g. the provider's error). */
   why?: string;
 }
@@ -49,9 +48,10 @@ export interface CallEnd {
  * Resolves once that is written (or safe in the write queue); never rejects.
  */
 export async function recordCallEnd(recorder: CallRecorder, figures: CallFigures, log: Logger, end: CallEnd): Promise<void> {
-  const { usage, transcriptionUsage, greetingLatencyMs, replyLatenciesMs, bargeIns } = figures;
-  const costUsd = figures.costUsd(end.price);
-  recorder.event('call_ended', end.reason, { usage, transcriptionUsage, costUsd, ...(end.why ? { why: end.why } : {}) });
+  const { usage, usageByModel, transcriptionUsage, greetingLatencyMs, replyLatenciesMs, bargeIns } = figures;
+  const costUsd = figures.costUsd();
+  // `byProvider` lets the bill price each provider's part at its own rates.
+  recorder.event('call_ended', end.reason, { usage, byProvider: usageByModel, transcriptionUsage, costUsd, ...(end.why ? { why: end.why } : {}) });
   await recorder
     .finish({
       streamSid: end.streamSid,
@@ -63,7 +63,7 @@ export async function recordCallEnd(recorder: CallRecorder, figures: CallFigures
       greetingLatencyMs,
       replyLatenciesMs,
       bargeIns,
-      model: end.modelName,
+      model: usageByModel.at(-1)?.model ?? end.modelName,
       usage,
       costUsd,
     })

@@ -1,7 +1,23 @@
 import type { Logger } from 'pino';
-import { NO_TRANSCRIPTION_USAGE, realtimeCostUsd, type RealtimePrice, type TranscriptionUsage } from '../config/model-prices.js';
-import type { RealtimeUsage } from '../realtime/realtime-model.js';
+import { NO_TRANSCRIPTION_USAGE, realtimeCostUsd, realtimePrice, type TranscriptionUsage } from '../config/model-prices.js';
+import type { RealtimeProvider, RealtimeUsage } from '../realtime/realtime-model.js';
 import type { CallObservation } from './call-observer.js';
+
+/** What one provider's model used on the call: each is billed at its own prices. */
+export interface ProviderUsage {
+  provider: RealtimeProvider;
+  model: string;
+  usage: RealtimeUsage;
+}
+
+const NO_USAGE: RealtimeUsage = Object.freeze({
+  inputTextTokens: 0,
+  inputAudioTokens: 0,
+  cachedTextTokens: 0,
+  cachedAudioTokens: 0,
+  outputTextTokens: 0,
+  outputAudioTokens: 0,
+});
 
 /**
  * The figures a call is measured by: how soon the greeting started, how soon each reply started
@@ -20,6 +36,8 @@ export class CallFigures {
     outputTextTokens: 0,
     outputAudioTokens: 0,
   };
+  /** The same usage split by the model that served it, in the order they first did. */
+  readonly usageByModel: ProviderUsage[] = [];
   readonly transcriptionUsage: TranscriptionUsage = { ...NO_TRANSCRIPTION_USAGE };
   private speechStoppedAt: number | undefined;
 
@@ -57,15 +75,24 @@ export class CallFigures {
     this.observation.bargeIn();
   }
 
-  addUsage(usage: RealtimeUsage): void {
-    for (const key of Object.keys(this.usage) as (keyof RealtimeUsage)[]) this.usage[key] += usage[key];
+  addUsage(usage: RealtimeUsage, served: { provider: RealtimeProvider; modelName: string }): void {
+    let entry = this.usageByModel.find((u) => u.provider === served.provider && u.model === served.modelName);
+    if (!entry) {
+      entry = { provider: served.provider, model: served.modelName, usage: { ...NO_USAGE } };
+      this.usageByModel.push(entry);
+    }
+    for (const key of Object.keys(this.usage) as (keyof RealtimeUsage)[]) {
+      this.usage[key] += usage[key];
+      entry.usage[key] += usage[key];
+    }
   }
 
   addTranscriptionUsage(usage: TranscriptionUsage): void {
     for (const key of Object.keys(usage) as (keyof TranscriptionUsage)[]) this.transcriptionUsage[key] += usage[key];
   }
 
-  costUsd(price: RealtimePrice): number {
-    return realtimeCostUsd(price, this.usage);
+  /** Each model's usage at its own prices. */
+  costUsd(): number {
+    return this.usageByModel.reduce((sum, u) => sum + realtimeCostUsd(realtimePrice(u.model).price, u.usage), 0);
   }
 }

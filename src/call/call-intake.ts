@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 import type { SpaCalendars } from '../calendar/spa-calendars.js';
 import type { Clock } from '../config/clock.js';
 import type { Config } from '../config/config.js';
-import { realtimePrice } from '../config/model-prices.js';
-import type { RealtimeModelFactory } from '../realtime/realtime-model.js';
+import type { RealtimeModelFactories } from '../realtime/realtime-model.js';
 import { describeError, isConnectivityError } from '../storage/connectivity.js';
 import { callParticipants, spaIdOfCall } from '../storage/call-lookups.js';
 import { voiceConversationId } from '../storage/conversation-ids.js';
@@ -95,7 +94,7 @@ export interface CallIntakeDependencies {
   writes: WriteQueue;
   spas: SpaDirectory;
   config: Config;
-  models: RealtimeModelFactory;
+  models: RealtimeModelFactories;
   tools: ToolRegistry;
   calendars: SpaCalendars;
   /** Texts to patients on file (e.g. a verification code); without it, tools that text say they cannot. */
@@ -414,7 +413,6 @@ export class CallIntake implements VoiceWebhookHandlers {
         ...(this.deps.texts ? { texts: this.deps.texts } : {}),
       },
       modelName: config.openai.realtimeModel,
-      price: realtimePrice(config.openai.realtimeModel).price,
       log: callLog,
       limits: this.limits,
       observation,

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { describeAudioFormat, type ModelAudioFormats } from '../audio/audio-format.js';
-import type { RealtimePrice } from '../config/model-prices.js';
 import type { RealtimeModel, RealtimeResponseDone } from '../realtime/realtime-model.js';
 import type { LiveCallControls } from '../tools/tool.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
@@ -46,8 +45,8 @@ export interface CallSessionOptions {
   recorder: CallRecorder;
   tools: ToolRegistry;
   toolContext: CallToolContext;
+  /** The model named on the record if no session ever served the call. */
   modelName: string;
-  price: RealtimePrice;
   log: Logger;
   /** Called once, synchronously, when the call ends (before the record is written). */
   onEnded(session: CallSession, reason: CallEndReason): void;
@@ -234,8 +233,8 @@ export class CallSession {
    * A response ended: completed, cancelled by a barge-in, cut short, or failed. Tool calls count
    * only for a completed one; a failed or incomplete one is recovered from (response-recovery.ts).
    */
-  private responseDone(done: RealtimeResponseDone): void {
-    this.figures.addUsage(done.usage);
+  private responseDone(done: RealtimeResponseDone, model: RealtimeModel): void {
+    this.figures.addUsage(done.usage, model);
     if (done.status === 'failed') this.observation.responseFailed(done.failure?.code ?? 'unknown');
     this.playback.responseDone(done.responseId);
     if (this.current === 'greeting' && done.status !== 'failed') this.enter('live');
@@ -344,7 +343,7 @@ export class CallSession {
       routeModelEvents(model, {
         ...targets,
         callerStartedSpeaking: () => this.callerStartedSpeaking(),
-        responseDone: (done) => this.responseDone(done),
+        responseDone: (done, model) => this.responseDone(done, model),
         callerSaid: (text) => this.languageOfCaller()?.callerSaid(text),
       });
     },
@@ -363,6 +362,7 @@ export class CallSession {
     holdPrompt: () => this.playback.playHoldPrompt(),
     restored: (model) => this.restored(model),
     refused: () => this.end('setup_failure'),
+    // Only reached when no other provider can take the call (model-link.ts tries that first).
     unreachable: () => this.end('model_failure'),
   };
 
@@ -371,6 +371,7 @@ export class CallSession {
     model: () => this.link.model,
     isEnded: () => this.isEnded,
     silent: () => this.playback.idle && !this.playback.responding,
+    holdPrompt: () => this.playback.playHoldPrompt(),
     // With a goodbye under way the call hangs up once it is heard; otherwise the model speaks again.
     resultsDelivered: (model) => (this.goodbye !== undefined ? this.hangUpIfHeard() : model.createResponse()),
   };
@@ -394,7 +395,10 @@ export class CallSession {
     silent: () => this.playback.idle && !this.playback.responding,
     sayingGoodbye: () => this.goodbye !== undefined,
     holdPrompt: () => this.playback.playHoldPrompt(),
-    handOver: (why) => this.end('model_failure', why),
+    // Another provider carries the call on if one can; only then do people take over.
+    handOver: (why) => {
+      if (!this.link.failOver('responses_failing', why)) this.end('model_failure', why);
+    },
   };
 
   private readonly controls: LiveCallControls = {
@@ -409,7 +413,7 @@ export class CallSession {
     if (this.isEnded) return;
     this.current = 'ended';
     const finalReason = this.transfer.to !== null ? 'transfer' : reason;
-    const { stream, recorder, log, modelName, price } = this.options;
+    const { stream, recorder, log, modelName } = this.options;
     this.supervisor.stop();
     this.recovery.stop();
     this.keypad.stop();
@@ -422,7 +426,7 @@ export class CallSession {
     if (finalReason !== 'caller' && finalReason !== 'stream_closed') stream.close(1000, finalReason);
     this.playback.stop();
     this.transcript.flush();
-    const ending = { reason: finalReason, streamSid: stream.streamSid, startedAt: this.startedAtDate, endedAt: this.wallClock(), modelName, price };
+    const ending = { reason: finalReason, streamSid: stream.streamSid, startedAt: this.startedAtDate, endedAt: this.wallClock(), modelName };
     void recordCallEnd(recorder, this.figures, log, { ...ending, transferredTo: this.transfer.to, ...(why ? { why } : {}) }).finally(this.resolveDone);
   }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { RealtimeModel, RealtimeModelFactory, RealtimeSessionChange, RealtimeSessionOptions } from '../realtime/realtime-model.js';
+import type { RealtimeModel, RealtimeModelFactories, RealtimeProvider, RealtimeSessionChange, RealtimeSessionOptions } from '../realtime/realtime-model.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { servedLanguage, spaLanguages, type SpaLanguages } from './call-languages.js';
@@ -29,10 +29,14 @@ export interface CallContext extends CallParticipants {
   languages: SpaLanguages;
   /** The caller's language as the call starts: their preferred one, if the spa serves it. */
   callerLanguage: string | null;
-  /** Opens a fresh session with the same configuration (reconnects, rotation), in the caller's language as last set. */
-  reopen(): Promise<ModelConnection>;
   /** The caller speaks `language`: the session change to send now, kept for any session opened later. */
   speakLanguage(language: string): RealtimeSessionChange;
+  /** The provider the spa's calls run on (its setting, when this deployment has it). */
+  provider: RealtimeProvider;
+  /** Who carries the call on when `provider` fails; undefined: nobody (the call goes to people). */
+  fallbackProvider: RealtimeProvider | undefined;
+  /** Opens a fresh session with the same configuration (reconnects, rotation, failover), in the caller's language as last set, on `provider` (default: the spa's). */
+  reopen(provider?: RealtimeProvider): Promise<ModelConnection>;
 }
 
 /** The call's context and the model connection opened for it. */
@@ -53,7 +57,7 @@ export interface CallSetupDependencies {
   /** The spa as last read: a call connects even while the database is away. */
   spas: SpaDirectory;
   config: Config;
-  models: RealtimeModelFactory;
+  models: RealtimeModelFactories;
   tools: ToolRegistry;
   log: Logger;
   now: () => Date;
@@ -66,12 +70,15 @@ export async function startCallSetup(deps: CallSetupDependencies, participants: 
   const languages = spaLanguages(spa, (details, message) => deps.log.warn(details, message));
   const callerLanguage = servedLanguage(languages, participants.preferredLanguage);
   let options = sessionOptionsFor(spa, deps.tools, deps.config, now, languages, callerLanguage);
+  const { provider, fallbackProvider } = providersFor(spa, deps.models, deps.log);
   const context: CallContext = {
     ...participants,
     spa,
     languages,
     callerLanguage,
-    reopen: () => openModel(deps, options),
+    provider,
+    fallbackProvider,
+    reopen: (which = provider) => openModel(deps, which, options),
     speakLanguage: (language) => {
       const change = languageSessionChange(spa, now, languages, language, true);
       options = { ...options, ...change };
@@ -85,8 +92,28 @@ export async function startCallSetup(deps: CallSetupDependencies, participants: 
   }
 }
 
-async function openModel(deps: Pick<CallSetupDependencies, 'models' | 'log'>, options: RealtimeSessionOptions): Promise<ModelConnection> {
-  const model = deps.models.create();
+/**
+ * The spa's provider when this deployment can open sessions with it (else OpenAI, said in the
+ * log), and its fallback: as set, or the other provider when the setting is left open.
+ */
+export function providersFor(
+  spa: SpaProfile,
+  models: RealtimeModelFactories,
+  log: Pick<Logger, 'warn'>,
+): { provider: RealtimeProvider; fallbackProvider: RealtimeProvider | undefined } {
+  const wanted = spa.settings.provider;
+  const provider: RealtimeProvider = models.get(wanted) ? wanted : 'openai';
+  if (provider !== wanted) log.warn({ provider: wanted }, 'the spa asks for a realtime provider this deployment is not configured for; using OpenAI');
+  const setting = spa.settings.fallbackProvider;
+  if (setting === 'none') return { provider, fallbackProvider: undefined };
+  const fallback: RealtimeProvider = setting ?? (provider === 'openai' ? 'gemini' : 'openai');
+  return { provider, fallbackProvider: fallback !== provider && models.get(fallback) ? fallback : undefined };
+}
+
+async function openModel(deps: Pick<CallSetupDependencies, 'models' | 'log'>, provider: RealtimeProvider, options: RealtimeSessionOptions): Promise<ModelConnection> {
+  const factory = deps.models.get(provider);
+  if (!factory) throw new Error(`no ${provider} realtime provider is configured`);
+  const model = factory.create();
   // Until the session takes over, errors are only logged (an unheard 'error' event would throw).
   const logError = (error: Error) => deps.log.warn({ err: error }, 'realtime model error during call setup');
   model.on('error', logError);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { RealtimeError, type RealtimeModel, type ReplayItem } from '../realtime/realtime-model.js';
+import { RealtimeError, type RealtimeModel, type RealtimeProvider, type ReplayItem } from '../realtime/realtime-model.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { ModelAudioFormats } from '../audio/audio-format.js';
 import type { CallObservation, CallStep } from './call-observer.js';
@@ -53,15 +53,29 @@ export interface LinkedCall {
   unreachable(): void;
 }
 
+/** Why the call is moving to the other provider, until a session there serves it. */
+interface Switch {
+  to: RealtimeProvider;
+  why: string;
+  detail: string | undefined;
+}
+
 /**
  * The call's connection to the realtime model: the first session (with a time limit on its
  * acceptance), a lost connection restored with backoff within a budget (and the conversation so
  * far replayed into the new session), rotation before the provider's session limit, release.
+ * When the spa's provider cannot be reached, refuses the session or keeps failing, the call moves
+ * to the fallback provider (once), with the same configuration and the conversation so far.
  */
 export class ModelLink {
   /** The session now serving the call; absent while a lost connection is being restored. */
   model: RealtimeModel | undefined;
   context: CallContext | undefined;
+  /** The provider serving the call (or whose session is being restored). */
+  provider: RealtimeProvider | undefined;
+  private switching: Switch | undefined;
+  /** The call has moved to the fallback provider: there is no third. */
+  private fellBack = false;
   /** The model accepted its session configuration (a refusal before that is not worth a retry). */
   private sessionAccepted = false;
   private since = 0;
@@ -91,8 +105,11 @@ export class ModelLink {
         if (this.call.isEnded()) return;
         if (!(error instanceof ModelConnectError)) return this.call.setupFailed(error);
         // The spa is known; only the model could not be reached. Worth another try or two.
-        this.options.log.warn({ err: error }, 'realtime model not reachable at call start; retrying');
         this.context = error.context;
+        this.provider = error.context.provider;
+        // The early connection was the first try: another provider, when there is one, is the better second.
+        if (this.failOver('connect_failed', error.message)) return;
+        this.options.log.warn({ err: error }, 'realtime model not reachable at call start; retrying');
         this.call.outage();
         this.startOutage('connect failed', error.message);
       },
@@ -102,6 +119,7 @@ export class ModelLink {
   private attach(setup: CallSetup): void {
     const { model } = setup;
     this.context = setup;
+    this.provider = model.provider;
     if (!this.use(model)) return;
     if (!model.isOpen) {
       this.lost(model, 'not open');
@@ -125,7 +143,7 @@ export class ModelLink {
         // Refused before the call took the session over (the stream came later than the refusal).
         if (error instanceof RealtimeError && !error.recoverable && !isTransportError(error)) {
           this.options.log.error({ code: error.code, message: error.message }, 'realtime model refused the session');
-          this.call.refused();
+          if (!this.failOver('refused', `${error.code}: ${error.message}`)) this.call.refused();
           return;
         }
         this.options.log.warn({ err: error }, 'realtime session was not ready');
@@ -174,10 +192,46 @@ export class ModelLink {
     }
     if (!this.sessionAccepted && !isTransportError(error)) {
       this.options.log.error({ code: error.code, message: error.message }, 'realtime model refused the session');
-      this.call.refused();
+      if (!this.failOver('refused', `${error.code}: ${error.message}`)) this.call.refused();
       return;
     }
     this.lost(model, error.code, error.message);
+  }
+
+  /**
+   * Moves the call to the fallback provider: the session now serving (if any) is let go, the
+   * caller hears "One moment, please." if it takes more than a moment, and a session on the other
+   * provider takes over with the conversation so far. False when there is nowhere to go (no
+   * fallback, or the call is already on it): the caller goes to people, as before.
+   */
+  failOver(why: string, detail?: string): boolean {
+    const to = this.fallback();
+    if (!to || this.call.isEnded()) return false;
+    this.options.log.warn({ from: this.provider, to, why }, 'realtime provider failing; moving the call to the other provider');
+    this.switching = { to, why, detail };
+    const model = this.model;
+    if (model) releaseModel(model);
+    this.model = undefined;
+    this.sessionAccepted = false;
+    this.call.outage();
+    this.startOutage(why, detail);
+    return true;
+  }
+
+  /** The provider a failing call can move to, if it has not moved already. */
+  private fallback(): RealtimeProvider | undefined {
+    const context = this.context;
+    if (this.fellBack || !context?.fallbackProvider || context.fallbackProvider === this.provider) return undefined;
+    return context.fallbackProvider;
+  }
+
+  /** Where a reconnect attempt goes: the serving provider first, then (a second failure) the fallback. */
+  private providerFor(attempt: number, failure: string | undefined): RealtimeProvider | undefined {
+    if (!this.switching && attempt >= 2) {
+      const to = this.fallback();
+      if (to) this.switching = { to, why: 'unreachable', detail: failure };
+    }
+    return this.switching?.to ?? this.provider;
   }
 
   /**
@@ -207,12 +261,17 @@ export class ModelLink {
 
   private async reconnect(): Promise<void> {
     const { log, recorder, now } = this.options;
-    const started = now();
+    let started = now();
+    let failure: string | undefined;
     for (let attempt = 1; ; attempt += 1) {
       if (this.call.isEnded()) return;
+      const before = this.switching;
+      const provider = this.providerFor(attempt, failure);
+      // The fallback gets a budget of its own.
+      if (this.switching && this.switching !== before) started = now();
       const remaining = RECONNECT_BUDGET_MS - (now() - started);
       try {
-        const model = await this.openRestored(Math.min(RECONNECT_ATTEMPT_TIMEOUT_MS, Math.max(remaining, 250)));
+        const model = await this.openRestored(Math.min(RECONNECT_ATTEMPT_TIMEOUT_MS, Math.max(remaining, 250)), provider);
         if (this.call.isEnded()) {
           releaseModel(model);
           return;
@@ -220,13 +279,16 @@ export class ModelLink {
         this.finishOutage(model, attempt);
         return;
       } catch (error) {
-        log.warn({ err: error, attempt }, 'realtime model reconnect failed');
+        failure = error instanceof Error ? error.message : String(error);
+        log.warn({ err: error, attempt, provider }, 'realtime model reconnect failed');
       }
       const pause = RECONNECT_BACKOFF_MS[Math.min(attempt, RECONNECT_BACKOFF_MS.length - 1)]!;
       if (now() - started + pause >= RECONNECT_BUDGET_MS) {
         const outageMs = Math.round(now() - started);
+        // The fallback may still deserve its try (a refusal of the first provider's session came late).
+        if (!this.switching && this.fallback()) continue;
         log.error({ attempts: attempt, outageMs }, 'realtime model unreachable; handing the call over');
-        recorder.event('error', 'model_unreachable', { attempts: attempt, outageMs });
+        recorder.event('error', 'model_unreachable', { attempts: attempt, outageMs, ...(provider ? { provider } : {}) });
         this.outage?.step.end('failed', outageMs);
         this.call.unreachable();
         return;
@@ -236,10 +298,10 @@ export class ModelLink {
   }
 
   /** A fresh session with the same configuration, given the conversation so far. */
-  private async openRestored(timeoutMs: number): Promise<RealtimeModel> {
+  private async openRestored(timeoutMs: number, provider = this.provider): Promise<RealtimeModel> {
     const context = this.context;
     if (!context) throw new Error('call context unknown');
-    const opening = context.reopen();
+    const opening = context.reopen(provider);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no session within ${timeoutMs} ms`)), timeoutMs);
@@ -269,11 +331,28 @@ export class ModelLink {
     this.outage = undefined;
     const outageMs = outage ? Math.round(this.options.now() - outage.since) : 0;
     outage?.step.end('restored', outageMs);
-    this.use(model);
+    const switched = this.switching;
+    this.switching = undefined;
+    if (!this.use(model)) return;
     this.sessionAccepted = true;
     this.since = this.options.now();
-    this.options.log.info({ attempts, outageMs }, 'realtime model reconnected');
-    this.options.recorder.event('model_reconnected', null, { attempts, outageMs });
+    if (switched && model.provider === switched.to) {
+      const from = this.provider;
+      this.fellBack = true;
+      this.provider = model.provider;
+      this.options.log.info({ from, to: model.provider, why: switched.why, attempts, outageMs }, 'the call moved to the other realtime provider');
+      this.options.recorder.event('provider_switched', model.provider, {
+        from: from ?? null,
+        to: model.provider,
+        model: model.modelName,
+        why: switched.why,
+        ...(switched.detail ? { detail: switched.detail } : {}),
+        outageMs,
+      });
+    } else {
+      this.options.log.info({ attempts, outageMs }, 'realtime model reconnected');
+      this.options.recorder.event('model_reconnected', null, { attempts, outageMs });
+    }
     this.call.restored(model);
   }
 

@@ -16,7 +16,8 @@ export interface ModelEventTargets {
   recorder: CallRecorder;
   /** Barge-in: the coordinator decides what a caller speaking over us means. */
   callerStartedSpeaking(): void;
-  responseDone(done: RealtimeResponseDone): void;
+  /** A response ended; `model` is the session it came from (its provider is billed for it). */
+  responseDone(done: RealtimeResponseDone, model: RealtimeModel): void;
   /** A caller turn's final transcript (what language the caller speaks is judged from it). */
   callerSaid(text: string): void;
 }
@@ -46,5 +47,5 @@ export function routeModelEvents(model: RealtimeModel, to: ModelEventTargets): v
     figures.callerStoppedSpeaking();
   });
   model.on('toolCall', (call) => tools.called(call));
-  model.on('responseDone', (done) => to.responseDone(done));
+  model.on('responseDone', (done) => to.responseDone(done, model));
 }

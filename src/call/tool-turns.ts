@@ -33,6 +33,8 @@ export interface ToolTurnsCall {
   isEnded(): boolean;
   /** Nothing is playing or being generated, so a filler would not speak over anything. */
   silent(): boolean;
+  /** Plays the recorded "one moment, please" (for a model that cannot speak out of band). */
+  holdPrompt(): void;
   /** Every result of a turn was given to the model: it is the call's turn to go on. */
   resultsDelivered(model: RealtimeModel): void;
 }
@@ -224,6 +226,13 @@ export class ToolTurns {
     const model = this.call.model();
     // Only into silence: if the caller is hearing something, that is company enough.
     if (!model || this.call.isEnded() || !this.call.silent()) return;
+    // Gemini cannot say something outside the conversation: the recorded clip covers the wait, and
+    // the real answer need not wait for it.
+    if (!model.capabilities.outOfBandResponses) {
+      this.options.recorder.event('filler', tool, { clip: true });
+      this.call.holdPrompt();
+      return;
+    }
     this.fillersPending += 1;
     this.options.recorder.event('filler', tool, {});
     model.createResponse({ note: FILLER_NOTE, outOfBand: true });

@@ -12,6 +12,11 @@ const DEV_TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
 // Production refuses to start without a real token.
 const DEV_TWILIO_AUTH_TOKEN = 'dev-only-twilio-auth-token';
 
+/** Google's Live API endpoint (v1beta BidiGenerateContent over WebSocket). */
+export const DEFAULT_GEMINI_LIVE_URL = 'wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
+/** Gemini's native-audio Live model (speech in, speech out, function calling). */
+export const DEFAULT_GEMINI_LIVE_MODEL = 'gemini-2.5-flash-native-audio-preview-12-2025';
+
 const emptyAsUndefined = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
@@ -117,6 +122,9 @@ const envSchema = z.object({
   OPENAI_REALTIME_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-realtime')),
   OPENAI_TEXT_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-5-mini')),
   OPENAI_TRANSCRIPTION_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini-transcribe')),
+  GEMINI_API_KEY: optionalString,
+  GEMINI_LIVE_URL: z.preprocess(emptyAsUndefined, urlWithProtocols(['ws:', 'wss:'], 'WebSocket').optional()),
+  GEMINI_LIVE_MODEL: z.preprocess(emptyAsUndefined, z.string().default(DEFAULT_GEMINI_LIVE_MODEL)),
   MODEL_AUDIO_FORMAT: z.preprocess(
     emptyAsUndefined,
     z.enum(['pcm16', 'pcmu'], { message: 'must be pcm16 or pcmu' }).default('pcm16'),
@@ -192,6 +200,15 @@ export interface Config {
      * the design default) or G.711 μ-law 8 kHz passed through as Twilio sends and plays it.
      */
     readonly realtimeAudioFormat: 'pcm16' | 'pcmu';
+  };
+  /** Gemini Live, the second realtime provider (per-spa `provider` / `fallbackProvider`). */
+  readonly gemini: {
+    readonly apiKey: string | undefined;
+    /** The full BidiGenerateContent WebSocket URL (the key is added as `?key=`). */
+    readonly liveUrl: string;
+    readonly liveModel: string;
+    /** A key is set, or the URL was set on purpose (a local double needs no key): calls may use it. */
+    readonly configured: boolean;
   };
   readonly google: {
     readonly apiRootUrl: string | undefined;
@@ -325,6 +342,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       textModel: e.OPENAI_TEXT_MODEL,
       transcriptionModel: e.OPENAI_TRANSCRIPTION_MODEL,
       realtimeAudioFormat: e.MODEL_AUDIO_FORMAT,
+    },
+    gemini: {
+      apiKey: e.GEMINI_API_KEY,
+      liveUrl: e.GEMINI_LIVE_URL ?? DEFAULT_GEMINI_LIVE_URL,
+      liveModel: e.GEMINI_LIVE_MODEL,
+      configured: e.GEMINI_API_KEY !== undefined || e.GEMINI_LIVE_URL !== undefined,
     },
     google: {
       apiRootUrl: e.GOOGLE_API_ROOT_URL,

@@ -24,7 +24,19 @@ const GPT_REALTIME_MINI: RealtimePrice = {
   audioOut: 20,
 };
 
+/**
+ * Gemini Live native audio (Gemini API paid tier, per 1M tokens): text in 0.50, audio in 3.00,
+ * text out 2.00, audio out 12.00; no context caching on the Live API, so cached input costs what
+ * input does. Every turn bills the whole context again (its `usageMetadata.promptTokenCount`).
+ */
+const GEMINI_25_FLASH_NATIVE_AUDIO: RealtimePrice = { textIn: 0.5, textCached: 0.5, textOut: 2, audioIn: 3, audioCached: 3, audioOut: 12 };
+const GEMINI_20_FLASH_LIVE: RealtimePrice = { textIn: 0.35, textCached: 0.35, textOut: 1.5, audioIn: 2.1, audioCached: 2.1, audioOut: 8.5 };
+
 const PRICES: Record<string, RealtimePrice> = {
+  'gemini-2.5-flash-native-audio-preview-12-2025': GEMINI_25_FLASH_NATIVE_AUDIO,
+  'gemini-2.5-flash-native-audio-preview-09-2025': GEMINI_25_FLASH_NATIVE_AUDIO,
+  'gemini-live-2.5-flash-preview': GEMINI_25_FLASH_NATIVE_AUDIO,
+  'gemini-2.0-flash-live-001': GEMINI_20_FLASH_LIVE,
   'gpt-realtime': GPT_REALTIME,
   'gpt-realtime-2025-08-28': GPT_REALTIME,
   'gpt-realtime-1.5': GPT_REALTIME,
@@ -37,8 +49,11 @@ const PRICES: Record<string, RealtimePrice> = {
 };
 
 export function realtimePrice(model: string): { price: RealtimePrice; known: boolean } {
-  const price = PRICES[model];
-  return price ? { price, known: true } : { price: GPT_REALTIME, known: false };
+  // Gemini names its models with or without the `models/` prefix of the Live API's setup.
+  const name = model.replace(/^models\//, '');
+  const price = PRICES[name];
+  if (price) return { price, known: true };
+  return { price: name.startsWith('gemini-') ? GEMINI_25_FLASH_NATIVE_AUDIO : GPT_REALTIME, known: false };
 }
 
 export interface TokenUsage {

@@ -1,5 +1,6 @@
 import {
   realtimeCostBreakdown,
+  type RealtimeCostBreakdown,
   realtimePrice,
   textCostUsd,
   textModelPrice,
@@ -59,10 +60,21 @@ export function smsSegmentsOf(facts: ConversationFacts): number {
   return facts.messages.reduce((sum, m) => (m.sms ? sum + (m.sms.segments ?? estimateSmsSegments(m.text)) : sum), 0);
 }
 
+/** Each provider's part at its own prices (a call that failed over was served by two); older records by their one model. */
+function realtimeCosts(voice: NonNullable<ConversationFacts['voice']>, rates: CostRates): RealtimeCostBreakdown {
+  const parts = voice.usageByModel.length > 0 ? voice.usageByModel : [{ model: voice.model ?? rates.realtimeModel, usage: voice.usage }];
+  const total: RealtimeCostBreakdown = { audioIn: 0, audioOut: 0, cachedInput: 0, text: 0 };
+  for (const part of parts) {
+    const cost = realtimeCostBreakdown(realtimePrice(part.model).price, part.usage);
+    for (const key of Object.keys(total) as (keyof RealtimeCostBreakdown)[]) total[key] += cost[key];
+  }
+  return total;
+}
+
 /** Each component in micro-dollars, rounded once; the total is their sum. */
 function costMicros(facts: ConversationFacts, rates: CostRates, summaryCostUsd: number): CostMicros {
   const voice = facts.voice;
-  const realtime = voice ? realtimeCostBreakdown(realtimePrice(voice.model ?? rates.realtimeModel).price, voice.usage) : undefined;
+  const realtime = voice ? realtimeCosts(voice, rates) : undefined;
   return {
     realtimeAudioIn: micros(realtime?.audioIn ?? 0),
     realtimeAudioOut: micros(realtime?.audioOut ?? 0),

@@ -68,7 +68,8 @@ interface ResponseInFlight {
 
 /** The OpenAI Realtime API (GA protocol) over a plain `ws` socket, PCM16 24 kHz or μ-law 8 kHz both ways. */
 export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> implements RealtimeModel {
-  readonly capabilities: RealtimeCapabilities = { truncation: true };
+  readonly provider = 'openai';
+  readonly capabilities: RealtimeCapabilities = { truncation: true, outOfBandResponses: true };
   /** PCM16 24 kHz until connect() is asked for μ-law. */
   private formats: ModelAudioFormats = openAIAudioFormats('pcm16');
   private readonly clock: () => number;
@@ -93,6 +94,10 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     super();
     this.clock = options.clock ?? (() => performance.now());
     this.log = options.log ?? WARNING_LOG;
+  }
+
+  get modelName(): string {
+    return this.options.model;
   }
 
   get isOpen(): boolean {
@@ -392,5 +397,5 @@ function toUsage(usage: UsagePayload): RealtimeUsage {
 }
 
 export function openAIRealtimeFactory(options: OpenAIRealtimeOptions): RealtimeModelFactory {
-  return { create: () => new OpenAIRealtimeModel(options) };
+  return { provider: 'openai', model: options.model, create: () => new OpenAIRealtimeModel(options) };
 }

@@ -9,6 +9,9 @@ import type { TokenUsage, TranscriptionUsage } from '../config/model-prices.js';
  * (audio/model-audio-codec.ts), so a provider with other formats needs no change to the call.
  */
 
+/** Who serves a session: OpenAI Realtime or Gemini Live. */
+export type RealtimeProvider = 'openai' | 'gemini';
+
 export interface RealtimeToolDefinition {
   name: string;
   description: string;
@@ -49,6 +52,11 @@ export interface RealtimeCapabilities {
    * the model's memory matches the call after a barge-in.
    */
   readonly truncation: boolean;
+  /**
+   * Speaking a response that is not added to the conversation (a filler while a tool runs).
+   * Without it the call plays its recorded "one moment, please" instead.
+   */
+  readonly outOfBandResponses: boolean;
 }
 
 /** Token usage of one response; the same shape the price table bills. */
@@ -175,6 +183,9 @@ export interface RealtimeModelEvents {
 }
 
 export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
+  /** Who serves this session, and which of their models: the call's record and bill name them. */
+  readonly provider: RealtimeProvider;
+  readonly modelName: string;
   /** Opens the connection and sends the session configuration. Resolves when the socket is open. */
   connect(options: RealtimeSessionOptions): Promise<void>;
   readonly isOpen: boolean;
@@ -212,5 +223,18 @@ export interface RealtimeModel extends EventEmitter<RealtimeModelEvents> {
 }
 
 export interface RealtimeModelFactory {
+  readonly provider: RealtimeProvider;
+  /** The model its sessions use (priced by config/model-prices.ts). */
+  readonly model: string;
   create(): RealtimeModel;
+}
+
+/** The providers this deployment can open sessions with; a call picks one by the spa's settings. */
+export interface RealtimeModelFactories {
+  get(provider: RealtimeProvider): RealtimeModelFactory | undefined;
+}
+
+export function realtimeFactories(factories: readonly RealtimeModelFactory[]): RealtimeModelFactories {
+  const byProvider = new Map(factories.map((factory) => [factory.provider, factory]));
+  return { get: (provider) => byProvider.get(provider) };
 }

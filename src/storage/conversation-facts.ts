@@ -48,6 +48,11 @@ export interface ConversationFacts {
     model: string | null;
     /** Summed over every stream of the call (a call can come back after an unanswered transfer). */
     usage: TokenUsage;
+    /**
+     * The same usage by the model (and provider) that served it, so each part is priced at its own
+     * rates; empty for calls recorded before the split (all of `usage` is then `model`'s).
+     */
+    usageByModel: { provider: string; model: string; usage: TokenUsage }[];
     transcription: TranscriptionUsage;
     streamStarted: boolean;
     recordFinished: boolean;
@@ -68,7 +73,27 @@ const tokenUsageSchema = z.object({
   outputAudioTokens: count,
 });
 const transcriptionUsageSchema = z.object({ inputAudioTokens: count, inputTextTokens: count, outputTextTokens: count, seconds: count });
-const callEndedSchema = z.object({ usage: tokenUsageSchema, transcriptionUsage: transcriptionUsageSchema.optional() });
+const providerUsageSchema = z.object({ provider: z.string(), model: z.string(), usage: tokenUsageSchema });
+const callEndedSchema = z.object({
+  usage: tokenUsageSchema,
+  // A split we cannot read leaves the call priced as before, not unpriced.
+  byProvider: z.array(providerUsageSchema).optional().catch(undefined),
+  transcriptionUsage: transcriptionUsageSchema.optional(),
+});
+
+/** Each model's usage summed over the call's streams, in the order they first served. */
+function usageByModel(callEnds: z.infer<typeof callEndedSchema>[], zero: TokenUsage): { provider: string; model: string; usage: TokenUsage }[] {
+  // Without a split on every stream's end, the split would not add up to the total: use none.
+  if (callEnds.some((e) => e.byProvider === undefined)) return [];
+  const byModel = new Map<string, { provider: string; model: string; usage: TokenUsage }>();
+  for (const part of callEnds.flatMap((e) => e.byProvider ?? [])) {
+    const key = `${part.provider}/${part.model}`;
+    const entry = byModel.get(key) ?? { provider: part.provider, model: part.model, usage: { ...zero } };
+    entry.usage = sumUsage([entry.usage, part.usage], zero);
+    byModel.set(key, entry);
+  }
+  return [...byModel.values()];
+}
 const modelUsageSchema = z.object({ model: z.string(), inputTokens: count, cachedInputTokens: count, outputTokens: count });
 const toolOutcomeSchema = z.object({ ok: z.boolean() });
 const smsToolCallSchema = z.object({ outcome: toolOutcomeSchema });
@@ -174,6 +199,7 @@ export async function loadConversationFacts(db: Db, conversationId: string): Pro
           seconds: voice.seconds,
           model: voice.model,
           usage: realtimeUsage,
+          usageByModel: usageByModel(callEnds, zeroTokens),
           transcription: sumUsage(callEnds.flatMap((e) => (e.transcriptionUsage ? [e.transcriptionUsage] : [])), zeroTranscription),
           streamStarted: voice.streamStartedAt !== null || events.some((e) => e.type === 'call_started'),
           recordFinished: voice.endedBy !== null,

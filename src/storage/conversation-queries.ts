@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from './database.js';
 import type { ConversationChannel, ConversationStatus, ConversationUsageTable } from './schema.js';
+import { servingProviders } from './serving-providers.js';
 import { appointmentsWithNames } from './staff-queries.js';
 
 /** Read models for the staff API: conversations, their timelines, and search. */
@@ -173,7 +174,9 @@ export async function conversationDetail(db: Db, spaId: string, id: string) {
     appointmentsWithNames(db).where('a.source_conversation_id', '=', id).orderBy('a.starts_at').execute(),
     db.selectFrom('conversation_usage').selectAll().where('conversation_id', '=', id).executeTakeFirst(),
   ]);
-  return { conversation, messages, events, voice: voice ?? null, appointments, cost: usage ? costBreakdown(usage) : null };
+  // Which realtime provider served which part of the call, why it switched, and what each cost.
+  const providers = conversation.channel === 'voice' ? servingProviders(events) : [];
+  return { conversation, messages, events, voice: voice ?? null, providers, appointments, cost: usage ? costBreakdown(usage) : null };
 }
 
 /** What the conversation used and cost, per component (micro-dollar precision, as stored). */

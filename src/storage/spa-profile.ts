@@ -34,6 +34,10 @@ export type Persona = z.infer<typeof personaSchema>;
 
 export const REALTIME_VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'sage', 'shimmer', 'verse', 'marin', 'cedar'] as const;
 
+/** The speech-to-speech providers a spa's calls can run on. */
+export const REALTIME_PROVIDERS = ['openai', 'gemini'] as const;
+export type RealtimeProviderName = (typeof REALTIME_PROVIDERS)[number];
+
 export const turnDetectionSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('server_vad'),
@@ -116,6 +120,13 @@ const spaSettingsFields = z.object({
   routing: routingSchema.default(routingSchema.parse({})),
   /** Holidays, closures and special hours; they win over the weekly hours on their date. */
   hoursExceptions: z.array(hoursExceptionSchema).max(200).default([]),
+  /** Who answers the spa's calls. */
+  provider: z.enum(REALTIME_PROVIDERS).default('openai'),
+  /**
+   * Who carries a call on when `provider` cannot be reached, refuses the session or keeps failing:
+   * null is "the other provider, when this deployment is configured for it", `none` is no failover.
+   */
+  fallbackProvider: z.enum([...REALTIME_PROVIDERS, 'none']).nullable().default(null),
 });
 
 /** Settings as stored, with `languages` never empty: a spa set up before it had a list speaks its one `language`. */

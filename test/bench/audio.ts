@@ -11,6 +11,9 @@ import { decodeMulaw, encodeMulaw } from '../../src/audio/mulaw.js';
 import { Downsampler16kTo8k, Downsampler24kTo8k, Upsampler8kTo16k, Upsampler8kTo24k } from '../../src/audio/resampler.js';
 import { POLE_SECTIONS, TAPS } from '../../src/audio/resampler-coefficients.js';
 import { CallerAudioTranscoder, ModelAudioTranscoder } from '../../src/audio/telephony-transcoder.js';
+import { MULAW_8K } from '../../src/audio/audio-format.js';
+import { modelAudioCodec } from '../../src/audio/model-audio-codec.js';
+import { GEMINI_AUDIO_FORMATS } from '../../src/realtime/gemini-client-messages.js';
 import {
   aliasRejectionDb,
   downsampleReferenceDb,
@@ -182,6 +185,24 @@ chunkedRow('up 16k', () => new Upsampler8kTo16k(), sig8, 160);
 chunkedRow('down 16k', () => new Downsampler16kTo8k(), sig16, 320);
 
 // ---------------------------------------------------------------------------
+// Gemini Live: 16 kHz in, 24 kHz out. The codec the call picks for its declared formats is the
+// 8 -> 16 kHz upsampler one way and the 24 -> 8 kHz downsampler the other (checked byte for byte
+// here), so its bars are those pairs' figures above, restated per direction.
+// ---------------------------------------------------------------------------
+const geminiCodec = modelAudioCodec(MULAW_8K, GEMINI_AUDIO_FORMATS);
+const sig8Mulaw = Buffer.from(encodeMulaw(sig8));
+const geminiUp = geminiCodec.toModel(sig8Mulaw);
+const geminiDown = geminiCodec.toCaller(pcmBytes);
+const sameCodec = geminiUp.equals(new CallerAudioTranscoder(new Upsampler8kTo16k()).toModel(sig8Mulaw)) && geminiDown.equals(modelWhole);
+row('gemini', 'codec for pcm16 16 kHz in / 24 kHz out == up 16k and down (24k) transcoders', sameCodec ? 'yes' : 'NO', 'bit-exact', sameCodec);
+row('gemini', 'uplink image rejection (8 -> 16 kHz)', `${(-worstImage16.worstImageDb).toFixed(1)} dB`, '≥ 60 dB', -worstImage16.worstImageDb >= 60);
+row('gemini', 'downlink alias rejection (24 -> 8 kHz)', `${worstAlias.rejection.toFixed(1)} dB`, '≥ 60 dB', worstAlias.rejection >= 60);
+passbandRow('gemini up', up16.map((u) => u.gainDb), 0.5, 'within ±0.5 dB');
+passbandRow('gemini down', PASSBAND.map((f) => downsampleTone(f).levelDb), 0.5, 'within ±0.5 dB');
+const geminiDelay = Math.max(...DELAY_FREQS.map((f) => groupDelayMs('up', f, PAIR_16K)), ...DELAY_FREQS.map((f) => groupDelayMs('down', f)));
+row('gemini', 'group delay, worst of either direction over 300–3400 Hz', `${geminiDelay.toFixed(3)} ms`, '≤ 2 ms', geminiDelay <= 2);
+
+// ---------------------------------------------------------------------------
 // Cost per 20 ms frame.
 // ---------------------------------------------------------------------------
 const FRAMES = 500; // 10 s of distinct frames, cycled
@@ -248,6 +269,14 @@ const callerTranscoder16 = new CallerAudioTranscoder(new Upsampler8kTo16k());
 const toModel16Cost = timeFrames((f) => {
   sink += callerTranscoder16.toModel(callerMulaw.subarray(f * 160, f * 160 + 160))[7]!;
 });
+const geminiCallCodec = modelAudioCodec(MULAW_8K, GEMINI_AUDIO_FORMATS);
+const callerMulawBytes = Buffer.from(callerMulaw.buffer, callerMulaw.byteOffset, callerMulaw.length);
+const geminiUpCost = timeFrames((f) => {
+  sink += geminiCallCodec.toModel(callerMulawBytes.subarray(f * 160, f * 160 + 160))[7]!;
+});
+const geminiDownCost = timeFrames((f) => {
+  sink += geminiCallCodec.toCaller(modelPcmBytes.subarray(f * 960, f * 960 + 960))[7]!;
+});
 const scratch = Buffer.alloc(960);
 const freshBufferCost = timeFrames(() => {
   const b = Buffer.allocUnsafe(960);
@@ -280,6 +309,8 @@ row('cost', 'down 16k: downsample 320 + μ-law encode 160 B (mean / p99)', us(do
 row('cost', 'CallerAudioTranscoder.toModel, 160 B in, fresh Buffer out', us(toModelCost), 'info', null, false);
 row('cost', 'CallerAudioTranscoder (16 kHz).toModel, 160 B in, fresh Buffer out', us(toModel16Cost), 'info', null, false);
 row('cost', 'ModelAudioTranscoder.toCaller, 960 B in, fresh Buffer out', us(toCallerCost), 'info', null, false);
+row('cost', 'Gemini codec toModel: 160 B μ-law in, 640 B PCM16 16 kHz out, fresh Buffer', us(geminiUpCost), 'info', null, false);
+row('cost', 'Gemini codec toCaller: 960 B PCM16 24 kHz in, 160 B μ-law out, fresh Buffer', us(geminiDownCost), 'info', null, false);
 row('cost', 'of which fresh 960 B Buffer (allocUnsafe + copy)', us(freshBufferCost), 'info', null, false);
 row('cost', 'up + down after 10 s of digital silence (denormal guard)', us(silenceCost), '< 40 µs', silenceCost.mean < 40, false);
 row('cost', 'timer overhead included in each p99 sample', us(timerOverhead), 'info', null, false);

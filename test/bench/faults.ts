@@ -12,7 +12,11 @@
  * serialised, so each connection is known to belong to one call; the caller's lines carry the
  * call's id, so the record of each call can be checked line by line afterwards.
  *
- * Options (environment): BENCH_CALLS (50), BENCH_CONCURRENCY (10), BENCH_SEED, BENCH_DB_OUTAGE_S (10).
+ * Then a provider outage (provider-outage.ts): OpenAI refuses every session for 20 s and calls
+ * must complete on Gemini Live, the fallback; reported: how many switched, the longest silence.
+ *
+ * Options (environment): BENCH_CALLS (50), BENCH_CONCURRENCY (10), BENCH_SEED, BENCH_DB_OUTAGE_S (10),
+ * BENCH_PROVIDER_OUTAGE_S (20), BENCH_OUTAGE_CALLS (30), BENCH_ONLY=provider-outage (that part alone).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -28,6 +32,7 @@ import { once } from 'node:events';
 import { FAILURES, FakeRealtimeServer, type FakeRealtimeConnection } from '../doubles/fake-realtime-server.js';
 import { FakeTwilioCall, postSignedForm } from '../doubles/fake-twilio.js';
 import { freePort } from '../support/free-port.js';
+import { runProviderOutage } from './provider-outage.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 50);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
@@ -331,8 +336,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const logPath = path.join(dir, 'service.log');
-  const service = new Service(
-    {
+  const serviceEnv: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -353,10 +357,32 @@ async function main(): Promise<void> {
       IDLE_PROMPT_SECONDS: '300',
       SHUTDOWN_DRAIN_SECONDS: '5',
       SHUTDOWN_WRAP_UP_SECONDS: '2',
-    },
-    logPath,
-    baseUrl,
-  );
+  };
+  const outageScenario = async (): Promise<boolean> => {
+    print('');
+    return runProviderOutage({
+      db,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      authToken: AUTH_TOKEN,
+      account: ACCOUNT,
+      print,
+      startService: async (env) => {
+        const outagePort = await freePort();
+        const outageService = new Service({ ...serviceEnv, ...env, PORT: String(outagePort) }, path.join(dir, 'service-provider-outage.log'), `http://127.0.0.1:${outagePort}`);
+        await outageService.start();
+        return { baseUrl: outageService.baseUrl, stop: () => outageService.stop() };
+      },
+    });
+  };
+  if (process.env.BENCH_ONLY === 'provider-outage') {
+    const ok = await outageScenario();
+    await realtime.close();
+    await db.destroy();
+    await postgres.stop();
+    if (ok) await rm(dir, { recursive: true, force: true });
+    process.exit(ok ? 0 : 1);
+  }
+  const service = new Service(serviceEnv, logPath, baseUrl);
   await service.start();
   print(`bench:faults — ${CALLS} calls, ${CONCURRENCY} at a time, seed ${seed}; service log ${logPath}`);
 
@@ -441,9 +467,10 @@ async function main(): Promise<void> {
     print(`  failed ${f.callSid}: ${f.detail} (ended by ${row?.ended_by ?? '?'}; ${events})`);
   }
   for (const i of incomplete) print(`  incomplete record ${i.result.callSid}: ${i.problem}`);
+  const outageOk = await outageScenario();
   await db.destroy();
   await postgres.stop();
-  const ok = failed.length === 0 && incomplete.length === 0 && service.restarts === 0 && toolsFromUnfinished.length === 0;
+  const ok = outageOk && failed.length === 0 && incomplete.length === 0 && service.restarts === 0 && toolsFromUnfinished.length === 0;
   if (ok) await rm(dir, { recursive: true, force: true });
   process.exit(ok ? 0 : 1);
 }

@@ -444,7 +444,7 @@ export class FakeRealtimeConnection extends EventEmitter {
 }
 
 /** Replaces "{{result.a.0.b}}" strings with values from the latest tool result. */
-function resolveTemplates(args: Record<string, unknown>, result: unknown): Record<string, unknown> {
+export function resolveTemplates(args: Record<string, unknown>, result: unknown): Record<string, unknown> {
   const lookup = (path: string): unknown =>
     path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), result);
   return Object.fromEntries(

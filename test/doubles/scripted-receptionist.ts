@@ -9,6 +9,7 @@ import path from 'node:path';
 import { decodeMulaw } from '../../src/audio/mulaw.js';
 import { Upsampler8kTo24k } from '../../src/audio/resampler.js';
 import { readMulawWav } from '../support/wav.js';
+import type { FakeGeminiConnection, FakeGeminiLiveServer, GeminiScriptedReply } from './fake-gemini-live-server.js';
 import type { FakeRealtimeConnection, FakeRealtimeServer, ScriptedReply } from './fake-realtime-server.js';
 
 export interface ScriptTurn {
@@ -131,6 +132,53 @@ function watchCallerSpeech(connection: FakeRealtimeConnection, script: CallScrip
     const scripted = script.turns[turn];
     turn += 1;
     if (scripted) connection.replies.push(...scripted.replies);
+    void connection.callerTurn({ transcript: scripted?.callerTranscript ?? '(unscripted)', respond: scripted !== undefined });
+  });
+}
+
+/** The same script as Gemini Live speaks it: 16 kHz caller audio watched for speech, replies as Gemini's. */
+export function useScriptedGeminiReceptionist(server: FakeGeminiLiveServer, script: CallScript): void {
+  const asGemini = (reply: ScriptedReply): GeminiScriptedReply => ({
+    ...(reply.text !== undefined ? { text: reply.text } : {}),
+    ...(reply.audio ? { audio: reply.audio } : {}),
+    ...(reply.audioMs !== undefined ? { audioMs: reply.audioMs } : {}),
+    ...(reply.toolCall ? { toolCall: { name: reply.toolCall.name, args: reply.toolCall.arguments } } : {}),
+  });
+  server.configure = (connection) => {
+    connection.replies.push(asGemini(script.greeting));
+    // After the last tool result the model has nothing more to say.
+    connection.defaultReply = { audioMs: 0 };
+    watchGeminiCallerSpeech(connection, script, asGemini);
+  };
+}
+
+function watchGeminiCallerSpeech(connection: FakeGeminiConnection, script: CallScript, asGemini: (reply: ScriptedReply) => GeminiScriptedReply): void {
+  let speaking = false;
+  let silentMs = 0;
+  let turn = 0;
+  connection.on('message', (message: { realtimeInput?: { audio?: { data?: string } } }) => {
+    const data = message.realtimeInput?.audio?.data;
+    if (!data) return;
+    const bytes = Buffer.from(data, 'base64');
+    let energy = 0;
+    for (let i = 0; i + 1 < bytes.length; i += 2) energy += bytes.readInt16LE(i) ** 2;
+    const samples = bytes.length >> 1;
+    const rms = Math.sqrt(energy / Math.max(1, samples));
+    if (rms >= SPEECH_RMS) {
+      silentMs = 0;
+      if (!speaking) {
+        speaking = true;
+        if (connection.isGenerating) connection.bargeIn();
+      }
+      return;
+    }
+    if (!speaking) return;
+    silentMs += samples / 16;
+    if (silentMs < END_OF_TURN_SILENCE_MS) return;
+    speaking = false;
+    const scripted = script.turns[turn];
+    turn += 1;
+    if (scripted) connection.replies.push(...scripted.replies.map(asGemini));
     void connection.callerTurn({ transcript: scripted?.callerTranscript ?? '(unscripted)', respond: scripted !== undefined });
   });
 }

@@ -336,6 +336,19 @@ t.test('the spa\'s language is an ISO 639-1 code', async (t) => {
   t.equal(accepted.json().settings.language, 'es');
 });
 
+t.test("the spa's realtime provider and its fallback are settings", async (t) => {
+  const s = await setup(t);
+  const patch = (settings: Record<string, unknown>) =>
+    s.app.fastify.inject({ method: 'PATCH', url: '/api/v1/settings', headers: { authorization: `Bearer ${s.owner.key}` }, payload: { settings } });
+  t.match((await s.get('/api/v1/settings')).json().settings, { provider: 'openai', fallbackProvider: null }, 'OpenAI, and the other provider as fallback, by default');
+  t.equal((await patch({ provider: 'anthropic' })).statusCode, 400);
+  t.equal((await patch({ fallbackProvider: 'azure' })).statusCode, 400);
+  const changed = await patch({ provider: 'gemini', fallbackProvider: 'openai' });
+  t.equal(changed.statusCode, 200);
+  t.match(changed.json().settings, { provider: 'gemini', fallbackProvider: 'openai' });
+  t.match((await patch({ fallbackProvider: 'none' })).json().settings, { provider: 'gemini', fallbackProvider: 'none' });
+});
+
 t.test('owners manage keys; the admin key bootstraps the first owner', async (t) => {
   const s = await setup(t);
   const created = await s.app.fastify.inject({

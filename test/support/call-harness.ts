@@ -5,6 +5,7 @@ import { createLogger } from '../../src/config/logger.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
 import type { ToolRegistry } from '../../src/tools/tool-registry.js';
 import { FakeGoogleCalendar } from '../doubles/fake-google-calendar.js';
+import { FakeGeminiLiveServer } from '../doubles/fake-gemini-live-server.js';
 import { FakeRealtimeServer } from '../doubles/fake-realtime-server.js';
 import { FakeTwilioRest } from '../doubles/fake-twilio-rest.js';
 import { FakeTwilioCall, postSignedForm, type FakeCallOptions } from '../doubles/fake-twilio.js';
@@ -23,6 +24,8 @@ export interface CallHarness {
   config: Config;
   database: TestDatabase;
   realtime: FakeRealtimeServer;
+  /** The Gemini Live double, when the harness was asked for the second provider. */
+  gemini: FakeGeminiLiveServer | undefined;
   twilioRest: FakeTwilioRest;
   google: FakeGoogleCalendar | undefined;
   baseUrl: string;
@@ -43,6 +46,8 @@ export async function startCallHarness(
     logs?: DestinationStream;
     /** Run the job queue's workers in the app. */
     jobs?: boolean;
+    /** Configure Gemini Live (the second provider) against its double. */
+    gemini?: boolean;
   } = {},
 ): Promise<CallHarness> {
   const database = await createTestDatabase(t);
@@ -50,6 +55,7 @@ export async function startCallHarness(
   const realtime = await FakeRealtimeServer.start();
   const twilioRest = await FakeTwilioRest.start();
   const google = options.google ? await FakeGoogleCalendar.start() : undefined;
+  const gemini = options.gemini ? await FakeGeminiLiveServer.start() : undefined;
   if (google) await connectSpaToGoogle(database, spaId, google);
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -65,6 +71,7 @@ export async function startCallHarness(
     TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
     TWILIO_API_BASE_URL: twilioRest.baseUrl,
     ...(google ? { GOOGLE_API_ROOT_URL: google.rootUrl, ENCRYPTION_KEY } : {}),
+    ...(gemini ? { GEMINI_LIVE_URL: gemini.url } : {}),
     ...options.env,
   });
   const app = await buildApp({
@@ -83,12 +90,14 @@ export async function startCallHarness(
     await realtime.close();
     await twilioRest.close();
     await google?.close();
+    await gemini?.close();
   });
   return {
     app,
     config,
     database,
     realtime,
+    gemini,
     twilioRest,
     google,
     baseUrl,

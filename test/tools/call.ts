@@ -6,10 +6,13 @@
  *   npm run call                          # against http://localhost:3000, or a service started here
  *   npm run call -- --server http://localhost:3000 --public-url https://my.ngrok.app --out heard.wav
  *   npm run call -- --script fixtures/call-script-es.json   # a Spanish-speaking patient
+ *   npm run call -- --provider gemini     # the local service's spa answers on Gemini Live
  *
  * With no service listening it starts one in this process on the embedded database; that service
  * talks to the real OpenAI Realtime API when OPENAI_API_KEY is set and to the local scripted
- * receptionist otherwise, so the whole call works offline.
+ * receptionist otherwise, so the whole call works offline. With `--provider gemini` the demo spa
+ * is set to Gemini Live: the real one when GEMINI_API_KEY is set, else the scripted receptionist
+ * on the Gemini Live double.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,9 +21,10 @@ import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { prepareDatabase } from '../../src/storage/bootstrap.js';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
+import { FakeGeminiLiveServer } from '../doubles/fake-gemini-live-server.js';
 import { FakeRealtimeServer } from '../doubles/fake-realtime-server.js';
 import { FakeTwilioCall } from '../doubles/fake-twilio.js';
-import { DEFAULT_CALL_SCRIPT, loadCallScript, useScriptedReceptionist, type CallScript } from '../doubles/scripted-receptionist.js';
+import { DEFAULT_CALL_SCRIPT, loadCallScript, useScriptedGeminiReceptionist, useScriptedReceptionist, type CallScript } from '../doubles/scripted-receptionist.js';
 import { settingsPatchSchema } from '../../src/storage/settings-patch.js';
 import { applySettings } from '../../src/storage/settings-repository.js';
 import { findSpaIdByPhone } from '../../src/storage/spa-repository.js';
@@ -34,8 +38,11 @@ const { values: args } = parseArgs({
     from: { type: 'string', default: '+12025550187' },
     out: { type: 'string', default: 'call-heard.wav' },
     script: { type: 'string' },
+    provider: { type: 'string', default: 'openai' },
   },
 });
+if (args.provider !== 'openai' && args.provider !== 'gemini') throw new Error('--provider must be openai or gemini');
+const provider: 'openai' | 'gemini' = args.provider;
 
 const scriptFile = args.script ? path.resolve(args.script) : DEFAULT_CALL_SCRIPT;
 
@@ -55,7 +62,7 @@ interface Target {
   baseUrl: string;
   publicBaseUrl: string;
   authToken: string;
-  local?: { app: App; database: DatabaseHandle; realtime?: FakeRealtimeServer };
+  local?: { app: App; database: DatabaseHandle; realtime?: FakeRealtimeServer; gemini?: FakeGeminiLiveServer };
 }
 
 async function startLocalService(script: CallScript): Promise<Target> {
@@ -66,25 +73,38 @@ async function startLocalService(script: CallScript): Promise<Target> {
     useScriptedReceptionist(realtime, script);
     env.OPENAI_REALTIME_URL = realtime.url;
   }
+  let gemini: FakeGeminiLiveServer | undefined;
+  if (provider === 'gemini' && !process.env.GEMINI_API_KEY) {
+    gemini = await FakeGeminiLiveServer.start();
+    useScriptedGeminiReceptionist(gemini, script);
+    env.GEMINI_LIVE_URL = gemini.url;
+  }
   const config = loadConfig(env);
   const logger = pino({ level: config.logLevel });
   const database = await openDatabase(config, logger);
   await prepareDatabase(database, logger);
   await applyScriptSettings(database, script);
+  await useProvider(database, args.to, provider);
   const app = await buildApp({ config, database, logger });
   await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const address = app.fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   print(
     `started a local service on port ${port} (${database.description}); model: ${
-      realtime ? 'scripted receptionist (offline)' : `OpenAI ${config.openai.realtimeModel}`
+      provider === 'gemini'
+        ? gemini
+          ? 'scripted receptionist on the Gemini Live double (offline)'
+          : `Gemini Live ${config.gemini.liveModel}`
+        : realtime
+          ? 'scripted receptionist (offline)'
+          : `OpenAI ${config.openai.realtimeModel}`
     }`,
   );
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     publicBaseUrl: config.publicBaseUrl,
     authToken: config.twilio.authToken,
-    local: { app, database, ...(realtime ? { realtime } : {}) },
+    local: { app, database, ...(realtime ? { realtime } : {}), ...(gemini ? { gemini } : {}) },
   };
 }
 
@@ -97,11 +117,27 @@ async function applyScriptSettings(database: DatabaseHandle, script: CallScript)
   print(`the spa's settings for this script: ${JSON.stringify(script.spaSettings)}`);
 }
 
+/** The called spa's `provider` setting, as PATCH /api/v1/settings would set it. */
+async function useProvider(database: DatabaseHandle, number: string, which: 'openai' | 'gemini'): Promise<void> {
+  const spa = await database.db
+    .selectFrom('spa_phone_numbers')
+    .innerJoin('spas', 'spas.id', 'spa_phone_numbers.spa_id')
+    .select(['spas.id', 'spas.settings'])
+    .where('spa_phone_numbers.phone', '=', number)
+    .executeTakeFirst();
+  if (!spa) return;
+  await database.db
+    .updateTable('spas')
+    .set({ settings: JSON.stringify({ ...(spa.settings as object), provider: which }) })
+    .where('id', '=', spa.id)
+    .execute();
+}
+
 async function resolveTarget(script: CallScript): Promise<Target> {
   const server = args.server.replace(/\/+$/, '');
   if (await reachable(server)) {
     const config = loadConfig();
-    print(`calling the service at ${server}`);
+    print(`calling the service at ${server}${provider === 'gemini' ? " (the spa's provider setting decides who answers: PATCH /api/v1/settings {settings: {provider: 'gemini'}})" : ''}`);
     return { baseUrl: server, publicBaseUrl: args['public-url'] ?? config.publicBaseUrl, authToken: config.twilio.authToken };
   }
   return startLocalService(script);
@@ -174,7 +210,7 @@ async function main(): Promise<void> {
   print(`   what the caller heard: ${out}`);
 
   if (target.local) {
-    const { app, database, realtime } = target.local;
+    const { app, database, realtime, gemini } = target.local;
     await app.close();
     const row = await database.db
       .selectFrom('voice_call_details')
@@ -223,6 +259,7 @@ async function main(): Promise<void> {
       );
     }
     await realtime?.close();
+    await gemini?.close();
     await database.close();
   }
 }
