@@ -9,6 +9,8 @@ import { drainCalls } from './call/call-drain.js';
 import { CallIntake } from './call/call-intake.js';
 import { LiveCalls } from './call/live-calls.js';
 import { SpaDirectory } from './call/spa-directory.js';
+import { TestLine } from './call/test-line.js';
+import { registerTestLineRoute } from './http/test-line/test-line-route.js';
 import { systemClock, type Clock } from './config/clock.js';
 import type { Config } from './config/config.js';
 import { trustProxyOption } from './http/client-address.js';
@@ -176,6 +178,15 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   });
   registerVoiceWebhooks(fastify, { config, tokens, handlers: intake });
   registerMediaStreamRoute(fastify, { config, tokens, admission: intake.admission, onStream: (stream, log) => intake.onStream(stream, log) });
+  const testLine = new TestLine({ db: database.db, writes, intake, isDraining: () => draining, log: logger });
+  registerTestLineRoute(fastify, {
+    publicBaseUrl: config.publicBaseUrl,
+    handlers: {
+      open: (spaId, caller) => testLine.open(spaId, caller),
+      run: (stream, call) => testLine.run(stream, call, stream),
+      abandon: (call) => testLine.abandon(call),
+    },
+  });
   await fastify.register(staffApi, {
     prefix: '/api/v1',
     adminApiKey: config.adminApiKey,

@@ -26,6 +26,8 @@ export interface EndedCall {
   /** The call's setup (spa, participants); rejects if it never completed. */
   setup: Promise<CallSetup>;
   log: Logger;
+  /** A call on the console's test line: analysed like any call, but no follow-up text. */
+  test?: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export function afterCall(deps: AfterCallDependencies, call: EndedCall): void {
     .catch((error: unknown) => log.warn({ err: error }, 'could not queue the call analysis'));
   // The job's task checks the caller on file when it runs, so a call that began while the
   // database was away (no customer id yet) is considered too.
-  if (call.reason === 'caller' || call.reason === 'stream_closed')
+  if (!call.test && (call.reason === 'caller' || call.reason === 'stream_closed'))
     setup
       .then(({ spa, conversationId, customerPhone }) => {
         if (!spa.settings.followUpAbandonedCalls || !customerPhone) return;

@@ -24,6 +24,8 @@ export class CallFigures {
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly startedAt: number,
+    /** Told each reply's latency as it is measured (the test line's page shows it). */
+    private readonly onReplyLatency: (ms: number) => void = () => {},
   ) {}
 
   /** A frame of reply audio leaves for the caller (hot path): the first after silence sets a latency. */
@@ -36,6 +38,7 @@ export class CallFigures {
       const latency = Math.round(at - this.speechStoppedAt);
       this.replyLatenciesMs.push(latency);
       this.log.info({ replyLatencyMs: latency }, 'reply started');
+      this.onReplyLatency(latency);
     }
     this.speechStoppedAt = undefined;
   }

@@ -30,11 +30,13 @@ import {
   type RecordedVoicemail,
   type VoiceWebhookHandlers,
 } from '../telephony/voice-webhooks.js';
-import type { PatientTexts } from '../tools/tool.js';
+import type { PatientTexts, TestLineTexts } from '../tools/tool.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { afterCall } from './after-call.js';
 import { wallClock } from './call-clock.js';
+import type { CallObserver } from './call-observer.js';
 import { CallRecorder } from './call-recorder.js';
+import type { CallerStream } from './caller-stream.js';
 import { CallSession, type CallEndReason, type CallLimits } from './call-session.js';
 import { startCallSetup, type CallParticipants, type CallSetup } from './call-setup.js';
 import {
@@ -50,6 +52,19 @@ import type { LiveCalls } from './live-calls.js';
 import { PrewarmedSessions } from './prewarmed-sessions.js';
 import type { SpaDirectory } from './spa-directory.js';
 import { CallStreamAdmission } from './stream-admission.js';
+
+/** Where a test-line call shows what happens in it: turns, events, latencies, and the texts a patient would get. */
+export interface TestCallPage extends CallObserver, TestLineTexts {}
+
+/** Texts of a test call (a verification code) go to the page, never to a phone. */
+function pageTexts(page: TestCallPage): PatientTexts {
+  return {
+    send: async (text) => {
+      page.show({ purpose: text.purpose, body: text.body });
+      return 'sent';
+    },
+  };
+}
 
 /** Twilio's end of a call queues its analysis this late, unless the call's own end queued it sooner. */
 const ANALYSIS_SAFETY_NET_MS = 30_000;
@@ -321,20 +336,40 @@ export class CallIntake implements VoiceWebhookHandlers {
 
   /** Turns an authenticated media stream into a call. Synchronous: listeners go on before any await. */
   onStream(stream: MediaStream, log: FastifyBaseLogger): void {
-    const { db, config, liveCalls } = this.deps;
     const callLog = this.deps.log.child({ callSid: stream.callSid, conversationId: stream.conversationId });
     const setup = this.prewarmed.take(stream.callSid) ?? this.setupWithoutPrewarm(stream, callLog);
+    this.startSession(stream, setup, callLog, {});
+    log.info('call connected');
+  }
+
+  /**
+   * A call on the console's test line: the same session, tools, calendar, record and analysis as a
+   * phone call, but no text reaches a real number (they are shown in the page) and nothing can be
+   * transferred. Synchronous, like `onStream`.
+   */
+  onTestStream(stream: CallerStream, participants: CallParticipants, page: TestCallPage): CallSession {
+    const callLog = this.deps.log.child({ callSid: stream.callSid, conversationId: stream.conversationId, testCall: true });
+    const setup = startCallSetup({ ...this.deps, log: callLog }, participants);
+    setup.catch(() => {}); // the session reports a failed setup
+    const session = this.startSession(stream, setup, callLog, { page });
+    callLog.info('test call connected');
+    return session;
+  }
+
+  private startSession(stream: CallerStream, setup: Promise<CallSetup>, callLog: Logger, test: { page?: TestCallPage }): CallSession {
+    const { db, config, liveCalls } = this.deps;
+    const page = test.page;
     const session = new CallSession({
       stream,
       setup,
-      recorder: new CallRecorder(this.deps.writes, stream.conversationId, stream.streamSid, callLog),
+      recorder: new CallRecorder(this.deps.writes, stream.conversationId, stream.streamSid, callLog, wallClock, page),
       tools: this.deps.tools,
       toolContext: {
         db,
         writes: this.deps.writes,
         calendars: this.deps.calendars,
         now: this.deps.now,
-        ...(this.deps.texts ? { texts: this.deps.texts } : {}),
+        ...(page ? { texts: pageTexts(page), testLine: page } : this.deps.texts ? { texts: this.deps.texts } : {}),
       },
       modelName: config.openai.realtimeModel,
       price: realtimePrice(config.openai.realtimeModel).price,
@@ -342,12 +377,16 @@ export class CallIntake implements VoiceWebhookHandlers {
       limits: this.limits,
       onEnded: (ended: CallSession, reason: CallEndReason) => {
         liveCalls.ended(ended, reason);
-        afterCall({ ...this.deps, knownCalls: this.knownCalls }, { callSid: ended.callSid, conversationId: ended.conversationId, done: ended.done, reason, setup, log: callLog });
+        afterCall(
+          { ...this.deps, knownCalls: this.knownCalls },
+          { callSid: ended.callSid, conversationId: ended.conversationId, done: ended.done, reason, setup, log: callLog, test: page !== undefined },
+        );
       },
-      ...(this.deps.transfer ? { transfer: this.deps.transfer } : {}),
+      ...(page ? { onReplyLatency: (ms: number) => page.replyLatency(ms) } : {}),
+      // A test call is no phone call: there is nothing to hand to a person.
+      ...(this.deps.transfer && !page ? { transfer: this.deps.transfer } : {}),
     });
     liveCalls.add(session);
-    log.info('call connected');
     // Listed for staff on every machine; off the audio path, and the heartbeat mends any miss.
     setup
       .then(({ spaId }) =>
@@ -356,6 +395,7 @@ export class CallIntake implements VoiceWebhookHandlers {
           : registerLiveCall(db, { callSid: stream.callSid, conversationId: stream.conversationId, spaId, machineId: config.machineId }),
       )
       .catch((error: unknown) => callLog.debug({ err: error }, 'live call not listed'));
+    return session;
   }
 
   private setupWithoutPrewarm(stream: MediaStream, log: Logger): Promise<CallSetup> {

@@ -46,6 +46,8 @@ export interface CallSessionOptions {
   /** The wall clock for stored stamps (the call's start and end, turns). */
   wallClock?: () => Date;
   limits?: CallLimits;
+  /** Told each reply's latency as it is measured (the test line's page). */
+  onReplyLatency?: (ms: number) => void;
 }
 
 /**
@@ -86,7 +88,7 @@ export class CallSession {
     this.conversationId = stream.conversationId;
     this.transfer = new CallTransfer(this.callSid, recorder, options.transfer);
     this.transcript = new TranscriptAssembler(recorder.nextSeq, (turn) => recorder.turn(turn), this.wallClock);
-    this.figures = new CallFigures(now, log, startedAt);
+    this.figures = new CallFigures(now, log, startedAt, options.onReplyLatency);
     this.playback = new CallerPlayback(stream, this.transcript, recorder, this.figures, now);
     const limits = options.limits ?? DEFAULT_CALL_LIMITS;
     this.link = new ModelLink({ recorder, log, now, modelSessionMaxMs: limits.modelSessionMaxMs }, this.linked);

@@ -104,6 +104,8 @@ export interface ConversationsTable {
   analysis_input_hash: string | null;
   analysis_error: string | null;
   summary_search: ColumnType<string, never, never>;
+  /** Held on the console's test line: kept out of analytics, cost rollups and follow-up texts. */
+  is_test: Generated<boolean>;
 }
 
 export interface MessagesTable {

@@ -26,6 +26,7 @@ const conversationQuery = z.object({
   q: z.string().min(1).max(200).optional().describe('Words to find in transcripts and summaries'),
   followUpNeeded: z.enum(['true', 'false']).optional().describe('Only those the summary says need (or do not need) a follow-up'),
   maxSatisfaction: z.coerce.number().int().min(1).max(5).optional().describe('Only those with satisfaction at most this'),
+  test: z.enum(['true', 'false']).optional().describe("Only calls on the console's test line (true) or only real ones (false)"),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
@@ -65,6 +66,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
       text: q.q,
       followUpNeeded: q.followUpNeeded === undefined ? undefined : q.followUpNeeded === 'true',
       maxSatisfaction: q.maxSatisfaction,
+      test: q.test === undefined ? undefined : q.test === 'true',
       cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
       limit: q.limit,
     });
