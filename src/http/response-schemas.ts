@@ -267,3 +267,12 @@ export const weeklyDigestResponse = z.object({
   subject: z.string(),
   text: z.string(),
 });
+
+export const analyticsBreakdownResponse = z.object({
+  from: z.string(),
+  to: z.string(),
+  outcomes: z.array(z.object({ outcome: z.string(), count: z.number() })),
+  busiestHours: z
+    .array(z.object({ weekday: z.number().int().min(1).max(7), hour: z.number().int().min(0).max(23), count: z.number() }))
+    .describe('Only hours with conversations; weekday 1 is Monday'),
+});

@@ -8,11 +8,12 @@ import {
   weekOf,
   type UsageTotals,
 } from '../../storage/analytics-queries.js';
+import { analyticsBreakdown } from '../../storage/analytics-breakdown.js';
 import { spaForReports } from '../../storage/spa-lookups.js';
 import { authorisedSpa } from '../auth.js';
 import { calendarDay } from '../calendar-day.js';
 import { HttpError } from '../errors.js';
-import { dailyAnalyticsResponse, usageResponse, weeklyDigestResponse } from '../response-schemas.js';
+import { analyticsBreakdownResponse, dailyAnalyticsResponse, usageResponse, weeklyDigestResponse } from '../response-schemas.js';
 import { buildWeeklyDigest } from '../weekly-digest.js';
 
 /** /api/v1/analytics: daily figures, usage and cost with the monthly budget, and the owner's weekly digest. */
@@ -122,6 +123,21 @@ const analyticsRoutes: FastifyPluginAsyncZod = async (app) => {
         status: budget === null ? ('not_set' as const) : spent > budget ? ('over' as const) : projected > budget ? ('projected_over' as const) : ('on_track' as const),
       },
     };
+  });
+
+  app.get('/analytics/breakdown', {
+    schema: {
+      tags: ['analytics'],
+      summary: "Outcomes, and conversations started per spa-local weekday and hour (the busiest hours), in a range of spa days",
+      querystring: range,
+      response: { 200: analyticsBreakdownResponse },
+    },
+  }, async (request) => {
+    const { from, to } = request.query;
+    checkRange(from, to);
+    const spaId = authorisedSpa(request);
+    const spa = await spaForReports(db, spaId);
+    return { from, to, ...(await analyticsBreakdown(db, spaId, spa.timezone, from, to)) };
   });
 
   app.get('/analytics/weekly-digest', {
