@@ -29,6 +29,7 @@ import { twilioMessageSender } from './sms/twilio-sender.js';
 import { registerSmsWebhooks } from './telephony/sms-webhooks.js';
 import accessGuards from './http/plugins/access-guards.js';
 import apiDocs from './http/plugins/api-docs.js';
+import consoleAssets from './http/plugins/console-assets.js';
 import errorHandler from './http/plugins/error-handler.js';
 import httpServices from './http/plugins/http-services.js';
 import securityHeaders from './http/plugins/security-headers.js';
@@ -38,6 +39,7 @@ import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
 import type { RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
 import { heartbeatLiveCalls } from './storage/live-call-repository.js';
+import { SpaChangeFeed } from './storage/spa-change-feed.js';
 import { WriteQueue } from './storage/write-queue.js';
 import { MAX_MESSAGE_BYTES, onMediaSocketError, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
@@ -65,6 +67,8 @@ export interface AppDependencies {
   now?: Clock;
   /** Run the job queue's workers in this process (the server does; most tests do not). */
   jobs?: boolean;
+  /** Where the built staff console is (default dist/console); tests build it elsewhere. */
+  consoleDir?: string;
 }
 
 export interface App {
@@ -187,8 +191,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       abandon: (call) => testLine.abandon(call),
     },
   });
+  const changes = new SpaChangeFeed(database.url, logger.child({ component: 'change-feed' }));
   await fastify.register(staffApi, {
     prefix: '/api/v1',
+    changes,
     adminApiKey: config.adminApiKey,
     google: { oauth: new GoogleOAuth(database.db, config, calendars) },
     texts: {
@@ -196,6 +202,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),
     },
   });
+  await fastify.register(consoleAssets, deps.consoleDir ? { dir: deps.consoleDir } : {});
   registerSmsWebhooks(fastify, {
     config,
     handlers: {
@@ -231,6 +238,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     clearInterval(heartbeat);
     await runner?.stop();
     await fastify.close();
+    await changes.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { authorisedSpa } from '../auth.js';
 import { calendarDay } from '../calendar-day.js';
 import { withHttpErrors } from '../domain-errors.js';
 import { HttpError } from '../errors.js';
+import { conversationDetailResponse, conversationListResponse } from '../response-schemas.js';
 import { idParams, uuid } from '../route-schemas.js';
 
 /** /conversations: calls and text threads, one in full, and staff texting a patient back. */
@@ -50,7 +51,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
   const { db } = app;
 
   app.get('/conversations', {
-    schema: { tags: ['conversations'], summary: 'Calls and text threads, newest first', querystring: conversationQuery },
+    schema: { tags: ['conversations'], summary: 'Calls and text threads, newest first', querystring: conversationQuery, response: { 200: conversationListResponse } },
   }, async (request) => {
     const spaId = authorisedSpa(request);
     const q = request.query;
@@ -75,7 +76,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
   });
 
   app.get('/conversations/:id', {
-    schema: { tags: ['conversations'], summary: 'One conversation: messages, events, call details, appointments', params: idParams },
+    schema: { tags: ['conversations'], summary: 'One conversation: messages, events, call details, appointments', params: idParams, response: { 200: conversationDetailResponse } },
   }, async (request) => {
     const detail = await conversationDetail(db, authorisedSpa(request), request.params.id);
     if (!detail) throw new HttpError(404, 'NOT_FOUND', 'No such conversation.');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { customerTimeline, listCustomers, updateCustomer } from '../../storage/staff-queries.js';
 import { authorisedSpa } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { customer, customerListResponse, customerTimelineResponse } from '../response-schemas.js';
 import { idParams, uuid } from '../route-schemas.js';
 
 /** /customers: patients, one with their history, and staff corrections. */
@@ -19,6 +20,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
         after: uuid.optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
       }),
+      response: { 200: customerListResponse },
     },
   }, async (request) => {
     const rows = await listCustomers(db, authorisedSpa(request), {
@@ -30,7 +32,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/customers/:id', {
-    schema: { tags: ['customers'], summary: 'A patient with their calls, texts and appointments', params: idParams },
+    schema: { tags: ['customers'], summary: 'A patient with their calls, texts and appointments', params: idParams, response: { 200: customerTimelineResponse } },
   }, async (request) => {
     const timeline = await customerTimeline(db, authorisedSpa(request), request.params.id, clock());
     if (!timeline) throw new HttpError(404, 'NOT_FOUND', 'No such customer.');
@@ -50,6 +52,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
         })
         .partial()
         .strict(),
+      response: { 200: customer },
     },
   }, async (request) => {
     const spaId = authorisedSpa(request);
