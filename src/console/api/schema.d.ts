@@ -26,6 +26,8 @@ export interface paths {
                     followUpNeeded?: "true" | "false";
                     /** @description Only those with satisfaction at most this */
                     maxSatisfaction?: number;
+                    /** @description Only calls on the console's test line (true) or only real ones (false) */
+                    test?: "true" | "false";
                     cursor?: string;
                     limit?: number;
                 };
@@ -64,6 +66,8 @@ export interface paths {
                                 customerId: string | null;
                                 customerName: string | null;
                                 customerPhone: string | null;
+                                /** @description Held on the console's test line (left out of analytics, costs and follow-up texts) */
+                                isTest: boolean;
                                 durationSeconds: number | null;
                                 messageCount: number;
                             }[];
@@ -129,6 +133,8 @@ export interface paths {
                                 customerId: string | null;
                                 customerName: string | null;
                                 customerPhone: string | null;
+                                /** @description Held on the console's test line (left out of analytics, costs and follow-up texts) */
+                                isTest: boolean;
                                 questions: string[];
                                 analysisError: string | null;
                                 aiPaused: boolean;

@@ -9,6 +9,7 @@ import { PatientPage } from '../pages/patients/patient-page.js';
 import { PatientsPage } from '../pages/patients/patients-page.js';
 import { SettingsPage } from '../pages/settings/settings-page.js';
 import { TodayPage } from '../pages/today/today-page.js';
+import { TestCallPage } from '../test-call/test-call-page.js';
 import { Loading } from '../ui/states.js';
 import { match, navigate, useLocation } from './router.js';
 import { signedOut, useMe, type Me } from './session.js';
@@ -23,6 +24,7 @@ function route(path: string, me: Me) {
   if (path === '/patients') return { title: 'Patients', page: <PatientsPage /> };
   if ((params = match('/patients/:id', path))) return { title: 'Patient', page: <PatientPage id={params.id ?? ''} /> };
   if (path === '/appointments') return { title: 'Appointments', page: <AppointmentsPage /> };
+  if (path === '/test-call') return { title: 'Test call', page: <TestCallPage /> };
   if (path === '/analytics') return { title: 'Analytics', page: <AnalyticsPage />, owner: true };
   if (path === '/settings' || path.startsWith('/settings/')) return { title: 'Settings', page: <SettingsPage me={me} />, owner: true };
   return { title: 'Not found', page: <p class="state">There is no page at this address. <a href="/console/">Go to Today</a>.</p> };

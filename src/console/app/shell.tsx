@@ -11,6 +11,7 @@ const PAGES = [
   { path: '/conversations', label: 'Conversations' },
   { path: '/patients', label: 'Patients' },
   { path: '/appointments', label: 'Appointments' },
+  { path: '/test-call', label: 'Test call' },
   { path: '/analytics', label: 'Analytics', owner: true },
   { path: '/settings', label: 'Settings', owner: true },
 ];

@@ -42,6 +42,12 @@ export function ConversationTable({ rows }: { rows: ConversationRow[] }) {
                 <a class="row-link" href={`/console/conversations/${c.id}`}>
                   {c.customerName ?? phone(c.customerPhone)}
                 </a>
+                {c.isTest && (
+                  <>
+                    {' '}
+                    <Badge tone="info">test call</Badge>
+                  </>
+                )}
                 {c.followUpNeeded && (
                   <>
                     {' '}
