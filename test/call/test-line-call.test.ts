@@ -13,6 +13,7 @@ import { inTransaction } from '../../src/storage/database.js';
 import { startCallHarness, type CallHarness } from '../support/call-harness.js';
 import { eventsOf } from '../support/call-scenarios.js';
 import { TestLineClient } from '../support/test-line-client.js';
+import { addPerson, signIn } from '../support/staff-people.js';
 import { until } from '../support/until.js';
 
 // Monday 30 November 2026, 9:30 AM in Washington (open from 10; Sofia works Tuesdays).
@@ -45,6 +46,18 @@ t.test('the test line refuses a socket without a credential, with a wrong one, a
   );
   const plain = await fetch(`${h.baseUrl}/console/test-call/stream`);
   t.equal(plain.status, 426, 'a plain GET is told to upgrade');
+});
+
+t.test('a person signed in to the console opens the test line with the session cookie, from the console page', async (t) => {
+  const h = await startCallHarness(t, { now });
+  await addPerson(h.database.db, h.demoSpaId, 'front.desk@example.com', 'staff');
+  const { cookie } = await signIn(h.app.fastify, 'front.desk@example.com');
+  const page = await TestLineClient.connect(streamUrl(h), { cookie, origin: h.baseUrl });
+  t.teardown(() => page.close());
+  page.start();
+  t.match(await page.message('started'), { sampleRateHz: 24_000 });
+  await t.rejects(TestLineClient.connect(streamUrl(h), { cookie: 'receptionist_session=' + 'x'.repeat(40), origin: h.baseUrl }), /upgrade refused: 401/);
+  page.hangUp();
 });
 
 t.test('a test call books like a phone call, shows it all in the page, and texts no phone', async (t) => {

@@ -1,19 +1,19 @@
-import type { FastifyRequest } from 'fastify';
-import { findActiveApiKey } from '../../storage/api-key-repository.js';
-import type { ApiKeyRole } from '../../storage/schema.js';
-import { bearerToken, countFailedAuth } from '../auth.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestActor, requireStaffAccess } from '../auth.js';
 import { HttpError } from '../errors.js';
+import type { StaffRole } from '../../storage/schema.js';
 
 /** Who may place a test call: someone of a spa, owner or staff. */
 export interface TestLineIdentity {
   spaId: string;
-  role: ApiKeyRole;
+  role: StaffRole;
 }
 
 /**
  * A browser opening a WebSocket sends its cookies whatever page opened it, and WebSockets are not
- * subject to CORS: only a page of ours (same origin, or the public base URL) may open the test
- * line. Clients that are not browsers send no Origin.
+ * subject to CORS (nor to the CSRF header: the upgrade is a GET): only a page of ours (same
+ * origin, or the public base URL) may open the test line. Clients that are not browsers send no
+ * Origin, and they bring an API key rather than a cookie.
  */
 export function refuseForeignOrigin(request: FastifyRequest, publicBaseUrl: string): void {
   const origin = request.headers.origin;
@@ -23,17 +23,12 @@ export function refuseForeignOrigin(request: FastifyRequest, publicBaseUrl: stri
 }
 
 /**
- * The one check of who is calling, before the upgrade. Today: a spa's API key (owner or staff) in
- * `Authorization: Bearer`, which only non-browser clients can send on a WebSocket; the console's
- * session cookie (issue 18) replaces this lookup when it lands.
+ * The one check of who is calling, before the upgrade: the console's session cookie (or a spa's
+ * API key, for clients that are not browsers), owner or staff, exactly as for /api/v1, with the
+ * same lockout of addresses that keep failing.
  */
-export async function testLineIdentity(request: FastifyRequest): Promise<TestLineIdentity> {
-  const token = bearerToken(request);
-  if (!token) throw new HttpError(401, 'UNAUTHORIZED', 'Sign in to the console to use the test line.');
-  const identity = await findActiveApiKey(request.server.db, token);
-  if (!identity) {
-    countFailedAuth(request);
-    throw new HttpError(401, 'UNAUTHORIZED', 'This API key is not valid or has been revoked.');
-  }
-  return { spaId: identity.spaId, role: identity.role };
+export async function testLineIdentity(request: FastifyRequest, reply: FastifyReply): Promise<TestLineIdentity> {
+  await requireStaffAccess(request.server.db, 'staff')(request, reply);
+  const actor = requestActor(request);
+  return { spaId: actor.spaId, role: actor.role };
 }

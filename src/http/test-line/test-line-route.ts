@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
-import { refuseLockedOutAddress } from '../auth.js';
 import { BrowserCallerStream, type BrowserCall } from './browser-caller-stream.js';
 import { refuseForeignOrigin, testLineIdentity, type TestLineIdentity } from './test-line-auth.js';
 import { parsePageMessage, type CallerChoice } from './test-line-messages.js';
@@ -68,9 +67,8 @@ export function registerTestLineRoute<Call extends BrowserCall>(app: FastifyInst
     // Before the upgrade: a refused caller gets a plain HTTP answer saying why.
     preValidation: async (request, reply) => {
       if (!request.ws) return;
-      refuseLockedOutAddress(request, reply);
       refuseForeignOrigin(request, publicBaseUrl);
-      identities.set(request, await testLineIdentity(request));
+      identities.set(request, await testLineIdentity(request, reply));
     },
     wsHandler: (socket, request) => {
       const identity = identities.get(request);
