@@ -16,8 +16,9 @@ export const CHROMIUM_MISSING = existsSync(CHROMIUM_PATH)
 /** Quiet, repeatable Chromium: no GPU, no QUIC, no background traffic; playwright gives it a fresh profile (--user-data-dir). */
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export async function launchChromium(t: { teardown(fn: () => unknown): void }): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: FLAGS });
+/** `extraArgs`: more Chromium switches, e.g. a fake microphone for the test line. */
+export async function launchChromium(t: { teardown(fn: () => unknown): void }, extraArgs: string[] = []): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...FLAGS, ...extraArgs] });
   t.teardown(() => browser.close());
   return browser;
 }
