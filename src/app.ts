@@ -9,6 +9,8 @@ import { drainCalls } from './call/call-drain.js';
 import { CallIntake } from './call/call-intake.js';
 import { LiveCalls } from './call/live-calls.js';
 import { SpaDirectory } from './call/spa-directory.js';
+import { TestLine } from './call/test-line.js';
+import { registerTestLineRoute } from './http/test-line/test-line-route.js';
 import { systemClock, type Clock } from './config/clock.js';
 import type { Config } from './config/config.js';
 import { trustProxyOption } from './http/client-address.js';
@@ -27,6 +29,7 @@ import { twilioMessageSender } from './sms/twilio-sender.js';
 import { registerSmsWebhooks } from './telephony/sms-webhooks.js';
 import accessGuards from './http/plugins/access-guards.js';
 import apiDocs from './http/plugins/api-docs.js';
+import consoleAssets from './http/plugins/console-assets.js';
 import errorHandler from './http/plugins/error-handler.js';
 import httpServices from './http/plugins/http-services.js';
 import securityHeaders from './http/plugins/security-headers.js';
@@ -39,6 +42,7 @@ import { geminiLiveFactory } from './realtime/gemini-live-model.js';
 import { realtimeFactories, type RealtimeModelFactories, type RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
 import { heartbeatLiveCalls } from './storage/live-call-repository.js';
+import { SpaChangeFeed } from './storage/spa-change-feed.js';
 import { WriteQueue } from './storage/write-queue.js';
 import { MAX_MESSAGE_BYTES, onMediaSocketError, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
@@ -75,6 +79,8 @@ export interface AppDependencies {
   now?: Clock;
   /** Run the job queue's workers in this process (the server does; most tests do not). */
   jobs?: boolean;
+  /** Where the built staff console is (default dist/console); tests build it elsewhere. */
+  consoleDir?: string;
 }
 
 export interface App {
@@ -189,8 +195,19 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   });
   registerVoiceWebhooks(fastify, { config, tokens, handlers: intake });
   registerMediaStreamRoute(fastify, { config, tokens, admission: intake.admission, onStream: (stream, log) => intake.onStream(stream, log) });
+  const testLine = new TestLine({ db: database.db, writes, intake, isDraining: () => draining, log: logger });
+  registerTestLineRoute(fastify, {
+    publicBaseUrl: config.publicBaseUrl,
+    handlers: {
+      open: (spaId, caller) => testLine.open(spaId, caller),
+      run: (stream, call) => testLine.run(stream, call, stream),
+      abandon: (call) => testLine.abandon(call),
+    },
+  });
+  const changes = new SpaChangeFeed(database.url, logger.child({ component: 'change-feed' }));
   await fastify.register(staffApi, {
     prefix: '/api/v1',
+    changes,
     adminApiKey: config.adminApiKey,
     publicBaseUrl: config.publicBaseUrl,
     inviteTexts: config.twilio.configured ? inviteTexts(outbound) : undefined,
@@ -200,6 +217,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),
     },
   });
+  await fastify.register(consoleAssets, deps.consoleDir ? { dir: deps.consoleDir } : {});
   registerSmsWebhooks(fastify, {
     config,
     handlers: {
@@ -242,6 +260,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     clearInterval(heartbeat);
     await runner?.stop();
     await fastify.close();
+    await changes.close();
   }
 }
 

@@ -4,7 +4,8 @@
  * resample both ways; the design default, so every step after this one sees plain PCM), or μ-law
  * 8 kHz passed through untouched (MODEL_AUDIO_FORMAT=pcmu, which saves the transcoding cost; see
  * the load benchmark). A model that takes or gives PCM16 16 kHz is served too, each direction on
- * its own (e.g. 16 kHz in, 24 kHz out).
+ * its own (e.g. 16 kHz in, 24 kHz out). The console's test line is a PCM16 24 kHz caller: passed
+ * straight through to a PCM16 24 kHz model, or run through the same transcoders to a μ-law one.
  */
 import {
   bytesPerMs,
@@ -69,12 +70,41 @@ function isMulaw8k(format: AudioFormat): boolean {
   return format.encoding === 'pcmu' && format.sampleRateHz === 8000;
 }
 
+function isPcm24k(format: AudioFormat): boolean {
+  return format.encoding === 'pcm16' && format.sampleRateHz === 24000;
+}
+
+/**
+ * A PCM16 24 kHz caller (the console's test line) with a μ-law 8 kHz model: the phone path's
+ * transcoders, run the other way round (the caller's audio is what the phone path sends Twilio).
+ */
+class Pcm24kCallerToMulawModel implements Uplink {
+  private readonly transcoder = new ModelAudioTranscoder(new Downsampler24kTo8k());
+
+  toModel(callerAudio: Buffer): Buffer {
+    return this.transcoder.toCaller(callerAudio);
+  }
+}
+
+class MulawModelToPcm24kCaller implements Downlink {
+  private readonly transcoder = new CallerAudioTranscoder(new Upsampler8kTo24k());
+
+  toCaller(modelAudio: Buffer): Buffer {
+    return this.transcoder.toModel(modelAudio);
+  }
+
+  reset(): void {
+    this.transcoder.reset();
+  }
+}
+
 function uplinkFor(caller: AudioFormat, model: AudioFormat): Uplink {
   if (sameAudioFormat(caller, model)) return new Passthrough();
   if (isMulaw8k(caller) && model.encoding === 'pcm16') {
     if (model.sampleRateHz === 24000) return new CallerAudioTranscoder(new Upsampler8kTo24k());
     if (model.sampleRateHz === 16000) return new CallerAudioTranscoder(new Upsampler8kTo16k());
   }
+  if (isPcm24k(caller) && isMulaw8k(model)) return new Pcm24kCallerToMulawModel();
   throw new UnsupportedAudioFormatError('uplink', caller, model);
 }
 
@@ -84,6 +114,7 @@ function downlinkFor(model: AudioFormat, caller: AudioFormat): Downlink {
     if (model.sampleRateHz === 24000) return new ModelAudioTranscoder(new Downsampler24kTo8k());
     if (model.sampleRateHz === 16000) return new ModelAudioTranscoder(new Downsampler16kTo8k());
   }
+  if (isPcm24k(caller) && isMulaw8k(model)) return new MulawModelToPcm24kCaller();
   throw new UnsupportedAudioFormatError('downlink', model, caller);
 }
 

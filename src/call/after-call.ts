@@ -28,6 +28,8 @@ export interface EndedCall {
   log: Logger;
   /** The call's trace context: the analysis job links its own trace to it. */
   trace?: Record<string, string>;
+  /** A call on the console's test line: analysed like any call, but no follow-up text. */
+  test?: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export function afterCall(deps: AfterCallDependencies, call: EndedCall): void {
     .catch((error: unknown) => log.warn({ err: error }, 'could not queue the call analysis'));
   // The job's task checks the caller on file when it runs, so a call that began while the
   // database was away (no customer id yet) is considered too.
-  if (call.reason === 'caller' || call.reason === 'stream_closed')
+  if (!call.test && (call.reason === 'caller' || call.reason === 'stream_closed'))
     setup
       .then(({ spa, conversationId, customerPhone }) => {
         if (!spa.settings.followUpAbandonedCalls || !customerPhone) return;

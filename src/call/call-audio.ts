@@ -1,4 +1,4 @@
-import type { ModelAudioFormats } from '../audio/audio-format.js';
+import { bytesPerMs, type ModelAudioFormats } from '../audio/audio-format.js';
 import { modelAudioCodec, type ModelAudioCodec } from '../audio/model-audio-codec.js';
 import type { CallerAudioFormat } from './caller-stream.js';
 
@@ -9,9 +9,15 @@ import type { CallerAudioFormat } from './caller-stream.js';
  */
 export type CallAudioCodec = ModelAudioCodec;
 
+/** The caller formats playback cuts and marks: Twilio's μ-law 8 kHz, and the test line's PCM16 24 kHz. */
+function playable(caller: CallerAudioFormat): boolean {
+  const frameBytes = bytesPerMs(caller) * caller.frameMs;
+  const knownRate = caller.encoding === 'pcmu' ? caller.sampleRateHz === 8_000 : caller.sampleRateHz === 24_000;
+  return knownRate && Number.isInteger(frameBytes) && frameBytes > 0;
+}
+
 export function callAudioCodec(caller: CallerAudioFormat, model: ModelAudioFormats): CallAudioCodec {
-  // Caller playback cuts and marks 20 ms frames of μ-law 8 kHz: the one caller format it plays today.
-  if (caller.encoding !== 'pcmu' || caller.sampleRateHz !== 8_000 || caller.frameMs !== 20)
+  if (!playable(caller))
     throw new Error(`no playback for caller audio ${caller.encoding} ${caller.sampleRateHz} Hz in ${caller.frameMs} ms frames`);
   return modelAudioCodec(caller, model);
 }

@@ -46,6 +46,8 @@ export class CallFigures {
     private readonly log: Logger,
     private readonly startedAt: number,
     private readonly observation: CallObservation,
+    /** Told each reply's latency as it is measured (the test line's page shows it). */
+    private readonly onReplyLatency: (ms: number) => void = () => {},
   ) {}
 
   /** A frame of reply audio leaves for the caller (hot path): the first after silence sets a latency. */
@@ -60,6 +62,7 @@ export class CallFigures {
       this.replyLatenciesMs.push(latency);
       this.log.info({ replyLatencyMs: latency }, 'reply started');
       this.observation.turnReplied(latency);
+      this.onReplyLatency(latency);
     }
     this.speechStoppedAt = undefined;
   }

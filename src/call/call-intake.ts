@@ -33,12 +33,14 @@ import {
   type RecordedVoicemail,
   type VoiceWebhookHandlers,
 } from '../telephony/voice-webhooks.js';
-import type { PatientTexts } from '../tools/tool.js';
+import type { PatientTexts, TestLineTexts } from '../tools/tool.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { afterCall } from './after-call.js';
 import { wallClock } from './call-clock.js';
 import { UNOBSERVED_CALLS, type CallObservation, type CallObserver } from './call-observer.js';
+import type { CallWatcher } from './call-watcher.js';
 import { CallRecorder } from './call-recorder.js';
+import type { CallerStream } from './caller-stream.js';
 import { CallSession, type CallEndReason, type CallLimits } from './call-session.js';
 import { startCallSetup, type CallParticipants, type CallSetup } from './call-setup.js';
 import {
@@ -57,6 +59,19 @@ import { PrewarmedSessions } from './prewarmed-sessions.js';
 import type { SpaDirectory } from './spa-directory.js';
 import { CallStreamAdmission } from './stream-admission.js';
 import type { TransferCall } from './call-transfer.js';
+
+/** Where a test-line call shows what happens in it: turns, events, latencies, and the texts a patient would get. */
+export interface TestCallPage extends CallWatcher, TestLineTexts {}
+
+/** Texts of a test call (a verification code) go to the page, never to a phone. */
+function pageTexts(page: TestCallPage): PatientTexts {
+  return {
+    send: async (text) => {
+      page.show({ purpose: text.purpose, body: text.body });
+      return 'sent';
+    },
+  };
+}
 
 /** Twilio's end of a call queues its analysis this late, unless the call's own end queued it sooner. */
 const ANALYSIS_SAFETY_NET_MS = 30_000;
@@ -396,21 +411,49 @@ export class CallIntake implements VoiceWebhookHandlers {
 
   /** Turns an authenticated media stream into a call. Synchronous: listeners go on before any await. */
   onStream(stream: MediaStream, log: FastifyBaseLogger): void {
-    const { db, config, liveCalls } = this.deps;
     const observation = this.takeObservation(stream);
     const callLog = this.deps.log.child({ callSid: stream.callSid, conversationId: stream.conversationId, ...observation.logFields });
     const setup = this.prewarmed.take(stream.callSid) ?? this.setupWithoutPrewarm(stream, callLog, observation);
+    this.startSession(stream, setup, callLog, observation, {});
+    log.info('call connected');
+  }
+
+  /**
+   * A call on the console's test line: the same session, tools, calendar, record and analysis as a
+   * phone call, but no text reaches a real number (they are shown in the page) and nothing can be
+   * transferred. Synchronous, like `onStream`.
+   */
+  onTestStream(stream: CallerStream, participants: CallParticipants, page: TestCallPage): CallSession {
+    const { callSid, conversationId } = stream;
+    const observation = this.observer.callStarted({ callSid, conversationId, spaId: participants.spaId, model: this.deps.config.openai.realtimeModel });
+    const callLog = this.deps.log.child({ callSid, conversationId, testCall: true, ...observation.logFields });
+    const setup = observedSetup(startCallSetup({ ...this.deps, log: callLog }, participants), observation);
+    setup.catch(() => {}); // the session reports a failed setup
+    const session = this.startSession(stream, setup, callLog, observation, { page });
+    callLog.info('test call connected');
+    return session;
+  }
+
+  private startSession(
+    stream: CallerStream,
+    setup: Promise<CallSetup>,
+    callLog: Logger,
+    observation: CallObservation,
+    test: { page?: TestCallPage },
+  ): CallSession {
+    const { db, config, liveCalls } = this.deps;
+    const page = test.page;
     const session = new CallSession({
       stream,
       setup,
-      recorder: new CallRecorder(this.deps.writes, stream.conversationId, stream.streamSid, callLog),
+      recorder: new CallRecorder(this.deps.writes, stream.conversationId, stream.streamSid, callLog, wallClock, page),
       tools: this.deps.tools,
       toolContext: {
         db,
         writes: this.deps.writes,
         calendars: this.deps.calendars,
         now: this.deps.now,
-        ...(this.deps.texts ? { texts: this.deps.texts } : {}),
+        ...(page ? { texts: pageTexts(page), testLine: page } : this.deps.texts ? { texts: this.deps.texts } : {}),
       },
       modelName: config.openai.realtimeModel,
       log: callLog,
@@ -420,13 +463,17 @@ export class CallIntake implements VoiceWebhookHandlers {
         const trace = observation.traceCarrier();
         liveCalls.ended(ended, reason, trace);
         const { callSid, conversationId, done } = ended;
-        afterCall({ ...this.deps, knownCalls: this.knownCalls }, { callSid, conversationId, done, reason, setup, log: callLog, ...(trace ? { trace } : {}) });
+        afterCall(
+          { ...this.deps, knownCalls: this.knownCalls },
+          { callSid, conversationId, done, reason, setup, log: callLog, test: page !== undefined, ...(trace ? { trace } : {}) },
+        );
       },
-      ...(this.deps.transfer ? { transfer: this.deps.transfer } : {}),
-      ...(this.deps.warmTransfers ? { warmTransfers: this.deps.warmTransfers } : {}),
+      ...(page ? { onReplyLatency: (ms: number) => page.replyLatency(ms) } : {}),
+      // A test call is no phone call: there is nothing to hand to a person.
+      ...(this.deps.transfer && !page ? { transfer: this.deps.transfer } : {}),
+      ...(this.deps.warmTransfers && !page ? { warmTransfers: this.deps.warmTransfers } : {}),
     });
     liveCalls.add(session);
-    log.info('call connected');
     // Listed for staff on every machine; off the audio path, and the heartbeat mends any miss.
     setup
       .then(({ spaId }) =>
@@ -435,6 +482,7 @@ export class CallIntake implements VoiceWebhookHandlers {
           : registerLiveCall(db, { callSid: stream.callSid, conversationId: stream.conversationId, spaId, machineId: config.machineId }),
       )
       .catch((error: unknown) => callLog.debug({ err: error }, 'live call not listed'));
+    return session;
   }
 
   /** The observation begun at this call's webhook; a stream nobody announced here begins its own. */

@@ -3,6 +3,7 @@ import type { VoiceCallSummary } from '../storage/voice-call-end-record.js';
 import type { WriteOpOf } from '../storage/write-ops.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import { wallClock } from './call-clock.js';
+import type { CallWatcher } from './call-watcher.js';
 import type { FinishedTurn } from './transcript.js';
 
 const FLUSH_DELAY_MS = 250;
@@ -31,6 +32,8 @@ export class CallRecorder {
     private readonly log: Logger,
     /** Stamps events; the same wall clock as the call's (CallSessionOptions.wallClock). */
     private readonly clock: () => Date = wallClock,
+    /** Sees every turn and event as it is recorded (the test line's page). */
+    private readonly observer?: CallWatcher,
   ) {}
 
   nextSeq = (): number => {
@@ -46,6 +49,7 @@ export class CallRecorder {
       interrupted: turn.interrupted,
       spokenAt: turn.spokenAt.toISOString(),
     });
+    this.observer?.turn(turn);
     this.schedule();
   }
 
@@ -53,6 +57,7 @@ export class CallRecorder {
   event(type: string, name: string | null, data: unknown): number {
     const seq = this.nextSeq();
     this.events.push({ seq, type, name, data: data ?? {}, at: this.clock().toISOString() });
+    this.observer?.event(type, name, data);
     this.schedule();
     return seq;
   }

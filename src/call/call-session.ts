@@ -61,6 +61,8 @@ export interface CallSessionOptions {
   limits?: CallLimits;
   /** Metrics and trace of the call; nothing is observed without it. */
   observation?: CallObservation;
+  /** Told each reply's latency as it is measured (the test line's page). */
+  onReplyLatency?: (ms: number) => void;
 }
 
 /**
@@ -124,7 +126,7 @@ export class CallSession {
     );
     this.transfer = new CallTransfer(this.callSid, recorder, options.transfer, observation, briefing);
     this.transcript = new TranscriptAssembler(recorder.nextSeq, (turn) => recorder.turn(turn), this.wallClock);
-    this.figures = new CallFigures(now, log, startedAt, observation);
+    this.figures = new CallFigures(now, log, startedAt, observation, options.onReplyLatency);
     this.playback = new CallerPlayback(stream, this.transcript, recorder, this.figures, now, observation);
     const limits = options.limits ?? DEFAULT_CALL_LIMITS;
     this.link = new ModelLink({ recorder, log, now, modelSessionMaxMs: limits.modelSessionMaxMs, observation }, this.linked);

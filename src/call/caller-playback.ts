@@ -1,11 +1,11 @@
-import { MULAW_FRAME_BYTES, mulawBytesToMs } from '../audio/audio-units.js';
+import { bytesPerMs } from '../audio/audio-format.js';
 import type { RealtimeModel } from '../realtime/realtime-model.js';
 import type { CallAudioCodec } from './call-audio.js';
 import type { CallFigures } from './call-figures.js';
 import { FRAME_DELAY_SAMPLE_EVERY, type CallObservation } from './call-observer.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { CallerStream } from './caller-stream.js';
-import { holdPromptAudio } from './hold-prompt.js';
+import { holdPromptAudioFor } from './hold-prompt.js';
 import { PlaybackTracker, type PlayingItem } from './playback-tracker.js';
 import type { TranscriptAssembler } from './transcript.js';
 
@@ -13,8 +13,8 @@ import type { TranscriptAssembler } from './transcript.js';
 const LOCAL_ITEM_PREFIX = 'local:';
 
 /**
- * What the caller hears of the model's replies. Reply audio is converted, cut into 20 ms frames
- * and sent with a mark per chunk, so we always know what has been heard; a barge-in clears what
+ * What the caller hears of the model's replies. Reply audio is converted, cut into frames of the
+ * caller stream's length (Twilio: 20 ms of μ-law) and sent with a mark per chunk, so we always know what has been heard; a barge-in clears what
  * is queued, truncates the model's items at what was heard, and drops late audio of the replies
  * it cut off. Also plays our own hold prompt while a lost model connection is restored.
  */
@@ -36,6 +36,9 @@ export class CallerPlayback {
   private stopped = false;
   /** Model audio chunks since the last one whose bridge time was measured. */
   private chunksUnsampled = 0;
+  /** One frame of caller audio, and how many bytes of it make a millisecond (the stream's format). */
+  private readonly frameBytes: number;
+  private readonly callerBytesPerMs: number;
 
   constructor(
     private readonly stream: CallerStream,
@@ -46,6 +49,8 @@ export class CallerPlayback {
     private readonly observation: CallObservation,
   ) {
     this.tracker = new PlaybackTracker(now, (itemId) => transcript.assistantPlayed(itemId));
+    this.callerBytesPerMs = bytesPerMs(stream.audioFormat);
+    this.frameBytes = this.callerBytesPerMs * stream.audioFormat.frameMs;
   }
 
   /** Everything sent has been heard. */
@@ -80,12 +85,13 @@ export class CallerPlayback {
     this.pendingOutItem = itemId;
     const encoded = codec.toCaller(modelAudio);
     const out = this.pendingOut.length === 0 ? Buffer.from(encoded) : Buffer.concat([this.pendingOut, encoded]);
-    const whole = out.length - (out.length % MULAW_FRAME_BYTES);
-    for (let offset = 0; offset < whole; offset += MULAW_FRAME_BYTES) {
-      this.sendFrame(out.subarray(offset, offset + MULAW_FRAME_BYTES));
+    const frameBytes = this.frameBytes;
+    const whole = out.length - (out.length % frameBytes);
+    for (let offset = 0; offset < whole; offset += frameBytes) {
+      this.sendFrame(out.subarray(offset, offset + frameBytes));
     }
     this.pendingOut = out.subarray(whole);
-    if (whole > 0) this.stream.sendMark(this.tracker.audioSent(itemId, mulawBytesToMs(whole)));
+    if (whole > 0) this.stream.sendMark(this.tracker.audioSent(itemId, whole / this.callerBytesPerMs));
   }
 
   markPlayed(name: string): void {
@@ -141,16 +147,17 @@ export class CallerPlayback {
     this.flushPendingAudio();
   }
 
-  /** "One moment, please." in 20 ms frames, tracked like any reply so a barge-in can cut it. */
+  /** "One moment, please." in frames, tracked like any reply so a barge-in can cut it. */
   playHoldPrompt(): void {
-    const clip = holdPromptAudio();
+    const clip = holdPromptAudioFor(this.stream.audioFormat);
     const itemId = `${LOCAL_ITEM_PREFIX}hold:${++this.localItems}`;
-    for (let offset = 0; offset < clip.length; offset += MULAW_FRAME_BYTES) {
-      this.stream.sendAudio(clip.subarray(offset, offset + MULAW_FRAME_BYTES));
+    for (let offset = 0; offset < clip.length; offset += this.frameBytes) {
+      this.stream.sendAudio(clip.subarray(offset, offset + this.frameBytes));
     }
-    this.stream.sendMark(this.tracker.audioSent(itemId, mulawBytesToMs(clip.length)));
+    const ms = clip.length / this.callerBytesPerMs;
+    this.stream.sendMark(this.tracker.audioSent(itemId, ms));
     this.tracker.itemComplete(itemId);
-    this.recorder.event('hold_prompt', null, { ms: mulawBytesToMs(clip.length) });
+    this.recorder.event('hold_prompt', null, { ms });
   }
 
   /** The call is over: nothing more is sent, and a caller who hung up mid-reply heard only part of it. */
@@ -166,7 +173,7 @@ export class CallerPlayback {
     const tail = this.pendingOut;
     this.pendingOut = Buffer.alloc(0);
     this.sendFrame(tail);
-    this.stream.sendMark(this.tracker.audioSent(itemId, mulawBytesToMs(tail.length)));
+    this.stream.sendMark(this.tracker.audioSent(itemId, tail.length / this.callerBytesPerMs));
   }
 
   private sendFrame(frame: Uint8Array): void {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { hashApiKey } from '../storage/api-key-repository.js';
+import type { SpaChangeFeed } from '../storage/spa-change-feed.js';
 import { hashSessionToken } from '../storage/staff-session-repository.js';
 import { bearerToken, requireStaffAccess } from './auth.js';
 import { HttpError } from './errors.js';
@@ -22,6 +23,7 @@ import peopleRoutes from './routes/people.js';
 import auditRoutes from './routes/audit-events.js';
 import sessionRoutes from './routes/session.js';
 import googleCalendarRoutes, { type GoogleOAuthHandlers } from './routes/google-calendar.js';
+import liveEventRoutes from './routes/live-events.js';
 import settingsRoutes from './routes/settings.js';
 import staffMessageRoutes from './routes/staff-messages.js';
 
@@ -37,6 +39,8 @@ export interface StaffApiOptions {
   inviteTexts: InviteTexts | undefined;
   /** Connecting a spa's Google Calendar (/google). */
   google: { oauth: GoogleOAuthHandlers };
+  /** What changed in a spa, for the live views (/events). */
+  changes: SpaChangeFeed;
 }
 
 /** Requests a minute per API key, or per client address for requests that bring none. */
@@ -96,6 +100,7 @@ const staffApi: FastifyPluginAsync<StaffApiOptions> = async (api, options) => {
     await keyed.register(analyticsRoutes);
     await keyed.register(settingsRoutes);
     await keyed.register(apiKeyRoutes);
+    await keyed.register(liveEventRoutes, { changes: options.changes });
   });
   await api.register(adminRoutes, { adminApiKey: options.adminApiKey });
   await api.register(googleCalendarRoutes, { prefix: '/google', ...options.google });

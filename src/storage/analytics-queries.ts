@@ -184,7 +184,7 @@ export async function weekHighlights(
   from: string,
   to: string,
 ): Promise<WeekHighlights> {
-  const inWeek = sql<boolean>`c.spa_id = ${spaId}
+  const inWeek = sql<boolean>`c.spa_id = ${spaId} and not c.is_test
     and c.started_at >= (${from}::date::timestamp at time zone ${timezone})
     and c.started_at < ((${to}::date + 1)::timestamp at time zone ${timezone})`;
   const [outcomes, questions, services, callBacks] = await Promise.all([

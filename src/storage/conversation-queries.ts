@@ -28,6 +28,8 @@ export interface ConversationFilter {
   followUpNeeded?: boolean | undefined;
   /** Satisfaction at most this (1–5): the unhappy ones. */
   maxSatisfaction?: number | undefined;
+  /** Only test-line calls (true) or only real ones (false); both when absent. */
+  test?: boolean | undefined;
   cursor?: ConversationCursor | undefined;
   limit: number;
 }
@@ -54,6 +56,8 @@ export interface ConversationSummaryRow {
   customerPhone: string | null;
   durationSeconds: number | null;
   messageCount: number;
+  /** Held on the console's test line. */
+  isTest: boolean;
 }
 
 /** What staff see of a conversation in lists and in detail. */
@@ -76,6 +80,7 @@ const CONVERSATION_COLUMNS = [
   'c.customer_id as customerId',
   'cu.name as customerName',
   'cu.phone as customerPhone',
+  'c.is_test as isTest',
 ] as const;
 
 /** The filter's conditions, text search aside, on `conversations` under the given alias. */
@@ -88,6 +93,7 @@ function conditions(filter: ConversationFilter, alias: string): RawBuilder<boole
   if (filter.customerId) parts.push(sql`${col('customer_id')} = ${filter.customerId}`);
   if (filter.language) parts.push(sql`${col('language')} = ${filter.language}`);
   if (filter.followUpNeeded !== undefined) parts.push(sql`${col('follow_up_needed')} = ${filter.followUpNeeded}`);
+  if (filter.test !== undefined) parts.push(sql`${col('is_test')} = ${filter.test}`);
   if (filter.maxSatisfaction !== undefined) parts.push(sql`${col('satisfaction')} <= ${filter.maxSatisfaction}`);
   if (filter.from) parts.push(sql`${col('started_at')} >= (${filter.from}::date::timestamp at time zone ${filter.timezone})`);
   if (filter.to) parts.push(sql`${col('started_at')} < ((${filter.to}::date + 1)::timestamp at time zone ${filter.timezone})`);

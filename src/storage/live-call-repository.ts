@@ -32,3 +32,18 @@ export async function heartbeatLiveCalls(db: Db, machineId: string, liveCallSids
       await trx.updateTable('live_calls').set({ heartbeat_at: sql`now()` }).where('call_sid', 'in', liveCallSids).execute();
   });
 }
+
+/**
+ * Test-line calls of a spa listed on any machine (their CallSids start with `TL`, see
+ * src/call/test-line.ts); a row its machine stopped refreshing (it crashed) does not count.
+ */
+export async function liveTestCallCount(db: Db, spaId: string): Promise<number> {
+  const row = await db
+    .selectFrom('live_calls')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('spa_id', '=', spaId)
+    .where('call_sid', 'like', 'TL%')
+    .where('heartbeat_at', '>', sql<Date>`now() - interval '1 minute'`)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

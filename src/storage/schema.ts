@@ -110,6 +110,8 @@ export interface ConversationsTable {
   /** ISO 639-1: the language the conversation was held in; null while unknown. */
   language: string | null;
   summary_search: ColumnType<string, never, never>;
+  /** Held on the console's test line: kept out of analytics, cost rollups and follow-up texts. */
+  is_test: Generated<boolean>;
 }
 
 export interface MessagesTable {

@@ -9,6 +9,12 @@ export async function spaTimezone(db: Kysely<Database>, spaId: string): Promise<
   return row.timezone;
 }
 
+/** One of the spa's phone numbers (the test line calls it, as a patient would); undefined when it has none. */
+export async function spaPhoneNumber(db: Kysely<Database>, spaId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('spa_phone_numbers').select('phone').where('spa_id', '=', spaId).orderBy('phone').executeTakeFirst();
+  return row?.phone;
+}
+
 export async function spaExists(db: Kysely<Database>, spaId: string): Promise<boolean> {
   const spa = await db.selectFrom('spas').select('id').where('id', '=', spaId).executeTakeFirst();
   return spa !== undefined;

@@ -148,6 +148,7 @@ export async function listLiveCalls(db: Db, spaId: string) {
     .selectFrom('live_calls as l')
     .innerJoin('conversations as c', 'c.id', 'l.conversation_id')
     .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
+    .leftJoin('voice_call_details as v', 'v.conversation_id', 'l.conversation_id')
     .select([
       'l.call_sid as callSid',
       'l.conversation_id as conversationId',
@@ -155,6 +156,10 @@ export async function listLiveCalls(db: Db, spaId: string) {
       'l.started_at as startedAt',
       'cu.name as customerName',
       'cu.phone as customerPhone',
+      'v.from_number as fromNumber',
+      // The call's latest recorded step (a tool running, a transfer…), recorded ~250 ms behind the call.
+      sql<string | null>`(select e.type from conversation_events e where e.conversation_id = l.conversation_id order by e.seq desc limit 1)`.as('lastEventType'),
+      sql<string | null>`(select e.name from conversation_events e where e.conversation_id = l.conversation_id order by e.seq desc limit 1)`.as('lastEventName'),
     ])
     .where('l.spa_id', '=', spaId)
     .where('l.heartbeat_at', '>', sql<Date>`now() - make_interval(secs => ${LIVE_CALL_STALE_SECONDS})`)

@@ -122,7 +122,9 @@ export async function replaceConversationUsage(
           sql<number[]>`${figures.reply_latencies_ms}::integer[]`.as('reply_latencies_ms'),
           ...FIGURES.map((f) => (isCost(f) ? sql`${values[f]}::numeric` : sql`${values[f]}::integer`).as(f)),
         ])
-        .where('c.id', '=', conversationId),
+        .where('c.id', '=', conversationId)
+        // A test-line call has no usage row: it never reaches the analytics or the cost rollups.
+        .where('c.is_test', '=', false),
     )
     .onConflict((oc) =>
       oc.column('conversation_id').doUpdateSet((eb) => ({
@@ -208,6 +210,7 @@ export async function conversationsWithoutUsage(db: Db): Promise<string[]> {
     .leftJoin('conversation_usage as u', 'u.conversation_id', 'c.id')
     .select('c.id')
     .where('u.conversation_id', 'is', null)
+    .where('c.is_test', '=', false)
     .where((eb) => eb.or([eb('c.channel', '=', 'sms'), eb('c.status', '!=', 'active')]))
     .orderBy('c.started_at')
     .execute();

@@ -16,6 +16,8 @@ export interface OpenVoiceConversation {
   from: string | null;
   to: string;
   startedAt: Date;
+  /** A call on the console's test line, not a phone call. */
+  test?: boolean;
 }
 
 /** Where a call stands when its voice webhook arrives (again): what tells a new call from a replay. */
@@ -59,6 +61,7 @@ export async function openVoiceConversation(
       channel: 'voice',
       started_at: call.startedAt,
       last_activity_at: call.startedAt,
+      is_test: call.test === true,
     })
     .execute();
   await trx

@@ -34,6 +34,8 @@ const openVoiceCallOp = z.object({
   from: z.string().nullable(),
   to: z.string().min(1),
   startedAt: isoDate,
+  /** A call on the console's test line (absent in writes queued before test calls existed). */
+  test: z.boolean().optional(),
 });
 
 const appendTimelineOp = z.object({

@@ -19,6 +19,7 @@ import {
 } from './booking.js';
 import { normalisePhone, providersFor, resolveService } from './spa-lookup.js';
 import { verifiedCustomer } from './customer-identity.js';
+import { showOnTestLine } from './test-line-texts.js';
 import { defineTool, ToolError, type ToolContext } from './tool.js';
 
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
@@ -205,8 +206,10 @@ export const bookAppointmentTool = defineTool({
         notes: args.notes,
         conversationId: context.conversationId,
         now,
+        textPatient: !context.testLine,
       });
       if (context.conversationId) await recordOutcome(db, context.conversationId, 'booked');
+      await showOnTestLine(context, appointmentId, 'confirmation');
       return {
         booked: true,
         appointmentId,
@@ -255,12 +258,13 @@ export const rescheduleAppointmentTool = defineTool({
     });
     if (!free) return taken();
     try {
-      await rescheduleAppointment(db, spaCalendar, { spa, appointment, provider, service, start, now });
+      await rescheduleAppointment(db, spaCalendar, { spa, appointment, provider, service, start, now, textPatient: !context.testLine });
     } catch (error) {
       if (error instanceof SlotTakenError) return taken();
       throw error;
     }
     if (context.conversationId) await recordOutcome(db, context.conversationId, 'rescheduled');
+    await showOnTestLine(context, appointment.id, 'reschedule');
     return {
       moved: true,
       from: spokenDateTime(appointment.startsAt, spa.timezone),
@@ -282,8 +286,9 @@ export const cancelAppointmentTool = defineTool({
     const { spa } = context;
     const appointment = await targetAppointment(context, args);
     const policy = noticePolicy(spa, appointment, context.now());
-    await cancelAppointment(context.db, await spaCalendarFor(context.calendars, spa), { spa, appointment });
+    await cancelAppointment(context.db, await spaCalendarFor(context.calendars, spa), { spa, appointment, textPatient: !context.testLine });
     if (context.conversationId) await recordOutcome(context.db, context.conversationId, 'cancelled');
+    await showOnTestLine(context, appointment.id, 'cancellation');
     return { cancelled: true, ...describeAppointment(spa, appointment), ...policy };
   },
 });

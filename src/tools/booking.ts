@@ -202,6 +202,8 @@ export interface BookingRequest {
   notes: string | undefined;
   conversationId: string | null;
   now: Date;
+  /** False on a test-line call: no confirmation or reminder is queued for the patient's phone. */
+  textPatient?: boolean;
 }
 
 export class SlotTakenError extends ToolError {
@@ -250,8 +252,10 @@ export async function bookAppointment(
         sourceConversationId: request.conversationId,
         notes,
       });
-      await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId, purpose: 'confirmation' }, { jobKey: `appointment:${appointmentId}:notice` });
-      await scheduleReminder(trx, request.spa, appointmentId, request.start, request.now);
+      if (request.textPatient !== false) {
+        await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId, purpose: 'confirmation' }, { jobKey: `appointment:${appointmentId}:notice` });
+        await scheduleReminder(trx, request.spa, appointmentId, request.start, request.now);
+      }
       eventMayExist = true;
       await spaCalendar.calendar.createEvent(
         calendarId,
@@ -281,7 +285,16 @@ export async function bookAppointment(
 export async function rescheduleAppointment(
   db: Db,
   spaCalendar: SpaCalendar,
-  request: { spa: SpaProfile; appointment: AppointmentView; provider: ProviderInfo; service: ServiceInfo; start: Date; now: Date },
+  request: {
+    spa: SpaProfile;
+    appointment: AppointmentView;
+    provider: ProviderInfo;
+    service: ServiceInfo;
+    start: Date;
+    now: Date;
+    /** False on a test-line call: nothing is queued for the patient's phone (their existing reminder stays as it was). */
+    textPatient?: boolean;
+  },
 ): Promise<void> {
   const { appointment } = request;
   const end = new Date(request.start.getTime() + request.service.durationMinutes * 60_000);
@@ -292,8 +305,10 @@ export async function rescheduleAppointment(
   try {
     await inTransaction(db, async (trx) => {
       await moveAppointment(trx, appointment.id, request.provider.id, request.start, end);
-      await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'reschedule' }, { jobKey: `appointment:${appointment.id}:notice` });
-      await scheduleReminder(trx, request.spa, appointment.id, request.start, request.now);
+      if (request.textPatient !== false) {
+        await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'reschedule' }, { jobKey: `appointment:${appointment.id}:notice` });
+        await scheduleReminder(trx, request.spa, appointment.id, request.start, request.now);
+      }
       if (oldCalendarId === newCalendarId) {
         await spaCalendar.calendar.moveEvent(newCalendarId, eventId, request.start, end, request.spa.timezone, { transaction: trx });
       } else {
@@ -319,14 +334,15 @@ export async function rescheduleAppointment(
 export async function cancelAppointment(
   db: Db,
   spaCalendar: SpaCalendar,
-  request: { spa: SpaProfile; appointment: AppointmentView },
+  request: { spa: SpaProfile; appointment: AppointmentView; textPatient?: boolean },
 ): Promise<void> {
   const { appointment } = request;
   const provider = request.spa.providers.find((p) => p.id === appointment.providerId);
   try {
     await inTransaction(db, async (trx) => {
       await cancelAppointmentRow(trx, appointment.id);
-      await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'cancellation' }, { jobKey: `appointment:${appointment.id}:notice` });
+      if (request.textPatient !== false)
+        await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'cancellation' }, { jobKey: `appointment:${appointment.id}:notice` });
       await removeJob(trx, `appointment:${appointment.id}:reminder`);
       if (provider)
         await spaCalendar.calendar.cancelEvent(

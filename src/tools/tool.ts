@@ -22,6 +22,11 @@ export interface PatientTexts {
   send(text: OutboundText): Promise<SendResult>;
 }
 
+/** The console's test line: what would be texted to the patient is shown in the page instead. */
+export interface TestLineTexts {
+  show(text: { purpose: string; body: string }): void;
+}
+
 export interface ToolContext {
   db: Db;
   /** On calls: writes that must not be lost while the database is away go through it. */
@@ -38,6 +43,8 @@ export interface ToolContext {
   call?: LiveCallControls;
   /** Absent where no texts can be sent; tools that need it say so. */
   texts?: PatientTexts;
+  /** Set on a test-line call: no text goes to a real number; appointment texts are shown in the page. */
+  testLine?: TestLineTexts;
   /**
    * Adds an event to the conversation's timeline: on a call through its recorder (so it lands in
    * order with the turns), by text straight to the database.

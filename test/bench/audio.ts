@@ -25,6 +25,15 @@ import {
   upsampleTone,
 } from '../audio/resampler-measurements.js';
 import { chunkSizes, concatInt16, mixedSignal, randomChunkSizes } from '../audio/signals.js';
+import { WireResampler } from '../../src/console/test-call/audio/wire-resampler.js';
+import {
+  captureAliasRejectionDb,
+  captureGainDb,
+  playbackTone,
+  tones as wireTones,
+  WIRE_PASSBAND,
+  WIRE_STOPBAND_FROM_HZ,
+} from '../console/wire-resampler-measurements.js';
 
 const strictTiming = process.argv.includes('--strict-timing');
 
@@ -314,6 +323,56 @@ row('cost', 'Gemini codec toCaller: 960 B PCM16 24 kHz in, 160 B μ-law out, fre
 row('cost', 'of which fresh 960 B Buffer (allocUnsafe + copy)', us(freshBufferCost), 'info', null, false);
 row('cost', 'up + down after 10 s of digital silence (denormal guard)', us(silenceCost), '< 40 µs', silenceCost.mean < 40, false);
 row('cost', 'timer overhead included in each p99 sample', us(timerOverhead), 'info', null, false);
+
+// ---------------------------------------------------------------------------
+// The console's test line: the browser's resampler (src/console/test-call/audio/wire-resampler.ts),
+// device rate ⇄ the 24 kHz wire, measured like the phone path's; and the 16 kHz wire it was
+// weighed against.
+// ---------------------------------------------------------------------------
+const WIRE_PASS = wireTones(WIRE_PASSBAND.fromHz, WIRE_PASSBAND.toHz, 50);
+for (const deviceRate of [48_000, 44_100]) {
+  const kHz = deviceRate / 1000;
+  const capture = WIRE_PASS.map((f) => captureGainDb(f, deviceRate));
+  const worstCapture = Math.max(...capture.map(Math.abs));
+  row('browser', `mic ${kHz} → 24 kHz: gain 100 Hz–10 kHz (50 Hz steps), worst`, `${worstCapture.toFixed(3)} dB`, '≤ ±0.5 dB', worstCapture <= 0.5);
+  const aliases = wireTones(WIRE_STOPBAND_FROM_HZ, deviceRate / 2 - 50, 50).map((f) => captureAliasRejectionDb(f, deviceRate));
+  const worstAliasWire = Math.min(...aliases);
+  row('browser', `mic ${kHz} → 24 kHz: alias rejection 14 kHz–Nyquist, re 1 kHz`, `${worstAliasWire.toFixed(1)} dB`, '≥ 60 dB', worstAliasWire >= 60);
+  const playback = WIRE_PASS.map((f) => playbackTone(f, deviceRate));
+  const worstPlayGain = Math.max(...playback.map((m) => Math.abs(m.gainDb)));
+  const worstPlayImage = Math.max(...playback.map((m) => m.worstImageDb));
+  row('browser', `24 → ${kHz} kHz playback: gain 100 Hz–10 kHz, worst`, `${worstPlayGain.toFixed(3)} dB`, '≤ ±0.5 dB', worstPlayGain <= 0.5);
+  row('browser', `24 → ${kHz} kHz playback: image rejection, worst`, `${(-worstPlayImage).toFixed(1)} dB`, '≥ 60 dB', -worstPlayImage >= 60);
+}
+
+/** Cost of one 20 ms block through a wire resampler (fewer frames than above: these are heavier). */
+function timeWire(from: number, to: number): { mean: number; p99: number } {
+  const resampler = new WireResampler(from, to);
+  const frame = from / 50;
+  const input = Float32Array.from({ length: frame * 50 }, (_, i) => Math.sin(i * 0.013) * 0.4 + Math.sin(i * 0.31) * 0.1);
+  const out = new Float32Array(resampler.maxOutputLength(frame));
+  const step = (f: number) => {
+    sink += resampler.process(input.subarray((f % 50) * frame, (f % 50) * frame + frame), out);
+  };
+  for (let i = 0; i < 2_000; i++) step(i);
+  const t0 = performance.now();
+  for (let i = 0; i < 20_000; i++) step(i);
+  const mean = ((performance.now() - t0) * 1000) / 20_000;
+  const samples = new Float64Array(20_000);
+  for (let i = 0; i < samples.length; i++) {
+    const s = performance.now();
+    step(i);
+    samples[i] = (performance.now() - s) * 1000;
+  }
+  samples.sort();
+  return { mean, p99: samples[Math.floor(samples.length * 0.99)]! };
+}
+for (const [from, to] of [[48_000, 24_000], [24_000, 48_000], [44_100, 24_000], [24_000, 44_100], [48_000, 16_000]] as const) {
+  const design = new WireResampler(from, to).design;
+  const cost = timeWire(from, to);
+  row('browser', `${from / 1000} → ${to / 1000} kHz, 20 ms block (${design.tapsPerPhase} taps/phase; mean / p99)`, us(cost), 'info', null, false);
+}
+row('browser', '24 kHz wire on the service: caller ⇄ OpenAI PCM16 24 kHz', 'pass-through (0 µs)', 'info', null, false);
 
 // ---------------------------------------------------------------------------
 // Report.

@@ -48,6 +48,10 @@ export async function startCallHarness(
     jobs?: boolean;
     /** Configure Gemini Live (the second provider) against its double. */
     gemini?: boolean;
+    /** Listen on this port (default: any free one); with env.PUBLIC_BASE_URL, for browsers that need the origin up front. */
+    port?: number;
+    /** The built staff console to serve under /console. */
+    consoleDir?: string;
   } = {},
 ): Promise<CallHarness> {
   const database = await createTestDatabase(t);
@@ -81,8 +85,11 @@ export async function startCallHarness(
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.jobs ? { jobs: true } : {}),
+    ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
   });
-  await app.fastify.listen({ port: 0, host: '127.0.0.1' });
+  await app.fastify.listen({ port: options.port ?? 0, host: '127.0.0.1' });
+  // Twilio signs with the public URL the service is configured with.
+  const publicBaseUrl = config.publicBaseUrl;
   const address = app.fastify.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   t.teardown(async () => {
@@ -102,8 +109,8 @@ export async function startCallHarness(
     google,
     baseUrl,
     demoSpaId: spaId,
-    call: (callOptions = {}) => new FakeTwilioCall({ baseUrl, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, ...callOptions }),
-    post: (path, params, postOptions) => postSignedForm(baseUrl, PUBLIC_BASE_URL, AUTH_TOKEN, path, params, postOptions),
+    call: (callOptions = {}) => new FakeTwilioCall({ baseUrl, publicBaseUrl, authToken: AUTH_TOKEN, ...callOptions }),
+    post: (path, params, postOptions) => postSignedForm(baseUrl, publicBaseUrl, AUTH_TOKEN, path, params, postOptions),
   };
 }
 

@@ -8,10 +8,12 @@ import {
   weekOf,
   type UsageTotals,
 } from '../../storage/analytics-queries.js';
+import { analyticsBreakdown } from '../../storage/analytics-breakdown.js';
 import { spaForReports } from '../../storage/spa-lookups.js';
 import { authorisedSpa } from '../auth.js';
 import { calendarDay } from '../calendar-day.js';
 import { HttpError } from '../errors.js';
+import { analyticsBreakdownResponse, dailyAnalyticsResponse, usageResponse, weeklyDigestResponse } from '../response-schemas.js';
 import { buildWeeklyDigest } from '../weekly-digest.js';
 
 /** /api/v1/analytics: daily figures, usage and cost with the monthly budget, and the owner's weekly digest. */
@@ -74,6 +76,7 @@ const analyticsRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['analytics'],
       summary: "Per day in the spa's time zone: calls, texts, bookings, conversion, call length, reply latency, minutes, cost, satisfaction",
       querystring: range,
+      response: { 200: dailyAnalyticsResponse },
     },
   }, async (request) => {
     const { from, to } = request.query;
@@ -90,6 +93,7 @@ const analyticsRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['analytics'],
       summary: 'Usage and cost in a range of spa days: totals, cost per call and per booking, and this month against the budget',
       querystring: range,
+      response: { 200: usageResponse },
     },
   }, async (request) => {
     const { from, to } = request.query;
@@ -116,9 +120,24 @@ const analyticsRoutes: FastifyPluginAsyncZod = async (app) => {
         projectedUsd: projected,
         daysElapsed: today.dayOfMonth,
         daysInMonth: today.daysInMonth,
-        status: budget === null ? 'not_set' : spent > budget ? 'over' : projected > budget ? 'projected_over' : 'on_track',
+        status: budget === null ? ('not_set' as const) : spent > budget ? ('over' as const) : projected > budget ? ('projected_over' as const) : ('on_track' as const),
       },
     };
+  });
+
+  app.get('/analytics/breakdown', {
+    schema: {
+      tags: ['analytics'],
+      summary: "Outcomes, and conversations started per spa-local weekday and hour (the busiest hours), in a range of spa days",
+      querystring: range,
+      response: { 200: analyticsBreakdownResponse },
+    },
+  }, async (request) => {
+    const { from, to } = request.query;
+    checkRange(from, to);
+    const spaId = authorisedSpa(request);
+    const spa = await spaForReports(db, spaId);
+    return { from, to, ...(await analyticsBreakdown(db, spaId, spa.timezone, from, to)) };
   });
 
   app.get('/analytics/weekly-digest', {
@@ -126,6 +145,7 @@ const analyticsRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['analytics'],
       summary: "The owner's weekly digest (Monday to Sunday): calls, bookings, cost, top questions, unhappy patients to call back; JSON with an email subject and text",
       querystring: z.object({ week: localDate.optional().describe('Any day of the week wanted; default: last week') }),
+      response: { 200: weeklyDigestResponse },
     },
   }, async (request) => {
     const spaId = authorisedSpa(request);

@@ -3,6 +3,7 @@ import { listApiKeys } from '../../storage/api-key-listing.js';
 import { createApiKey, revokeApiKey } from '../../storage/api-key-repository.js';
 import { authorisedSpa } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { apiKeyListResponse } from '../response-schemas.js';
 import { audit } from '../staff/audit.js';
 import { idParams, newApiKeyBody } from '../route-schemas.js';
 
@@ -13,7 +14,7 @@ const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/api-keys', {
     config: { role: 'owner' },
-    schema: { tags: ['api keys'], summary: "The spa's API keys (never the keys themselves)" },
+    schema: { tags: ['api keys'], summary: "The spa's API keys (never the keys themselves)", response: { 200: apiKeyListResponse } },
   }, async (request) => ({ data: await listApiKeys(db, authorisedSpa(request)) }));
 
   app.post('/api-keys', {

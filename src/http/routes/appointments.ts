@@ -4,6 +4,7 @@ import { spaDaysBounds, spaTimezone } from '../../storage/spa-lookups.js';
 import { listAppointments } from '../../storage/staff-queries.js';
 import { authorisedSpa } from '../auth.js';
 import { calendarDay } from '../calendar-day.js';
+import { appointmentListResponse } from '../response-schemas.js';
 import { uuid } from '../route-schemas.js';
 
 /** /appointments: the spa's bookings over a range of its days. */
@@ -21,6 +22,7 @@ const appointmentRoutes: FastifyPluginAsyncZod = async (app) => {
         providerId: uuid.optional(),
         status: z.enum(['pending', 'confirmed', 'cancelled', 'completed', 'no_show']).optional(),
       }),
+      response: { 200: appointmentListResponse },
     },
   }, async (request) => {
     const spaId = authorisedSpa(request);

@@ -7,6 +7,7 @@ import { authorisedSpa } from '../auth.js';
 import { calendarDay } from '../calendar-day.js';
 import { withHttpErrors } from '../domain-errors.js';
 import { HttpError } from '../errors.js';
+import { conversationDetailResponse, conversationListResponse } from '../response-schemas.js';
 import { audit } from '../staff/audit.js';
 import { idParams, uuid } from '../route-schemas.js';
 
@@ -29,6 +30,7 @@ const conversationQuery = z.object({
   q: z.string().min(1).max(200).optional().describe('Words to find in transcripts and summaries'),
   followUpNeeded: z.enum(['true', 'false']).optional().describe('Only those the summary says need (or do not need) a follow-up'),
   maxSatisfaction: z.coerce.number().int().min(1).max(5).optional().describe('Only those with satisfaction at most this'),
+  test: z.enum(['true', 'false']).optional().describe("Only calls on the console's test line (true) or only real ones (false)"),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
@@ -52,7 +54,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
   const { db } = app;
 
   app.get('/conversations', {
-    schema: { tags: ['conversations'], summary: 'Calls and text threads, newest first', querystring: conversationQuery },
+    schema: { tags: ['conversations'], summary: 'Calls and text threads, newest first', querystring: conversationQuery, response: { 200: conversationListResponse } },
   }, async (request) => {
     const spaId = authorisedSpa(request);
     const q = request.query;
@@ -69,6 +71,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
       text: q.q,
       followUpNeeded: q.followUpNeeded === undefined ? undefined : q.followUpNeeded === 'true',
       maxSatisfaction: q.maxSatisfaction,
+      test: q.test === undefined ? undefined : q.test === 'true',
       cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
       limit: q.limit,
     });
@@ -79,7 +82,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
   });
 
   app.get('/conversations/:id', {
-    schema: { tags: ['conversations'], summary: 'One conversation: messages, events, call details, appointments', params: idParams },
+    schema: { tags: ['conversations'], summary: 'One conversation: messages, events, call details, appointments', params: idParams, response: { 200: conversationDetailResponse } },
   }, async (request) => {
     const detail = await conversationDetail(db, authorisedSpa(request), request.params.id);
     if (!detail) throw new HttpError(404, 'NOT_FOUND', 'No such conversation.');

@@ -4,6 +4,7 @@ import { isIso6391 } from '../../language/iso-639-1.js';
 import { customerTimeline, listCustomers, updateCustomer } from '../../storage/staff-queries.js';
 import { authorisedSpa } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { customer, customerListResponse, customerTimelineResponse } from '../response-schemas.js';
 import { audit } from '../staff/audit.js';
 import { idParams, uuid } from '../route-schemas.js';
 
@@ -21,6 +22,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
         after: uuid.optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
       }),
+      response: { 200: customerListResponse },
     },
   }, async (request) => {
     const rows = await listCustomers(db, authorisedSpa(request), {
@@ -33,7 +35,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/customers/:id', {
-    schema: { tags: ['customers'], summary: 'A patient with their calls, texts and appointments', params: idParams },
+    schema: { tags: ['customers'], summary: 'A patient with their calls, texts and appointments', params: idParams, response: { 200: customerTimelineResponse } },
   }, async (request) => {
     const timeline = await customerTimeline(db, authorisedSpa(request), request.params.id, clock());
     if (!timeline) throw new HttpError(404, 'NOT_FOUND', 'No such customer.');
@@ -59,6 +61,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
         })
         .partial()
         .strict(),
+      response: { 200: customer },
     },
   }, async (request) => {
     const spaId = authorisedSpa(request);

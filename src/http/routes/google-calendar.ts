@@ -37,6 +37,13 @@ const serviceAccountBody = z.object({
 });
 
 const startQuery = z.object({ calendarId: z.string().min(1).max(300).default('primary') });
+/** Documented (and so typed for the console); the handler parses the query itself. */
+const startSchema = {
+  tags: ['google calendar'],
+  summary: 'Start connecting Google Calendar (owner)',
+  querystring: startQuery,
+  response: { 200: z.object({ authorizationUrl: z.string(), expiresAt: z.string() }) },
+};
 const authorizeQuery = z.object({ ticket: z.string().min(1).max(200) });
 const confirmBody = z.object({ confirmToken: z.string().min(1).max(200) });
 const callbackQuery = z.object({
@@ -52,7 +59,7 @@ const googleCalendarRoutes: FastifyPluginAsync<{ oauth: GoogleOAuthHandlers }> =
   await app.register(async (owner) => {
     owner.addHook('preHandler', requireStaffAccess(app.db, 'owner'));
 
-    owner.get('/oauth/start', { schema: { tags: ['google calendar'], summary: 'Start connecting Google Calendar (owner)' } }, async (request) => {
+    owner.get('/oauth/start', { schema: startSchema }, async (request) => {
       const spaId = authorisedSpa(request);
       const { calendarId } = startQuery.parse(request.query);
       const link = await withHttpErrors(() => oauth.start(spaId, calendarId));

@@ -3,6 +3,7 @@ import { settingsPatchSchema } from '../../storage/settings-patch.js';
 import { applySettings, readSettings, SettingsError } from '../../storage/settings-repository.js';
 import { authorisedSpa } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { settingsResponse } from '../response-schemas.js';
 import { audit } from '../staff/audit.js';
 
 /** /settings: the receptionist's settings; staff read them, owners change them. */
@@ -11,12 +12,12 @@ const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app;
 
   app.get('/settings', {
-    schema: { tags: ['settings'], summary: "The spa's receptionist settings" },
+    schema: { tags: ['settings'], summary: "The spa's receptionist settings", response: { 200: settingsResponse } },
   }, async (request) => readSettings(db, authorisedSpa(request)));
 
   app.patch('/settings', {
     config: { role: 'owner' },
-    schema: { tags: ['settings'], summary: 'Change settings (owner); applied from the next call', body: settingsPatchSchema },
+    schema: { tags: ['settings'], summary: 'Change settings (owner); applied from the next call', body: settingsPatchSchema, response: { 200: settingsResponse } },
   }, async (request) => {
     const spaId = authorisedSpa(request);
     try {

@@ -4,6 +4,7 @@ import { listStaffMessages, markStaffMessageHandled } from '../../storage/staff-
 import { authorisedSpa, requestActor } from '../auth.js';
 import { actorLabel } from '../staff/roles.js';
 import { HttpError } from '../errors.js';
+import { staffMessagesResponse } from '../response-schemas.js';
 import { idParams } from '../route-schemas.js';
 
 /** /messages-for-staff: callback requests the receptionist took, and marking them handled. */
@@ -16,6 +17,7 @@ const staffMessageRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['messages for staff'],
       summary: 'Callback requests taken by the receptionist',
       querystring: z.object({ handled: z.enum(['true', 'false']).optional() }),
+      response: { 200: staffMessagesResponse },
     },
   }, async (request) => ({
     data: await listStaffMessages(db, authorisedSpa(request), request.query.handled === undefined ? undefined : request.query.handled === 'true'),

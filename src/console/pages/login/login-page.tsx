@@ -1,0 +1,72 @@
+import { useEffect, useState } from 'preact/hooks';
+import { navigate } from '../../app/router.js';
+import { signIn, useMe } from '../../app/session.js';
+
+/** Where the console starts: email and password (the browser's password manager fills them), or Google when the spa has it. */
+
+/** Only a path inside the console: never an address elsewhere. */
+function safeNext(next: string | null): string {
+  return next && next.startsWith('/console/') && !next.startsWith('/console/login') ? next : '/console/';
+}
+
+export function LoginPage({ next }: { next: string | null }) {
+  const me = useMe();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [google, setGoogle] = useState<string>();
+
+  useEffect(() => {
+    document.title = 'Sign in · Receptionist console';
+    if (me) navigate(safeNext(next), { replace: true });
+  }, [me]);
+
+  useEffect(() => {
+    // "Sign in with Google" only where the service has a Google sign-in configured.
+    fetch('/api/v1/session/google', { method: 'HEAD', redirect: 'manual' })
+      .then((r) => r.status !== 404 && r.status !== 501 && r.status < 500 && setGoogle(`/api/v1/session/google?next=${encodeURIComponent(safeNext(next))}`))
+      .catch(() => undefined);
+  }, []);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    setBusy(true);
+    setError(undefined);
+    const problem = await signIn(String(form.get('email') ?? ''), String(form.get('password') ?? '')).catch(
+      () => 'The service could not be reached. Check the connection and try again.',
+    );
+    setBusy(false);
+    if (problem) setError(problem);
+    else navigate(safeNext(next), { replace: true });
+  }
+
+  return (
+    <main class="login" id="main">
+      <form class="login-card" onSubmit={submit} aria-describedby={error ? 'login-error' : undefined}>
+        <h1>Sign in</h1>
+        <p class="muted">The front desk and owners of the spa.</p>
+        {error && (
+          <p class="form-error" id="login-error" role="alert">
+            {error}
+          </p>
+        )}
+        <label class="field">
+          <span>Email</span>
+          <input name="email" type="email" autocomplete="username" required autoFocus />
+        </label>
+        <label class="field">
+          <span>Password</span>
+          <input name="password" type="password" autocomplete="current-password" required />
+        </label>
+        <button type="submit" class="button button-primary button-wide" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        {google && (
+          <a class="button button-wide" href={google}>
+            Sign in with Google
+          </a>
+        )}
+      </form>
+    </main>
+  );
+}

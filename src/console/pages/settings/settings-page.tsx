@@ -1,0 +1,51 @@
+import { api, dataOf } from '../../api/client.js';
+import type { Me } from '../../app/session.js';
+import { useLoad } from '../../app/use-load.js';
+import { Loaded } from '../../ui/states.js';
+import { ApiKeysSection } from './api-keys-section.js';
+import { CalendarSection } from './calendar-section.js';
+import { CatalogSection } from './catalog-section.js';
+import { HoursSection } from './hours-section.js';
+import { BookingRulesSection, BudgetSection, PersonaSection, VoiceSection } from './receptionist-sections.js';
+
+const SECTIONS = [
+  ['persona', 'Persona'],
+  ['voice', 'Voice'],
+  ['hours', 'Hours'],
+  ['catalog', 'Services'],
+  ['booking-rules', 'Booking rules'],
+  ['budget-setting', 'Budget'],
+  ['calendar', 'Calendar'],
+  ['api-keys', 'API keys'],
+] as const;
+
+/** Everything an owner runs the receptionist with; each section saves on its own. */
+export function SettingsPage(_props: { me: Me }) {
+  const state = useLoad(async () => dataOf(await api.GET('/api/v1/settings')), []);
+  return (
+    <Loaded state={state} what="Loading the settings">
+      {(settings) => {
+        const onSaved = () => state.reload();
+        return (
+          <>
+            <nav aria-label="Settings sections" class="settings-nav">
+              {SECTIONS.map(([id, label]) => (
+                <a key={id} class="button button-small" href={`#${id}-heading`}>
+                  {label}
+                </a>
+              ))}
+            </nav>
+            <PersonaSection settings={settings} onSaved={onSaved} />
+            <VoiceSection settings={settings} onSaved={onSaved} />
+            <HoursSection settings={settings} onSaved={onSaved} />
+            <CatalogSection settings={settings} onSaved={onSaved} />
+            <BookingRulesSection settings={settings} onSaved={onSaved} />
+            <BudgetSection settings={settings} onSaved={onSaved} />
+            <CalendarSection settings={settings} />
+            <ApiKeysSection />
+          </>
+        );
+      }}
+    </Loaded>
+  );
+}

@@ -1,0 +1,279 @@
+import { z } from 'zod';
+import { calendarConfigSchema, personaSchema, spaSettingsSchema, weeklyHoursSchema } from '../storage/spa-profile.js';
+
+/**
+ * What the staff API answers, for the OpenAPI document (and so the console's generated client: a
+ * change here breaks the console's typecheck, not its pages). Objects are loose: a field added to
+ * a query reaches the client before it is described here.
+ */
+
+const when = z.date();
+const maybe = <T extends z.ZodType>(schema: T) => schema.nullable();
+/** Micro-dollar amounts as Postgres numerics: decimal strings. */
+const usd = z.string();
+
+export const liveCallsResponse = z.object({
+  data: z.array(
+    z.looseObject({
+      callSid: z.string(),
+      conversationId: z.string(),
+      machineId: z.string(),
+      startedAt: when,
+      customerName: maybe(z.string()),
+      customerPhone: maybe(z.string()),
+      fromNumber: maybe(z.string()),
+      activity: z.string().describe('What the call is doing, from its latest recorded step, e.g. "checking availability"'),
+    }),
+  ),
+});
+
+const conversationFields = {
+  id: z.string(),
+  channel: z.enum(['voice', 'sms']),
+  status: z.string(),
+  outcome: maybe(z.string()),
+  outcomeSource: maybe(z.string()),
+  summary: maybe(z.string()),
+  satisfaction: maybe(z.number()),
+  satisfactionReason: maybe(z.string()),
+  services: z.array(z.string()),
+  followUpNeeded: maybe(z.boolean()),
+  analysedAt: maybe(when),
+  costUsd: maybe(usd),
+  startedAt: when,
+  endedAt: maybe(when),
+  customerId: maybe(z.string()),
+  customerName: maybe(z.string()),
+  customerPhone: maybe(z.string()),
+  isTest: z.boolean().describe("Held on the console's test line (left out of analytics, costs and follow-up texts)"),
+};
+
+export const conversationListResponse = z.object({
+  data: z.array(z.object({ ...conversationFields, durationSeconds: maybe(z.number()), messageCount: z.number() })),
+  nextCursor: maybe(z.string()),
+});
+
+const appointmentSummary = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  startsAt: when,
+  endsAt: when,
+  service: z.string(),
+  provider: z.string(),
+});
+
+export const conversationDetailResponse = z.object({
+  conversation: z.looseObject({ ...conversationFields, questions: z.array(z.string()), analysisError: maybe(z.string()), aiPaused: z.boolean() }),
+  messages: z.array(z.looseObject({ seq: z.number(), role: z.string(), text: z.string(), interrupted: z.boolean(), at: when })),
+  events: z.array(z.looseObject({ seq: z.number(), type: z.string(), name: maybe(z.string()), data: z.unknown(), at: when })),
+  voice: maybe(
+    z.looseObject({
+      callSid: z.string(),
+      fromNumber: maybe(z.string()),
+      twilioStatus: z.string(),
+      durationSeconds: maybe(z.number()),
+      endedBy: maybe(z.string()),
+      transferredTo: maybe(z.string()),
+      greetingLatencyMs: maybe(z.number()),
+      replyLatencyP50Ms: maybe(z.number()),
+      replyLatencyP95Ms: maybe(z.number()),
+      replyLatencyMaxMs: maybe(z.number()),
+      bargeIns: maybe(z.number()),
+      model: maybe(z.string()),
+    }),
+  ),
+  appointments: z.array(appointmentSummary),
+  cost: maybe(
+    z.looseObject({
+      totalUsd: usd,
+      components: z.record(z.string(), usd),
+      usage: z.record(z.string(), z.number()),
+      day: z.string(),
+    }),
+  ),
+});
+
+export const staffMessagesResponse = z.object({
+  data: z.array(
+    z.looseObject({
+      id: z.string(),
+      callerName: z.string(),
+      callbackNumber: maybe(z.string()),
+      reason: z.string(),
+      recordingUrl: maybe(z.string()),
+      recordingSeconds: maybe(z.number()),
+      conversationId: maybe(z.string()),
+      customerId: maybe(z.string()),
+      handledAt: maybe(when),
+      handledBy: maybe(z.string()),
+      createdAt: when,
+    }),
+  ),
+});
+
+export const customer = z.looseObject({
+  id: z.string(),
+  name: maybe(z.string()),
+  phone: z.string(),
+  email: maybe(z.string()),
+  notes: maybe(z.string()),
+  smsOptedOutAt: maybe(when),
+  createdAt: when,
+});
+
+export const customerListResponse = z.object({ data: z.array(customer), nextAfter: maybe(z.string()) });
+
+export const customerTimelineResponse = z.object({
+  customer,
+  conversations: z.array(
+    z.looseObject({
+      id: z.string(),
+      channel: z.enum(['voice', 'sms']),
+      status: z.string(),
+      outcome: maybe(z.string()),
+      summary: maybe(z.string()),
+      satisfaction: maybe(z.number()),
+      followUpNeeded: maybe(z.boolean()),
+      startedAt: when,
+      endedAt: maybe(when),
+    }),
+  ),
+  upcomingAppointments: z.array(appointmentSummary),
+  pastAppointments: z.array(appointmentSummary),
+});
+
+export const appointmentListResponse = z.object({
+  data: z.array(
+    appointmentSummary.extend({
+      providerId: z.string(),
+      customerId: z.string(),
+      customerName: maybe(z.string()),
+      customerPhone: z.string(),
+      conversationId: maybe(z.string()),
+    }),
+  ),
+});
+
+export const settingsResponse = z.looseObject({
+  name: z.string(),
+  address: z.string(),
+  timezone: z.string(),
+  website: maybe(z.string()),
+  transferNumber: maybe(z.string()),
+  persona: personaSchema,
+  hours: weeklyHoursSchema,
+  settings: spaSettingsSchema,
+  calendar: calendarConfigSchema,
+  services: z.array(
+    z.looseObject({
+      slug: z.string(),
+      name: z.string(),
+      description: z.string(),
+      durationMinutes: z.number(),
+      priceCents: maybe(z.number()),
+      priceNote: maybe(z.string()),
+      active: z.boolean().optional(),
+    }),
+  ),
+  providers: z.array(
+    z.looseObject({
+      slug: z.string(),
+      name: z.string(),
+      title: z.string(),
+      hours: maybe(weeklyHoursSchema),
+      calendarId: z.string().nullish(),
+      services: z.array(z.string()),
+    }),
+  ),
+});
+
+export const apiKeyListResponse = z.object({
+  data: z.array(
+    z.looseObject({
+      id: z.string(),
+      name: z.string(),
+      role: z.enum(['owner', 'staff']),
+      prefix: z.string(),
+      createdAt: when,
+      lastUsedAt: maybe(when),
+      revokedAt: maybe(when),
+    }),
+  ),
+});
+
+export const dailyAnalyticsResponse = z.object({
+  data: z.array(
+    z.looseObject({
+      day: z.string(),
+      calls: z.number(),
+      texts: z.number(),
+      bookings: z.number(),
+      averageCallSeconds: maybe(z.number()),
+      medianReplyLatencyMs: maybe(z.number()),
+      p95ReplyLatencyMs: maybe(z.number()),
+      voiceMinutes: z.number(),
+      costUsd: z.number(),
+      averageSatisfaction: maybe(z.number()),
+      conversionRate: maybe(z.number()),
+    }),
+  ),
+});
+
+export const usageResponse = z.looseObject({
+  from: z.string(),
+  to: z.string(),
+  totals: z.record(z.string(), maybe(z.number())),
+  cost: z.looseObject({ totalUsd: z.number(), voiceUsd: z.number(), textUsd: z.number(), components: z.record(z.string(), z.number()) }),
+  costPerCallUsd: maybe(z.number()),
+  costPerBookingUsd: maybe(z.number()),
+  budget: z.object({
+    month: z.string(),
+    monthlyBudgetUsd: maybe(z.number()),
+    spentUsd: z.number(),
+    projectedUsd: z.number(),
+    daysElapsed: z.number(),
+    daysInMonth: z.number(),
+    status: z.enum(['over', 'projected_over', 'on_track', 'not_set']),
+  }),
+});
+
+export const weeklyDigestResponse = z.object({
+  spa: z.string(),
+  week: z.object({ from: z.string(), to: z.string() }),
+  calls: z.number(),
+  texts: z.number(),
+  bookings: z.number(),
+  conversionRate: maybe(z.number()),
+  averageSatisfaction: maybe(z.number()),
+  costUsd: z.number(),
+  costPerBookingUsd: maybe(z.number()),
+  outcomes: z.record(z.string(), z.number()),
+  topQuestions: z.array(z.object({ question: z.string(), count: z.number() })),
+  topServices: z.array(z.object({ service: z.string(), count: z.number() })),
+  callBacks: z.array(
+    z.object({
+      conversationId: z.string(),
+      channel: z.enum(['voice', 'sms']),
+      startedAt: when,
+      customerName: maybe(z.string()),
+      customerPhone: maybe(z.string()),
+      summary: maybe(z.string()),
+      satisfaction: maybe(z.number()),
+      satisfactionReason: maybe(z.string()),
+      followUpNeeded: z.boolean(),
+      outcome: maybe(z.string()),
+      why: z.enum(['unhappy', 'follow_up']),
+    }),
+  ),
+  subject: z.string(),
+  text: z.string(),
+});
+
+export const analyticsBreakdownResponse = z.object({
+  from: z.string(),
+  to: z.string(),
+  outcomes: z.array(z.object({ outcome: z.string(), count: z.number() })),
+  busiestHours: z
+    .array(z.object({ weekday: z.number().int().min(1).max(7), hour: z.number().int().min(0).max(23), count: z.number() }))
+    .describe('Only hours with conversations; weekday 1 is Monday'),
+});
