@@ -149,6 +149,10 @@ const envSchema = z.object({
   SMS_SUMMARY_QUIET_SECONDS: positiveInt(600),
   /** Proxies in front of the service whose X-Forwarded-For entry is believed (0: none; on Fly, Fly-Client-IP is used instead). */
   TRUSTED_PROXY_HOPS: wholeNumber(0),
+  /** A staff session unused this long ends (the person signs in again). */
+  STAFF_SESSION_IDLE_HOURS: positiveInt(12),
+  /** A staff session ends this long after sign-in, however busy. */
+  STAFF_SESSION_MAX_DAYS: positiveInt(7),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -173,6 +177,8 @@ export interface Config {
     readonly accountSid: string;
     readonly authToken: string;
     readonly apiBaseUrl: string | undefined;
+    /** A real account is set (not the development placeholders), so texts can be sent. */
+    readonly configured: boolean;
   };
   readonly openai: {
     readonly apiKey: string | undefined;
@@ -233,6 +239,12 @@ export interface Config {
   };
   /** A text thread is summarised once it has been quiet this long (a call, as soon as it ends). */
   readonly smsSummaryQuietSeconds: number;
+  /** Staff sign-in sessions: idle timeout, absolute lifetime, and whether the cookie is `Secure` (https). */
+  readonly staffSessions: {
+    readonly idleMs: number;
+    readonly absoluteMs: number;
+    readonly secureCookie: boolean;
+  };
 }
 
 /** A configuration problem, reported as one line that names the variable. */
@@ -303,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accountSid: e.TWILIO_ACCOUNT_SID ?? DEV_TWILIO_ACCOUNT_SID,
       authToken: e.TWILIO_AUTH_TOKEN ?? DEV_TWILIO_AUTH_TOKEN,
       apiBaseUrl: e.TWILIO_API_BASE_URL,
+      configured: e.TWILIO_ACCOUNT_SID !== undefined && e.TWILIO_AUTH_TOKEN !== undefined,
     },
     openai: {
       apiKey: e.OPENAI_API_KEY,
@@ -339,6 +352,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smsUsdPerSegment: e.TWILIO_SMS_USD_PER_SEGMENT,
     },
     smsSummaryQuietSeconds: e.SMS_SUMMARY_QUIET_SECONDS,
+    staffSessions: {
+      idleMs: e.STAFF_SESSION_IDLE_HOURS * 3_600_000,
+      absoluteMs: e.STAFF_SESSION_MAX_DAYS * 86_400_000,
+      secureCookie: publicBaseUrl.startsWith('https://'),
+    },
   };
   return deepFreeze(config);
 }
