@@ -54,7 +54,7 @@ try {
       ((now() at time zone sp.timezone)::date + make_time(9 + (n * 2 + p.k) % 8, (n % 2) * 30, 0)) at time zone sp.timezone + make_interval(mins => s.duration_minutes),
       'confirmed'
     from generate_series(0, 2) n
-    join (select id, row_number() over (order by id) - 1 as k from providers where spa_id = ${spaId}) p on true
+    join (select id, (row_number() over (order by id) - 1)::int as k from providers where spa_id = ${spaId}) p on true
     join spas sp on sp.id = ${spaId}
     join lateral (select id from customers where spa_id = ${spaId} order by id offset n * 3 + p.k limit 1) c on true
     join lateral (select s.id, s.duration_minutes from services s join provider_services ps on ps.service_id = s.id
@@ -82,6 +82,9 @@ try {
     OPENAI_API_KEY: 'sk-screenshots',
     OPENAI_REALTIME_URL: realtime.url,
     METRICS_PORT: '0',
+    // The call in progress stays in progress while it is photographed.
+    IDLE_PROMPT_SECONDS: '3600',
+    IDLE_HANGUP_SECONDS: '3600',
   });
   const app = await buildApp({ config, database: { db, embedded: false, description: 'screenshots', url, close: async () => {} }, logger: pino({ level: 'silent' }), consoleDir: await buildConsole() });
   teardowns.push(() => app.close({ drainMs: 0, wrapUpMs: 0 }));
@@ -112,8 +115,11 @@ try {
   await page.click('button[type=submit]');
   await page.waitForURL(`${origin}/console/`);
   await shoot('today', '/', (p) => p.locator('section[aria-labelledby="live-calls-heading"] li').first().waitFor());
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await shoot('today-tablet', '/', (p) => p.locator('section[aria-labelledby="live-calls-heading"] li').first().waitFor());
+  await page.setViewportSize({ width: 1366, height: 900 });
   await shoot('conversations', '/conversations', (p) => p.locator('table tbody tr').first().waitFor());
-  const latest = await db.selectFrom('conversations').select('id').where('spa_id', '=', spaId).where('channel', '=', 'voice').where('status', '=', 'completed').orderBy('started_at', 'desc').executeTakeFirstOrThrow();
+  const latest = await db.selectFrom('conversations').select('id').where('spa_id', '=', spaId).where('channel', '=', 'voice').where('outcome', '=', 'booked').orderBy('started_at', 'desc').executeTakeFirstOrThrow();
   await shoot('conversation', `/conversations/${latest.id}`, (p) => p.locator('.timeline li').first().waitFor());
   await shoot('patients', '/patients', (p) => p.locator('table tbody tr').first().waitFor());
   const customer = await db.selectFrom('conversations').select('customer_id').where('id', '=', latest.id).executeTakeFirstOrThrow();
@@ -121,8 +127,6 @@ try {
   await shoot('appointments', '/appointments?view=day', (p) => p.locator('.appointment').first().waitFor());
   await shoot('analytics', '/analytics', (p) => p.locator('.uplot').first().waitFor(), { fullPage: true });
   await shoot('settings', '/settings', (p) => p.locator('#persona-heading').waitFor());
-  await page.setViewportSize({ width: 820, height: 1180 });
-  await shoot('today-tablet', '/', (p) => p.locator('section[aria-labelledby="live-calls-heading"] li').first().waitFor());
   await page.setViewportSize({ width: 390, height: 844 });
   await shoot('conversations-phone', '/conversations', (p) => p.locator('table tbody tr').first().waitFor());
 } finally {
