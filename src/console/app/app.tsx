@@ -51,18 +51,15 @@ export function App() {
     }
   }, [me, onLogin]);
 
-  // The spa's time zone comes with its settings, asked for alongside /me rather than after it.
   const [zoneKnown, setZoneKnown] = useState(false);
   useEffect(() => {
-    if (zoneKnown || me === null) return;
+    if (!me || zoneKnown) return;
     api
       .GET('/api/v1/settings')
-      .then((r) => {
-        if (r.data) setSpaTimeZone(r.data.timezone);
-        if (r.data || me) setZoneKnown(true);
-      })
-      .catch(() => me && setZoneKnown(true));
-  }, [me === null, me === undefined]);
+      .then((r) => r.data && setSpaTimeZone(r.data.timezone))
+      .catch(() => undefined)
+      .finally(() => setZoneKnown(true));
+  }, [me]);
 
   if (onLogin) return <LoginPage next={location.query.get('next')} />;
   if (me === undefined || me === null || !zoneKnown) return <Loading what="Opening the console" />;
