@@ -347,6 +347,52 @@ const STAFF_ROUTES: StaffRoute[] = [
   { name: 'api keys', method: 'GET', path: () => '/api/v1/api-keys', role: 'owner' },
   { name: 'create key', method: 'POST', path: () => '/api/v1/api-keys', body: (r) => ({ name: 'fuzz', role: r.pick(['owner', 'staff', 'admin']) }), role: 'owner' },
   { name: 'revoke key', method: 'DELETE', path: (r) => `/api/v1/api-keys/${id(r, [])}`, role: 'owner' },
+  // Staff accounts: sign-in and invites (no credential), the person's own view, people, invites, the audit log.
+  {
+    name: 'sign in',
+    method: 'POST',
+    path: () => '/api/v1/session',
+    body: (r) => ({ email: r.pick(['owner@example.com', `${r.hex(6)}@example.com`, hostileString(r, 40)]), password: hostileString(r, 30) }),
+    role: 'none',
+  },
+  { name: 'accept invite', method: 'POST', path: () => '/api/v1/invites/accept', body: (r) => ({ token: r.hex(43), password: hostileString(r, 30), name: hostileString(r, 20) }), role: 'none' },
+  { name: 'me', method: 'GET', path: () => '/api/v1/me', role: 'staff' },
+  { name: 'my sessions', method: 'GET', path: () => '/api/v1/me/sessions', role: 'staff' },
+  { name: 'sign out', method: 'DELETE', path: () => '/api/v1/session', role: 'staff' },
+  { name: 'people', method: 'GET', path: () => '/api/v1/people', role: 'owner' },
+  {
+    name: 'change person',
+    method: 'PATCH',
+    path: (r) => `/api/v1/people/${id(r, [])}`,
+    body: (r) => r.pick<object>([{ role: r.pick(['owner', 'staff', 'provider', 'admin']) }, { disabled: true }, { name: hostileString(r, 30) }, {}]),
+    role: 'owner',
+  },
+  { name: 'person sessions', method: 'GET', path: (r) => `/api/v1/people/${id(r, [])}/sessions`, role: 'owner' },
+  { name: 'end person sessions', method: 'DELETE', path: (r) => `/api/v1/people/${id(r, [])}/sessions`, role: 'owner' },
+  { name: 'invites', method: 'GET', path: () => '/api/v1/invites', role: 'owner' },
+  {
+    name: 'invite',
+    method: 'POST',
+    path: () => '/api/v1/invites',
+    body: (r) => ({ email: r.pick([`${r.hex(8)}@example.com`, hostileString(r, 40)]), role: r.pick(['owner', 'staff', 'root']), phone: r.pick(['+12025550123', hostilePhone(r)]) }),
+    role: 'owner',
+  },
+  { name: 'withdraw invite', method: 'DELETE', path: (r) => `/api/v1/invites/${id(r, [])}`, role: 'owner' },
+  {
+    name: 'audit log',
+    method: 'GET',
+    path: () => '/api/v1/audit-events',
+    query: (r) => ({
+      personId: r.uuid(),
+      action: r.pick(['conversation.viewed', 'sign_in.failed']),
+      recordId: r.uuid(),
+      from: r.pick(['2026-11-01T00:00:00Z', '2026-02-30T00:00:00Z']),
+      to: '2026-12-01T00:00:00+01:00',
+      cursor: String(r.int(0, 10_000)),
+      limit: String(r.int(1, 600)),
+    }),
+    role: 'owner',
+  },
   {
     name: 'admin key',
     method: 'POST',
@@ -414,6 +460,8 @@ function staffApiCase(r: SeededRandom, c: HttpFuzzContext): HttpCase {
   const headers: Record<string, string> = { 'x-forwarded-for': `10.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}` };
   const auth = bearer(r, c, route.role);
   if (auth) headers.authorization = auth;
+  // Now and then a hostile session cookie, with or without a key beside it.
+  if (r.chance(0.05)) headers.cookie = `__Host-receptionist_session=${r.pick([r.hex(43), encodeURIComponent(hostileString(r, 60).replace(/[\ud800-\udfff]/g, '')), ''])}`;
   let body: string | Buffer | undefined;
   let shape = 'no body';
   if (route.body || r.chance(0.05)) {

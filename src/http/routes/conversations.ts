@@ -7,6 +7,7 @@ import { calendarDay } from '../calendar-day.js';
 import { withHttpErrors } from '../domain-errors.js';
 import { HttpError } from '../errors.js';
 import { conversationDetailResponse, conversationListResponse } from '../response-schemas.js';
+import { audit } from '../staff/audit.js';
 import { idParams, uuid } from '../route-schemas.js';
 
 /** /conversations: calls and text threads, one in full, and staff texting a patient back. */
@@ -70,6 +71,8 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
       limit: q.limit,
     });
     const last = rows.at(-1);
+    // The list shows summaries and outcomes: patient data. The search text itself is not kept.
+    await audit(request, { action: 'conversations.listed', detail: { searched: q.q !== undefined, results: rows.length } });
     return { data: rows, nextCursor: rows.length === q.limit && last ? encodeCursor(last.startedAt, last.id) : null };
   });
 
@@ -78,6 +81,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
   }, async (request) => {
     const detail = await conversationDetail(db, authorisedSpa(request), request.params.id);
     if (!detail) throw new HttpError(404, 'NOT_FOUND', 'No such conversation.');
+    await audit(request, { action: 'conversation.viewed', recordType: 'conversation', recordId: request.params.id });
     return detail;
   });
 
@@ -90,6 +94,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
     },
   }, async (request, reply) => {
     const result = await withHttpErrors(() => texts.send(authorisedSpa(request), request.params.id, request.body.text));
+    await audit(request, { action: 'conversation.text_sent', recordType: 'conversation', recordId: request.params.id });
     return reply.status(201).send({ ...result, assistantPaused: true });
   });
 

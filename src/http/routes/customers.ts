@@ -4,6 +4,7 @@ import { customerTimeline, listCustomers, updateCustomer } from '../../storage/s
 import { authorisedSpa } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { customer, customerListResponse, customerTimelineResponse } from '../response-schemas.js';
+import { audit } from '../staff/audit.js';
 import { idParams, uuid } from '../route-schemas.js';
 
 /** /customers: patients, one with their history, and staff corrections. */
@@ -28,6 +29,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
       after: request.query.after,
       limit: request.query.limit,
     });
+    await audit(request, { action: 'customers.listed', detail: { searched: request.query.q !== undefined, results: rows.length } });
     return { data: rows, nextAfter: rows.length === request.query.limit ? (rows.at(-1)?.id ?? null) : null };
   });
 
@@ -36,6 +38,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const timeline = await customerTimeline(db, authorisedSpa(request), request.params.id, clock());
     if (!timeline) throw new HttpError(404, 'NOT_FOUND', 'No such customer.');
+    await audit(request, { action: 'customer.viewed', recordType: 'customer', recordId: request.params.id });
     return timeline;
   });
 
@@ -57,6 +60,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const spaId = authorisedSpa(request);
     if (!(await updateCustomer(db, spaId, request.params.id, request.body))) throw new HttpError(404, 'NOT_FOUND', 'No such customer.');
+    await audit(request, { action: 'customer.updated', recordType: 'customer', recordId: request.params.id, detail: { fields: Object.keys(request.body) } });
     return (await customerTimeline(db, spaId, request.params.id, clock()))?.customer;
   });
 };

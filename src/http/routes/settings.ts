@@ -4,6 +4,7 @@ import { applySettings, readSettings, SettingsError } from '../../storage/settin
 import { authorisedSpa } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { settingsResponse } from '../response-schemas.js';
+import { audit } from '../staff/audit.js';
 
 /** /settings: the receptionist's settings; staff read them, owners change them. */
 
@@ -25,6 +26,7 @@ const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
       if (error instanceof SettingsError) throw new HttpError(400, 'VALIDATION_FAILED', error.message);
       throw error;
     }
+    await audit(request, { action: 'settings.changed', recordType: 'spa', recordId: spaId, detail: { fields: Object.keys(request.body) } });
     return readSettings(db, spaId);
   });
 };

@@ -11,9 +11,9 @@ export type AuditAction =
   | 'conversation.viewed'
   | 'customer.viewed'
   | 'customer.updated'
-  | 'customers.searched'
+  | 'customers.listed'
+  | 'conversations.listed'
   | 'conversation.text_sent'
-  | 'conversations.exported'
   | 'settings.changed'
   | 'invite.created'
   | 'invite.revoked'
@@ -24,8 +24,7 @@ export type AuditAction =
   | 'api_key.revoked'
   | 'sign_in.succeeded'
   | 'sign_in.failed'
-  | 'signed_out'
-  | 'audit_log.viewed';
+  | 'signed_out';
 
 export interface AuditEntry {
   action: AuditAction;

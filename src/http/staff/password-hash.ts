@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { HttpError } from '../errors.js';
 
 /**
  * Staff passwords, hashed with scrypt (memory-hard, in Node itself: no native package to build).
@@ -14,7 +15,44 @@ const BLOCK_SIZE = 8;
 const PARALLELISM = 3;
 const KEY_BYTES = 32;
 
+/**
+ * At most RUNNING hashes at once and WAITING more in line: each takes 32 MiB and tens to hundreds
+ * of milliseconds of a core (and a libuv thread, shared with file and DNS work), so a burst of
+ * sign-ins must not starve the service. Past that, `PasswordHashingBusy`: a 429.
+ */
+const RUNNING = 2;
+const WAITING = 8;
+let running = 0;
+const queue: (() => void)[] = [];
+
+/** Answered as 429: the client may simply try again in a moment. */
+export class PasswordHashingBusy extends HttpError {
+  constructor() {
+    super(429, 'RATE_LIMITED', 'Too many sign-ins at once; try again in a few seconds.');
+  }
+}
+
+async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running < RUNNING) running += 1;
+  else {
+    if (queue.length >= WAITING) throw new PasswordHashingBusy();
+    // The finishing hash hands its slot straight to us (running stays the same).
+    await new Promise<void>((resolve) => queue.push(resolve));
+  }
+  try {
+    return await work();
+  } finally {
+    const next = queue.shift();
+    if (next) next();
+    else running -= 1;
+  }
+}
+
 function derive(password: string, salt: Buffer, logN: number, r: number, p: number): Promise<Buffer> {
+  return withHashSlot(() => deriveNow(password, salt, logN, r, p));
+}
+
+function deriveNow(password: string, salt: Buffer, logN: number, r: number, p: number): Promise<Buffer> {
   const options: ScryptOptions = { N: 2 ** logN, r, p, maxmem: 256 * 2 ** logN * r + 1024 * 1024 };
   return new Promise((resolve, reject) => {
     scrypt(password.normalize('NFKC'), salt, KEY_BYTES, options, (error, key) => (error ? reject(error) : resolve(key)));
