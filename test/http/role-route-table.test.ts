@@ -31,6 +31,7 @@ const DESIGN: Record<string, { access: Access; query?: string; body?: object }> 
   'GET /api/v1/analytics/daily': { access: 'staff', query: '?from=2026-11-01&to=2026-11-07' },
   'GET /api/v1/analytics/usage': { access: 'staff', query: '?from=2026-11-01&to=2026-11-07' },
   'GET /api/v1/analytics/weekly-digest': { access: 'staff' },
+  'GET /api/v1/analytics/breakdown': { access: 'staff', query: '?from=2026-11-01&to=2026-11-07' },
   'GET /api/v1/settings': { access: 'staff' },
   'PATCH /api/v1/settings': { access: 'owner', body: { name: 'Willow & Oak Medical Spa' } },
   'GET /api/v1/api-keys': { access: 'owner' },

@@ -1,12 +1,29 @@
 /** How the console writes times, durations, money and outcomes: one place, the same everywhere. */
 
-const timeFormat = new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit' });
-const dayTimeFormat = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
-const dayFormat = new Intl.DateTimeFormat('en-US', { weekday: 'short', month: 'short', day: 'numeric' });
+/** Times are the spa's, wherever the browser is: set once the spa's settings are known. */
+let zone: string | undefined;
+let formats = makeFormats(undefined);
 
-export const time = (iso: string) => timeFormat.format(new Date(iso));
-export const dayTime = (iso: string) => dayTimeFormat.format(new Date(iso));
-export const day = (isoDay: string) => dayFormat.format(new Date(`${isoDay}T12:00:00`));
+function makeFormats(timeZone: string | undefined) {
+  const z = timeZone ? { timeZone } : {};
+  return {
+    time: new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', ...z }),
+    dayTime: new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', ...z }),
+    day: new Intl.DateTimeFormat('en-US', { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' }),
+    isoDay: new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', ...z }),
+  };
+}
+
+export function setSpaTimeZone(timeZone: string): void {
+  if (timeZone === zone) return;
+  zone = timeZone;
+  formats = makeFormats(timeZone);
+}
+
+export const time = (iso: string) => formats.time.format(new Date(iso));
+export const dayTime = (iso: string) => formats.dayTime.format(new Date(iso));
+/** A calendar day (YYYY-MM-DD) as "Wed, Dec 2". */
+export const day = (isoDay: string) => formats.day.format(new Date(`${isoDay}T12:00:00Z`));
 
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '—';
@@ -43,18 +60,16 @@ export const OUTCOMES: Record<string, string> = {
 
 export const outcome = (value: string | null | undefined) => (value ? (OUTCOMES[value] ?? value.replace(/_/g, ' ')) : 'Not analysed yet');
 
-/** Today in the browser's calendar, as YYYY-MM-DD. */
+/** The spa's calendar day of an instant (default now), as YYYY-MM-DD. */
 export function isoDay(date = new Date()): string {
-  const y = date.getFullYear();
-  const m = String(date.getMonth() + 1).padStart(2, '0');
-  const d = String(date.getDate()).padStart(2, '0');
-  return `${y}-${m}-${d}`;
+  return formats.isoDay.format(date);
 }
 
+/** Calendar arithmetic on YYYY-MM-DD, independent of any time zone. */
 export function addDays(isoDate: string, days: number): string {
-  const date = new Date(`${isoDate}T12:00:00`);
-  date.setDate(date.getDate() + days);
-  return isoDay(date);
+  const date = new Date(`${isoDate}T12:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
 }
 
 export const words = (value: string) => value.replace(/_/g, ' ');

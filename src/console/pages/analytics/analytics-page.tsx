@@ -102,7 +102,9 @@ export function AnalyticsPage() {
       <div class="grid grid-2" style="margin-top:16px">
         <Loaded state={breakdown}>{(b) => <Breakdown breakdown={b} label={outcome} />}</Loaded>
       </div>
-      <Digest />
+      <div style="margin-top:16px">
+        <Digest />
+      </div>
     </>
   );
 }

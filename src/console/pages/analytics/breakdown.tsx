@@ -14,6 +14,7 @@ export function Breakdown({ breakdown, label }: { breakdown: Breakdown; label: (
   for (const cell of breakdown.busiestHours) byHour.set(cell.hour, (byHour.get(cell.hour) ?? 0) + cell.count);
   const hours = [...byHour.keys()].sort((a, b) => a - b);
   const most = Math.max(1, ...byHour.values());
+  const busiest = [...byHour].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
   return (
     <>
       <Panel title="Outcomes" id="outcomes">
@@ -41,26 +42,21 @@ export function Breakdown({ breakdown, label }: { breakdown: Breakdown; label: (
         {hours.length === 0 ? (
           <p class="state">No conversations in this period.</p>
         ) : (
-          <table>
-            <caption class="muted" style="text-align:left">
-              Conversations started per hour of the day ({WEEKDAYS.join(', ')} together)
-            </caption>
-            <tbody>
-              {hours.map((h) => (
-                <tr key={h}>
-                  <th scope="row" class="nowrap">
-                    {String(h).padStart(2, '0')}:00
-                  </th>
-                  <td style="width:60%">
-                    <div class="bar-track">
-                      <div class="bar" style={`width:${((byHour.get(h) ?? 0) / most) * 100}%`} />
-                    </div>
-                  </td>
-                  <td class="num">{byHour.get(h)}</td>
-                </tr>
+          <>
+            <div class="hour-bars" role="img" aria-label={`Conversations started per hour of the day; busiest at ${String(busiest).padStart(2, '0')}:00`}>
+              {Array.from({ length: 24 }, (_, h) => (
+                <div class="hour-bar" key={h} title={`${String(h).padStart(2, '0')}:00 — ${byHour.get(h) ?? 0}`}>
+                  <div class="bar" style={`height:${((byHour.get(h) ?? 0) / most) * 100}%`} />
+                </div>
               ))}
-            </tbody>
-          </table>
+            </div>
+            <div class="hour-axis" aria-hidden="true">
+              {[0, 6, 12, 18, 23].map((h) => (
+                <span key={h}>{String(h).padStart(2, '0')}:00</span>
+              ))}
+            </div>
+            <p class="muted" style="margin-bottom:0">Conversations started per hour of the day, spa time ({WEEKDAYS.join(', ')} together).</p>
+          </>
         )}
       </Panel>
     </>

@@ -19,7 +19,7 @@ export function LineChart({ days, series, title }: { days: string[]; series: Ser
     void Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]).then(([{ default: UPlot }]) => {
       const el = box.current;
       if (cancelled || !el) return;
-      const x = days.map((d) => Date.parse(`${d}T12:00:00`) / 1000);
+      const x = days.map((d) => Date.parse(`${d}T12:00:00Z`) / 1000);
       chart = new UPlot(
         {
           width: el.clientWidth,
@@ -36,6 +36,7 @@ export function LineChart({ days, series, title }: { days: string[]; series: Ser
           ],
           axes: [{ stroke: '#4a5568' }, { stroke: '#4a5568', size: 60, ...(series[0]?.format ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => series[0]!.format!(t)) } : {}) }],
           scales: { x: { time: true } },
+          tzDate: (ts: number) => UPlot.tzDate(new Date(ts * 1e3), 'UTC'),
           legend: { show: true },
         },
         [x, ...series.map((s) => s.values)],

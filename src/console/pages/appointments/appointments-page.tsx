@@ -8,7 +8,7 @@ import { Loaded } from '../../ui/states.js';
 
 /** Monday of the week of `isoDate`. */
 function monday(isoDate: string): string {
-  const weekday = (new Date(`${isoDate}T12:00:00`).getDay() + 6) % 7;
+  const weekday = (new Date(`${isoDate}T12:00:00Z`).getUTCDay() + 6) % 7;
   return addDays(isoDate, -weekday);
 }
 

@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import t, { type Test } from 'tap';
+import { CHROMIUM_MISSING, launchChromium, seriousAccessibilityProblems } from '../support/browser.js';
+import { startCallHarness } from '../support/call-harness.js';
+import { hangUpAndWait } from '../support/call-scenarios.js';
+import { buildConsole } from '../support/console-build.js';
+import { freePort } from '../support/free-port.js';
+import { addPerson, GOOD_PASSWORD } from '../support/staff-people.js';
+import { until } from '../support/until.js';
+
+/**
+ * The console as the front desk and the owner use it, in headless Chromium against the real
+ * service: signing in, a call going live and into the list, a callback handled, a text answered,
+ * the greeting changed and heard on the next call, and a staff member kept out of Settings.
+ * One browser page for the whole file; every page visited is checked with axe-core.
+ */
+
+if (CHROMIUM_MISSING) {
+  t.test('the console in a browser', { skip: CHROMIUM_MISSING }, () => {});
+} else {
+  const consoleDir = await buildConsole();
+  const port = await freePort();
+  const h = await startCallHarness(t, { port, consoleDir, env: { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } });
+  const db = h.database.db;
+  await addPerson(db, h.demoSpaId, 'owner@willow.test', 'owner');
+  await addPerson(db, h.demoSpaId, 'desk@willow.test', 'staff');
+  const browser = await launchChromium(t);
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  const scriptErrors: string[] = [];
+  page.on('pageerror', (error) => scriptErrors.push(error.message));
+  const url = (path: string) => `${h.baseUrl}/console${path}`;
+
+  async function accessible(t: Test, what: string) {
+    t.same(await seriousAccessibilityProblems(page), [], `${what}: no serious or critical accessibility problems`);
+  }
+  async function signIn(email: string) {
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', GOOD_PASSWORD);
+    await page.click('button[type=submit]');
+  }
+  const panel = (id: string) => page.locator(`section[aria-labelledby="${id}-heading"]`);
+
+  t.test('an owner signs in and lands where they were going', async (t) => {
+    await page.goto(url('/patients'));
+    await page.waitForURL(/\/console\/login/);
+    await signIn('owner@willow.test');
+    await page.waitForURL(url('/patients'));
+    await page.getByRole('heading', { level: 1, name: 'Patients' }).waitFor();
+    t.pass('on the patients page');
+  });
+
+  t.test('a call shows up live on Today, then in Conversations with its transcript', async (t) => {
+    await page.getByRole('link', { name: 'Today' }).click();
+    await panel('live-calls').getByText('No calls right now').waitFor();
+    h.realtime.configure = (c) =>
+      c.replies.push({ text: 'Thank you for calling Willow and Oak, this is Ava.', audioMs: 200 }, { text: 'Tuesday at ten is open.', audioMs: 200 });
+    const call = h.call();
+    await call.dial();
+    const model = await h.realtime.connection(0);
+    await call.heardAll(200);
+    const live = panel('live-calls').locator('li');
+    await live.first().waitFor({ timeout: 15_000 });
+    t.equal(await live.count(), 1, 'one call in progress');
+    t.match(await live.first().innerText(), /talking/);
+    await accessible(t, 'Today');
+
+    await model.callerTurn({ transcript: 'Do you have a facial on Tuesday?' });
+    await call.heardAll(400);
+    await hangUpAndWait(h, call);
+    await panel('live-calls').getByText('No calls right now').waitFor({ timeout: 15_000 });
+    t.pass('the call leaves Today when it ends');
+
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    const row = page.locator('table tbody tr').first();
+    await row.waitFor();
+    await accessible(t, 'Conversations');
+    await row.getByRole('link').click();
+    await page.waitForURL(/\/console\/conversations\/[0-9a-f-]{36}$/);
+    const transcript = panel('transcript');
+    await transcript.getByText('Do you have a facial on Tuesday?').waitFor();
+    await transcript.getByText('Thank you for calling Willow and Oak, this is Ava.').waitFor();
+    await accessible(t, 'a conversation');
+    await page.goBack();
+    await page.waitForURL(url('/conversations'));
+    await page.goForward();
+    await transcript.getByText('Do you have a facial on Tuesday?').waitFor();
+    t.pass('back and forward move between the list and the conversation');
+  });
+
+  t.test('the front desk marks a message for staff handled', async (t) => {
+    const message = await db
+      .insertInto('staff_messages')
+      .values({ spa_id: h.demoSpaId, caller_name: 'Pat Lee', callback_number: '+12025550142', reason: 'Wants to talk about a refund' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await page.goto(url('/'));
+    const item = panel('staff-messages').locator('li', { hasText: 'Pat Lee' });
+    await item.waitFor();
+    await item.getByRole('button', { name: 'Mark the message from Pat Lee handled' }).click();
+    await item.waitFor({ state: 'detached' });
+    const row = await db.selectFrom('staff_messages').select('handled_at').where('id', '=', message.id).executeTakeFirstOrThrow();
+    t.ok(row.handled_at, 'recorded as handled');
+  });
+
+  t.test('the front desk replies to a text thread', async (t) => {
+    const sent = await h.post('/twilio/sms', {
+      MessageSid: `SM${randomBytes(16).toString('hex')}`,
+      AccountSid: `AC${'1'.repeat(32)}`,
+      From: '+12025550177',
+      To: '+12025550100',
+      Body: 'Can I book a peel this week?',
+      NumMedia: '0',
+    });
+    t.equal(sent.status, 200);
+    const threadOf = () => db.selectFrom('conversations').select('id').where('spa_id', '=', h.demoSpaId).where('channel', '=', 'sms').executeTakeFirst();
+    await until('the thread', async () => (await threadOf()) !== undefined);
+    const thread = (await threadOf())!;
+    await page.goto(url(`/conversations/${thread.id}`));
+    await panel('transcript').getByText('Can I book a peel this week?').waitFor();
+    await accessible(t, 'a text thread');
+    await page.getByLabel('Reply as the spa').fill('Yes! Thursday at 2 PM works. Shall I book it?');
+    await page.getByRole('button', { name: 'Send text' }).click();
+    await page.getByText('Sent. The receptionist stays quiet').waitFor();
+    await panel('transcript').getByText('Thursday at 2 PM works').waitFor();
+    const texts = h.twilioRest.messages().map((m) => m.params.Body);
+    t.ok(texts.includes('Yes! Thursday at 2 PM works. Shall I book it?'), 'Twilio was asked to send it');
+    await page.getByRole('button', { name: 'Hand back to the receptionist' }).waitFor();
+  });
+
+  t.test('the owner changes the greeting and the next call uses it', async (t) => {
+    const greeting = 'Good day, you have reached Willow and Oak. This is Ava speaking.';
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const persona = panel('persona');
+    await persona.getByLabel('Greeting').fill(greeting);
+    await accessible(t, 'Settings');
+    await persona.getByRole('button', { name: 'Save' }).click();
+    await persona.getByText('Saved.').waitFor();
+
+    h.realtime.configure = (c) => c.replies.push({ text: greeting, audioMs: 200 });
+    const call = h.call();
+    await call.dial();
+    const model = await h.realtime.connection(1);
+    const create = await model.waitFor('response.create', (e) => JSON.stringify(e).includes(greeting));
+    t.ok(create, 'the model is asked to greet with the new words');
+    await call.heardAll(200);
+    await hangUpAndWait(h, call);
+  });
+
+  t.test('the other pages load, with no serious accessibility problems', async (t) => {
+    for (const [path, heading] of [
+      ['/patients', 'Patients'],
+      ['/appointments', 'Appointments'],
+      ['/analytics', 'Analytics'],
+    ] as const) {
+      await page.goto(url(path));
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      await page.locator('.spinner').first().waitFor({ state: 'detached' });
+      await accessible(t, heading);
+    }
+    await page.goto(url('/patients'));
+    await page.locator('table tbody tr a').first().click();
+    await panel('patient-details').waitFor();
+    await accessible(t, 'a patient');
+  });
+
+  t.test('a staff member cannot open Settings', async (t) => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/console\/login/);
+    await page.goto(url('/settings'));
+    await page.waitForURL(/\/console\/login/);
+    await signIn('desk@willow.test');
+    await page.waitForURL(url('/settings'));
+    await page.getByText('Settings is for the spa\'s owners').waitFor();
+    t.equal(await page.getByRole('link', { name: 'Settings' }).count(), 0, 'no Settings in the navigation');
+    t.equal(await page.getByLabel('Greeting').count(), 0, 'no settings shown');
+  });
+
+  t.test('no script errors on any page', async (t) => {
+    t.same(scriptErrors, []);
+  });
+}
