@@ -13,6 +13,8 @@ import type { CallRecorder } from './call-recorder.js';
 import type { CallContext, CallSetup } from './call-setup.js';
 import { CallSupervisor, DEFAULT_CALL_LIMITS, type CallLimits, type SupervisedCall } from './call-supervisor.js';
 import { CallerPlayback } from './caller-playback.js';
+import { CallRecording } from './call-recording.js';
+import type { CallRecordings } from './recording-writer.js';
 import type { CallerStream } from './caller-stream.js';
 import { greetingInstructions, RESUMED_AFTER_DROP_NOTE, unansweredTransferInstructions, type WrapUpReason } from './instructions.js';
 import { conversationSoFar, ModelLink, type LinkedCall } from './model-link.js';
@@ -46,6 +48,8 @@ export interface CallSessionOptions {
   /** The wall clock for stored stamps (the call's start and end, turns). */
   wallClock?: () => Date;
   limits?: CallLimits;
+  /** Where call recordings go; absent: calls are never recorded (whatever the spa's setting). */
+  recordings?: CallRecordings;
 }
 
 /**
@@ -70,6 +74,7 @@ export class CallSession {
   /** Set while a goodbye is being spoken: why the call ends once it has been heard. */
   private goodbye: CallEndReason | undefined;
   private readonly transfer: CallTransfer;
+  private readonly recording: CallRecording | undefined;
   private resolveDone: () => void = () => {};
   /** Resolves when the call is over and its record written. */
   readonly done = new Promise<void>((resolve) => {
@@ -87,7 +92,8 @@ export class CallSession {
     this.transfer = new CallTransfer(this.callSid, recorder, options.transfer);
     this.transcript = new TranscriptAssembler(recorder.nextSeq, (turn) => recorder.turn(turn), this.wallClock);
     this.figures = new CallFigures(now, log, startedAt);
-    this.playback = new CallerPlayback(stream, this.transcript, recorder, this.figures, now);
+    this.recording = options.recordings ? new CallRecording(options.recordings, recorder, now, startedAt, this.wallClock) : undefined;
+    this.playback = new CallerPlayback(stream, this.transcript, recorder, this.figures, now, this.recording?.capture);
     const limits = options.limits ?? DEFAULT_CALL_LIMITS;
     this.link = new ModelLink({ recorder, log, now, modelSessionMaxMs: limits.modelSessionMaxMs }, this.linked);
     this.tools = new ToolTurns({ tools: options.tools, toolContext: options.toolContext, recorder, log, now, controls: this.controls }, this.toolCall);
@@ -157,12 +163,20 @@ export class CallSession {
     if (this.isEnded || this.greeted || !model || !context) return;
     this.greeted = true;
     this.enter('greeting');
-    const transferUnanswered = this.options.stream.resume === 'transfer-unanswered';
+    const { stream } = this.options;
+    this.recording?.decide(context.spa.settings.recording, {
+      spaId: context.spaId,
+      conversationId: this.conversationId,
+      streamSid: stream.streamSid,
+      startedAt: this.startedAtDate,
+    });
+    const transferUnanswered = stream.resume === 'transfer-unanswered';
     model.createResponse({ note: transferUnanswered ? unansweredTransferInstructions() : greetingInstructions(context.spa) });
   }
 
   /** Caller audio (hot path). During a reconnect it has nowhere to go; the restored session starts fresh. */
   private onCallerAudio(audio: Buffer): void {
+    this.recording?.capture.caller(audio);
     const model = this.link.model;
     const codec = this.playback.codec;
     if (!model || !codec || this.current === 'ended') return;
@@ -288,6 +302,7 @@ export class CallSession {
       this.goodbye ??= 'assistant';
     },
     transferTo: (number, announcement) => this.transfer.transferTo(number, announcement),
+    stopRecording: () => this.recording?.stopAtCallersRequest() ?? false,
   };
 
   /** Ends the call once; the record is written behind, `done` resolves when it is. `why` explains an ending of ours to staff. */
@@ -305,6 +320,8 @@ export class CallSession {
     this.playback.stop();
     this.transcript.flush();
     const ending = { reason: finalReason, streamSid: stream.streamSid, startedAt: this.startedAtDate, endedAt: this.wallClock(), modelName, price };
-    void recordCallEnd(recorder, this.figures, log, { ...ending, transferredTo: this.transfer.to, ...(why ? { why } : {}) }).finally(this.resolveDone);
+    const recorded = this.recording?.end(ending.endedAt).catch((error: unknown) => log.error({ err: error }, 'could not finish the call recording'));
+    const written = recordCallEnd(recorder, this.figures, log, { ...ending, transferredTo: this.transfer.to, ...(why ? { why } : {}) });
+    void Promise.all([written, recorded]).finally(this.resolveDone);
   }
 }

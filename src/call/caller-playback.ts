@@ -6,6 +6,7 @@ import type { CallRecorder } from './call-recorder.js';
 import type { CallerStream } from './caller-stream.js';
 import { holdPromptAudio } from './hold-prompt.js';
 import { PlaybackTracker, type PlayingItem } from './playback-tracker.js';
+import type { RecordingCapture } from './recording-capture.js';
 import type { TranscriptAssembler } from './transcript.js';
 
 /** Items of our own (the hold prompt): played and tracked like replies, but not in the model's conversation. */
@@ -40,6 +41,8 @@ export class CallerPlayback {
     private readonly recorder: CallRecorder,
     private readonly figures: CallFigures,
     now: () => number,
+    /** Takes down what the caller hears, for the call's recording (absent: not recorded). */
+    private readonly capture?: RecordingCapture,
   ) {
     this.tracker = new PlaybackTracker(now, (itemId) => transcript.assistantPlayed(itemId));
   }
@@ -105,6 +108,7 @@ export class CallerPlayback {
     this.pendingOutItem = undefined;
     if (unplayed.length === 0 || !model) return;
     this.stream.clear();
+    this.capture?.cleared();
     this.tracker.clearAll();
     this.codec?.reset();
     for (const item of unplayed) {
@@ -133,7 +137,9 @@ export class CallerPlayback {
     const clip = holdPromptAudio();
     const itemId = `${LOCAL_ITEM_PREFIX}hold:${++this.localItems}`;
     for (let offset = 0; offset < clip.length; offset += MULAW_FRAME_BYTES) {
-      this.stream.sendAudio(clip.subarray(offset, offset + MULAW_FRAME_BYTES));
+      const frame = clip.subarray(offset, offset + MULAW_FRAME_BYTES);
+      this.capture?.reply(frame);
+      this.stream.sendAudio(frame);
     }
     this.stream.sendMark(this.tracker.audioSent(itemId, mulawBytesToMs(clip.length)));
     this.tracker.itemComplete(itemId);
@@ -158,6 +164,7 @@ export class CallerPlayback {
 
   private sendFrame(frame: Uint8Array): void {
     this.figures.frameSent();
+    this.capture?.reply(frame);
     this.stream.sendAudio(frame);
   }
 

@@ -18,13 +18,18 @@ export function buildInstructions(spa: SpaProfile, now: Date): string {
     "- A patient's appointments are private. When someone calling from another number asks about them, explain briefly and warmly that, to protect the patient's privacy, you will text a short code to the number on file and need them to read it back before you can share or change anything.",
     '- Speak English unless the caller speaks another language; then answer in theirs.',
     '- When the conversation is over, say goodbye and call end_call in the same turn.',
+    ...(spa.settings.recording.enabled
+      ? ['- This call is recorded, and the greeting says so. If the caller asks not to be recorded, or objects to it, call stop_recording at once, then tell them the recording has stopped.']
+      : []),
     '',
     spaFactsText(spa, now),
   ].join('\n');
 }
 
 export function greetingInstructions(spa: SpaProfile): string {
-  return `Greet the caller now, warmly and naturally, with exactly these words: "${spa.persona.greeting}"`;
+  // The disclosure is said in the spa's own words, as part of the greeting, before anything else.
+  const words = spa.settings.recording.enabled ? `${spa.persona.greeting} ${spa.settings.recording.disclosure}` : spa.persona.greeting;
+  return `Greet the caller now, warmly and naturally, with exactly these words: "${words}"`;
 }
 
 /** Back from a transfer nobody answered: say so, and offer the next best thing. */

@@ -39,8 +39,9 @@ export async function applySettings(db: Db, spaId: string, patch: SettingsPatch)
   await inTransaction(db, async (trx) => {
     const current = await trx.selectFrom('spas').select(['persona', 'settings']).where('id', '=', spaId).executeTakeFirstOrThrow();
     const persona = patch.persona ? personaSchema.parse({ ...personaSchema.parse(current.persona), ...patch.persona }) : undefined;
+    const stored = spaSettingsSchema.parse(current.settings);
     const settings = patch.settings
-      ? spaSettingsSchema.parse({ ...spaSettingsSchema.parse(current.settings), ...patch.settings })
+      ? spaSettingsSchema.parse({ ...stored, ...patch.settings, recording: { ...stored.recording, ...patch.settings.recording } })
       : undefined;
     const spaChanges = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),

@@ -50,6 +50,16 @@ export type TurnDetection = z.infer<typeof turnDetectionSchema>;
 /** A two-letter ISO 639-1 language code, as the realtime model's transcription takes it. */
 export const ISO_639_1 = /^[a-z]{2}$/;
 
+export const DEFAULT_RECORDING_DISCLOSURE = 'This call is recorded to help us serve you.';
+
+/** Call recording: off until the owner turns it on; kept `retentionDays`; announced in the greeting in the spa's words. */
+export const recordingSettingsSchema = z.object({
+  enabled: z.boolean().default(false),
+  retentionDays: z.number().int().min(1).max(3_650).default(90),
+  disclosure: z.string().min(1).max(300).default(DEFAULT_RECORDING_DISCLOSURE),
+});
+export type RecordingSettings = z.infer<typeof recordingSettingsSchema>;
+
 export const spaSettingsSchema = z.object({
   voice: z.enum(REALTIME_VOICES).default('marin'),
   language: z.string().min(2).max(10).default('en'),
@@ -67,6 +77,9 @@ export const spaSettingsSchema = z.object({
   followUpAbandonedCalls: z.boolean().default(false),
   /** What the owner means to spend on the receptionist a month (models and Twilio); null: no budget. */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
+  recording: recordingSettingsSchema.default({ enabled: false, retentionDays: 90, disclosure: DEFAULT_RECORDING_DISCLOSURE }),
+  /** Transcripts and texts are deleted this many days after the conversation; null: kept. */
+  transcriptRetentionDays: z.number().int().min(1).max(3_650).nullable().default(null),
 });
 export type SpaSettings = z.infer<typeof spaSettingsSchema>;
 
@@ -83,7 +96,11 @@ export const spaSettingsPatchSchema = z
     },
   )
   // Stored values are read leniently (an odd one must never break a call); a change must be a real code.
-  .extend({ language: z.string().regex(ISO_639_1, 'must be an ISO 639-1 language code, such as en or es').optional() });
+  .extend({
+    language: z.string().regex(ISO_639_1, 'must be an ISO 639-1 language code, such as en or es').optional(),
+    // Only the recording fields given change (`{"recording": {"enabled": true}}` keeps the retention).
+    recording: recordingSettingsSchema.partial().strict().optional(),
+  });
 
 export const calendarConfigSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('local') }),

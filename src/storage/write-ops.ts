@@ -12,6 +12,7 @@ import {
   reopenAfterUnansweredTransfer,
   type ResumedVoiceCall,
 } from './voice-call-repository.js';
+import { finishRecording, openRecording } from './recording-repository.js';
 import { recordVoicemail } from './voicemail-repository.js';
 
 /**
@@ -135,7 +136,32 @@ const recordVoicemailOp = z.object({
   durationSeconds: z.number().int().min(0),
 });
 
+const openRecordingOp = z.object({
+  type: z.literal('open_recording'),
+  id: uuid,
+  conversationId: uuid,
+  spaId: uuid,
+  streamSid: z.string().min(1),
+  objectPrefix: z.string().min(1),
+  format: z.string().min(1),
+  channels: z.number().int().min(1).max(2),
+  keyFingerprint: z.string().min(1),
+  startedAt: isoDate,
+});
+
+const finishRecordingOp = z.object({
+  type: z.literal('finish_recording'),
+  id: uuid,
+  status: z.enum(['complete', 'failed', 'declined']),
+  endedAt: isoDate,
+  durationMs: z.number().int().min(0),
+  audioBytes: z.number().int().min(0),
+  failure: z.string().nullable(),
+});
+
 export const writeOpSchema = z.discriminatedUnion('type', [
+  openRecordingOp,
+  finishRecordingOp,
   openVoiceCallOp,
   appendTimelineOp,
   finishVoiceCallOp,
@@ -167,6 +193,8 @@ export interface WriteOpResults {
   take_staff_message: null;
   record_outcome: null;
   record_voicemail: { known: boolean };
+  open_recording: null;
+  finish_recording: null;
 }
 
 /** The queued JSON was not a write we know (a corrupt spill file, a newer version's write). */
@@ -244,6 +272,12 @@ async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults
       return null;
     case 'record_voicemail':
       return { known: await recordVoicemail(trx, op) };
+    case 'open_recording':
+      await openRecording(trx, op);
+      return null;
+    case 'finish_recording':
+      await finishRecording(trx, op);
+      return null;
   }
 }
 

@@ -12,6 +12,8 @@ export interface LiveCallControls {
   endCallAfterSpeech(): void;
   /** Hand the call to a person at `number`, saying `announcement` first. */
   transferTo(number: string, announcement: string): Promise<void>;
+  /** Stops recording the call for good (the caller objected); false when it was not being recorded. */
+  stopRecording(): boolean;
 }
 
 /** Texts to a patient on file, through the outbound path (once per idempotency key, opted-out never). */
