@@ -19,6 +19,7 @@ import { conversationAnalysisTasks } from './jobs/conversation-analysis-task.js'
 import { followUpTasks } from './jobs/follow-up-task.js';
 import { startJobWorker } from './jobs/job-worker.js';
 import { openAITextClients } from './jobs/openai-clients.js';
+import { RETENTION_CRONTAB, retentionTasks } from './jobs/retention-task.js';
 import { smsReplyTasks } from './jobs/sms-reply-task.js';
 import { recordDeliveryStatus, receiveText } from './sms/inbound.js';
 import { sendTextToCustomer, type OutboundDependencies } from './sms/outbound.js';
@@ -36,6 +37,7 @@ import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
 import type { RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
 import { heartbeatLiveCalls } from './storage/live-call-repository.js';
+import { openRecordingStorage } from './storage/recording-store.js';
 import { WriteQueue } from './storage/write-queue.js';
 import { MAX_MESSAGE_BYTES, onMediaSocketError, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
@@ -150,6 +152,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     writeQueue: () => writes.stats(),
     jobsPending: () => pendingJobCounts(database.db),
   };
+  const recordingStorage = await openRecordingStorage(config);
   const spas = new SpaDirectory(database.db, logger);
   await spas.warm().catch((error: unknown) => logger.warn({ err: error }, 'could not load the spas ahead of calls'));
   const intake = new CallIntake({
@@ -167,6 +170,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     transfer: (callSid, number, announcement) =>
       transferCall(twilio, callSid, number, announcement, `${config.publicBaseUrl}${TRANSFER_ENDED_PATH}`),
     isDraining: () => draining,
+    recordings: { ...recordingStorage, writes, log: logger.child({ component: 'recordings' }) },
   });
 
   await fastify.register(healthRoutes, {
@@ -180,6 +184,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     prefix: '/api/v1',
     adminApiKey: config.adminApiKey,
     google: { oauth: new GoogleOAuth(database.db, config, calendars) },
+    recordings: recordingStorage,
     texts: {
       send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),
@@ -195,7 +200,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   const heartbeat = startLiveCallHeartbeat(database, config, liveCalls, logger);
   const runner = deps.jobs
-    ? await startJobWorker({ connectionString: database.url, log: logger, tasks: jobTasks(config, outbound, calendars, logger) })
+    ? await startJobWorker({ connectionString: database.url, log: logger, tasks: { ...jobTasks(config, outbound, calendars, logger), ...retentionTasks({ db: database.db, recordings: recordingStorage, now, log: logger }) }, crontab: RETENTION_CRONTAB })
     : undefined;
 
   await fastify.ready();

@@ -35,6 +35,7 @@ import type { ToolRegistry } from '../tools/tool-registry.js';
 import { afterCall } from './after-call.js';
 import { wallClock } from './call-clock.js';
 import { CallRecorder } from './call-recorder.js';
+import type { CallRecordings } from './recording-writer.js';
 import { CallSession, type CallEndReason, type CallLimits } from './call-session.js';
 import { startCallSetup, type CallParticipants, type CallSetup } from './call-setup.js';
 import {
@@ -98,6 +99,8 @@ export interface CallIntakeDependencies {
   transfer?: (callSid: string, number: string, announcement: string) => Promise<void>;
   /** True once this machine is shutting down: new calls go elsewhere. */
   isDraining?: () => boolean;
+  /** Where calls are recorded, for spas that turned recording on. */
+  recordings?: CallRecordings;
 }
 
 /**
@@ -345,6 +348,7 @@ export class CallIntake implements VoiceWebhookHandlers {
         afterCall({ ...this.deps, knownCalls: this.knownCalls }, { callSid: ended.callSid, conversationId: ended.conversationId, done: ended.done, reason, setup, log: callLog });
       },
       ...(this.deps.transfer ? { transfer: this.deps.transfer } : {}),
+      ...(this.deps.recordings ? { recordings: this.deps.recordings } : {}),
     });
     liveCalls.add(session);
     log.info('call connected');

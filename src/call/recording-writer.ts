@@ -12,7 +12,7 @@ import {
   type RecordingKey,
 } from '../storage/recording-cipher.js';
 import type { WriteQueue } from '../storage/write-queue.js';
-import { BLOCK_SAMPLES, RecordingCapture, returnBlock } from './recording-capture.js';
+import { BLOCK_SAMPLES, type RecordingCapture, returnBlock } from './recording-capture.js';
 
 /** Blocks are sealed this long after their time has passed (late caller frames still land). */
 const SEAL_MARGIN_SAMPLES = 4_000;

@@ -14,7 +14,9 @@ import callRoutes from './routes/calls.js';
 import conversationRoutes, { type StaffTextHandlers } from './routes/conversations.js';
 import customerRoutes from './routes/customers.js';
 import googleCalendarRoutes, { type GoogleOAuthHandlers } from './routes/google-calendar.js';
+import recordingRoutes from './routes/recordings.js';
 import settingsRoutes from './routes/settings.js';
+import type { RecordingStorage } from '../storage/recording-store.js';
 import staffMessageRoutes from './routes/staff-messages.js';
 
 export type { StaffTextHandlers } from './routes/conversations.js';
@@ -25,6 +27,8 @@ export interface StaffApiOptions {
   adminApiKey: string | undefined;
   /** Connecting a spa's Google Calendar (/google). */
   google: { oauth: GoogleOAuthHandlers };
+  /** Call recordings: played through the API, erased with the patient. */
+  recordings: RecordingStorage;
 }
 
 /** Requests a minute per API key, or per client address for requests that bring none. */
@@ -67,7 +71,8 @@ const staffApi: FastifyPluginAsync<StaffApiOptions> = async (api, options) => {
 
   await api.register(async (keyed) => {
     keyed.addHook('preHandler', requireApiKey(api.db, 'staff'));
-    await keyed.register(conversationRoutes, { texts: options.texts });
+    await keyed.register(conversationRoutes, { texts: options.texts, recordings: options.recordings });
+    await keyed.register(recordingRoutes, { recordings: options.recordings });
     await keyed.register(customerRoutes);
     await keyed.register(appointmentRoutes);
     await keyed.register(staffMessageRoutes);

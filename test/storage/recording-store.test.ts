@@ -38,7 +38,9 @@ async function collect(parts: AsyncGenerator<Buffer>): Promise<Buffer> {
   return Buffer.concat(all);
 }
 
-async function behavesAsRecordingStore(t: Tap.Test, store: ObjectStore): Promise<void> {
+type TapTest = Parameters<Extract<Parameters<typeof t.test>[0], (...args: never[]) => unknown>>[0];
+
+async function behavesAsRecordingStore(t: TapTest, store: ObjectStore): Promise<void> {
   const wrappingKey = randomBytes(32);
   const id = randomUUID();
   const prefix = `recordings/spa/${randomUUID()}/${id}`;
