@@ -98,8 +98,9 @@ export class RecordingWriter {
   private async finishOnce(end: 'complete' | 'declined', endedAt: Date): Promise<RecordingEnd> {
     clearInterval(this.timer);
     this.capture.stop();
-    const endSample = end === 'declined' ? this.capture.sealedUpTo : Math.max(this.capture.endSample, this.capture.clockSample());
-    const durationMs = Math.floor(endSample / 8);
+    // Whole milliseconds, so the row's length and the audio's agree to the byte.
+    const durationMs = Math.floor(Math.max(this.capture.endSample, this.capture.clockSample()) / 8);
+    const endSample = durationMs * 8;
     if (end === 'complete') {
       this.capture.take(Math.ceil(endSample / BLOCK_SAMPLES) * BLOCK_SAMPLES, (block, index) => this.seal(block, index, endSample));
       this.uploadSegment();
