@@ -33,6 +33,8 @@ import httpServices from './http/plugins/http-services.js';
 import securityHeaders from './http/plugins/security-headers.js';
 import healthRoutes from './http/routes/health.js';
 import staffApi from './http/staff-api.js';
+import type { InviteTexts } from './http/routes/invites.js';
+import { spaSendingNumber } from './storage/spa-lookups.js';
 import { openAIRealtimeFactory } from './realtime/openai-realtime-model.js';
 import type { RealtimeModelFactory } from './realtime/realtime-model.js';
 import type { DatabaseHandle } from './storage/database.js';
@@ -112,7 +114,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   });
   await fastify.register(apiDocs, { publicBaseUrl: config.publicBaseUrl });
   await fastify.register(httpServices, { db: database.db, clock: now });
-  await fastify.register(accessGuards, { onFly: config.onFly });
+  await fastify.register(accessGuards, { onFly: config.onFly, staffSessions: config.staffSessions });
 
   const liveCalls = new LiveCalls();
   const tools = deps.tools ?? receptionistTools();
@@ -183,6 +185,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await fastify.register(staffApi, {
     prefix: '/api/v1',
     adminApiKey: config.adminApiKey,
+    publicBaseUrl: config.publicBaseUrl,
+    inviteTexts: config.twilio.configured ? inviteTexts(outbound) : undefined,
     google: { oauth: new GoogleOAuth(database.db, config, calendars) },
     recordings: recordingStorage,
     texts: {
@@ -237,6 +241,23 @@ function startLiveCallHeartbeat(database: DatabaseHandle, config: Config, liveCa
   }, LIVE_CALL_HEARTBEAT_MS);
   heartbeat.unref();
   return heartbeat;
+}
+
+/** Invite links texted from the spa's own number (a failed send is reported, not thrown: the owner still has the link). */
+function inviteTexts(outbound: OutboundDependencies): InviteTexts {
+  return {
+    async send(spaId, to, body) {
+      const from = await spaSendingNumber(outbound.db, spaId);
+      if (!from) return false;
+      try {
+        await outbound.sender.send({ from, to, body, statusCallback: outbound.statusCallbackUrl });
+        return true;
+      } catch (error) {
+        outbound.log.warn({ err: error, spaId }, 'invite text not sent');
+        return false;
+      }
+    },
+  };
 }
 
 /** The job queue's tasks: appointment texts, follow-ups, text replies, post-call analysis. */

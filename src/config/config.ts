@@ -156,6 +156,10 @@ const envSchema = z.object({
   RECORDINGS_S3_ACCESS_KEY_ID: optionalString,
   RECORDINGS_S3_SECRET_ACCESS_KEY: optionalString,
   RECORDINGS_S3_FORCE_PATH_STYLE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false'], { message: 'must be true or false' }).default('false')),
+  /** A staff session unused this long ends (the person signs in again). */
+  STAFF_SESSION_IDLE_HOURS: positiveInt(12),
+  /** A staff session ends this long after sign-in, however busy. */
+  STAFF_SESSION_MAX_DAYS: positiveInt(7),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -192,6 +196,8 @@ export interface Config {
     readonly accountSid: string;
     readonly authToken: string;
     readonly apiBaseUrl: string | undefined;
+    /** A real account is set (not the development placeholders), so texts can be sent. */
+    readonly configured: boolean;
   };
   readonly openai: {
     readonly apiKey: string | undefined;
@@ -256,6 +262,12 @@ export interface Config {
   readonly recordings: {
     readonly dir: string;
     readonly s3: RecordingsS3Config | undefined;
+  };
+  /** Staff sign-in sessions: idle timeout, absolute lifetime, and whether the cookie is `Secure` (https). */
+  readonly staffSessions: {
+    readonly idleMs: number;
+    readonly absoluteMs: number;
+    readonly secureCookie: boolean;
   };
 }
 
@@ -328,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accountSid: e.TWILIO_ACCOUNT_SID ?? DEV_TWILIO_ACCOUNT_SID,
       authToken: e.TWILIO_AUTH_TOKEN ?? DEV_TWILIO_AUTH_TOKEN,
       apiBaseUrl: e.TWILIO_API_BASE_URL,
+      configured: e.TWILIO_ACCOUNT_SID !== undefined && e.TWILIO_AUTH_TOKEN !== undefined,
     },
     openai: {
       apiKey: e.OPENAI_API_KEY,
@@ -365,6 +378,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     smsSummaryQuietSeconds: e.SMS_SUMMARY_QUIET_SECONDS,
     recordings: { dir: path.join(dataDir, 'recordings'), s3 },
+    staffSessions: {
+      idleMs: e.STAFF_SESSION_IDLE_HOURS * 3_600_000,
+      absoluteMs: e.STAFF_SESSION_MAX_DAYS * 86_400_000,
+      secureCookie: publicBaseUrl.startsWith('https://'),
+    },
   };
   return deepFreeze(config);
 }

@@ -2,20 +2,23 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { findActiveApiKey, type ApiKeyIdentity } from '../storage/api-key-repository.js';
-import type { ApiKeyRole, Database } from '../storage/schema.js';
+import type { Database } from '../storage/schema.js';
 import { HttpError } from './errors.js';
+import { roleAllows, type Actor, type RouteAccess } from './staff/roles.js';
+import { authenticateSession } from './staff/session-auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** Set for requests made with an API key (kept for code that only knows keys). */
     apiKey?: ApiKeyIdentity;
+    /** Who is asking: an API key or a signed-in person; set by `requireStaffAccess`. */
+    actor?: Actor;
   }
   interface FastifyContextConfig {
-    /** The weakest API-key role a route accepts; the scope's default when left out. */
-    role?: ApiKeyRole;
+    /** The access a route needs ('staff' or 'owner'); the scope's default when left out. */
+    role?: RouteAccess;
   }
 }
-
-const ROLE_RANK: Record<ApiKeyRole, number> = { staff: 1, owner: 2 };
 
 /**
  * The key in `Authorization: Bearer <key>`, however the scheme is spelt (`bearer`, `BEARER`) and
@@ -43,25 +46,35 @@ export function countFailedAuth(request: FastifyRequest): void {
 }
 
 /**
- * The hook a scope of keyed routes adds once (as a preHandler, so bad input is a 400 before the key
- * is looked up): a valid, unrevoked bearer key with at least the route's `config.role`, else
- * `defaultRole`. No key → 401; a wrong one → 401, counted against the address; too weak → 403.
+ * The hook a scope of staff routes adds once (as a preHandler, so bad input is a 400 before the
+ * credential is looked up). Either credential works, with the same role rules:
+ * - `Authorization: Bearer <API key>` (integrations): valid and unrevoked, else 401 (counted
+ *   against the address); a bearer header wins over any cookie.
+ * - the session cookie (people, the console): a live session, else 401; state-changing requests
+ *   must also carry the session's CSRF token in `x-csrf-token`, else 403.
+ * Then the route's `config.role` (else `defaultAccess`) must be granted by the role, else 403.
  */
-export function requireApiKey(db: Kysely<Database>, defaultRole: ApiKeyRole) {
+export function requireStaffAccess(db: Kysely<Database>, defaultAccess: RouteAccess) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const role = request.routeOptions.config.role ?? defaultRole;
+    const access = request.routeOptions.config.role ?? defaultAccess;
     refuseLockedOutAddress(request, reply);
-    const token = bearerToken(request);
-    if (!token) throw new HttpError(401, 'UNAUTHORIZED', 'An API key is required (Authorization: Bearer <key>).');
-    const identity = await findActiveApiKey(db, token);
-    if (!identity) {
-      countFailedAuth(request);
-      throw new HttpError(401, 'UNAUTHORIZED', 'This API key is not valid or has been revoked.');
+    const actor = bearerToken(request) ? await authenticateKey(db, request) : await authenticateSession(request);
+    if (!roleAllows(actor.role, access)) {
+      throw new HttpError(403, 'FORBIDDEN', actor.kind === 'key' ? `This needs an ${access} key.` : `This needs the ${access} role.`);
     }
-    request.server.apiKeyUsage.record(identity.keyId, request.log);
-    if (ROLE_RANK[identity.role] < ROLE_RANK[role]) throw new HttpError(403, 'FORBIDDEN', `This needs an ${role} key.`);
-    request.apiKey = identity;
+    request.actor = actor;
   };
+}
+
+async function authenticateKey(db: Kysely<Database>, request: FastifyRequest): Promise<Actor> {
+  const identity = await findActiveApiKey(db, bearerToken(request) ?? '');
+  if (!identity) {
+    countFailedAuth(request);
+    throw new HttpError(401, 'UNAUTHORIZED', 'This API key is not valid or has been revoked.');
+  }
+  request.server.apiKeyUsage.record(identity.keyId, request.log);
+  request.apiKey = identity;
+  return { kind: 'key', keyId: identity.keyId, spaId: identity.spaId, role: identity.role };
 }
 
 /** The hook of the bootstrap routes: the bearer must be ADMIN_API_KEY (none configured → always 401). */
@@ -77,10 +90,16 @@ export function requireAdminKey(adminApiKey: string | undefined) {
 
 /** The caller's spa; a request about another spa is answered as if it did not exist. */
 export function authorisedSpa(request: FastifyRequest, spaId?: string): string {
-  const identity = request.apiKey;
-  if (!identity) throw new HttpError(401, 'UNAUTHORIZED', 'An API key is required.');
-  if (spaId !== undefined && spaId !== identity.spaId) throw new HttpError(404, 'NOT_FOUND', 'Not found.');
-  return identity.spaId;
+  const actor = request.actor;
+  if (!actor) throw new HttpError(401, 'UNAUTHORIZED', 'Sign in or use an API key.');
+  if (spaId !== undefined && spaId !== actor.spaId) throw new HttpError(404, 'NOT_FOUND', 'Not found.');
+  return actor.spaId;
+}
+
+/** The caller, for routes behind `requireStaffAccess`. */
+export function requestActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw new HttpError(401, 'UNAUTHORIZED', 'Sign in or use an API key.');
+  return request.actor;
 }
 
 function timingSafeEqualText(a: string, b: string): boolean {

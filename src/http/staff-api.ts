@@ -3,9 +3,11 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { hashApiKey } from '../storage/api-key-repository.js';
-import { bearerToken, requireApiKey } from './auth.js';
+import { hashSessionToken } from '../storage/staff-session-repository.js';
+import { bearerToken, requireStaffAccess } from './auth.js';
 import { HttpError } from './errors.js';
 import { refuseNulCharacters } from './nul-characters.js';
+import { sessionTokenFrom } from './staff/session-cookie.js';
 import adminRoutes from './routes/admin.js';
 import analyticsRoutes from './routes/analytics.js';
 import apiKeyRoutes from './routes/api-keys.js';
@@ -13,6 +15,12 @@ import appointmentRoutes from './routes/appointments.js';
 import callRoutes from './routes/calls.js';
 import conversationRoutes, { type StaffTextHandlers } from './routes/conversations.js';
 import customerRoutes from './routes/customers.js';
+import inviteAcceptanceRoutes from './routes/invite-acceptance.js';
+import inviteRoutes, { type InviteTexts } from './routes/invites.js';
+import meRoutes from './routes/me.js';
+import peopleRoutes from './routes/people.js';
+import auditRoutes from './routes/audit-events.js';
+import sessionRoutes from './routes/session.js';
 import googleCalendarRoutes, { type GoogleOAuthHandlers } from './routes/google-calendar.js';
 import recordingRoutes from './routes/recordings.js';
 import settingsRoutes from './routes/settings.js';
@@ -25,6 +33,10 @@ export interface StaffApiOptions {
   texts: StaffTextHandlers;
   /** ADMIN_API_KEY: bootstraps a spa's first owner key; unset, the admin routes refuse everyone. */
   adminApiKey: string | undefined;
+  /** Where invite links point (the console on PUBLIC_BASE_URL). */
+  publicBaseUrl: string;
+  /** Texts invite links; undefined when Twilio is not configured. */
+  inviteTexts: InviteTexts | undefined;
   /** Connecting a spa's Google Calendar (/google). */
   google: { oauth: GoogleOAuthHandlers };
   /** Call recordings: played through the API, erased with the patient. */
@@ -36,20 +48,23 @@ export const REQUESTS_PER_MINUTE = 300;
 
 /**
  * Whose budget a request spends: the key's (its hash, which is the key's identity in `api_keys`,
- * so `bearer KEY`, `Bearer  KEY` and `BEARER KEY` share one), else the client's address from the
- * trusted proxy. A wrong key gets a budget of its own, but every wrong key also counts against the
+ * so `bearer KEY`, `Bearer  KEY` and `BEARER KEY` share one), else the session's (its cookie's
+ * hash), else the client's address from the trusted proxy. A wrong key gets a budget of its own, but every wrong key also counts against the
  * address (failed-auth-limit.ts), so guessing stops long before.
  */
 function rateLimitKey(request: FastifyRequest): string {
   const token = bearerToken(request);
-  return token ? `key:${hashApiKey(token)}` : `address:${request.clientAddress}`;
+  if (token) return `key:${hashApiKey(token)}`;
+  const session = sessionTokenFrom(request, request.server.staffSessions.secureCookie);
+  return session ? `session:${hashSessionToken(session)}` : `address:${request.clientAddress}`;
 }
 
 /**
  * Everything under /api/v1: zod-validated, NUL-free, rate limited per key (every route, the Google
- * ones included), never cached. Keyed routes sit in one scope whose hook checks the API key once
- * (staff unless a route asks for `config.role: 'owner'`), so every one of them is scoped to the
- * key's spa; the admin bootstrap and the Google routes have scopes and key checks of their own.
+ * ones included), never cached. Staff routes sit in one scope whose hook checks the credential once
+ * (an API key or a person's session cookie; staff unless a route asks for `config.role: 'owner'`),
+ * so every one of them is scoped to the caller's spa; sign-in, the admin bootstrap and the Google
+ * routes have scopes and checks of their own.
  */
 const staffApi: FastifyPluginAsync<StaffApiOptions> = async (api, options) => {
   api.addHook('preValidation', refuseNulCharacters);
@@ -69,8 +84,14 @@ const staffApi: FastifyPluginAsync<StaffApiOptions> = async (api, options) => {
       new HttpError(429, 'RATE_LIMITED', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`),
   });
 
+  await api.register(sessionRoutes);
+  await api.register(inviteAcceptanceRoutes);
   await api.register(async (keyed) => {
-    keyed.addHook('preHandler', requireApiKey(api.db, 'staff'));
+    keyed.addHook('preHandler', requireStaffAccess(api.db, 'staff'));
+    await keyed.register(meRoutes);
+    await keyed.register(peopleRoutes);
+    await keyed.register(inviteRoutes, { publicBaseUrl: options.publicBaseUrl, texts: options.inviteTexts });
+    await keyed.register(auditRoutes);
     await keyed.register(conversationRoutes, { texts: options.texts, recordings: options.recordings });
     await keyed.register(recordingRoutes, { recordings: options.recordings });
     await keyed.register(customerRoutes);

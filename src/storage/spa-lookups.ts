@@ -35,3 +35,9 @@ export async function spaDaysBounds(db: Kysely<Database>, timezone: string, from
     ])
     .executeTakeFirstOrThrow();
 }
+
+/** The number the spa texts from (its first, by number), or undefined when it has none. */
+export async function spaSendingNumber(db: Kysely<Database>, spaId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('spa_phone_numbers').select('phone').where('spa_id', '=', spaId).orderBy('phone').executeTakeFirst();
+  return row?.phone;
+}

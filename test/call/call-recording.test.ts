@@ -85,6 +85,12 @@ t.test('a recorded call keeps both sides as heard, on the call’s time line, pl
   t.equal(part.headers['content-range'], `bytes 1000-20999/${wav.length}`);
   t.ok(part.rawPayload.equals(wav.subarray(1000, 21000)), 'a seek gets exactly those bytes');
 
+  const audited = await h.database.db.selectFrom('audit_events').select(['action', 'actor_type', 'record_id']).where('action', 'like', 'recording.%').execute();
+  t.same(audited, [{ action: 'recording.played', actor_type: 'key', record_id: row.id }], 'the play is on the audit log once; a seek is not a new play');
+  const download = await h.app.fastify.inject({ method: 'GET', url: `${recording.url}&download=true`, headers: auth });
+  t.equal(download.headers['content-disposition'], `attachment; filename="call-${conversationId}.wav"`);
+  t.equal(await h.database.db.selectFrom('audit_events').select('id').where('action', '=', 'recording.downloaded').execute().then((r) => r.length), 1, 'the download too');
+
   const beyond = await h.app.fastify.inject({ method: 'GET', url: recording.url, headers: { ...auth, range: `bytes=${wav.length}-` } });
   t.equal(beyond.statusCode, 416);
   t.equal(beyond.headers['content-range'], `bytes */${wav.length}`);

@@ -56,6 +56,8 @@ t.test('an owner erases one patient: recordings, transcripts, texts and details 
   t.equal(untouched.name, 'Olive Other', 'other patients are untouched');
   t.match(await db.selectFrom('data_deletions').select(['reason', 'kind']).execute(), [{ reason: 'erasure', kind: 'recording' }, { reason: 'erasure', kind: 'patient' }]);
   t.equal((await post(owner.key, randomUUID())).statusCode, 404);
+  const audited = await db.selectFrom('audit_events').select(['action', 'record_id']).where('action', '=', 'patient.erased').execute();
+  t.same(audited, [{ action: 'patient.erased', record_id: customer.id }], 'the erasure is on the audit log');
 
   const detail = await test.app.fastify.inject({ method: 'GET', url: `/api/v1/conversations/${conversation.id}`, headers: { authorization: `Bearer ${staff.key}` } });
   t.match(detail.json().recording, { exists: false, reason: 'erased' });

@@ -8,8 +8,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Failed authentication per client address (admin key, API keys, staff sign-in). */
     failedAuth: FailedAuthLimit;
+    /** Failed sign-ins per email (known or not, so the limit tells nobody which emails exist). */
+    signInLimit: FailedAuthLimit;
     /** Writes API keys' `lastUsedAt`, at most once a minute per key. */
     apiKeyUsage: ApiKeyUsage;
+    /** Staff sessions' idle timeout and absolute lifetime, and whether their cookie is `Secure`. */
+    staffSessions: StaffSessionPolicy;
   }
   interface FastifyRequest {
     /** The client's address from the trusted proxy only (Fly-Client-IP on Fly, else TRUSTED_PROXY_HOPS). */
@@ -17,8 +21,18 @@ declare module 'fastify' {
   }
 }
 
+export interface StaffSessionPolicy {
+  readonly idleMs: number;
+  readonly absoluteMs: number;
+  readonly secureCookie: boolean;
+}
+
+/** Wrong passwords for one email before that email is refused for the rest of the window. */
+export const SIGN_IN_LIMIT: Pick<FailedAuthLimitOptions, 'maxFailures' | 'windowMs'> = { maxFailures: 5, windowMs: 15 * 60_000 };
+
 export interface AccessGuardsOptions extends ClientAddressPolicy {
   failedAuth?: FailedAuthLimitOptions;
+  staffSessions: StaffSessionPolicy;
 }
 
 /** What every credential check shares: the client's real address, failed attempts per address, key use. */
@@ -30,7 +44,10 @@ const accessGuards: FastifyPluginAsync<AccessGuardsOptions> = async (app, option
     },
   });
   app.decorate('failedAuth', new FailedAuthLimit(options.failedAuth ?? FAILED_AUTH_LIMIT));
+  // On the app's clock, so a test can step past a lockout.
+  app.decorate('signInLimit', new FailedAuthLimit({ ...SIGN_IN_LIMIT, now: () => app.clock().getTime() }));
   app.decorate('apiKeyUsage', new ApiKeyUsage(app.db, app.clock));
+  app.decorate('staffSessions', options.staffSessions);
 };
 
 export default fp(accessGuards, { name: 'access-guards', dependencies: ['http-services'] });

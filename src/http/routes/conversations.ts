@@ -8,6 +8,7 @@ import { authorisedSpa } from '../auth.js';
 import { calendarDay } from '../calendar-day.js';
 import { withHttpErrors } from '../domain-errors.js';
 import { HttpError } from '../errors.js';
+import { audit } from '../staff/audit.js';
 import { idParams, uuid } from '../route-schemas.js';
 
 /** /conversations: calls and text threads, one in full, and staff texting a patient back. */
@@ -71,6 +72,8 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers; reco
       limit: q.limit,
     });
     const last = rows.at(-1);
+    // The list shows summaries and outcomes: patient data. The search text itself is not kept.
+    await audit(request, { action: 'conversations.listed', detail: { searched: q.q !== undefined, results: rows.length } });
     return { data: rows, nextCursor: rows.length === q.limit && last ? encodeCursor(last.startedAt, last.id) : null };
   });
 
@@ -80,6 +83,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers; reco
     const spaId = authorisedSpa(request);
     const detail = await conversationDetail(db, spaId, request.params.id);
     if (!detail) throw new HttpError(404, 'NOT_FOUND', 'No such conversation.');
+    await audit(request, { action: 'conversation.viewed', recordType: 'conversation', recordId: request.params.id });
     return { ...detail, recording: await describeRecording(db, recordings, spaId, request.params.id) };
   });
 
@@ -92,6 +96,7 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers; reco
     },
   }, async (request, reply) => {
     const result = await withHttpErrors(() => texts.send(authorisedSpa(request), request.params.id, request.body.text));
+    await audit(request, { action: 'conversation.text_sent', recordType: 'conversation', recordId: request.params.id });
     return reply.status(201).send({ ...result, assistantPaused: true });
   });
 

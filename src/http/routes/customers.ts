@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { customerTimeline, listCustomers, updateCustomer } from '../../storage/staff-queries.js';
 import { authorisedSpa } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { audit } from '../staff/audit.js';
 import { idParams, uuid } from '../route-schemas.js';
 
 /** /customers: patients, one with their history, and staff corrections. */
@@ -26,6 +27,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
       after: request.query.after,
       limit: request.query.limit,
     });
+    await audit(request, { action: 'customers.listed', detail: { searched: request.query.q !== undefined, results: rows.length } });
     return { data: rows, nextAfter: rows.length === request.query.limit ? (rows.at(-1)?.id ?? null) : null };
   });
 
@@ -34,6 +36,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const timeline = await customerTimeline(db, authorisedSpa(request), request.params.id, clock());
     if (!timeline) throw new HttpError(404, 'NOT_FOUND', 'No such customer.');
+    await audit(request, { action: 'customer.viewed', recordType: 'customer', recordId: request.params.id });
     return timeline;
   });
 
@@ -54,6 +57,7 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const spaId = authorisedSpa(request);
     if (!(await updateCustomer(db, spaId, request.params.id, request.body))) throw new HttpError(404, 'NOT_FOUND', 'No such customer.');
+    await audit(request, { action: 'customer.updated', recordType: 'customer', recordId: request.params.id, detail: { fields: Object.keys(request.body) } });
     return (await customerTimeline(db, spaId, request.params.id, clock()))?.customer;
   });
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { OAUTH_PATH, type PendingConnection } from '../../calendar/google-oauth.js';
-import { authorisedSpa, requireApiKey } from '../auth.js';
+import { authorisedSpa, requireStaffAccess } from '../auth.js';
 import { httpErrorFor, withHttpErrors } from '../domain-errors.js';
 import { HttpError } from '../errors.js';
 import { confirmationPage, connectedPage, errorPage } from '../google-consent-pages.js';
@@ -48,9 +48,9 @@ const callbackQuery = z.object({
 const googleCalendarRoutes: FastifyPluginAsync<{ oauth: GoogleOAuthHandlers }> = async (app, { oauth }) => {
   app.addHook('preValidation', refuseNulCharacters);
 
-  // The owner's side: an owner key, checked once for the scope.
+  // The owner's side: an owner key or an owner's session, checked once for the scope.
   await app.register(async (owner) => {
-    owner.addHook('preHandler', requireApiKey(app.db, 'owner'));
+    owner.addHook('preHandler', requireStaffAccess(app.db, 'owner'));
 
     owner.get('/oauth/start', { schema: { tags: ['google calendar'], summary: 'Start connecting Google Calendar (owner)' } }, async (request) => {
       const spaId = authorisedSpa(request);

@@ -3,6 +3,7 @@ import { settingsPatchSchema } from '../../storage/settings-patch.js';
 import { applySettings, readSettings, SettingsError } from '../../storage/settings-repository.js';
 import { authorisedSpa } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { audit } from '../staff/audit.js';
 
 /** /settings: the receptionist's settings; staff read them, owners change them. */
 
@@ -24,6 +25,7 @@ const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
       if (error instanceof SettingsError) throw new HttpError(400, 'VALIDATION_FAILED', error.message);
       throw error;
     }
+    await audit(request, { action: 'settings.changed', recordType: 'spa', recordId: spaId, detail: { fields: Object.keys(request.body) } });
     return readSettings(db, spaId);
   });
 };

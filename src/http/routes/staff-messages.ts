@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listStaffMessages, markStaffMessageHandled } from '../../storage/staff-queries.js';
-import { authorisedSpa } from '../auth.js';
+import { authorisedSpa, requestActor } from '../auth.js';
+import { actorLabel } from '../staff/roles.js';
 import { HttpError } from '../errors.js';
 import { idParams } from '../route-schemas.js';
 
@@ -23,7 +24,7 @@ const staffMessageRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/messages-for-staff/:id/handled', {
     schema: { tags: ['messages for staff'], summary: 'Mark a callback request handled', params: idParams },
   }, async (request) => {
-    const handled = await markStaffMessageHandled(db, authorisedSpa(request), request.params.id, `key:${request.apiKey?.keyId ?? ''}`);
+    const handled = await markStaffMessageHandled(db, authorisedSpa(request), request.params.id, actorLabel(requestActor(request)));
     if (!handled) throw new HttpError(404, 'NOT_FOUND', 'No such message.');
     return { handled: true };
   });
