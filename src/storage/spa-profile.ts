@@ -99,7 +99,15 @@ export const spaSettingsPatchSchema = z
   .extend({
     language: z.string().regex(ISO_639_1, 'must be an ISO 639-1 language code, such as en or es').optional(),
     // Only the recording fields given change (`{"recording": {"enabled": true}}` keeps the retention).
-    recording: recordingSettingsSchema.partial().strict().optional(),
+    // Without the defaults (zod fills a default even for an optional field), so a field left out stays as it is.
+    recording: z
+      .object({
+        enabled: z.boolean().optional(),
+        retentionDays: z.number().int().min(1).max(3_650).optional(),
+        disclosure: z.string().min(1).max(300).optional(),
+      })
+      .strict()
+      .optional(),
   });
 
 export const calendarConfigSchema = z.discriminatedUnion('type', [
