@@ -21,6 +21,7 @@ import { conversationAnalysisTasks } from './jobs/conversation-analysis-task.js'
 import { followUpTasks } from './jobs/follow-up-task.js';
 import { startJobWorker } from './jobs/job-worker.js';
 import { openAITextClients } from './jobs/openai-clients.js';
+import { RETENTION_CRONTAB, retentionTasks } from './jobs/retention-task.js';
 import { smsReplyTasks } from './jobs/sms-reply-task.js';
 import { recordDeliveryStatus, receiveText } from './sms/inbound.js';
 import { sendTextToCustomer, type OutboundDependencies } from './sms/outbound.js';
@@ -43,6 +44,7 @@ import { realtimeFactories, type RealtimeModelFactories, type RealtimeModelFacto
 import type { DatabaseHandle } from './storage/database.js';
 import { heartbeatLiveCalls } from './storage/live-call-repository.js';
 import { SpaChangeFeed } from './storage/spa-change-feed.js';
+import { openRecordingStorage } from './storage/recording-store.js';
 import { WriteQueue } from './storage/write-queue.js';
 import { MAX_MESSAGE_BYTES, onMediaSocketError, registerMediaStreamRoute } from './telephony/media-stream.js';
 import { StreamTokens } from './telephony/stream-token.js';
@@ -167,6 +169,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     writeQueue: () => writes.stats(),
     jobsPending: () => pendingJobCounts(database.db),
   };
+  const recordingStorage = await openRecordingStorage(config);
   const spas = new SpaDirectory(database.db, logger);
   await spas.warm().catch((error: unknown) => logger.warn({ err: error }, 'could not load the spas ahead of calls'));
   const intake = new CallIntake({
@@ -186,6 +189,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     warmTransfers,
     isDraining: () => draining,
     observer: callTelemetry(metrics),
+    recordings: { ...recordingStorage, writes, log: logger.child({ component: 'recordings' }) },
   });
 
   await fastify.register(healthRoutes, {
@@ -212,6 +216,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     publicBaseUrl: config.publicBaseUrl,
     inviteTexts: config.twilio.configured ? inviteTexts(outbound) : undefined,
     google: { oauth: new GoogleOAuth(database.db, config, calendars) },
+    recordings: recordingStorage,
     texts: {
       send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),
@@ -235,7 +240,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   const heartbeat = startLiveCallHeartbeat(database, config, liveCalls, logger);
   const runner = deps.jobs
-    ? await startJobWorker({ connectionString: database.url, log: logger, tasks: jobTasks(config, outbound, calendars, logger) })
+    ? await startJobWorker({ connectionString: database.url, log: logger, tasks: { ...jobTasks(config, outbound, calendars, logger), ...retentionTasks({ db: database.db, recordings: recordingStorage, now, log: logger }) }, crontab: RETENTION_CRONTAB })
     : undefined;
 
   await fastify.ready();

@@ -41,6 +41,7 @@ import { UNOBSERVED_CALLS, type CallObservation, type CallObserver } from './cal
 import type { CallWatcher } from './call-watcher.js';
 import { CallRecorder } from './call-recorder.js';
 import type { CallerStream } from './caller-stream.js';
+import type { CallRecordings } from './recording-writer.js';
 import { CallSession, type CallEndReason, type CallLimits } from './call-session.js';
 import { startCallSetup, type CallParticipants, type CallSetup } from './call-setup.js';
 import {
@@ -126,6 +127,8 @@ export interface CallIntakeDependencies {
   isDraining?: () => boolean;
   /** The operator's view of calls (metrics, traces); nothing is observed without it. */
   observer?: CallObserver;
+  /** Where calls are recorded, for spas that turned recording on. */
+  recordings?: CallRecordings;
 }
 
 /**
@@ -472,6 +475,8 @@ export class CallIntake implements VoiceWebhookHandlers {
       // A test call is no phone call: there is nothing to hand to a person.
       ...(this.deps.transfer && !page ? { transfer: this.deps.transfer } : {}),
       ...(this.deps.warmTransfers && !page ? { warmTransfers: this.deps.warmTransfers } : {}),
+      // Recordings are of phone calls (μ-law on one time line); a test call in the browser is not recorded.
+      ...(this.deps.recordings && !page ? { recordings: this.deps.recordings } : {}),
     });
     liveCalls.add(session);
     // Listed for staff on every machine; off the audio path, and the heartbeat mends any miss.

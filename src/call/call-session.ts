@@ -14,6 +14,8 @@ import type { CallContext, CallSetup } from './call-setup.js';
 import { CallSupervisor, DEFAULT_CALL_LIMITS, type CallLimits, type SupervisedCall } from './call-supervisor.js';
 import { CallerLanguage } from './caller-language.js';
 import { CallerPlayback } from './caller-playback.js';
+import { CallRecording } from './call-recording.js';
+import type { CallRecordings } from './recording-writer.js';
 import type { CallerStream } from './caller-stream.js';
 import { CallerKeypad } from './caller-keypad.js';
 import { FRONT_DESK_UNANSWERED } from './front-desk-routing.js';
@@ -63,6 +65,8 @@ export interface CallSessionOptions {
   observation?: CallObservation;
   /** Told each reply's latency as it is measured (the test line's page). */
   onReplyLatency?: (ms: number) => void;
+  /** Where call recordings go; absent: calls are never recorded (whatever the spa's setting). */
+  recordings?: CallRecordings;
 }
 
 /**
@@ -96,6 +100,7 @@ export class CallSession {
   private readonly now: () => number;
   /** Caller frames since the last one whose bridge time was measured. */
   private framesUnsampled = 0;
+  private readonly recording: CallRecording | undefined;
   private resolveDone: () => void = () => {};
   /** Resolves when the call is over and its record written. */
   readonly done = new Promise<void>((resolve) => {
@@ -127,7 +132,8 @@ export class CallSession {
     this.transfer = new CallTransfer(this.callSid, recorder, options.transfer, observation, briefing);
     this.transcript = new TranscriptAssembler(recorder.nextSeq, (turn) => recorder.turn(turn), this.wallClock);
     this.figures = new CallFigures(now, log, startedAt, observation, options.onReplyLatency);
-    this.playback = new CallerPlayback(stream, this.transcript, recorder, this.figures, now, observation);
+    this.recording = options.recordings ? new CallRecording(options.recordings, recorder, now, startedAt, this.wallClock) : undefined;
+    this.playback = new CallerPlayback(stream, this.transcript, recorder, this.figures, now, observation, this.recording?.capture);
     const limits = options.limits ?? DEFAULT_CALL_LIMITS;
     this.link = new ModelLink({ recorder, log, now, modelSessionMaxMs: limits.modelSessionMaxMs, observation }, this.linked);
     this.tools = new ToolTurns({ tools: options.tools, toolContext: options.toolContext, recorder, log, now, controls: this.controls, observation }, this.toolCall);
@@ -199,7 +205,14 @@ export class CallSession {
     if (this.isEnded || this.greeted || !model || !context) return;
     this.greeted = true;
     this.enter('greeting');
-    const { resume, opening } = this.options.stream;
+    const { stream } = this.options;
+    this.recording?.decide(context.spa.settings.recording, {
+      spaId: context.spaId,
+      conversationId: this.conversationId,
+      streamSid: stream.streamSid,
+      startedAt: this.startedAtDate,
+    });
+    const { resume, opening } = stream;
     const note =
       resume === 'transfer-unanswered'
         ? unansweredTransferInstructions()
@@ -214,6 +227,7 @@ export class CallSession {
    * fresh. One frame in FRAME_DELAY_SAMPLE_EVERY has the bridge's time for it measured.
    */
   private onCallerAudio(audio: Buffer): void {
+    this.recording?.capture.caller(audio);
     const model = this.link.model;
     const codec = this.playback.codec;
     if (!model || !codec || this.current === 'ended') return;
@@ -408,6 +422,7 @@ export class CallSession {
       this.goodbye ??= 'assistant';
     },
     transferTo: (number, announcement, reason) => this.transfer.transferTo(number, announcement, reason),
+    stopRecording: () => this.recording?.stopAtCallersRequest() ?? false,
   };
 
   /** Ends the call once; the record is written behind, `done` resolves when it is. `why` explains an ending of ours to staff. */
@@ -429,6 +444,8 @@ export class CallSession {
     this.playback.stop();
     this.transcript.flush();
     const ending = { reason: finalReason, streamSid: stream.streamSid, startedAt: this.startedAtDate, endedAt: this.wallClock(), modelName };
-    void recordCallEnd(recorder, this.figures, log, { ...ending, transferredTo: this.transfer.to, ...(why ? { why } : {}) }).finally(this.resolveDone);
+    const recorded = this.recording?.end(ending.endedAt).catch((error: unknown) => log.error({ err: error }, 'could not finish the call recording'));
+    const written = recordCallEnd(recorder, this.figures, log, { ...ending, transferredTo: this.transfer.to, ...(why ? { why } : {}) });
+    void Promise.all([written, recorded]).finally(this.resolveDone);
   }
 }

@@ -7,6 +7,7 @@ import type { CallRecorder } from './call-recorder.js';
 import type { CallerStream } from './caller-stream.js';
 import { holdPromptAudioFor } from './hold-prompt.js';
 import { PlaybackTracker, type PlayingItem } from './playback-tracker.js';
+import type { RecordingCapture } from './recording-capture.js';
 import type { TranscriptAssembler } from './transcript.js';
 
 /** Items of our own (the hold prompt): played and tracked like replies, but not in the model's conversation. */
@@ -47,6 +48,8 @@ export class CallerPlayback {
     private readonly figures: CallFigures,
     private readonly now: () => number,
     private readonly observation: CallObservation,
+    /** Takes down what the caller hears, for the call's recording (absent: not recorded). */
+    private readonly capture?: RecordingCapture,
   ) {
     this.tracker = new PlaybackTracker(now, (itemId) => transcript.assistantPlayed(itemId));
     this.callerBytesPerMs = bytesPerMs(stream.audioFormat);
@@ -124,6 +127,7 @@ export class CallerPlayback {
     if (unplayed.length === 0 || !model) return;
     this.figures.bargedIn();
     this.stream.clear();
+    this.capture?.cleared();
     this.tracker.clearAll();
     this.codec?.reset();
     for (const item of unplayed) {
@@ -152,7 +156,9 @@ export class CallerPlayback {
     const clip = holdPromptAudioFor(this.stream.audioFormat);
     const itemId = `${LOCAL_ITEM_PREFIX}hold:${++this.localItems}`;
     for (let offset = 0; offset < clip.length; offset += this.frameBytes) {
-      this.stream.sendAudio(clip.subarray(offset, offset + this.frameBytes));
+      const frame = clip.subarray(offset, offset + this.frameBytes);
+      this.capture?.reply(frame);
+      this.stream.sendAudio(frame);
     }
     const ms = clip.length / this.callerBytesPerMs;
     this.stream.sendMark(this.tracker.audioSent(itemId, ms));
@@ -178,6 +184,7 @@ export class CallerPlayback {
 
   private sendFrame(frame: Uint8Array): void {
     this.figures.frameSent();
+    this.capture?.reply(frame);
     this.stream.sendAudio(frame);
   }
 

@@ -20,9 +20,17 @@ export function buildInstructions(spa: SpaProfile, now: Date, languages: SpaLang
     "- A patient's appointments are private. When someone calling from another number asks about them, explain briefly and warmly that, to protect the patient's privacy, you will text a short code to the number on file and need them to read it back before you can share or change anything.",
     ...languageRules(languages, callerLanguage),
     '- When the conversation is over, say goodbye and call end_call in the same turn.',
+    ...(spa.settings.recording.enabled
+      ? ['- This call is recorded, and the greeting says so. If the caller asks not to be recorded, or objects to it, call stop_recording at once, then tell them the recording has stopped.']
+      : []),
     '',
     spaFactsText(spa, now),
   ].join('\n');
+}
+
+/** The spa's greeting; when calls are recorded, the disclosure in the spa's words follows it, before anything else. */
+function spokenGreeting(spa: SpaProfile): string {
+  return spa.settings.recording.enabled ? `${spa.persona.greeting} ${spa.settings.recording.disclosure}` : spa.persona.greeting;
 }
 
 /**
@@ -32,15 +40,15 @@ export function buildInstructions(spa: SpaProfile, now: Date, languages: SpaLang
 export function greetingInstructions(spa: SpaProfile, languages: SpaLanguages, callerLanguage: string | null): string {
   if (callerLanguage && callerLanguage !== languages.primary) {
     const name = languageName(callerLanguage);
-    return `Greet the caller now, warmly and naturally, in ${name}: they have spoken ${name} with us before. Say in natural, idiomatic ${name} what this greeting says (not word for word): "${spa.persona.greeting}"`;
+    return `Greet the caller now, warmly and naturally, in ${name}: they have spoken ${name} with us before. Say in natural, idiomatic ${name} what this greeting says (not word for word): "${spokenGreeting(spa)}"`;
   }
-  const words = languages.invitation ? `${spa.persona.greeting} ${languages.invitation}` : spa.persona.greeting;
+  const words = languages.invitation ? `${spokenGreeting(spa)} ${languages.invitation}` : spokenGreeting(spa);
   return `Greet the caller now, warmly and naturally, with exactly these words: "${words}"`;
 }
 
 /** The front desk rang first and nobody picked up (routing `front_desk_first`): the caller has been waiting. */
 export function frontDeskUnansweredGreeting(spa: SpaProfile): string {
-  return `The caller rang the front desk first and nobody could pick up, so they have been waiting. Greet them now, warmly and briefly, starting with exactly these words: "Sorry to keep you waiting — the team is with other guests." Then say you are ${spa.persona.name} at ${spa.name} and ask how you can help.`;
+  return `The caller rang the front desk first and nobody could pick up, so they have been waiting. Greet them now, warmly and briefly, starting with exactly these words: "Sorry to keep you waiting — the team is with other guests." Then say you are ${spa.persona.name} at ${spa.name}${spa.settings.recording.enabled ? `, say "${spa.settings.recording.disclosure}"` : ''} and ask how you can help.`;
 }
 
 /** Back from a transfer nobody answered: say so, and offer the next best thing. */

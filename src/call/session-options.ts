@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { RealtimeSessionChange, RealtimeSessionOptions } from '../realtime/realtime-model.js';
 import type { SpaProfile } from '../storage/spa-repository.js';
+import { RECORDING_TOOL_NAMES } from '../tools/recording-tools.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import { transcriptionFor, type SpaLanguages } from './call-languages.js';
 import { buildInstructions } from './instructions.js';
@@ -39,7 +40,8 @@ export function sessionOptionsFor(
     voice: spa.settings.voice,
     turnDetection: spa.settings.turnDetection,
     transcriptionModel: config.openai.transcriptionModel,
-    tools: tools.definitions(),
+    // stop_recording only where there is something to stop: a model that has it would mention it.
+    tools: tools.definitions(spa.settings.recording.enabled ? [] : RECORDING_TOOL_NAMES),
     audioFormat: config.openai.realtimeAudioFormat,
   };
 }

@@ -157,6 +157,13 @@ const envSchema = z.object({
   SMS_SUMMARY_QUIET_SECONDS: positiveInt(600),
   /** Proxies in front of the service whose X-Forwarded-For entry is believed (0: none; on Fly, Fly-Client-IP is used instead). */
   TRUSTED_PROXY_HOPS: wholeNumber(0),
+  /** Call recordings in an S3-compatible bucket; unset: a directory under DATA_DIR. */
+  RECORDINGS_S3_BUCKET: optionalString,
+  RECORDINGS_S3_ENDPOINT: z.preprocess(emptyAsUndefined, urlWithProtocols(['http:', 'https:'], 'http(s)').optional()),
+  RECORDINGS_S3_REGION: z.preprocess(emptyAsUndefined, z.string().default('auto')),
+  RECORDINGS_S3_ACCESS_KEY_ID: optionalString,
+  RECORDINGS_S3_SECRET_ACCESS_KEY: optionalString,
+  RECORDINGS_S3_FORCE_PATH_STYLE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false'], { message: 'must be true or false' }).default('false')),
   /** A staff session unused this long ends (the person signs in again). */
   STAFF_SESSION_IDLE_HOURS: positiveInt(12),
   /** A staff session ends this long after sign-in, however busy. */
@@ -167,6 +174,18 @@ type Env = z.infer<typeof envSchema>;
 
 export type NodeEnv = Env['NODE_ENV'];
 export type LogLevel = Env['LOG_LEVEL'];
+
+/** An S3-compatible bucket for call recordings (AWS S3, Tigris on Fly, R2). */
+export interface RecordingsS3Config {
+  /** Unset: AWS S3 itself. */
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly bucket: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** Bucket in the path rather than the host name (most S3-compatible servers outside AWS). */
+  readonly forcePathStyle: boolean;
+}
 
 export interface Config {
   readonly nodeEnv: NodeEnv;
@@ -256,6 +275,11 @@ export interface Config {
   };
   /** A text thread is summarised once it has been quiet this long (a call, as soon as it ends). */
   readonly smsSummaryQuietSeconds: number;
+  /** Where call recordings are kept: `<DATA_DIR>/recordings`, or a bucket when RECORDINGS_S3_BUCKET is set. */
+  readonly recordings: {
+    readonly dir: string;
+    readonly s3: RecordingsS3Config | undefined;
+  };
   /** Staff sign-in sessions: idle timeout, absolute lifetime, and whether the cookie is `Secure` (https). */
   readonly staffSessions: {
     readonly idleMs: number;
@@ -318,6 +342,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const dataDir = path.resolve(e.DATA_DIR);
+  const s3 = recordingsBucket(e);
   const config: Config = {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -375,6 +400,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smsUsdPerSegment: e.TWILIO_SMS_USD_PER_SEGMENT,
     },
     smsSummaryQuietSeconds: e.SMS_SUMMARY_QUIET_SECONDS,
+    recordings: { dir: path.join(dataDir, 'recordings'), s3 },
     staffSessions: {
       idleMs: e.STAFF_SESSION_IDLE_HOURS * 3_600_000,
       absoluteMs: e.STAFF_SESSION_MAX_DAYS * 86_400_000,
@@ -382,6 +408,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
   };
   return deepFreeze(config);
+}
+
+/** The bucket for call recordings, when one is configured: bucket and both credentials, or none of them. */
+function recordingsBucket(e: Env): RecordingsS3Config | undefined {
+  const given = [e.RECORDINGS_S3_BUCKET, e.RECORDINGS_S3_ACCESS_KEY_ID, e.RECORDINGS_S3_SECRET_ACCESS_KEY];
+  if (given.every((v) => v === undefined)) {
+    if (e.RECORDINGS_S3_ENDPOINT) throw new ConfigError('RECORDINGS_S3_BUCKET', 'is required when RECORDINGS_S3_ENDPOINT is set');
+    return undefined;
+  }
+  if (!e.RECORDINGS_S3_BUCKET) throw new ConfigError('RECORDINGS_S3_BUCKET', 'is required when S3 credentials for recordings are set');
+  if (!e.RECORDINGS_S3_ACCESS_KEY_ID) throw new ConfigError('RECORDINGS_S3_ACCESS_KEY_ID', 'is required with RECORDINGS_S3_BUCKET');
+  if (!e.RECORDINGS_S3_SECRET_ACCESS_KEY) throw new ConfigError('RECORDINGS_S3_SECRET_ACCESS_KEY', 'is required with RECORDINGS_S3_BUCKET');
+  return {
+    endpoint: e.RECORDINGS_S3_ENDPOINT,
+    region: e.RECORDINGS_S3_REGION,
+    bucket: e.RECORDINGS_S3_BUCKET,
+    accessKeyId: e.RECORDINGS_S3_ACCESS_KEY_ID,
+    secretAccessKey: e.RECORDINGS_S3_SECRET_ACCESS_KEY,
+    forcePathStyle: e.RECORDINGS_S3_FORCE_PATH_STYLE === 'true',
+  };
 }
 
 function deepFreeze<T extends object>(value: T): T {

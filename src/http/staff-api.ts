@@ -24,7 +24,9 @@ import auditRoutes from './routes/audit-events.js';
 import sessionRoutes from './routes/session.js';
 import googleCalendarRoutes, { type GoogleOAuthHandlers } from './routes/google-calendar.js';
 import liveEventRoutes from './routes/live-events.js';
+import recordingRoutes from './routes/recordings.js';
 import settingsRoutes from './routes/settings.js';
+import type { RecordingStorage } from '../storage/recording-store.js';
 import staffMessageRoutes from './routes/staff-messages.js';
 
 export type { StaffTextHandlers } from './routes/conversations.js';
@@ -41,6 +43,8 @@ export interface StaffApiOptions {
   google: { oauth: GoogleOAuthHandlers };
   /** What changed in a spa, for the live views (/events). */
   changes: SpaChangeFeed;
+  /** Call recordings: played through the API, erased with the patient. */
+  recordings: RecordingStorage;
 }
 
 /** Requests a minute per API key, or per client address for requests that bring none. */
@@ -92,7 +96,8 @@ const staffApi: FastifyPluginAsync<StaffApiOptions> = async (api, options) => {
     await keyed.register(peopleRoutes);
     await keyed.register(inviteRoutes, { publicBaseUrl: options.publicBaseUrl, texts: options.inviteTexts });
     await keyed.register(auditRoutes);
-    await keyed.register(conversationRoutes, { texts: options.texts });
+    await keyed.register(conversationRoutes, { texts: options.texts, recordings: options.recordings });
+    await keyed.register(recordingRoutes, { recordings: options.recordings });
     await keyed.register(customerRoutes);
     await keyed.register(appointmentRoutes);
     await keyed.register(staffMessageRoutes);

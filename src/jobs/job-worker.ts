@@ -12,6 +12,8 @@ export async function startJobWorker(options: {
   log: Logger;
   concurrency?: number;
   pollIntervalMs?: number;
+  /** Recurring jobs (graphile-worker's crontab format); each runs once across all machines. */
+  crontab?: string;
 }): Promise<Runner> {
   const log = options.log.child({ component: 'jobs' });
   const logger = new WorkerLogger(() => (level, message) => {
@@ -32,6 +34,7 @@ export async function startJobWorker(options: {
     pollInterval: options.pollIntervalMs ?? 2_000,
     noHandleSignals: true,
     logger,
+    ...(options.crontab ? { crontab: options.crontab } : {}),
   });
   return {
     ...runner,

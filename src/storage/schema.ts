@@ -83,6 +83,8 @@ export interface CustomersTable {
   preferred_language: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  /** Set when the patient was erased on request: the row stays (appointments point at it) without personal data. */
+  erased_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface ConversationsTable {
@@ -112,6 +114,8 @@ export interface ConversationsTable {
   summary_search: ColumnType<string, never, never>;
   /** Held on the console's test line: kept out of analytics, cost rollups and follow-up texts. */
   is_test: Generated<boolean>;
+  /** Retention removed the transcript (messages and events) at this time. */
+  transcript_deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface MessagesTable {
@@ -418,7 +422,45 @@ export interface AuditEventsTable {
   detail: Json<Record<string, unknown>>;
 }
 
+export type RecordingStatus = 'recording' | 'complete' | 'failed' | 'declined';
+
+/** One recorded stream of a call; its audio is in the recording store under `object_prefix`. */
+export interface RecordingsTable {
+  id: string;
+  conversation_id: string;
+  spa_id: string;
+  stream_sid: string;
+  object_prefix: string;
+  status: RecordingStatus;
+  format: string;
+  channels: number;
+  key_fingerprint: string;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  duration_ms: number | null;
+  audio_bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  failure: string | null;
+  created_at: CreatedAt;
+}
+
+export type DeletionReason = 'retention' | 'erasure';
+export type DeletionKind = 'recording' | 'transcript' | 'text_thread' | 'patient';
+
+/** What retention and erasure deleted, kept after the data itself is gone. */
+export interface DataDeletionsTable {
+  id: Generated<string>;
+  spa_id: string;
+  reason: DeletionReason;
+  kind: DeletionKind;
+  conversation_id: string | null;
+  customer_id: string | null;
+  detail: Json<unknown>;
+  deleted_at: Timestamp;
+}
+
 export interface Database {
+  recordings: RecordingsTable;
+  data_deletions: DataDeletionsTable;
   audit_events: AuditEventsTable;
   people: PeopleTable;
   staff_sessions: StaffSessionsTable;

@@ -40,6 +40,7 @@ function withPrimaryLanguage(current: SpaSettings, patch: NonNullable<SettingsPa
     ...current,
     ...patch,
     routing: { ...current.routing, ...patch.routing },
+    recording: { ...current.recording, ...patch.recording },
     languages,
     language: languages[0] ?? current.language,
   });

@@ -95,6 +95,16 @@ export type HoursException = z.infer<typeof hoursExceptionSchema>;
 /** A two-letter ISO 639-1 language code, as the realtime model's transcription takes it. */
 export const ISO_639_1 = /^[a-z]{2}$/;
 
+export const DEFAULT_RECORDING_DISCLOSURE = 'This call is recorded to help us serve you.';
+
+/** Call recording: off until the owner turns it on; kept `retentionDays`; announced in the greeting in the spa's words. */
+export const recordingSettingsSchema = z.object({
+  enabled: z.boolean().default(false),
+  retentionDays: z.number().int().min(1).max(3_650).default(90),
+  disclosure: z.string().min(1).max(300).default(DEFAULT_RECORDING_DISCLOSURE),
+});
+export type RecordingSettings = z.infer<typeof recordingSettingsSchema>;
+
 const spaSettingsFields = z.object({
   voice: z.enum(REALTIME_VOICES).default('marin'),
   /** The primary language (the first of `languages`); kept for settings written before there were several. */
@@ -127,6 +137,9 @@ const spaSettingsFields = z.object({
    * null is "the other provider, when this deployment is configured for it", `none` is no failover.
    */
   fallbackProvider: z.enum([...REALTIME_PROVIDERS, 'none']).nullable().default(null),
+  recording: recordingSettingsSchema.default({ enabled: false, retentionDays: 90, disclosure: DEFAULT_RECORDING_DISCLOSURE }),
+  /** Transcripts and texts are deleted this many days after the conversation; null: kept. */
+  transcriptRetentionDays: z.number().int().min(1).max(3_650).nullable().default(null),
 });
 
 /** Settings as stored, with `languages` never empty: a spa set up before it had a list speaks its one `language`. */
@@ -161,6 +174,16 @@ export const spaSettingsPatchSchema = z
       .optional(),
     // Only the routing fields given change (see applySettings).
     routing: routingPatchSchema.optional(),
+    // Only the recording fields given change (`{"recording": {"enabled": true}}` keeps the retention).
+    // Without the defaults (zod fills a default even for an optional field), so a field left out stays as it is.
+    recording: z
+      .object({
+        enabled: z.boolean().optional(),
+        retentionDays: z.number().int().min(1).max(3_650).optional(),
+        disclosure: z.string().min(1).max(300).optional(),
+      })
+      .strict()
+      .optional(),
   });
 
 export const calendarConfigSchema = z.discriminatedUnion('type', [

@@ -14,6 +14,7 @@ import {
   reopenAfterUnansweredTransfer,
   type ResumedVoiceCall,
 } from './voice-call-repository.js';
+import { finishRecording, openRecording } from './recording-repository.js';
 import { recordVoicemail } from './voicemail-repository.js';
 
 /**
@@ -155,7 +156,32 @@ const recordLanguageOp = z.object({
   language: z.string().min(2).max(10),
 });
 
+const openRecordingOp = z.object({
+  type: z.literal('open_recording'),
+  id: uuid,
+  conversationId: uuid,
+  spaId: uuid,
+  streamSid: z.string().min(1),
+  objectPrefix: z.string().min(1),
+  format: z.string().min(1),
+  channels: z.number().int().min(1).max(2),
+  keyFingerprint: z.string().min(1),
+  startedAt: isoDate,
+});
+
+const finishRecordingOp = z.object({
+  type: z.literal('finish_recording'),
+  id: uuid,
+  status: z.enum(['complete', 'failed', 'declined']),
+  endedAt: isoDate,
+  durationMs: z.number().int().min(0),
+  audioBytes: z.number().int().min(0),
+  failure: z.string().nullable(),
+});
+
 export const writeOpSchema = z.discriminatedUnion('type', [
+  openRecordingOp,
+  finishRecordingOp,
   openVoiceCallOp,
   appendTimelineOp,
   finishVoiceCallOp,
@@ -191,6 +217,8 @@ export interface WriteOpResults {
   record_voicemail: { known: boolean };
   record_call_route: { known: boolean };
   record_language: null;
+  open_recording: null;
+  finish_recording: null;
 }
 
 /** The queued JSON was not a write we know (a corrupt spill file, a newer version's write). */
@@ -272,6 +300,12 @@ async function applyWriteOp(trx: Trx, op: ParsedWriteOp): Promise<WriteOpResults
       return { known: await recordCallRoute(trx, op) };
     case 'record_language':
       await recordConversationLanguage(trx, op.conversationId, op.language);
+      return null;
+    case 'open_recording':
+      await openRecording(trx, op);
+      return null;
+    case 'finish_recording':
+      await finishRecording(trx, op);
       return null;
   }
 }

@@ -6,6 +6,7 @@ import {
 } from './booking-tools.js';
 import { sendVerificationCode, verifyCode } from './caller-verification-tools.js';
 import { endCall, findCustomer, getSpaInfo, takeMessage, transferToStaff } from './front-desk-tools.js';
+import { stopRecording } from './recording-tools.js';
 import type { Tool } from './tool.js';
 import { ToolRegistry } from './tool-registry.js';
 
@@ -22,5 +23,5 @@ export function receptionistTools(channel: 'voice' | 'sms' = 'voice'): ToolRegis
     cancelAppointmentTool,
     takeMessage,
   ];
-  return new ToolRegistry((channel === 'voice' ? [...shared, transferToStaff, endCall] : shared) as Tool[]);
+  return new ToolRegistry((channel === 'voice' ? [...shared, transferToStaff, endCall, stopRecording] : shared) as Tool[]);
 }

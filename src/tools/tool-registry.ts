@@ -37,8 +37,9 @@ export class ToolRegistry {
     return tool === undefined || tool.readOnly === true;
   }
 
-  definitions(): ToolDefinition[] {
-    return [...this.tools.values()].map((tool) => {
+  /** The tools' definitions for the model, less those named in `without`. */
+  definitions(without: readonly string[] = []): ToolDefinition[] {
+    return [...this.tools.values()].filter((tool) => !without.includes(tool.name)).map((tool) => {
       const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>;
       return { name: tool.name, description: tool.description, parameters };
     });

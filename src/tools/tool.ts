@@ -15,6 +15,8 @@ export interface LiveCallControls {
    * person who answers (warm transfers).
    */
   transferTo(number: string, announcement: string, reason?: string): Promise<void>;
+  /** Stops recording the call for good (the caller objected); false when it was not being recorded. */
+  stopRecording(): boolean;
 }
 
 /** Texts to a patient on file, through the outbound path (once per idempotency key, opted-out never). */

@@ -5,6 +5,7 @@
  *   npm run bench:load -- --quick                       smoke run (or BENCH_LOAD_QUICK=1): 5 and 20 calls, 3 s
  *   npm run bench:load -- --levels 100 --seconds 30 --modes pcm16 --cpu-prof
  *   npm run bench:load -- --priority                    the same at nice -10 (root), on a shared machine
+ *   npm run bench:load -- --levels 50,100 --recording   the demo spa records its calls (or BENCH_LOAD_RECORDING=1)
  *
  * The service runs as in production (`src/server.ts`, LOG_LEVEL=info) in its own process, pinned
  * to core 1 with `taskset` when available; this process — simulated Twilio callers and a
@@ -27,6 +28,7 @@ import { pino } from 'pino';
 import { prepareSchema } from '../../src/storage/bootstrap.js';
 import { connect } from '../../src/storage/database.js';
 import { startEmbeddedPostgres } from '../../src/storage/embedded-postgres.js';
+import { sql } from 'kysely';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
 import { freePort } from '../support/free-port.js';
 import type { ModelAudioFormat } from './load/audio-payloads.js';
@@ -45,6 +47,8 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     priority: { type: 'boolean', default: false },
+    /** The demo spa records its calls (recording.enabled), to measure what recording costs. */
+    recording: { type: 'boolean', default: process.env.BENCH_LOAD_RECORDING === '1' },
   },
 });
 
@@ -95,7 +99,9 @@ async function benchDatabase(): Promise<{ url: string; stop: () => Promise<void>
   url.pathname = `/${name}`;
   const db = await connect(url.toString());
   await prepareSchema({ db, url: url.toString() });
-  await seedSpa(db, await loadDemoSpaCatalog());
+  const { spaId } = await seedSpa(db, await loadDemoSpaCatalog());
+  if (args.recording)
+    await sql`update spas set settings = jsonb_set(settings, '{recording}', '{"enabled": true, "retentionDays": 90}'::jsonb) where id = ${spaId}`.execute(db);
   await db.destroy();
   return {
     url: url.toString(),
@@ -346,7 +352,7 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const pinned = !args['no-pin'] && pinThisProcess(0);
-  print(`load benchmark: levels ${levels.join(', ')}; ${measureMs / 1000} s each; modes ${modes.join(', ')}; model deltas ${deltaMs} ms; Node ${process.version}`);
+  print(`load benchmark: levels ${levels.join(', ')}; ${measureMs / 1000} s each; modes ${modes.join(', ')}; recording ${args.recording ? 'on' : 'off'}; model deltas ${deltaMs} ms; Node ${process.version}`);
   print(pinned ? 'generator and Postgres pinned to core 0, the service to core 1' : 'not pinned (taskset unavailable or --no-pin): figures share the cores');
   if (args.priority) print('generator, service and Postgres at nice -10 (and their session group, where the kernel has one)');
   const database = await benchDatabase();

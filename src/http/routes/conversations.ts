@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isIso6391 } from '../../language/iso-639-1.js';
 import { conversationDetail, listConversations } from '../../storage/conversation-queries.js';
+import type { RecordingStorage } from '../../storage/recording-store.js';
 import { spaTimezone } from '../../storage/spa-lookups.js';
+import { describeRecording } from '../recording-description.js';
 import { authorisedSpa } from '../auth.js';
 import { calendarDay } from '../calendar-day.js';
 import { withHttpErrors } from '../domain-errors.js';
@@ -50,7 +52,7 @@ function decodeCursor(cursor: string): { startedAt: Date; id: string } {
   }
 }
 
-const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = async (app, { texts }) => {
+const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers; recordings: RecordingStorage }> = async (app, { texts, recordings }) => {
   const { db } = app;
 
   app.get('/conversations', {
@@ -84,10 +86,11 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers }> = 
   app.get('/conversations/:id', {
     schema: { tags: ['conversations'], summary: 'One conversation: messages, events, call details, appointments', params: idParams, response: { 200: conversationDetailResponse } },
   }, async (request) => {
-    const detail = await conversationDetail(db, authorisedSpa(request), request.params.id);
+    const spaId = authorisedSpa(request);
+    const detail = await conversationDetail(db, spaId, request.params.id);
     if (!detail) throw new HttpError(404, 'NOT_FOUND', 'No such conversation.');
     await audit(request, { action: 'conversation.viewed', recordType: 'conversation', recordId: request.params.id });
-    return detail;
+    return { ...detail, recording: await describeRecording(db, recordings, spaId, request.params.id) };
   });
 
   app.post('/conversations/:id/messages', {

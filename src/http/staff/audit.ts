@@ -24,7 +24,10 @@ export type AuditAction =
   | 'api_key.revoked'
   | 'sign_in.succeeded'
   | 'sign_in.failed'
-  | 'signed_out';
+  | 'signed_out'
+  | 'recording.played'
+  | 'recording.downloaded'
+  | 'patient.erased';
 
 export interface AuditEntry {
   action: AuditAction;
