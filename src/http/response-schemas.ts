@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { calendarConfigSchema, personaSchema, spaSettingsSchema, weeklyHoursSchema } from '../storage/spa-profile.js';
+import { calendarConfigSchema, personaSchema, spaSettingsFields, weeklyHoursSchema } from '../storage/spa-profile.js';
 
 /**
  * What the staff API answers, for the OpenAPI document (and so the console's generated client: a
@@ -162,7 +162,8 @@ export const settingsResponse = z.looseObject({
   transferNumber: maybe(z.string()),
   persona: personaSchema,
   hours: weeklyHoursSchema,
-  settings: spaSettingsSchema,
+  // The stored settings' shape (the schema that reads them fills `languages`, a transform JSON Schema cannot show).
+  settings: spaSettingsFields,
   calendar: calendarConfigSchema,
   services: z.array(
     z.looseObject({

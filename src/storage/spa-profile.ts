@@ -105,7 +105,7 @@ export const recordingSettingsSchema = z.object({
 });
 export type RecordingSettings = z.infer<typeof recordingSettingsSchema>;
 
-const spaSettingsFields = z.object({
+export const spaSettingsFields = z.object({
   voice: z.enum(REALTIME_VOICES).default('marin'),
   /** The primary language (the first of `languages`); kept for settings written before there were several. */
   language: z.string().min(2).max(10).default('en'),

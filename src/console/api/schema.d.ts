@@ -462,6 +462,8 @@ export interface paths {
                     status?: "active" | "completed" | "transferred" | "failed" | "abandoned";
                     outcome?: string;
                     customerId?: string;
+                    /** @description Only those held in this language (ISO 639-1) */
+                    language?: string;
                     /** @description First day, in the spa's time zone */
                     from?: string;
                     /** @description Last day (inclusive), in the spa's time zone */
@@ -744,6 +746,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{id}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The call recording as WAV (two channels: caller left, receptionist right); supports Range */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Which recorded part of the call (a call back from an unanswered transfer has two) */
+                    leg?: number;
+                    download?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Erase a patient on request (owner): recordings, transcripts, texts and details; appointments keep an anonymous reference */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -888,7 +966,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Correct a patient's name, email or notes */
+        /** Correct a patient's name, email, notes or preferred language */
         patch: {
             parameters: {
                 query?: never;
@@ -905,6 +983,8 @@ export interface paths {
                         /** Format: email */
                         email?: string | null;
                         notes?: string | null;
+                        /** @description The language the patient is spoken and written to in (ISO 639-1); null: the spa's primary */
+                        preferredLanguage?: string | null;
                     };
                 };
             };
@@ -1480,6 +1560,10 @@ export interface paths {
                                 voice: "alloy" | "ash" | "ballad" | "coral" | "echo" | "sage" | "shimmer" | "verse" | "marin" | "cedar";
                                 /** @default en */
                                 language: string;
+                                /** @default [] */
+                                languages: string[];
+                                /** @default null */
+                                languageInvitation: string | null;
                                 /**
                                  * @default {
                                  *       "type": "server_vad",
@@ -1520,6 +1604,66 @@ export interface paths {
                                 followUpAbandonedCalls: boolean;
                                 /** @default null */
                                 monthlyBudgetUsd: number | null;
+                                /**
+                                 * @default {
+                                 *       "mode": "receptionist_first",
+                                 *       "frontDeskRingSeconds": 20,
+                                 *       "unansweredFallback": "voicemail",
+                                 *       "dtmf": true
+                                 *     }
+                                 */
+                                routing: {
+                                    /**
+                                     * @default receptionist_first
+                                     * @enum {string}
+                                     */
+                                    mode: "receptionist_first" | "front_desk_first" | "after_hours_only";
+                                    /** @default 20 */
+                                    frontDeskRingSeconds: number;
+                                    /**
+                                     * @default voicemail
+                                     * @enum {string}
+                                     */
+                                    unansweredFallback: "voicemail" | "receptionist";
+                                    /** @default true */
+                                    dtmf: boolean;
+                                };
+                                /** @default [] */
+                                hoursExceptions: {
+                                    date: string;
+                                    hours: {
+                                        open: string;
+                                        close: string;
+                                    }[];
+                                    note?: string;
+                                }[];
+                                /**
+                                 * @default openai
+                                 * @enum {string}
+                                 */
+                                provider: "openai" | "gemini";
+                                /**
+                                 * @default null
+                                 * @enum {string|null}
+                                 */
+                                fallbackProvider: "openai" | "gemini" | "none" | null;
+                                /**
+                                 * @default {
+                                 *       "enabled": false,
+                                 *       "retentionDays": 90,
+                                 *       "disclosure": "This call is recorded to help us serve you."
+                                 *     }
+                                 */
+                                recording: {
+                                    /** @default false */
+                                    enabled: boolean;
+                                    /** @default 90 */
+                                    retentionDays: number;
+                                    /** @default This call is recorded to help us serve you. */
+                                    disclosure: string;
+                                };
+                                /** @default null */
+                                transcriptRetentionDays: number | null;
                             };
                             calendar: {
                                 /** @enum {string} */
@@ -1663,6 +1807,8 @@ export interface paths {
                             /** @enum {string} */
                             voice?: "alloy" | "ash" | "ballad" | "coral" | "echo" | "sage" | "shimmer" | "verse" | "marin" | "cedar";
                             language?: string;
+                            languages?: string[];
+                            languageInvitation?: string | null;
                             turnDetection?: {
                                 /** @enum {string} */
                                 type: "server_vad";
@@ -1688,6 +1834,32 @@ export interface paths {
                             smsThreadQuietHours?: number;
                             followUpAbandonedCalls?: boolean;
                             monthlyBudgetUsd?: number | null;
+                            routing?: {
+                                /** @enum {string} */
+                                mode?: "receptionist_first" | "front_desk_first" | "after_hours_only";
+                                frontDeskRingSeconds?: number;
+                                /** @enum {string} */
+                                unansweredFallback?: "voicemail" | "receptionist";
+                                dtmf?: boolean;
+                            };
+                            hoursExceptions?: {
+                                date: string;
+                                hours: {
+                                    open: string;
+                                    close: string;
+                                }[];
+                                note?: string;
+                            }[];
+                            /** @enum {string} */
+                            provider?: "openai" | "gemini";
+                            /** @enum {string|null} */
+                            fallbackProvider?: "openai" | "gemini" | "none" | null;
+                            recording?: {
+                                enabled?: boolean;
+                                retentionDays?: number;
+                                disclosure?: string;
+                            };
+                            transcriptRetentionDays?: number | null;
                         };
                         services?: {
                             slug: string;
@@ -1811,6 +1983,10 @@ export interface paths {
                                 voice: "alloy" | "ash" | "ballad" | "coral" | "echo" | "sage" | "shimmer" | "verse" | "marin" | "cedar";
                                 /** @default en */
                                 language: string;
+                                /** @default [] */
+                                languages: string[];
+                                /** @default null */
+                                languageInvitation: string | null;
                                 /**
                                  * @default {
                                  *       "type": "server_vad",
@@ -1851,6 +2027,66 @@ export interface paths {
                                 followUpAbandonedCalls: boolean;
                                 /** @default null */
                                 monthlyBudgetUsd: number | null;
+                                /**
+                                 * @default {
+                                 *       "mode": "receptionist_first",
+                                 *       "frontDeskRingSeconds": 20,
+                                 *       "unansweredFallback": "voicemail",
+                                 *       "dtmf": true
+                                 *     }
+                                 */
+                                routing: {
+                                    /**
+                                     * @default receptionist_first
+                                     * @enum {string}
+                                     */
+                                    mode: "receptionist_first" | "front_desk_first" | "after_hours_only";
+                                    /** @default 20 */
+                                    frontDeskRingSeconds: number;
+                                    /**
+                                     * @default voicemail
+                                     * @enum {string}
+                                     */
+                                    unansweredFallback: "voicemail" | "receptionist";
+                                    /** @default true */
+                                    dtmf: boolean;
+                                };
+                                /** @default [] */
+                                hoursExceptions: {
+                                    date: string;
+                                    hours: {
+                                        open: string;
+                                        close: string;
+                                    }[];
+                                    note?: string;
+                                }[];
+                                /**
+                                 * @default openai
+                                 * @enum {string}
+                                 */
+                                provider: "openai" | "gemini";
+                                /**
+                                 * @default null
+                                 * @enum {string|null}
+                                 */
+                                fallbackProvider: "openai" | "gemini" | "none" | null;
+                                /**
+                                 * @default {
+                                 *       "enabled": false,
+                                 *       "retentionDays": 90,
+                                 *       "disclosure": "This call is recorded to help us serve you."
+                                 *     }
+                                 */
+                                recording: {
+                                    /** @default false */
+                                    enabled: boolean;
+                                    /** @default 90 */
+                                    retentionDays: number;
+                                    /** @default This call is recorded to help us serve you. */
+                                    disclosure: string;
+                                };
+                                /** @default null */
+                                transcriptRetentionDays: number | null;
                             };
                             calendar: {
                                 /** @enum {string} */
