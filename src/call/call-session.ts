@@ -325,8 +325,12 @@ export class CallSession {
     this.callerLanguage = new CallerLanguage(context.languages, context.callerLanguage, {
       switchTo: (language) => {
         if (this.isEnded) return;
-        this.link.model?.updateSession(context.speakLanguage(language));
-        recorder.event('language', 'switched', { language });
+        const change = context.speakLanguage(language);
+        // The conversation's language is noted either way; the timeline shows only a real switch.
+        if (change) {
+          this.link.model?.updateSession(change);
+          recorder.event('language', 'switched', { language });
+        }
         recorder.language(language);
         log.info({ language }, 'the call goes on in the caller\'s language');
       },

@@ -30,7 +30,7 @@ export interface CallContext extends CallParticipants {
   /** The caller's language as the call starts: their preferred one, if the spa serves it. */
   callerLanguage: string | null;
   /** The caller speaks `language`: the session change to send now, kept for any session opened later. */
-  speakLanguage(language: string): RealtimeSessionChange;
+  speakLanguage(language: string): RealtimeSessionChange | undefined;
   /** The provider the spa's calls run on (its setting, when this deployment has it). */
   provider: RealtimeProvider;
   /** Who carries the call on when `provider` fails; undefined: nobody (the call goes to people). */
@@ -81,8 +81,10 @@ export async function startCallSetup(deps: CallSetupDependencies, participants: 
     reopen: (which = provider) => openModel(deps, which, options),
     speakLanguage: (language) => {
       const change = languageSessionChange(spa, now, languages, language, true);
+      const unchanged = change.language === options.language && change.instructions === options.instructions && change.transcriptionPrompt === options.transcriptionPrompt;
       options = { ...options, ...change };
-      return change;
+      // The session already speaks it (a one-language spa pins its language from the start): nothing to send.
+      return unchanged ? undefined : change;
     },
   };
   try {

@@ -46,6 +46,7 @@ const conversationFields = {
   customerName: maybe(z.string()),
   customerPhone: maybe(z.string()),
   isTest: z.boolean().describe("Held on the console's test line (left out of analytics, costs and follow-up texts)"),
+  language: maybe(z.string()).optional().describe('The language the patient spoke (ISO 639-1), once known'),
 };
 
 export const conversationListResponse = z.object({
@@ -83,6 +84,34 @@ export const conversationDetailResponse = z.object({
     }),
   ),
   appointments: z.array(appointmentSummary),
+  recording: z
+    .looseObject({ exists: z.boolean(), reason: maybe(z.string()).optional(), durationMs: maybe(z.number()).optional() })
+    .optional()
+    .describe('Whether the call was recorded, how long, and why not when it was not'),
+  providers: z
+    .array(
+      z.object({
+        provider: z.string(),
+        model: maybe(z.string()),
+        from: when,
+        until: maybe(when),
+        why: maybe(z.string()),
+        detail: maybe(z.string()),
+        usage: maybe(
+          z.object({
+            inputTextTokens: z.number(),
+            inputAudioTokens: z.number(),
+            cachedTextTokens: z.number(),
+            cachedAudioTokens: z.number(),
+            outputTextTokens: z.number(),
+            outputAudioTokens: z.number(),
+          }),
+        ),
+        costUsd: maybe(usd),
+      }),
+    )
+    .optional()
+    .describe('Which realtime provider served which part of the call'),
   cost: maybe(
     z.looseObject({
       totalUsd: usd,

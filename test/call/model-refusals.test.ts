@@ -300,7 +300,7 @@ t.test('every response the call asks for keeps the persona, the facts and the la
     if (create.instructions === undefined) continue;
     t.match(create.instructions, PERSONA, `response ${index} has the persona`);
     t.match(create.instructions, /HydraFacial: 60 minutes/, `response ${index} has the spa's facts`);
-    t.match(create.instructions, /answer in theirs/, `response ${index} has the language rule`);
+    t.match(create.instructions, /- Speak English\./, `response ${index} has the language rule`);
   }
   t.match(model.responseCreates.map((c) => c.instructions), [/Greet the caller now/, /still there/, /let them go for now/]);
 });

@@ -16,7 +16,7 @@ import { addPerson, signIn } from '../support/staff-people.js';
  */
 type Access = 'staff' | 'owner' | 'person' | 'admin' | 'public';
 
-const DESIGN: Record<string, { access: Access; query?: string; body?: object }> = {
+const DESIGN: Record<string, { access: Access; query?: string; body?: object; stream?: true }> = {
   'GET /api/v1/conversations': { access: 'staff' },
   'GET /api/v1/conversations/{id}': { access: 'staff' },
   'POST /api/v1/conversations/{id}/messages': { access: 'staff', body: { text: 'Hello' } },
@@ -50,6 +50,8 @@ const DESIGN: Record<string, { access: Access; query?: string; body?: object }> 
   'GET /api/v1/people/{id}/sessions': { access: 'owner' },
   'DELETE /api/v1/people/{id}/sessions': { access: 'owner' },
   'GET /api/v1/audit-events': { access: 'owner' },
+  // A stream that stays open: its status is read and the stream let go.
+  'GET /api/v1/events': { access: 'staff', stream: true },
   'POST /api/v1/admin/spas/{id}/api-keys': { access: 'admin', body: { name: 'k', role: 'owner' } },
   'GET /api/v1/google/oauth/start': { access: 'owner' },
   'PUT /api/v1/google/service-account': { access: 'owner', body: { calendarId: 'primary', serviceAccountKey: '{"not":"a key at all"}' } },
@@ -104,8 +106,10 @@ t.test('every route × every caller answers as the role design says', async (t) 
         // An address per route: the wrong credentials public rows try must not lock the next rows out.
         remoteAddress: `198.51.100.${index + 1}`,
         ...(design.body ? { payload: design.body } : {}),
+        ...(design.stream ? { payloadAsStream: true } : {}),
       });
       answers[caller] = response.statusCode;
+      if (design.stream) response.stream().destroy();
     }
     t.ok(Object.values(answers).every((status) => status < 500), `${route}: no 5xx (${JSON.stringify(answers)})`);
     const allowed = (status: number | undefined) => status !== undefined && status !== 401 && status !== 403;

@@ -516,6 +516,8 @@ export interface paths {
                                 customerPhone: string | null;
                                 /** @description Held on the console's test line (left out of analytics, costs and follow-up texts) */
                                 isTest: boolean;
+                                /** @description The language the patient spoke (ISO 639-1), once known */
+                                language?: string | null;
                                 durationSeconds: number | null;
                                 messageCount: number;
                             }[];
@@ -583,6 +585,8 @@ export interface paths {
                                 customerPhone: string | null;
                                 /** @description Held on the console's test line (left out of analytics, costs and follow-up texts) */
                                 isTest: boolean;
+                                /** @description The language the patient spoke (ISO 639-1), once known */
+                                language?: string | null;
                                 questions: string[];
                                 analysisError: string | null;
                                 aiPaused: boolean;
@@ -637,6 +641,34 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             })[];
+                            /** @description Whether the call was recorded, how long, and why not when it was not */
+                            recording?: {
+                                exists: boolean;
+                                reason?: string | null;
+                                durationMs?: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @description Which realtime provider served which part of the call */
+                            providers?: {
+                                provider: string;
+                                model: string | null;
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                until: string | null;
+                                why: string | null;
+                                detail: string | null;
+                                usage: {
+                                    inputTextTokens: number;
+                                    inputAudioTokens: number;
+                                    cachedTextTokens: number;
+                                    cachedAudioTokens: number;
+                                    outputTextTokens: number;
+                                    outputAudioTokens: number;
+                                } | null;
+                                costUsd: string | null;
+                            }[];
                             cost: ({
                                 totalUsd: string;
                                 components: {

@@ -87,6 +87,8 @@ export class SimulatedCall extends FakeTwilioCall {
   // --- model (OpenAI) side
   private phase: ModelPhase = 'connecting';
   private bytesPerCallerFrame = 960;
+  /** The session has said its audio formats (its first session.update must). */
+  private formatsSeen = false;
   private appendedBytes = 0;
   private framesCovered = 0;
   private nextActionAt = 0;
@@ -243,6 +245,11 @@ export class SimulatedCall extends FakeTwilioCall {
 
   private onSessionUpdate(session: unknown): void {
     const format = (session as { audio?: { input?: { format?: { type?: string } }; output?: { format?: { type?: string } } } })?.audio;
+    // A later update may change only part of the session (the caller's language): its formats stay as they were.
+    if (format?.input?.format === undefined && format?.output?.format === undefined && this.formatsSeen) {
+      this.sendModel(`{"type":"session.updated","event_id":"${nextId('ev')}","session":${JSON.stringify(session)}}`);
+      return;
+    }
     const input = format?.input?.format?.type;
     const output = format?.output?.format?.type;
     const expected = this.env.modelAudio.format === 'pcmu' ? 'audio/pcmu' : 'audio/pcm';
@@ -251,6 +258,7 @@ export class SimulatedCall extends FakeTwilioCall {
     }
     // 20 ms of caller audio at the model: 160 μ-law bytes, or 480 PCM16 samples at 24 kHz.
     this.bytesPerCallerFrame = input === 'audio/pcmu' ? FRAME_MULAW_BYTES : 960;
+    this.formatsSeen = true;
     this.sendModel(`{"type":"session.updated","event_id":"${nextId('ev')}","session":${JSON.stringify(session)}}`);
   }
 
