@@ -48,12 +48,16 @@ t.test('0 pressed mid-reply during hours: the reply stops where it was heard and
     /<Dial action="https:\/\/receptionist\.test\/twilio\/voice\/transfer-ended" method="POST" timeout="25" callerId="\+12025550142"><Number url="https:\/\/receptionist\.test\/twilio\/voice\/whisper\?w=[^"]+" method="POST">\+12025550111<\/Number><\/Dial>/,
   );
   await callRecordWritten(h, call);
-  const conversation = await h.database.db
-    .selectFrom('voice_call_details')
-    .innerJoin('conversations', 'conversations.id', 'voice_call_details.conversation_id')
-    .select(['conversation_id', 'status', 'ended_by', 'transferred_to', 'outcome'])
-    .where('call_sid', '=', call.callSid)
-    .executeTakeFirstOrThrow();
+  const readConversation = () =>
+    h.database.db
+      .selectFrom('voice_call_details')
+      .innerJoin('conversations', 'conversations.id', 'voice_call_details.conversation_id')
+      .select(['conversation_id', 'status', 'ended_by', 'transferred_to', 'outcome'])
+      .where('call_sid', '=', call.callSid)
+      .executeTakeFirstOrThrow();
+  // Twilio's answer to the redirect may come after the stream it ends: the outcome and the transfer event follow it.
+  await until('the transfer noted on the conversation', async () => (await readConversation()).outcome === 'transferred');
+  const conversation = await readConversation();
   t.match(conversation, { status: 'transferred', ended_by: 'transfer', transferred_to: '+12025550111', outcome: 'transferred' });
   const events = await eventsOf(h, conversation.conversation_id);
   t.ok(events.some((e) => e.type === 'dtmf' && (e.data as { digit: string }).digit === '0'));

@@ -311,7 +311,7 @@ t.test('a spa language the provider would refuse gives no transcription hint and
   const spa = await h.database.db.selectFrom('spas').select('settings').where('id', '=', h.demoSpaId).executeTakeFirstOrThrow();
   await h.database.db
     .updateTable('spas')
-    .set({ settings: JSON.stringify({ ...(spa.settings as Record<string, unknown>), language: 'english' }) })
+    .set({ settings: JSON.stringify({ ...(spa.settings as Record<string, unknown>), language: 'english', languages: ['english'] }) })
     .where('id', '=', h.demoSpaId)
     .execute();
   const { call, model } = await greeted(h);

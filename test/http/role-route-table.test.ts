@@ -52,6 +52,8 @@ const DESIGN: Record<string, { access: Access; query?: string; body?: object; st
   'GET /api/v1/audit-events': { access: 'owner' },
   // A stream that stays open: its status is read and the stream let go.
   'GET /api/v1/events': { access: 'staff', stream: true },
+  'GET /api/v1/conversations/{id}/recording': { access: 'staff' },
+  'POST /api/v1/customers/{id}/erase': { access: 'owner' },
   'POST /api/v1/admin/spas/{id}/api-keys': { access: 'admin', body: { name: 'k', role: 'owner' } },
   'GET /api/v1/google/oauth/start': { access: 'owner' },
   'PUT /api/v1/google/service-account': { access: 'owner', body: { calendarId: 'primary', serviceAccountKey: '{"not":"a key at all"}' } },

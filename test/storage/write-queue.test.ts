@@ -93,7 +93,7 @@ t.test('writes are applied in the order they were made, and a waiting webhook ge
   const opened = await queue.submit(open, 5_000);
   t.equal(opened.status, 'applied');
   const customer = await db.selectFrom('customers').select('id').where('phone', '=', '+12025550177').executeTakeFirstOrThrow();
-  t.same(opened.status === 'applied' && opened.result, { conversationId: open.conversationId, customerId: customer.id });
+  t.same(opened.status === 'applied' && opened.result, { conversationId: open.conversationId, customerId: customer.id, preferredLanguage: null });
   for (let i = 1; i <= 50; i += 1) queue.enqueue(turn(open.conversationId, 'MZ1', i, `turn ${i}`));
   const last = queue.enqueue({ type: 'apply_call_status', callSid: open.callSid, status: 'completed', durationSeconds: 12, at: new Date().toISOString() });
   t.match(await queue.settled(last), { status: 'applied', result: { known: true } });
