@@ -6,6 +6,7 @@ import t from 'tap';
 import { holdPromptAudio } from '../../src/call/hold-prompt.js';
 import type { FakeRealtimeConnection } from '../doubles/fake-realtime-server.js';
 import { conversationOf, startCallHarness, type CallHarness } from '../support/call-harness.js';
+import { until } from '../support/until.js';
 
 /** Wednesday 18 November 2026, 3 PM in New York: the demo spa's front desk is open. */
 const OPEN = () => new Date('2026-11-18T20:00:00Z');
@@ -155,6 +156,8 @@ t.test('a model that cannot be reached at all hands the caller to the front desk
   const answered = await h.post('/twilio/voice/fallback-dial-ended', { CallSid: call.callSid, AccountSid: ACCOUNT, DialCallStatus: 'completed' });
   t.match(answered.body, /<Hangup\/>/);
 
+  // The end of the call is written behind the stream's close: wait for it rather than race it.
+  await until('the call record', async () => (await conversationOf(h, call)).ended_by !== null);
   const row = await conversationOf(h, call);
   t.equal(row.ended_by, 'model_failure');
   const { events } = await timelineOf(h, row.conversation_id);
