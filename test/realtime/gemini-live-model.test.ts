@@ -181,3 +181,38 @@ t.test('the connection limit renews too, before Google ends it', async (t) => {
   await until(() => model.renewals === 1);
   t.pass('renewed at the limit');
 });
+
+t.test('cancelResponse ends the turn at once (a key press) and drops the rest of it until the server ends it', async (t) => {
+  const { model, connection } = await connected(t);
+  const done: RealtimeResponseDone[] = [];
+  let audio = 0;
+  let audioAfterCancel = 0;
+  let cancelled = false;
+  model.on('responseDone', (d) => done.push(d));
+  model.on('audio', () => {
+    audio += 1;
+    if (cancelled) audioAfterCancel += 1;
+  });
+  connection.replies.push({ text: 'A long answer about our services.', audioMs: 600, chunkIntervalMs: 20 }, { text: 'We open at nine.', audioMs: 100 });
+  model.createResponse({ note: 'Explain.' });
+  await until(() => audio > 0);
+  model.cancelResponse();
+  cancelled = true;
+  t.equal(done.length, 1, 'the turn ends for the call at once');
+  t.equal(done[0]!.status, 'cancelled');
+  t.equal(done[0]!.reason, 'client_cancelled');
+  await new Promise((resolve) => setTimeout(resolve, 900));
+  t.equal(audioAfterCancel, 0, 'nothing more of the cancelled turn is played');
+  cancelled = false;
+  model.createResponse({ note: 'Say when we open.' });
+  await until(() => done.length === 2);
+  t.equal(done[1]!.status, 'completed', 'the next turn is answered as usual');
+  t.ok(audio > 0);
+});
+
+t.test('updateSession gives the model the new instructions as a system turn, asking for no reply', async (t) => {
+  const { model, connection } = await connected(t);
+  model.updateSession({ instructions: 'Speak Spanish with this caller.', language: 'es', transcriptionPrompt: null });
+  const update = await connection.waitFor((m) => m.clientContent !== undefined);
+  t.match(update, { clientContent: { turns: [{ role: 'user', parts: [{ text: /Speak Spanish with this caller\./ }] }], turnComplete: false } });
+});
