@@ -231,10 +231,11 @@ export class CallSession {
     const model = this.link.model;
     const codec = this.playback.codec;
     if (!model || !codec || this.current === 'ended') return;
-    if (++this.framesUnsampled < FRAME_DELAY_SAMPLE_EVERY) return model.appendAudio(codec.toModel(audio));
-    this.framesUnsampled = 0;
-    const started = this.now();
+    const sampled = ++this.framesUnsampled >= FRAME_DELAY_SAMPLE_EVERY;
+    const started = sampled ? this.now() : 0;
     model.appendAudio(codec.toModel(audio));
+    if (!sampled) return;
+    this.framesUnsampled = 0;
     this.observation.frameDelay('uplink', (this.now() - started) / 1000);
   }
 
