@@ -23,8 +23,34 @@ export interface CallRouteRecord {
   ringSeconds: number | null;
 }
 
-/** Sets the call's route (the same write applied twice leaves the same row). False: no such call. */
+/** Twilio's DialCallStatus for a <Dial> someone picked up. */
+const ANSWERED = ['completed', 'answered'];
+
+/**
+ * The outcome of a call that ended at the front desk. Such a call never reaches the receptionist,
+ * so nothing else would give it one: answered, it was handed to a person (`transferred`); hung up
+ * while the desk rang, `abandoned`.
+ */
+function outcomeAtTheDesk(record: CallRouteRecord): string | undefined {
+  if (record.route === 'front_desk' && record.dialStatus !== null && ANSWERED.includes(record.dialStatus)) return 'transferred';
+  if (record.route === 'front_desk_then_caller_hung_up') return 'abandoned';
+  return undefined;
+}
+
+/**
+ * Sets the call's route (the same write applied twice leaves the same row). False: no such call.
+ * A call that ended at the front desk gets its outcome by rule, unless something more specific is known.
+ */
 export async function recordCallRoute(trx: Trx, record: CallRouteRecord): Promise<boolean> {
+  const outcome = outcomeAtTheDesk(record);
+  if (outcome) {
+    await trx
+      .updateTable('conversations')
+      .set({ outcome, outcome_source: 'rule' })
+      .where('id', '=', (eb) => eb.selectFrom('voice_call_details').select('conversation_id').where('call_sid', '=', record.callSid))
+      .where('outcome', 'is', null)
+      .execute();
+  }
   const updated = await trx
     .updateTable('voice_call_details')
     .set({

@@ -116,6 +116,16 @@ for (const dialStatus of ['no-answer', 'busy', 'failed']) {
   });
 }
 
+/** The call's outcome as stored, and who set it. */
+async function outcomeOf(h: CallHarness, call: { callSid: string }) {
+  return h.database.db
+    .selectFrom('voice_call_details as v')
+    .innerJoin('conversations as c', 'c.id', 'v.conversation_id')
+    .select(['c.outcome', 'c.outcome_source'])
+    .where('v.call_sid', '=', call.callSid)
+    .executeTakeFirstOrThrow();
+}
+
 t.test('front desk first: an answered desk ends the call when the desk hangs up, and the ring time is what was not talk time', async (t) => {
   const h = await harness(t, { now: IN_HOURS });
   await route(h, 'front_desk_first');
@@ -124,6 +134,7 @@ t.test('front desk first: an answered desk ends the call when the desk hangs up,
   t.match(after.body, /<Hangup\/>/);
   await until('the route', async () => (await routeOf(h, call)).front_desk_dial_status === 'completed');
   t.match(await routeOf(h, call), { route: 'front_desk', front_desk_ring_seconds: 0 });
+  t.same(await outcomeOf(h, call), { outcome: 'transferred', outcome_source: 'rule' }, 'a call the desk answered has an outcome: handed to a person');
 });
 
 t.test('after hours only: an unanswered desk goes to voicemail, or to the receptionist when the spa says so', async (t) => {
@@ -154,6 +165,8 @@ t.test('a caller who hangs up while the desk rings just ends; a seal for another
   t.match(canceled.body, /<Hangup\/>/);
   await until('the route', async () => (await routeOf(h, call)).route === 'front_desk_then_caller_hung_up');
   t.equal(h.app.liveCalls.get(call.callSid), undefined);
+  t.same(await outcomeOf(h, call), { outcome: 'abandoned', outcome_source: 'rule' }, 'hung up while the desk rang: abandoned');
+  t.same(await outcomeOf(h, other.call), { outcome: null, outcome_source: null }, 'the call whose seal was misused keeps no outcome');
 });
 
 t.test('settings: routing changes field by field and is validated; exceptions are kept', async (t) => {
