@@ -11,7 +11,7 @@ export interface PlayerControl {
 const SPEEDS = [1, 1.5, 2] as const;
 
 const WHY_NOT: Record<string, string> = {
-  off: 'This call was not recorded: recording was off for the spa when it came in (Settings → Recording).',
+  off: 'This call was not recorded: call recording was off for the spa when it came in.',
   caller_declined: 'This call is not recorded: the caller asked not to be recorded, so recording stopped and what had been recorded was deleted.',
   failed: 'This call’s recording failed: the recording store could not be written. The transcript is complete.',
   expired: 'This call’s recording was deleted when the spa’s retention period for recordings ran out.',
