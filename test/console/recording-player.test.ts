@@ -161,7 +161,7 @@ if (CHROMIUM_MISSING) {
     const { conversation_id: id } = await conversationOf(h, call);
     await page.goto(url(`/conversations/${id}`));
     const panel = page.locator('section[aria-labelledby="recording-heading"]');
-    await panel.getByText('This call was not recorded: recording was off').waitFor();
+    await panel.getByText('This call was not recorded: call recording was off for the spa').waitFor();
     t.equal(await page.locator('audio').count(), 0, 'no player');
     t.equal(await page.locator('.turn-seek').count(), 0, 'no line to play from');
   });

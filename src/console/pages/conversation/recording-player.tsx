@@ -129,6 +129,8 @@ function Player({ recording, control, onPlayhead }: { recording: Recording; cont
     },
     onPause: () => setPlaying(false),
     onEnded: () => setPlaying(false),
+    // Another part's source replaces this one: the element stops without a pause event.
+    onEmptied: () => setPlaying(false),
     onError: () => {
       setPlaying(false);
       setFailed(true);
