@@ -41,7 +41,10 @@ export function routeModelEvents(model: RealtimeModel, to: ModelEventTargets): v
     transcript.callerText(itemId, '(caller speech could not be transcribed)');
   });
   model.on('transcriptionUsage', (usage) => figures.addTranscriptionUsage(usage));
-  model.on('speechStarted', () => to.callerStartedSpeaking());
+  model.on('speechStarted', (itemId) => {
+    transcript.callerStartedSpeaking(itemId);
+    to.callerStartedSpeaking();
+  });
   model.on('speechStopped', () => {
     supervisor.callerStoppedSpeaking();
     figures.callerStoppedSpeaking();

@@ -29,14 +29,29 @@ interface Turn {
   written: boolean;
 }
 
+/** Speech starts kept for caller items not yet created (VAD can hear speech that never becomes a turn). */
+const MAX_PENDING_SPEECH_STARTS = 16;
+
 export class TranscriptAssembler {
   private readonly turns = new Map<string, Turn>();
+  /**
+   * When the caller started talking, by the item the speech will become: a caller turn is placed on
+   * the call's time line there, not where the model committed it (after the caller stopped and VAD
+   * heard the silence), so the recording's play head is on the caller's line while they talk.
+   */
+  private readonly speechStarts = new Map<string, Date>();
 
   constructor(
     private readonly nextSeq: () => number,
     private readonly onFinished: (turn: FinishedTurn) => void,
     private readonly clock: () => Date = wallClock,
   ) {}
+
+  callerStartedSpeaking(itemId: string): void {
+    if (this.turns.has(itemId) || this.speechStarts.has(itemId)) return;
+    if (this.speechStarts.size >= MAX_PENDING_SPEECH_STARTS) this.speechStarts.delete(this.speechStarts.keys().next().value as string);
+    this.speechStarts.set(itemId, this.clock());
+  }
 
   callerTurn(itemId: string): void {
     this.place(itemId, 'customer');
@@ -101,13 +116,14 @@ export class TranscriptAssembler {
         seq: this.nextSeq(),
         itemId,
         role,
-        spokenAt: this.clock(),
+        spokenAt: (role === 'customer' ? this.speechStarts.get(itemId) : undefined) ?? this.clock(),
         text: undefined,
         heardFraction: undefined,
         played: false,
         written: false,
       };
       this.turns.set(itemId, turn);
+      this.speechStarts.delete(itemId);
     }
     return turn;
   }

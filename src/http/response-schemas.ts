@@ -85,9 +85,26 @@ export const conversationDetailResponse = z.object({
   ),
   appointments: z.array(appointmentSummary),
   recording: z
-    .looseObject({ exists: z.boolean(), reason: maybe(z.string()).optional(), durationMs: maybe(z.number()).optional() })
+    .looseObject({
+      exists: z.boolean(),
+      reason: maybe(z.enum(['off', 'caller_declined', 'failed', 'expired', 'erased'])).describe('Why there is nothing to play (null when there is)'),
+      durationMs: maybe(z.number()),
+      startedAt: maybe(when).describe("The recording's time zero (the call's start): a message's `at` minus this is its place in the audio"),
+      url: maybe(z.string()).describe('Where to play the first part (a stereo μ-law WAV, caller left, receptionist right; Range supported)'),
+      legs: z.array(
+        z.looseObject({
+          recordingId: z.string(),
+          status: z.enum(['complete', 'partial']).describe('partial: the machine stopped mid-call; it plays up to the last part written'),
+          startedAt: when,
+          durationMs: z.number(),
+          url: z.string(),
+        }),
+      ),
+      stoppedAtCallersRequest: z.boolean(),
+      voicemail: maybe(z.looseObject({ recordingSid: z.string(), url: z.string(), seconds: maybe(z.number()) })),
+    })
     .optional()
-    .describe('Whether the call was recorded, how long, and why not when it was not'),
+    .describe('Whether the call was recorded, its parts, how long, where to play it, and why not when it was not'),
   providers: z
     .array(
       z.object({

@@ -42,8 +42,9 @@ t.test('a recorded call keeps both sides as heard, on the call’s time line, pl
   await call.dial();
   const model = await h.realtime.connection(0);
   await call.heardAll(600);
+  const callerItem = model.speechStarted();
   await call.say(mulawTone(1_000, 400));
-  await model.callerTurn({ transcript: 'Can I book a facial?' });
+  await model.callerTurn({ transcript: 'Can I book a facial?', itemId: callerItem });
   await call.heardAll(1_000);
   await hangUpAndWait(h, call);
 
@@ -79,6 +80,11 @@ t.test('a recorded call keeps both sides as heard, on the call’s time line, pl
   const greetingFrames = receptionist.slice(greetingAt / 20, greetingAt / 20 + 30).filter((e) => e > 1_000).length;
   t.ok(greetingFrames >= 28, 'the greeting is on the receptionist’s channel');
   t.ok(caller.slice(greetingAt / 20, greetingAt / 20 + 25).every((e) => e < 200), 'and not on the caller’s');
+  // Where the console's player puts each line: its `at` minus the recording's `startedAt`.
+  const lines = await h.database.db.selectFrom('messages').select(['role', 'spoken_at']).where('conversation_id', '=', conversationId).orderBy('seq').execute();
+  const lineAt = (role: string) => (lines.find((l) => l.role === role)?.spoken_at.getTime() ?? NaN) - new Date(recording.startedAt).getTime();
+  t.ok(Math.abs(lineAt('assistant') - greetingAt) <= 250, `the greeting’s line is where it starts in the audio (line ${lineAt('assistant')} ms, audio ${greetingAt} ms)`);
+  t.ok(Math.abs(lineAt('customer') - callerAt) <= 250, `the caller’s line is where their voice starts in the audio (line ${lineAt('customer')} ms, voice ${callerAt} ms)`);
 
   const part = await h.app.fastify.inject({ method: 'GET', url: recording.url, headers: { ...auth, range: 'bytes=1000-20999' } });
   t.equal(part.statusCode, 206);

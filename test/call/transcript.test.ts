@@ -24,6 +24,29 @@ t.test('a late caller transcript keeps its place before the reply', async (t) =>
   );
 });
 
+t.test('a caller turn is placed where the caller started talking, not where the model committed it', async (t) => {
+  let now = 1_000;
+  const turns: FinishedTurn[] = [];
+  let seq = 0;
+  const a = new TranscriptAssembler(() => ++seq, (turn) => turns.push(turn), () => new Date(now));
+  a.callerStartedSpeaking('c1');
+  now = 2_400;
+  a.callerStartedSpeaking('c1');
+  a.callerTurn('c1');
+  a.callerText('c1', 'Do you have a facial on Tuesday?');
+  a.callerStartedSpeaking('never-committed');
+  a.callerTurn('c2');
+  a.callerText('c2', 'Ten, please.');
+  t.same(
+    turns.map((x) => [x.text, x.spokenAt.getTime()]),
+    [
+      ['Do you have a facial on Tuesday?', 1_000],
+      ['Ten, please.', 2_400],
+    ],
+    'the first speech start counts; a turn whose speech start was not heard is placed when committed',
+  );
+});
+
 t.test('a reply is saved only once the caller has heard it', async (t) => {
   const { a, turns } = assembler();
   a.assistantTurn('a1');

@@ -641,11 +641,44 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             })[];
-                            /** @description Whether the call was recorded, how long, and why not when it was not */
+                            /** @description Whether the call was recorded, its parts, how long, where to play it, and why not when it was not */
                             recording?: {
                                 exists: boolean;
-                                reason?: string | null;
-                                durationMs?: number | null;
+                                /**
+                                 * @description Why there is nothing to play (null when there is)
+                                 * @enum {string|null}
+                                 */
+                                reason: "off" | "caller_declined" | "failed" | "expired" | "erased" | null;
+                                durationMs: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description The recording's time zero (the call's start): a message's `at` minus this is its place in the audio
+                                 */
+                                startedAt: string | null;
+                                /** @description Where to play the first part (a stereo μ-law WAV, caller left, receptionist right; Range supported) */
+                                url: string | null;
+                                legs: ({
+                                    recordingId: string;
+                                    /**
+                                     * @description partial: the machine stopped mid-call; it plays up to the last part written
+                                     * @enum {string}
+                                     */
+                                    status: "complete" | "partial";
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    durationMs: number;
+                                    url: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                stoppedAtCallersRequest: boolean;
+                                voicemail: ({
+                                    recordingSid: string;
+                                    url: string;
+                                    seconds: number | null;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
                             } & {
                                 [key: string]: unknown;
                             };

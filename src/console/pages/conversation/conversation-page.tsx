@@ -1,3 +1,4 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, dataOf } from '../../api/client.js';
 import { useLiveReload } from '../../app/live.js';
 import { useLoad } from '../../app/use-load.js';
@@ -5,8 +6,10 @@ import { dayTime, duration, phone, time } from '../../ui/format.js';
 import { Badge, Loaded, Panel } from '../../ui/states.js';
 import { StaffMessageItem } from '../today/staff-messages-panel.js';
 import { AnalysisPanel, CostPanel } from './analysis-panel.js';
+import { RecordingPanel, type PlayerControl } from './recording-player.js';
+import { lineAt, lineSpans, placeInRecording, recordingEndMs, type LineSpan, type Recording } from './recording-time-line.js';
 import { TextReply } from './text-reply.js';
-import { timeline } from './timeline-entry.js';
+import { timeline, type TimelineItem } from './timeline-entry.js';
 
 const ROLE_LABEL: Record<string, string> = { customer: 'Patient', assistant: 'Receptionist', staff: 'Staff' };
 const ROLE_CLASS: Record<string, string> = { customer: 'turn-patient', assistant: 'turn-receptionist', staff: 'turn-staff' };
@@ -18,6 +21,8 @@ export function ConversationPage({ id }: { id: string }) {
   const messages = useLoad(async () => dataOf(await api.GET('/api/v1/messages-for-staff', { params: { query: { handled: 'false' } } })).data, []);
   useLiveReload(['staff_messages'], messages.reload);
   const mine = (messages.data ?? []).filter((m) => m.conversationId === id);
+  const player = useRef<PlayerControl | undefined>(undefined);
+  const [playhead, setPlayhead] = useState<number | undefined>(undefined);
 
   return (
     <Loaded state={state} what="Loading the conversation">
@@ -57,10 +62,13 @@ export function ConversationPage({ id }: { id: string }) {
               </Panel>
             )}
             <div class="layout-detail" style="margin-top:16px">
-              <Panel title={c.channel === 'voice' ? 'Transcript' : 'Texts'} id="transcript">
-                <Timeline items={timeline(detail)} />
-                {c.channel === 'sms' && <TextReply id={id} paused={c.aiPaused} onSent={state.reload} />}
-              </Panel>
+              <div>
+                {c.channel === 'voice' && <RecordingPanel recording={detail.recording} control={player} onPlayhead={setPlayhead} />}
+                <Panel title={c.channel === 'voice' ? 'Transcript' : 'Texts'} id="transcript">
+                  <Timeline items={timeline(detail)} recording={c.channel === 'voice' ? detail.recording : undefined} playhead={playhead} player={player} />
+                  {c.channel === 'sms' && <TextReply id={id} paused={c.aiPaused} onSent={state.reload} />}
+                </Panel>
+              </div>
               <div>
                 <AnalysisPanel detail={detail} />
                 {detail.appointments.length > 0 && (
@@ -90,27 +98,71 @@ export function ConversationPage({ id }: { id: string }) {
   );
 }
 
-function Timeline({ items }: { items: ReturnType<typeof timeline> }) {
+/**
+ * The turns and events in order. With a recording, the turn under the play head is marked (and
+ * kept in view, without taking focus), and a turn's time plays the recording from there: a click
+ * anywhere on the turn, or Enter on its time.
+ */
+function Timeline({
+  items,
+  recording,
+  playhead,
+  player,
+}: {
+  items: TimelineItem[];
+  recording: Recording | undefined;
+  playhead: number | undefined;
+  player: { current: PlayerControl | undefined };
+}) {
+  const parts = recording?.exists ? recording.legs : [];
+  const spans: LineSpan[] = useMemo(() => (parts.length > 0 ? lineSpans(items, recordingEndMs(parts)) : []), [items, parts]);
+  const current = playhead === undefined ? undefined : lineAt(spans, playhead);
+  const list = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    if (current === undefined) return;
+    const line = list.current?.querySelector<HTMLElement>(`[data-seq="${current}"]`);
+    const reduced = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    line?.scrollIntoView({ block: 'nearest', behavior: reduced ? 'auto' : 'smooth' });
+  }, [current]);
+
   if (items.length === 0) return <p class="state">Nothing has been said yet.</p>;
   return (
-    <ol class="timeline" aria-label="Timeline">
-      {items.map((item) =>
-        item.kind === 'turn' ? (
-          <li key={`t${item.seq}`} class={`turn ${ROLE_CLASS[item.role] ?? ''}`}>
+    <ol class="timeline" aria-label="Timeline" ref={list}>
+      {items.map((item) => {
+        if (item.kind === 'event')
+          return (
+            <li key={`e${item.seq}`} class={`event ${item.problem ? 'event-error' : ''}`}>
+              <strong>{item.text}</strong>
+              {item.detail && <span> — {item.detail}</span>} <time dateTime={item.at}>{time(item.at)}</time>
+            </li>
+          );
+        const place = parts.length > 0 ? placeInRecording(parts, Date.parse(item.at)) : undefined;
+        const who = ROLE_LABEL[item.role] ?? item.role;
+        const playFrom = () => player.current?.playFrom(Date.parse(item.at));
+        const isCurrent = item.seq === current;
+        return (
+          <li
+            key={`t${item.seq}`}
+            data-seq={item.seq}
+            class={`turn ${ROLE_CLASS[item.role] ?? ''}${place ? ' turn-playable' : ''}${isCurrent ? ' turn-current' : ''}`}
+            aria-current={isCurrent ? 'true' : undefined}
+            onClick={place ? () => window.getSelection()?.isCollapsed !== false && playFrom() : undefined}
+          >
             <div class="turn-meta">
-              <strong>{ROLE_LABEL[item.role] ?? item.role}</strong>
+              <strong>{who}</strong>
               <time dateTime={item.at}>{time(item.at)}</time>
+              {place && (
+                <button type="button" class="turn-seek" aria-label={`Play the recording from ${duration(Math.floor(place.offsetMs / 1000))}: ${who}`}>
+                  <span aria-hidden="true">▶</span> {duration(Math.floor(place.offsetMs / 1000))}
+                </button>
+              )}
               {item.interrupted && <span>(cut off)</span>}
+              {isCurrent && <span class="turn-now">playing</span>}
             </div>
             <p>{item.text}</p>
           </li>
-        ) : (
-          <li key={`e${item.seq}`} class={`event ${item.problem ? 'event-error' : ''}`}>
-            <strong>{item.text}</strong>
-            {item.detail && <span> — {item.detail}</span>} <time dateTime={item.at}>{time(item.at)}</time>
-          </li>
-        ),
-      )}
+        );
+      })}
     </ol>
   );
 }

@@ -56,6 +56,10 @@ function describe(e: Event): { text: string; detail?: string; problem?: boolean 
       return { text: `Call ended${e.name ? `: ${words(e.name)}` : ''}`, detail: typeof d.why === 'string' ? d.why : undefined };
     case 'error':
       return { text: `Problem: ${words(e.name ?? 'error')}`, detail: typeof d.message === 'string' ? d.message : undefined, problem: true };
+    case 'recording_started':
+      return { text: 'Recording started' };
+    case 'recording_stopped':
+      return { text: e.name === 'caller_declined' ? 'Recording stopped: the caller asked not to be recorded' : 'Recording stopped' };
     case 'tool_call_dropped':
       return { text: `${words(e.name ?? 'tool')} not run (the caller interrupted)` };
     default:
