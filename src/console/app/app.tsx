@@ -63,7 +63,7 @@ export function App() {
       .finally(() => setZoneKnown(true));
   }, [me]);
 
-  if (onLogin) return <LoginPage next={location.query.get('next')} />;
+  if (onLogin) return <LoginPage next={location.query.get('next')} problem={location.query.get('error')} />;
   if (me === undefined || me === null || !zoneKnown) return <Loading what="Opening the console" />;
   const { title, page, owner } = route(location.path, me);
   if (owner && me.role !== 'owner')
