@@ -3,6 +3,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Task } from 'graphile-worker';
 import type { Logger } from 'pino';
+import { GoogleIdentity } from './calendar/google-identity.js';
 import { GoogleOAuth } from './calendar/google-oauth.js';
 import { SpaCalendars } from './calendar/spa-calendars.js';
 import { drainCalls } from './call/call-drain.js';
@@ -14,6 +15,7 @@ import { registerTestLineRoute } from './http/test-line/test-line-route.js';
 import { systemClock, type Clock } from './config/clock.js';
 import type { Config } from './config/config.js';
 import { trustProxyOption } from './http/client-address.js';
+import { GOOGLE_SIGN_IN_CALLBACK_PATH } from './http/staff/google-sign-in.js';
 import { frameworkErrors } from './http/errors.js';
 import { requestLogSerializer } from './http/request-log.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
@@ -215,7 +217,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     adminApiKey: config.adminApiKey,
     publicBaseUrl: config.publicBaseUrl,
     inviteTexts: config.twilio.configured ? inviteTexts(outbound) : undefined,
-    google: { oauth: new GoogleOAuth(database.db, config, calendars) },
+    google: {
+      oauth: new GoogleOAuth(database.db, config, calendars),
+      signIn: GoogleIdentity.configured(config) ? new GoogleIdentity(config, `${config.publicBaseUrl}${GOOGLE_SIGN_IN_CALLBACK_PATH}`) : undefined,
+    },
     recordings: recordingStorage,
     texts: {
       send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),

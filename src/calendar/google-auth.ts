@@ -25,6 +25,9 @@ export function googleEndpoints(config: Config) {
     apiRoot: root ? `${root}/` : undefined,
     tokenUrl: root ? `${root}/token` : undefined,
     authBaseUrl: root ? `${root}/o/oauth2/v2/auth` : undefined,
+    /** Google's signing certificates for ID tokens (PEM, and the JWK set). */
+    pemCertsUrl: root ? `${root}/oauth2/v1/certs` : undefined,
+    jwkCertsUrl: root ? `${root}/oauth2/v3/certs` : undefined,
   };
 }
 
@@ -34,8 +37,15 @@ export function oauthClient(config: Config, redirectUri?: string): OAuth2Client 
     clientId: config.google.clientId,
     clientSecret: config.google.clientSecret,
     ...(redirectUri ? { redirectUri } : {}),
-    ...(endpoints.tokenUrl && endpoints.authBaseUrl
-      ? { endpoints: { oauth2TokenUrl: endpoints.tokenUrl, oauth2AuthBaseUrl: endpoints.authBaseUrl } }
+    ...(endpoints.tokenUrl && endpoints.authBaseUrl && endpoints.pemCertsUrl && endpoints.jwkCertsUrl
+      ? {
+          endpoints: {
+            oauth2TokenUrl: endpoints.tokenUrl,
+            oauth2AuthBaseUrl: endpoints.authBaseUrl,
+            oauth2FederatedSignonPemCertsUrl: endpoints.pemCertsUrl,
+            oauth2FederatedSignonJwkCertsUrl: endpoints.jwkCertsUrl,
+          },
+        }
       : {}),
   });
 }

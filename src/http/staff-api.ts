@@ -22,6 +22,8 @@ import meRoutes from './routes/me.js';
 import peopleRoutes from './routes/people.js';
 import auditRoutes from './routes/audit-events.js';
 import sessionRoutes from './routes/session.js';
+import googleSignInRoutes from './routes/google-sign-in.js';
+import type { GoogleSignInProvider } from './staff/google-sign-in.js';
 import googleCalendarRoutes, { type GoogleOAuthHandlers } from './routes/google-calendar.js';
 import liveEventRoutes from './routes/live-events.js';
 import recordingRoutes from './routes/recordings.js';
@@ -40,7 +42,7 @@ export interface StaffApiOptions {
   /** Texts invite links; undefined when Twilio is not configured. */
   inviteTexts: InviteTexts | undefined;
   /** Connecting a spa's Google Calendar (/google). */
-  google: { oauth: GoogleOAuthHandlers };
+  google: { oauth: GoogleOAuthHandlers; signIn: GoogleSignInProvider | undefined };
   /** What changed in a spa, for the live views (/events). */
   changes: SpaChangeFeed;
   /** Call recordings: played through the API, erased with the patient. */
@@ -89,6 +91,7 @@ const staffApi: FastifyPluginAsync<StaffApiOptions> = async (api, options) => {
   });
 
   await api.register(sessionRoutes);
+  await api.register(googleSignInRoutes, { google: options.google.signIn });
   await api.register(inviteAcceptanceRoutes);
   await api.register(async (keyed) => {
     keyed.addHook('preHandler', requireStaffAccess(api.db, 'staff'));
@@ -108,7 +111,7 @@ const staffApi: FastifyPluginAsync<StaffApiOptions> = async (api, options) => {
     await keyed.register(liveEventRoutes, { changes: options.changes });
   });
   await api.register(adminRoutes, { adminApiKey: options.adminApiKey });
-  await api.register(googleCalendarRoutes, { prefix: '/google', ...options.google });
+  await api.register(googleCalendarRoutes, { prefix: '/google', oauth: options.google.oauth });
 };
 
 export default fp(staffApi, {

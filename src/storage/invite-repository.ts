@@ -79,17 +79,37 @@ export async function takeInvite<T>(db: Db, token: string, at: Date, work: (trx:
   });
 }
 
-/** A pending invite for this email (Google sign-in by an invited person who has no account yet). */
-export async function pendingInviteTokenless(db: Db, email: string, at: Date): Promise<{ id: string } | undefined> {
-  return db
-    .selectFrom('staff_invites')
-    .select('id')
-    .where('email', '=', normaliseEmail(email))
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', at)
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
+/**
+ * Google sign-in by an invited person who has no account yet: takes the pending invite for this
+ * email inside `work`'s transaction, as `takeInvite` does with a token. Undefined when there is
+ * none, and when pending invites from more than one spa name the email (the link decides then).
+ */
+export async function takeInviteForEmail<T>(db: Db, email: string, at: Date, work: (trx: Db, invite: TakenInvite) => Promise<T & { personId: string }>): Promise<T | undefined> {
+  return inTransaction(db, async (trx) => {
+    const pending = await trx
+      .selectFrom('staff_invites')
+      .select(['id', 'spa_id'])
+      .where('email', '=', normaliseEmail(email))
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', at)
+      .orderBy('created_at', 'desc')
+      .forUpdate()
+      .execute();
+    const newest = pending[0];
+    if (!newest || pending.some((invite) => invite.spa_id !== newest.spa_id)) return undefined;
+    const row = await trx
+      .updateTable('staff_invites')
+      .set({ used_at: at })
+      .where('id', '=', newest.id)
+      .where('used_at', 'is', null)
+      .returning(['id', 'spa_id', 'email', 'role', 'name'])
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const result = await work(trx, { id: row.id, spaId: row.spa_id, email: row.email, role: row.role, name: row.name });
+    await trx.updateTable('staff_invites').set({ person_id: result.personId }).where('id', '=', row.id).execute();
+    return result;
+  });
 }
 
 export async function revokeInvite(db: Db, spaId: string, inviteId: string, at: Date): Promise<boolean> {

@@ -38,6 +38,7 @@ t.test('in a browser', { skip: CHROMIUM_MISSING }, async (t) => {
   page.on('console', (message) => message.type() === 'error' && !/401|404/.test(message.text()) && problems.push(message.text()));
 
   await t.test('a signed-out visitor lands on the sign-in page, which remembers where they were going', async (t) => {
+    const methods = page.waitForResponse((response) => response.url().endsWith('/api/v1/session/methods'));
     await page.goto(`${h.baseUrl}/console/conversations?channel=sms`);
     await page.waitForURL(/\/console\/login\?next=/);
     t.equal(new URL(page.url()).searchParams.get('next'), '/console/conversations?channel=sms');
@@ -46,6 +47,8 @@ t.test('in a browser', { skip: CHROMIUM_MISSING }, async (t) => {
     t.equal(await page.getAttribute('input[name=password]', 'type'), 'password');
     t.equal(await page.getAttribute('input[name=password]', 'autocomplete'), 'current-password');
     t.ok(await page.isVisible('button[type=submit]'));
+    t.same(await (await methods).json(), { password: true, google: false });
+    t.equal(await page.getByText('Sign in with Google').count(), 0, 'no Google button: no Google client is configured here');
     t.same(await seriousAccessibilityProblems(page), [], 'no serious or critical accessibility problems');
   });
 

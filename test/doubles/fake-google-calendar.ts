@@ -10,8 +10,19 @@
  * Tokens from such a grant carry its scopes, and the calendar methods then refuse tokens without one
  * of the scopes Google's reference lists for them (403 insufficientPermissions). Codes and refresh
  * tokens set up by hand (`authorizationCodes`) carry no scopes and are not checked.
+ *
+ * As Google's OpenID Connect documentation describes (developers.google.com/identity/openid-connect):
+ * a grant that includes `openid` gets an ID token signed with RS256 by a key whose certificate the
+ * double serves at /oauth2/v1/certs (PEM, what google-auth-library fetches in Node) and as a JWK
+ * set at /oauth2/v3/certs (the discovery document's `jwks_uri`), with `Cache-Control: max-age`;
+ * the claims are iss, azp, aud, sub, email, email_verified, iat, exp (and nonce when sent). The
+ * consent screen honours PKCE (`code_challenge`, S256 or plain): the token endpoint then refuses
+ * an exchange without the matching `code_verifier` (invalid_grant), and one whose `redirect_uri`
+ * or `client_id` differs from the authorization request's. A refresh token comes only with
+ * `access_type=offline`.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startLocalHttpServer, type LocalHttpServer } from './local-http-server.js';
 
@@ -58,6 +69,23 @@ const EVENT_READ_SCOPES = [
 /** Google names these two by their full URLs in the token response. */
 const SCOPE_ALIASES: Record<string, string> = { email: SCOPE('userinfo.email'), profile: SCOPE('userinfo.profile') };
 
+/** The double's ID-token signing key and its certificate (a test-only pair, in this folder). */
+const SIGNING_PEM = readFileSync(new URL('./fake-google-id-token-key.pem', import.meta.url), 'utf8');
+const SIGNING_KEY = createPrivateKey(SIGNING_PEM);
+const SIGNING_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/.exec(SIGNING_PEM)![0];
+/** Key ids look like Google's: 40 hex digits. */
+const SIGNING_KID = createHash('sha1').update(SIGNING_CERT).digest('hex');
+
+/** What one ID token should get wrong (set with `nextIdToken`), for tests of the verifier. */
+export interface IdTokenTwist {
+  /** Claims replacing (or, as undefined, removing) the ones Google would send. */
+  claims?: Record<string, unknown>;
+  /** Signed by a key Google never published, under Google's key id. */
+  forgedSignature?: boolean;
+}
+
+let strangerKey: KeyObject | undefined;
+
 function insufficientScopes(res: ServerResponse): void {
   json(res, 403, {
     error: {
@@ -84,8 +112,12 @@ export class FakeGoogleCalendar {
   consentAccount = 'jamie@gmail.com';
   /** When set, the consent screen grants only these of the requested scopes (the rest unticked). */
   grantedScopes: string[] | undefined;
+  /** Whether Google has verified `consentAccount` (false: e.g. a Google account made for another provider's address). */
+  consentEmailVerified = true;
+  /** Applies to the next ID token issued, then clears. */
+  nextIdToken: IdTokenTwist | undefined;
   /** Scopes granted per authorization code, refresh token and access token (consent-screen grants only). */
-  private readonly codeGrants = new Map<string, { scopes: string[]; clientId: string }>();
+  private readonly codeGrants = new Map<string, CodeGrant>();
   private readonly refreshScopes = new Map<string, string[]>();
   private readonly accessScopes = new Map<string, string[]>();
   /** Milliseconds every calendar request waits before answering. */
@@ -142,6 +174,12 @@ export class FakeGoogleCalendar {
 
     if (url.pathname === '/token' && method === 'POST') return this.token(res, body as Record<string, string>);
     if (url.pathname === '/o/oauth2/v2/auth' && method === 'GET') return this.consent(res, url.searchParams);
+    if (url.pathname === '/oauth2/v1/certs' && method === 'GET') return certs(res, { [SIGNING_KID]: SIGNING_CERT });
+    if (url.pathname === '/oauth2/v3/certs' && method === 'GET') {
+      const jwk = new X509Certificate(SIGNING_CERT).publicKey.export({ format: 'jwk' });
+      return certs(res, { keys: [{ ...jwk, kid: SIGNING_KID, alg: 'RS256', use: 'sig' }] });
+    }
+    if (url.pathname === '/.well-known/openid-configuration' && method === 'GET') return json(res, 200, this.discovery());
     if (!req.headers.authorization?.startsWith('Bearer ')) return googleError(res, 401, 'authError', 'Login Required');
     const scopes = this.accessScopes.get(req.headers.authorization.slice('Bearer '.length));
     const accepted = this.acceptedScopes(method, url.pathname);
@@ -228,9 +266,19 @@ export class FakeGoogleCalendar {
       return json(res, 400, { error: 'invalid_request', error_description: 'Missing required parameter' });
     const requested = (query.get('scope') ?? '').split(' ').filter(Boolean);
     const scopes = requested.filter((scope) => !this.grantedScopes || this.grantedScopes.includes(scope)).map((scope) => SCOPE_ALIASES[scope] ?? scope);
+    const challengeMethod = query.get('code_challenge_method') ?? 'plain';
+    if (query.get('code_challenge') && !['S256', 'plain'].includes(challengeMethod))
+      return json(res, 400, { error: 'invalid_request', error_description: 'Invalid code_challenge_method' });
     const code = `4/fake-${randomBytes(8).toString('hex')}`;
     this.authorizationCodes.set(code, `refresh-${randomBytes(8).toString('hex')}`);
-    this.codeGrants.set(code, { scopes, clientId });
+    this.codeGrants.set(code, {
+      scopes,
+      clientId,
+      redirectUri,
+      offline: query.get('access_type') === 'offline',
+      ...(query.get('code_challenge') ? { challenge: { value: query.get('code_challenge')!, method: challengeMethod } } : {}),
+      ...(query.get('nonce') ? { nonce: query.get('nonce')! } : {}),
+    });
     const back = new URL(redirectUri);
     back.searchParams.set('state', query.get('state') ?? '');
     back.searchParams.set('code', code);
@@ -254,14 +302,21 @@ export class FakeGoogleCalendar {
       this.codeGrants.delete(code);
       if (!grant)
         return json(res, 200, { access_token: accessToken(undefined), expires_in: 3599, token_type: 'Bearer', refresh_token: refresh });
-      this.refreshScopes.set(refresh, grant.scopes);
+      if (body.client_id !== grant.clientId) return json(res, 401, { error: 'invalid_client', error_description: 'Unauthorized' });
+      if (body.redirect_uri !== grant.redirectUri) return json(res, 400, { error: 'redirect_uri_mismatch', error_description: 'Bad Request' });
+      if (grant.challenge) {
+        if (!body.code_verifier) return json(res, 400, { error: 'invalid_grant', error_description: 'Missing code verifier.' });
+        const derived = grant.challenge.method === 'S256' ? createHash('sha256').update(body.code_verifier).digest('base64url') : body.code_verifier;
+        if (derived !== grant.challenge.value) return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid code verifier.' });
+      }
+      if (grant.offline) this.refreshScopes.set(refresh, grant.scopes);
       return json(res, 200, {
         access_token: accessToken(grant.scopes),
         expires_in: 3599,
         token_type: 'Bearer',
-        refresh_token: refresh,
+        ...(grant.offline ? { refresh_token: refresh } : {}),
         scope: grant.scopes.join(' '),
-        ...(grant.scopes.includes('openid') ? { id_token: this.idToken(grant.clientId, grant.scopes) } : {}),
+        ...(grant.scopes.includes('openid') ? { id_token: this.idToken(grant) } : {}),
       });
     }
     if (body.grant_type === 'refresh_token' && body.refresh_token)
@@ -269,20 +324,58 @@ export class FakeGoogleCalendar {
     return json(res, 400, { error: 'unsupported_grant_type' });
   }
 
-  /** An ID token shaped like Google's (unsigned: the client gets it straight from the token endpoint). */
-  private idToken(clientId: string, scopes: string[]): string {
+  /** An ID token as Google's token endpoint returns it: a JWT signed with RS256 under the served key id. */
+  private idToken(grant: CodeGrant): string {
     const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
-    const claims = {
+    const twist = this.nextIdToken;
+    this.nextIdToken = undefined;
+    const claims: Record<string, unknown> = {
       iss: 'https://accounts.google.com',
-      aud: clientId,
-      sub: '1098765432101234567890',
+      azp: grant.clientId,
+      aud: grant.clientId,
+      sub: `1${createHash('sha256').update(this.consentAccount).digest('hex').replace(/\D/g, '').slice(0, 20)}`,
+      ...(grant.scopes.includes(SCOPE('userinfo.email')) ? { email: this.consentAccount, email_verified: this.consentEmailVerified } : {}),
+      ...(grant.nonce ? { nonce: grant.nonce } : {}),
       iat: now,
       exp: now + 3600,
-      ...(scopes.includes(SCOPE('userinfo.email')) ? { email: this.consentAccount, email_verified: true } : {}),
+      ...twist?.claims,
     };
-    return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${randomBytes(16).toString('base64url')}`;
+    const signingInput = `${part({ alg: 'RS256', kid: SIGNING_KID, typ: 'JWT' })}.${part(claims)}`;
+    const key = twist?.forgedSignature ? (strangerKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey) : SIGNING_KEY;
+    return `${signingInput}.${sign('RSA-SHA256', Buffer.from(signingInput), key).toString('base64url')}`;
   }
+
+  /** Google's discovery document, with this double's addresses. */
+  private discovery() {
+    return {
+      issuer: 'https://accounts.google.com',
+      authorization_endpoint: `${this.rootUrl}/o/oauth2/v2/auth`,
+      token_endpoint: `${this.rootUrl}/token`,
+      jwks_uri: `${this.rootUrl}/oauth2/v3/certs`,
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      scopes_supported: ['openid', 'email', 'profile'],
+      code_challenge_methods_supported: ['plain', 'S256'],
+      claims_supported: ['aud', 'email', 'email_verified', 'exp', 'iat', 'iss', 'sub', 'azp', 'nonce'],
+    };
+  }
+}
+
+interface CodeGrant {
+  scopes: string[];
+  clientId: string;
+  redirectUri: string;
+  offline: boolean;
+  challenge?: { value: string; method: string };
+  nonce?: string;
+}
+
+/** Google serves its keys with a cache lifetime; clients keep them that long. */
+function certs(res: ServerResponse, body: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'cache-control': 'public, max-age=22462, must-revalidate, no-transform' });
+  res.end(JSON.stringify(body));
 }
 
 interface FreeBusyBody {

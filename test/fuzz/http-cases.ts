@@ -442,6 +442,21 @@ const STAFF_ROUTES: StaffRoute[] = [
     query: (r) => ({ state: r.hex(32), code: `4/${r.hex(40)}`, scope: 'https://www.googleapis.com/auth/calendar' }),
     role: 'none',
   },
+  { name: 'sign-in methods', method: 'GET', path: () => '/api/v1/session/methods', role: 'none' },
+  {
+    name: 'google sign-in start',
+    method: 'GET',
+    path: () => '/api/v1/session/google',
+    query: (r) => ({ next: r.pick(['/console/patients', '//evil.example/', 'https://evil.example/console/', `/console/${hostileString(r, 30)}`]) }),
+    role: 'none',
+  },
+  {
+    name: 'google sign-in callback',
+    method: 'GET',
+    path: () => '/api/v1/session/google/callback',
+    query: (r) => ({ state: r.pick([r.hex(32), hostileString(r, 40)]), code: `4/${r.hex(40)}`, error: r.pick(['access_denied', hostileString(r, 20)]), scope: 'openid email' }),
+    role: 'none',
+  },
   {
     name: 'service account',
     method: 'PUT',

@@ -247,7 +247,7 @@ t.test('a consent that leaves out free/busy is refused, and such a token could n
     consent.searchParams.set(k, v);
   const code = new URL((await fetch(consent, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
   const tokens = (await (
-    await fetch(`${google.rootUrl}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: 'c' }) })
+    await fetch(`${google.rootUrl}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: 'c', redirect_uri: 'https://x.test/cb' }) })
   ).json()) as { access_token: string };
   const call = (path: string, body: unknown) =>
     fetch(`${google.rootUrl}${path}`, {

@@ -155,3 +155,37 @@ t.test('the audit log records reads of patient data and changes, with the right 
   await t.rejects(sql`delete from audit_events`.execute(s.db), /append-only/, 'no delete');
   await t.rejects(sql`truncate audit_events`.execute(s.db), /append-only/, 'no truncate');
 });
+
+t.test('the audit log also records who read appointments, messages for staff and live calls, handled a message, or paused the receptionist', async (t) => {
+  const s = await setup(t);
+  const staff = await addPerson(s.db, s.demoSpaId, 'staff@example.com', 'staff');
+  const staffSession = await signIn(s.app.fastify, 'staff@example.com');
+  const customer = await s.db.insertInto('customers').values({ spa_id: s.demoSpaId, phone: '+12025550199', name: 'Pat' }).returning('id').executeTakeFirstOrThrow();
+  const thread = await s.db
+    .insertInto('conversations')
+    .values({ spa_id: s.demoSpaId, customer_id: customer.id, channel: 'sms', status: 'active', started_at: '2026-11-19T15:00:00Z', last_activity_at: '2026-11-19T15:00:00Z' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const message = await s.db
+    .insertInto('staff_messages')
+    .values({ spa_id: s.demoSpaId, caller_name: 'Pat', callback_number: '+12025550199', reason: 'A refund' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const as = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
+    s.app.fastify.inject({ method, url, headers: { cookie: staffSession.cookie, 'x-csrf-token': staffSession.csrf }, ...(payload ? { payload } : {}) });
+  t.equal((await as('GET', '/api/v1/appointments?from=2026-11-20&to=2026-11-27')).statusCode, 200);
+  t.equal((await as('GET', '/api/v1/messages-for-staff')).statusCode, 200);
+  t.equal((await as('POST', `/api/v1/messages-for-staff/${message.id}/handled`)).statusCode, 200);
+  t.equal((await as('GET', '/api/v1/calls/live')).statusCode, 200);
+  t.equal((await as('PUT', `/api/v1/conversations/${thread.id}/assistant`, { paused: true })).statusCode, 200);
+  t.equal((await as('PUT', `/api/v1/conversations/${thread.id}/assistant`, { paused: false })).statusCode, 200);
+
+  const events = (await s.as(s.ownerSession, 'GET', `/api/v1/audit-events?personId=${staff.id}&limit=50`)).json().data as { action: string; record: { type: string | null; id: string | null } }[];
+  const actions = events.map((e) => e.action).reverse();
+  t.same(
+    actions.filter((a) => a !== 'sign_in.succeeded'),
+    ['appointments.listed', 'staff_messages.listed', 'staff_message.handled', 'live_calls.listed', 'conversation.assistant_paused', 'conversation.assistant_resumed'],
+  );
+  t.match(events.find((e) => e.action === 'staff_message.handled'), { record: { type: 'staff_message', id: message.id } });
+  t.match(events.find((e) => e.action === 'conversation.assistant_paused'), { record: { type: 'conversation', id: thread.id } });
+});

@@ -158,3 +158,37 @@ t.test('API keys keep working, and /me answers for a key too', async (t) => {
   t.equal(me.json().person, null);
   t.equal(me.json().csrfToken, null);
 });
+
+t.test("a person's sessions are listed with device, address, creation and last use, theirs marked current; an owner sees them too", async (t) => {
+  const clock = movableClock('2026-11-20T09:00:00Z');
+  const s = await buildTestApp(t, {}, { now: clock.now });
+  const person = await addPerson(s.database.db, s.demoSpaId, 'desk@example.com', 'staff');
+  await addPerson(s.database.db, s.demoSpaId, 'owner@example.com', 'owner');
+  const signInFrom = async (userAgent: string, address: string) => {
+    const res = await s.app.fastify.inject({ method: 'POST', url: '/api/v1/session', remoteAddress: address, headers: { 'user-agent': userAgent }, payload: { email: 'desk@example.com', password: GOOD_PASSWORD } });
+    return String(res.headers['set-cookie']).split(';')[0]!;
+  };
+  const laptop = await signInFrom('Mozilla/5.0 (Macintosh) Safari/605', '198.51.100.20');
+  clock.advance(60 * 60_000);
+  const tablet = await signInFrom('Mozilla/5.0 (iPad) Safari/604', '198.51.100.21');
+  clock.advance(2 * 60 * 60_000);
+  t.equal((await s.app.fastify.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: laptop } })).statusCode, 200, 'the laptop is used again');
+  clock.advance(5 * 60_000);
+
+  const listed = await s.app.fastify.inject({ method: 'GET', url: '/api/v1/me/sessions', headers: { cookie: tablet } });
+  t.equal(listed.statusCode, 200);
+  const sessions = listed.json().data as { userAgent: string; address: string; createdAt: string; lastUsedAt: string; current: boolean }[];
+  t.same(
+    sessions.map(({ userAgent, address, createdAt, lastUsedAt, current }) => ({ userAgent, address, createdAt, lastUsedAt, current })),
+    [
+      // This very request is a use of the tablet's session.
+      { userAgent: 'Mozilla/5.0 (iPad) Safari/604', address: '198.51.100.21', createdAt: '2026-11-20T10:00:00.000Z', lastUsedAt: '2026-11-20T12:05:00.000Z', current: true },
+      { userAgent: 'Mozilla/5.0 (Macintosh) Safari/605', address: '198.51.100.20', createdAt: '2026-11-20T09:00:00.000Z', lastUsedAt: '2026-11-20T12:00:00.000Z', current: false },
+    ],
+    'most recently used first',
+  );
+  const owner = await signIn(s.app.fastify, 'owner@example.com');
+  const byOwner = await s.app.fastify.inject({ method: 'GET', url: `/api/v1/people/${person.id}/sessions`, headers: { cookie: owner.cookie } });
+  t.equal(byOwner.statusCode, 200);
+  t.same(byOwner.json().data.map((x: { userAgent: string }) => x.userAgent), ['Mozilla/5.0 (iPad) Safari/604', 'Mozilla/5.0 (Macintosh) Safari/605']);
+});

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { audit } from '../staff/audit.js';
 import { listLiveCalls } from '../../storage/staff-queries.js';
 import { authorisedSpa } from '../auth.js';
 import { liveCallsResponse } from '../response-schemas.js';
@@ -34,12 +35,15 @@ export function callActivity(type: string | null, name: string | null): string {
 const callRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/calls/live', {
     schema: { tags: ['calls'], summary: 'Calls in progress right now, on every machine', response: { 200: liveCallsResponse } },
-  }, async (request) => ({
-    data: (await listLiveCalls(app.db, authorisedSpa(request))).map(({ lastEventType, lastEventName, ...call }) => ({
+  }, async (request) => {
+    const data = (await listLiveCalls(app.db, authorisedSpa(request))).map(({ lastEventType, lastEventName, ...call }) => ({
       ...call,
       activity: callActivity(lastEventType, lastEventName),
-    })),
-  }));
+    }));
+    // Who is calling right now (name, number): a read of patient data, on the record.
+    await audit(request, { action: 'live_calls.listed', detail: { results: data.length } });
+    return { data };
+  });
 };
 
 export default callRoutes;

@@ -116,6 +116,11 @@ const conversationRoutes: FastifyPluginAsyncZod<{ texts: StaffTextHandlers; reco
   }, async (request) => {
     if (!(await texts.setPaused(authorisedSpa(request), request.params.id, request.body.paused)))
       throw new HttpError(404, 'NOT_FOUND', 'No such conversation.');
+    await audit(request, {
+      action: request.body.paused ? 'conversation.assistant_paused' : 'conversation.assistant_resumed',
+      recordType: 'conversation',
+      recordId: request.params.id,
+    });
     return { assistantPaused: request.body.paused };
   });
 };

@@ -6,7 +6,7 @@ import { HttpError } from '../errors.js';
  * Parameters: N = 2^15, r = 8, p = 3 — one of OWASP's equivalent minimum settings for scrypt
  * (Password Storage Cheat Sheet: N=2^17,p=1 · N=2^16,p=2 · N=2^15,p=3 …): 32 MiB of memory per
  * hash and three passes over it, a 16-byte random salt, a 32-byte key.
- * The parameters are stored with each hash (`scrypt$15$8$1$salt$key`), so raising them later
+ * The parameters are stored with each hash (`scrypt$15$8$3$salt$key`), so raising them later
  * re-hashes nobody: old hashes keep verifying with their own parameters.
  */
 

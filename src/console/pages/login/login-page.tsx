@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { api } from '../../api/client.js';
 import { navigate } from '../../app/router.js';
 import { signIn, useMe } from '../../app/session.js';
 
@@ -9,9 +10,20 @@ function safeNext(next: string | null): string {
   return next && next.startsWith('/console/') && !next.startsWith('/console/login') ? next : '/console/';
 }
 
-export function LoginPage({ next }: { next: string | null }) {
+/** Why a Google sign-in came back here (the service's `error` codes), in words for the person. */
+const GOOGLE_PROBLEMS: Record<string, string> = {
+  google_state: 'That Google sign-in expired or was started in another browser. Please try again.',
+  google_cancelled: 'Google sign-in was cancelled.',
+  google_failed: 'Google sign-in did not complete. Please try again.',
+  google_unverified: 'Google has not verified that email address, so it cannot be used to sign in.',
+  google_no_account: "There is no active account for that Google address. Ask the spa's owner for an invite, or sign in with your password.",
+  google_unavailable: 'Sign in with Google is not set up here. Sign in with your email and password.',
+  google_rate_limited: 'Too many failed sign-ins from this network. Please wait a few minutes and try again.',
+};
+
+export function LoginPage({ next, problem }: { next: string | null; problem: string | null }) {
   const me = useMe();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(problem ? (GOOGLE_PROBLEMS[problem] ?? 'Sign-in did not complete. Please try again.') : undefined);
   const [busy, setBusy] = useState(false);
   const [google, setGoogle] = useState<string>();
 
@@ -22,8 +34,9 @@ export function LoginPage({ next }: { next: string | null }) {
 
   useEffect(() => {
     // "Sign in with Google" only where the service has a Google sign-in configured.
-    fetch('/api/v1/session/google', { method: 'HEAD', redirect: 'manual' })
-      .then((r) => r.status !== 404 && r.status !== 501 && r.status < 500 && setGoogle(`/api/v1/session/google?next=${encodeURIComponent(safeNext(next))}`))
+    api
+      .GET('/api/v1/session/methods')
+      .then((r) => r.data?.google && setGoogle(`/api/v1/session/google?next=${encodeURIComponent(safeNext(next))}`))
       .catch(() => undefined);
   }, []);
 
