@@ -87,14 +87,9 @@ function ExceptionRow({ row, index, change, remove }: { row: Row; index: number;
       </label>
       <label class="field dated-note">
         <span>Note (optional)</span>
-        <input value={row.note} maxLength={120} placeholder="Christmas Day" onInput={(e) => change({ note: e.currentTarget.value })} {...note.attributes} />
+        <input value={row.note} maxLength={120} placeholder="e.g. Christmas Day" onInput={(e) => change({ note: e.currentTarget.value })} {...note.attributes} />
         <FieldProblemText problem={note} />
       </label>
-      <div class="dated-row-actions">
-        <button type="button" class="button button-small button-danger" aria-label={`Remove ${name}`} onClick={remove}>
-          Remove
-        </button>
-      </div>
       {!row.closed && (
         <div class="hours-slots">
           {row.hours.map((p, i) => (
@@ -117,6 +112,11 @@ function ExceptionRow({ row, index, change, remove }: { row: Row; index: number;
           <FieldProblemText problem={hours} />
         </div>
       )}
+      <div class="dated-row-actions">
+        <button type="button" class="button button-small button-danger" aria-label={`Remove ${name}`} onClick={remove}>
+          Remove
+        </button>
+      </div>
     </div>
   );
 }

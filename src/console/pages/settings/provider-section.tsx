@@ -67,9 +67,9 @@ export function ProviderSection({ settings: s, onSaved }: { settings: Settings; 
         </div>
         <label class="field" style="margin-top:12px;max-width:420px">
           <span>If it fails during a call, switch to</span>
-          <select name="fallbackProvider" defaultValue={s.settings.fallbackProvider ?? 'auto'}>
+          <select name="fallbackProvider">
             {FALLBACKS.map((fb) => (
-              <option key={fb.value} value={fb.value}>
+              <option key={fb.value} value={fb.value} selected={fb.value === (s.settings.fallbackProvider ?? 'auto')}>
                 {fb.label}
               </option>
             ))}
@@ -115,9 +115,9 @@ export function ProviderSection({ settings: s, onSaved }: { settings: Settings; 
         </div>
         <label class="field" style="margin-top:12px;max-width:420px" hidden={detection !== 'semantic_vad'}>
           <span>How quickly she replies</span>
-          <select name="eagerness" defaultValue={turns.type === 'semantic_vad' ? turns.eagerness : 'auto'}>
+          <select name="eagerness">
             {EAGERNESS.map((e) => (
-              <option key={e.value} value={e.value}>
+              <option key={e.value} value={e.value} selected={e.value === (turns.type === 'semantic_vad' ? turns.eagerness : 'auto')}>
                 {e.label}
               </option>
             ))}

@@ -56,9 +56,9 @@ export function VoiceSection({ settings: s, onSaved }: Props) {
       <div class="form-grid">
         <label class="field">
           <span>Voice</span>
-          <select name="voice" defaultValue={s.settings.voice}>
+          <select name="voice">
             {VOICES.map((v) => (
-              <option key={v} value={v}>
+              <option key={v} value={v} selected={v === s.settings.voice}>
                 {v[0]?.toUpperCase() + v.slice(1)}
               </option>
             ))}

@@ -37,11 +37,15 @@ export function useFieldProblem(path: string, exact = false) {
   };
 }
 
-/** The API's words for what is wrong, right under the field they concern. */
+/**
+ * The API's words for what is wrong, right under the field they concern. It sits inside the
+ * field's <label> for the layout, so it is hidden from the label's name; screen readers get it as
+ * the field's description (aria-describedby reads hidden text) and from the form's alert.
+ */
 export function FieldProblemText({ problem }: { problem: { message: string | undefined; id: string } }) {
   if (!problem.message) return null;
   return (
-    <span class="field-problem" id={problem.id}>
+    <span class="field-problem" id={problem.id} aria-hidden="true">
       {problem.message}
     </span>
   );
@@ -64,11 +68,15 @@ export function SettingsSection(props: {
   const [error, setError] = useState<Error>();
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [marked, setMarked] = useState(false);
   const form = useRef<HTMLFormElement>(null);
-  // After a refusal, the keyboard goes to the first field the API complained about.
+  // After a refusal, the keyboard goes to the first field the API complained about, if one owns it.
   useEffect(() => {
-    if (error) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    const field = error ? form.current?.querySelector<HTMLElement>('[aria-invalid="true"]') : undefined;
+    setMarked(Boolean(field));
+    field?.focus();
   }, [error]);
+  const problem = fieldProblemOf(error);
   async function submit(event: Event) {
     event.preventDefault();
     setBusy(true);
@@ -86,8 +94,8 @@ export function SettingsSection(props: {
     <Panel title={props.title} id={props.id}>
       <form onSubmit={submit} ref={form}>
         {props.hint && <p class="muted" style="margin-top:0">{props.hint}</p>}
-        <FieldProblemContext.Provider value={fieldProblemOf(error)}>{props.children}</FieldProblemContext.Provider>
-        {error && <ErrorNote error={new Error(`Not saved: ${error.message.replace(/^body\./, '')}`)} />}
+        <FieldProblemContext.Provider value={problem}>{props.children}</FieldProblemContext.Provider>
+        {error && <ErrorNote error={new Error(marked && problem ? `Not saved: ${problem.message} (the field is marked above).` : `Not saved: ${error.message.replace(/^body\./, '')}`)} />}
         <div class="form-actions">
           <button type="submit" class="button button-primary" disabled={busy}>
             {busy ? 'Saving…' : 'Save'}

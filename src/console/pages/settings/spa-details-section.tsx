@@ -28,9 +28,9 @@ export function SpaDetailsSection({ settings: s, onSaved }: { settings: Settings
         </label>
         <label class="field">
           <span>Time zone</span>
-          <select name="timezone" defaultValue={s.timezone} {...zone.attributes}>
+          <select name="timezone" {...zone.attributes}>
             {timeZones(s.timezone).map((z) => (
-              <option key={z} value={z}>
+              <option key={z} value={z} selected={z === s.timezone}>
                 {z.replaceAll('_', ' ')}
               </option>
             ))}
