@@ -28,12 +28,17 @@ if (CHROMIUM_MISSING) {
   const shots = process.env.SETTINGS_SCREENSHOTS;
   const screenshot = async (name: string) => {
     if (!shots) return;
-    for (const id of ['hours', 'spa', 'routing', 'languages', 'recording', 'provider']) await panel(id).screenshot({ path: `${shots}/${name}-${id}.png` });
+    for (const id of ['hours', 'catalog', 'spa', 'routing', 'languages', 'recording', 'provider']) await panel(id).screenshot({ path: `${shots}/${name}-${id}.png` });
   };
   /** What the API holds now, read with the browser's own session. */
   const stored = async () => {
     const response = await page.request.get(`${h.baseUrl}/api/v1/settings`);
-    return (await response.json()) as { transferNumber: string | null; address: string; settings: Record<string, unknown> };
+    return (await response.json()) as {
+      transferNumber: string | null;
+      address: string;
+      settings: Record<string, unknown>;
+      services: { slug: string; name: string; description: string; priceNote: string | null }[];
+    };
   };
   async function accessible(t: Test, what: string) {
     t.same(await seriousAccessibilityProblems(page), [], `${what}: no serious or critical accessibility problems`);
@@ -109,11 +114,18 @@ if (CHROMIUM_MISSING) {
 
     await panel('spa').getByLabel('Address').fill('14 Willow Lane, Washington, DC 20001');
     await save(t, 'spa');
+
+    const service = (await stored()).services[0]!;
+    const catalog = panel('catalog');
+    await catalog.getByLabel(`${service.name}: what the receptionist says about it`).fill('A gentle facial that suits every skin type.');
+    await catalog.getByLabel(`${service.name}: price note (optional)`).fill('from $150');
+    await save(t, 'catalog');
     await screenshot('settings-desktop');
 
     const settings = await stored();
     t.equal(settings.transferNumber, '+12025550123');
     t.equal(settings.address, '14 Willow Lane, Washington, DC 20001');
+    t.match(settings.services.find((s) => s.slug === service.slug), { description: 'A gentle facial that suits every skin type.', priceNote: 'from $150' }, 'the service as described');
     t.match(settings.settings, {
       hoursExceptions: [
         { date: '2026-12-24', hours: [{ open: '10:00', close: '13:30' }] },
