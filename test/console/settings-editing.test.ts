@@ -38,6 +38,7 @@ if (CHROMIUM_MISSING) {
       address: string;
       settings: Record<string, unknown>;
       services: { slug: string; name: string; description: string; priceNote: string | null }[];
+      providers: { slug: string; name: string; hours: Record<string, { open: string; close: string }[]> | null }[];
     };
   };
   async function accessible(t: Test, what: string) {
@@ -119,12 +120,22 @@ if (CHROMIUM_MISSING) {
     const catalog = panel('catalog');
     await catalog.getByLabel(`${service.name}: what the receptionist says about it`).fill('A gentle facial that suits every skin type.');
     await catalog.getByLabel(`${service.name}: price note (optional)`).fill('from $150');
+    const providersBefore = (await stored()).providers;
+    const practitioner = providersBefore.find((p) => p.hours === null)!;
+    t.ok(practitioner, 'a provider who works the spa’s hours');
+    await catalog.getByLabel(`${practitioner.name} works whenever the spa is open`).uncheck();
+    await catalog.getByRole('group', { name: `${practitioner.name}, Monday` }).getByRole('button', { name: /^Remove/ }).click();
     await save(t, 'catalog');
     await screenshot('settings-desktop');
 
     const settings = await stored();
     t.equal(settings.transferNumber, '+12025550123');
     t.equal(settings.address, '14 Willow Lane, Washington, DC 20001');
+    const ownHours = settings.providers.find((p) => p.slug === practitioner.slug)?.hours;
+    t.same(ownHours?.monday, [], 'the provider does not work Mondays');
+    t.equal(ownHours?.tuesday?.length, 1, 'and works the spa’s hours on the other days');
+    for (const other of providersBefore.filter((p) => p !== practitioner))
+      t.same(settings.providers.find((p) => p.slug === other.slug)?.hours, other.hours, `${other.name}'s own hours kept as they were`);
     t.match(settings.services.find((s) => s.slug === service.slug), { description: 'A gentle facial that suits every skin type.', priceNote: 'from $150' }, 'the service as described');
     t.match(settings.settings, {
       hoursExceptions: [

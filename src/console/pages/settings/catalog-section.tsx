@@ -1,10 +1,13 @@
+import { useState } from 'preact/hooks';
 import type { Settings } from '../../api/types.js';
+import { ProviderHours, providerWeeksOf } from './provider-hours.js';
 import { number, SettingsSection, text } from './save-form.js';
 
-/** Services (name, length, price) and providers (name, title, what they perform), edited in place. */
+/** Services (name, length, price, what is said about them) and providers (name, title, what they perform, when), edited in place. */
 export function CatalogSection({ settings: s, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
   // A provider's own Google calendar only means something when bookings go to Google Calendar.
   const google = s.calendar.type === 'google';
+  const [weeks, setWeeks] = useState(() => providerWeeksOf(s));
   return (
     <SettingsSection
       title="Services and providers"
@@ -24,7 +27,7 @@ export function CatalogSection({ settings: s, onSaved }: { settings: Settings; o
           slug: p.slug,
           name: text(f, `provider-${p.slug}-name`),
           title: text(f, `provider-${p.slug}-title`),
-          hours: p.hours,
+          hours: weeks[p.slug] ?? null,
           ...(google ? { calendarId: text(f, `provider-${p.slug}-calendar`) || null } : {}),
           services: s.services.filter((svc) => f.get(`provider-${p.slug}-does-${svc.slug}`) === 'on').map((svc) => svc.slug),
         })),
@@ -120,6 +123,7 @@ export function CatalogSection({ settings: s, onSaved }: { settings: Settings; o
           </tbody>
         </table>
       </div>
+      <ProviderHours settings={s} weeks={weeks} onChange={setWeeks} />
     </SettingsSection>
   );
 }
