@@ -18,7 +18,9 @@ export function ProviderHours({ settings: s, weeks, onChange }: { settings: Sett
           <div key={p.slug} class="provider-hours">
             <label class="check">
               <input type="checkbox" checked={week === null} onChange={(e) => onChange({ ...weeks, [p.slug]: e.currentTarget.checked ? null : weekOf(s.hours) })} />
-              {p.name} works whenever the spa is open
+              <span>
+                <strong>{p.name}</strong> works whenever the spa is open
+              </span>
             </label>
             {week && <WeekEditor week={week} who={p.name} path={`providers.${index}.hours`} onChange={(next) => onChange({ ...weeks, [p.slug]: next })} />}
           </div>
