@@ -85,7 +85,7 @@ if (CHROMIUM_MISSING) {
     const routing = panel('routing');
     await routing.getByLabel('The front desk first, then the receptionist').check();
     await routing.getByLabel('Front desk number').fill('+12025550123');
-    await routing.getByLabel('Ring the front desk for (seconds)').fill('30');
+    await routing.getByLabel('Ring time (seconds)').fill('30');
     t.notOk(await routing.getByText('When the front desk does not pick up').isVisible(), 'the voicemail choice shows only where it applies');
     await routing.getByLabel('Callers can use the keypad', { exact: false }).uncheck();
     await save(t, 'routing');
@@ -159,7 +159,7 @@ if (CHROMIUM_MISSING) {
     t.same(await shown.evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label'))), ['Thursday, December 24, 2026', 'Friday, December 25, 2026'], 'the dates in date order');
     t.equal(await panel('hours').getByRole('group', { name: 'Friday, December 25, 2026' }).getByLabel('Note (optional)').inputValue(), 'Christmas Day');
     t.ok(await panel('routing').getByLabel('The front desk first, then the receptionist').isChecked(), 'the routing as saved');
-    t.equal(await panel('routing').getByLabel('Ring the front desk for (seconds)').inputValue(), '30');
+    t.equal(await panel('routing').getByLabel('Ring time (seconds)').inputValue(), '30');
     t.notOk(await panel('routing').getByLabel('Callers can use the keypad', { exact: false }).isChecked());
     t.ok(await panel('languages').getByRole('group', { name: 'Spanish' }).getByLabel('Main language').isChecked(), 'Spanish is the main language');
     t.equal(await panel('languages').locator('.language-row').first().getAttribute('aria-label'), 'Spanish', 'the main language first');

@@ -73,10 +73,10 @@ export function RoutingSection({ settings: s, onSaved }: { settings: Settings; o
           </span>
         </label>
         <label class="field">
-          <span>Ring the front desk for (seconds)</span>
+          <span>Ring time (seconds)</span>
           <input name="frontDeskRingSeconds" type="number" required min={5} max={120} step={1} defaultValue={String(s.settings.routing.frontDeskRingSeconds)} {...ring.attributes} />
           <FieldProblemText problem={ring} />
-          <span class="field-hint">5 to 120 seconds{ringsDesk ? '' : '; used when the front desk rings first'}.</span>
+          <span class="field-hint">How long the front desk rings before the call moves on: 5 to 120 seconds{ringsDesk ? '' : ' (when the front desk rings first)'}.</span>
         </label>
       </div>
       {/* Kept in the form while hidden, so switching modes back and forth loses nothing. */}
