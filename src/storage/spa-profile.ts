@@ -174,6 +174,18 @@ export const spaSettingsPatchSchema = z
       .optional(),
     // Only the routing fields given change (see applySettings).
     routing: routingPatchSchema.optional(),
+    // Two exceptions on one date would leave it to chance which one holds.
+    hoursExceptions: z
+      .array(hoursExceptionSchema)
+      .max(200)
+      .superRefine((exceptions, ctx) => {
+        const seen = new Set<string>();
+        exceptions.forEach((exception, index) => {
+          if (seen.has(exception.date)) ctx.addIssue({ code: 'custom', path: [index, 'date'], message: `${exception.date} is already in the list: keep one entry a date` });
+          seen.add(exception.date);
+        });
+      })
+      .optional(),
     // Only the recording fields given change (`{"recording": {"enabled": true}}` keeps the retention).
     // Without the defaults (zod fills a default even for an optional field), so a field left out stays as it is.
     recording: z

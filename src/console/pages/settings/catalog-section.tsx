@@ -1,8 +1,13 @@
+import { useState } from 'preact/hooks';
 import type { Settings } from '../../api/types.js';
+import { ProviderHours, providerWeeksOf } from './provider-hours.js';
 import { number, SettingsSection, text } from './save-form.js';
 
-/** Services (name, length, price) and providers (name, title, what they perform), edited in place. */
+/** Services (name, length, price, what is said about them) and providers (name, title, what they perform, when), edited in place. */
 export function CatalogSection({ settings: s, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
+  // A provider's own Google calendar only means something when bookings go to Google Calendar.
+  const google = s.calendar.type === 'google';
+  const [weeks, setWeeks] = useState(() => providerWeeksOf(s));
   return (
     <SettingsSection
       title="Services and providers"
@@ -12,17 +17,18 @@ export function CatalogSection({ settings: s, onSaved }: { settings: Settings; o
         services: s.services.map((svc) => ({
           slug: svc.slug,
           name: text(f, `service-${svc.slug}-name`),
-          description: svc.description,
+          description: text(f, `service-${svc.slug}-description`),
           durationMinutes: number(f, `service-${svc.slug}-minutes`),
           priceCents: text(f, `service-${svc.slug}-price`) ? Math.round(number(f, `service-${svc.slug}-price`) * 100) : null,
-          priceNote: svc.priceNote,
+          priceNote: text(f, `service-${svc.slug}-price-note`) || null,
           active: f.get(`service-${svc.slug}-active`) === 'on',
         })),
         providers: s.providers.map((p) => ({
           slug: p.slug,
           name: text(f, `provider-${p.slug}-name`),
           title: text(f, `provider-${p.slug}-title`),
-          hours: p.hours,
+          hours: weeks[p.slug] ?? null,
+          ...(google ? { calendarId: text(f, `provider-${p.slug}-calendar`) || null } : {}),
           services: s.services.filter((svc) => f.get(`provider-${p.slug}-does-${svc.slug}`) === 'on').map((svc) => svc.slug),
         })),
       })}
@@ -41,8 +47,8 @@ export function CatalogSection({ settings: s, onSaved }: { settings: Settings; o
             </tr>
           </thead>
           <tbody>
-            {s.services.map((svc) => (
-              <tr key={svc.slug}>
+            {s.services.map((svc) => [
+              <tr key={svc.slug} class="service-row">
                 <td>
                   <input name={`service-${svc.slug}-name`} aria-label={`${svc.name}: name`} defaultValue={svc.name} required style="width:100%" />
                 </td>
@@ -55,8 +61,22 @@ export function CatalogSection({ settings: s, onSaved }: { settings: Settings; o
                 <td>
                   <input type="checkbox" name={`service-${svc.slug}-active`} aria-label={`${svc.name}: offered`} defaultChecked={svc.active !== false} />
                 </td>
-              </tr>
-            ))}
+              </tr>,
+              <tr key={`${svc.slug}-details`} class="service-details">
+                <td colSpan={4}>
+                  <div class="service-details-grid">
+                    <label class="field">
+                      <span>{svc.name}: what the receptionist says about it</span>
+                      <textarea name={`service-${svc.slug}-description`} defaultValue={svc.description} required maxLength={600} rows={2} />
+                    </label>
+                    <label class="field">
+                      <span>{svc.name}: price note (optional)</span>
+                      <input name={`service-${svc.slug}-price-note`} defaultValue={svc.priceNote ?? ''} maxLength={200} placeholder="e.g. from $150, per area" />
+                    </label>
+                  </div>
+                </td>
+              </tr>,
+            ])}
           </tbody>
         </table>
       </div>
@@ -70,6 +90,7 @@ export function CatalogSection({ settings: s, onSaved }: { settings: Settings; o
               <th scope="col">Name</th>
               <th scope="col">Title</th>
               <th scope="col">Performs</th>
+              {google && <th scope="col">Own Google calendar (optional)</th>}
             </tr>
           </thead>
           <tbody>
@@ -92,11 +113,17 @@ export function CatalogSection({ settings: s, onSaved }: { settings: Settings; o
                     ))}
                   </fieldset>
                 </td>
+                {google && (
+                  <td>
+                    <input name={`provider-${p.slug}-calendar`} aria-label={`${p.name}: own Google calendar id (empty: the spa's)`} defaultValue={p.calendarId ?? ''} placeholder="the spa's" maxLength={300} />
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      <ProviderHours settings={s} weeks={weeks} onChange={setWeeks} />
     </SettingsSection>
   );
 }

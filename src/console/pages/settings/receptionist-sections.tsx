@@ -47,25 +47,22 @@ export function PersonaSection({ settings: s, onSaved }: Props) {
 export function VoiceSection({ settings: s, onSaved }: Props) {
   return (
     <SettingsSection
-      title="Voice and language"
+      title="Voice"
       id="voice"
+      hint="How the receptionist sounds on the phone. The languages she speaks are set under Languages."
       onSaved={onSaved}
-      patch={(f) => ({ settings: { voice: text(f, 'voice') as Voice, language: text(f, 'language') } })}
+      patch={(f) => ({ settings: { voice: text(f, 'voice') as Voice } })}
     >
       <div class="form-grid">
         <label class="field">
           <span>Voice</span>
-          <select name="voice" defaultValue={s.settings.voice}>
+          <select name="voice">
             {VOICES.map((v) => (
-              <option key={v} value={v}>
+              <option key={v} value={v} selected={v === s.settings.voice}>
                 {v[0]?.toUpperCase() + v.slice(1)}
               </option>
             ))}
           </select>
-        </label>
-        <label class="field">
-          <span>Language (ISO 639-1)</span>
-          <input name="language" defaultValue={s.settings.language} pattern="[a-z]{2}" required />
         </label>
       </div>
     </SettingsSection>
@@ -86,7 +83,6 @@ export function BookingRulesSection({ settings: s, onSaved }: Props) {
       id="booking-rules"
       onSaved={onSaved}
       patch={(f) => ({
-        transferNumber: text(f, 'transferNumber') || null,
         persona: { cancellationNoticeHours: number(f, 'cancellationNoticeHours') },
         settings: {
           ...Object.fromEntries(fields.map(([name]) => [name, number(f, name)])),
@@ -95,11 +91,6 @@ export function BookingRulesSection({ settings: s, onSaved }: Props) {
       })}
     >
       <div class="form-grid">
-        <label class="field">
-          <span>Transfer number</span>
-          <input name="transferNumber" type="tel" defaultValue={s.transferNumber ?? ''} placeholder="+12025550123" pattern="\+[1-9][0-9]{6,14}" />
-          <span class="field-hint">The front desk, for callers who ask for a person.</span>
-        </label>
         <label class="field">
           <span>Cancellation notice (hours)</span>
           <input name="cancellationNoticeHours" type="number" min={0} max={168} defaultValue={String(s.persona.cancellationNoticeHours)} />

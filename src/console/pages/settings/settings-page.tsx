@@ -6,6 +6,11 @@ import { ApiKeysSection } from './api-keys-section.js';
 import { CalendarSection } from './calendar-section.js';
 import { CatalogSection } from './catalog-section.js';
 import { HoursSection } from './hours-section.js';
+import { LanguagesSection } from './languages-section.js';
+import { ProviderSection } from './provider-section.js';
+import { RecordingSection } from './recording-section.js';
+import { RoutingSection } from './routing-section.js';
+import { SpaDetailsSection } from './spa-details-section.js';
 import { BookingRulesSection, BudgetSection, PersonaSection, VoiceSection } from './receptionist-sections.js';
 
 const SECTIONS = [
@@ -16,6 +21,11 @@ const SECTIONS = [
   ['booking-rules', 'Booking rules'],
   ['budget-setting', 'Budget'],
   ['calendar', 'Calendar'],
+  ['spa', 'Spa details'],
+  ['routing', 'Who answers'],
+  ['languages', 'Languages'],
+  ['recording', 'Recordings'],
+  ['provider', 'Speech model'],
   ['api-keys', 'API keys'],
 ] as const;
 
@@ -42,6 +52,11 @@ export function SettingsPage(_props: { me: Me }) {
             <BookingRulesSection settings={settings} onSaved={onSaved} />
             <BudgetSection settings={settings} onSaved={onSaved} />
             <CalendarSection settings={settings} />
+            <SpaDetailsSection settings={settings} onSaved={onSaved} />
+            <RoutingSection settings={settings} onSaved={onSaved} />
+            <LanguagesSection settings={settings} onSaved={onSaved} />
+            <RecordingSection settings={settings} onSaved={onSaved} />
+            <ProviderSection settings={settings} onSaved={onSaved} />
             <ApiKeysSection />
           </>
         );
