@@ -246,3 +246,37 @@ t.test('a dropped model connection that comes back is counted as a restored reco
   await hangUpAndWait(h, call);
   t.equal(sample(await scrape(scrapes.port), 'receptionist_calls_total{outcome="completed",ended_by="caller"}'), 1);
 });
+
+t.test('a lost model connection that cannot be restored counts as failed, and one the caller hangs up on as abandoned', async (t) => {
+  const h = await startCallHarness(t);
+  const scrapes = await listenForScrapes(h.app.metrics, 0, '127.0.0.1');
+  t.teardown(() => scrapes.close());
+  h.realtime.configure = (c) => c.replies.push({ text: 'Hello, this is Ava.', audioMs: 100 });
+  const reconnects = async (result: string) => sample(await scrape(scrapes.port), `receptionist_model_reconnects_total{result="${result}"}`);
+
+  const given = h.call();
+  await given.dial();
+  await greeted(h, given, 0);
+  h.realtime.refuseConnections = 1_000;
+  h.realtime.connections[0]?.drop();
+  await given.closed(15_000);
+  await until('the failed reconnect to be counted', async () => (await reconnects('failed')) === 1, 10_000);
+
+  h.realtime.refuseConnections = 0;
+  const impatient = h.call();
+  await impatient.dial();
+  await greeted(h, impatient, 1);
+  h.realtime.refuseConnections = 1_000;
+  const refusedBefore = h.realtime.refused;
+  h.realtime.connections[1]?.drop();
+  await until('the reconnect attempts to start', () => h.realtime.refused > refusedBefore, 10_000);
+  await hangUpAndWait(h, impatient);
+  await until('the abandoned reconnect to be counted', async () => (await reconnects('abandoned')) === 1, 10_000);
+  t.equal(await reconnects('restored'), undefined, 'nothing was restored');
+});
+
+/** The call's model connection `index` is open and the caller heard the greeting. */
+async function greeted(h: Awaited<ReturnType<typeof startCallHarness>>, call: ReturnType<Awaited<ReturnType<typeof startCallHarness>>['call']>, index: number) {
+  await h.realtime.connection(index);
+  await call.heardAll(100);
+}
