@@ -130,10 +130,12 @@ export function conversationFigures(
     satisfaction_count: satisfaction === null ? 0 : 1,
     unhappy: satisfaction !== null && satisfaction <= 2 ? 1 : 0,
     follow_ups: analysis?.followUpNeeded ? 1 : 0,
+    barge_ins: facts.voice?.bargeIns ?? 0,
     ...costs,
     cost_total_usd: usdText(total),
     cost_voice_usd: usdText(voice ? total : 0),
     cost_sms_usd: usdText(voice ? 0 : total),
     reply_latencies_ms: facts.voice?.replyLatenciesMs ?? [],
+    greeting_latency_ms: facts.voice?.greetingLatencyMs ?? null,
   };
 }

@@ -17,12 +17,17 @@ export interface DailyAnalyticsRow {
   medianReplyLatencyMs: number | null;
   /** 95th percentile of reply latency that day (nearest rank, to its 10 ms bucket's middle). */
   p95ReplyLatencyMs: number | null;
+  /** Stream start → first greeting audio, the day's calls: median and 95th percentile, from their 10 ms histogram. */
+  medianGreetingLatencyMs: number | null;
+  p95GreetingLatencyMs: number | null;
+  /** Replies callers talked over that day. */
+  bargeIns: number;
   voiceMinutes: number;
   costUsd: number;
   averageSatisfaction: number | null;
 }
 
-/** Per day in the spa's time zone: calls, text threads, bookings, call length, reply latency, minutes, cost, satisfaction. */
+/** Per day in the spa's time zone: calls, text threads, bookings, call length, reply and greeting latency, barge-ins, minutes, cost, satisfaction. */
 export async function dailyAnalytics(
   db: Db,
   spaId: string,
@@ -37,6 +42,8 @@ export async function dailyAnalytics(
     bookings: number;
     average_call_seconds: number | null;
     reply_latency_histogram: number[] | null;
+    greeting_latency_histogram: number[] | null;
+    barge_ins: number;
     voice_minutes: number;
     cost_usd: number;
     average_satisfaction: number | null;
@@ -50,6 +57,8 @@ export async function dailyAnalytics(
       coalesce(u.bookings, 0) as bookings,
       case when u.calls > 0 then round(u.voice_seconds::numeric / u.calls)::float8 end as average_call_seconds,
       u.reply_latency_histogram,
+      u.greeting_latency_histogram,
+      coalesce(u.barge_ins, 0) as barge_ins,
       round(coalesce(u.voice_seconds, 0) / 60.0, 1)::float8 as voice_minutes,
       coalesce(u.cost_total_usd, 0)::float8 as cost_usd,
       case when u.satisfaction_count > 0 then round(u.satisfaction_sum::numeric / u.satisfaction_count, 2)::float8 end as average_satisfaction
@@ -64,13 +73,16 @@ export async function dailyAnalytics(
     averageCallSeconds: r.average_call_seconds,
     medianReplyLatencyMs: histogramMedian(r.reply_latency_histogram ?? []),
     p95ReplyLatencyMs: histogramPercentile(r.reply_latency_histogram ?? [], 95),
+    medianGreetingLatencyMs: histogramMedian(r.greeting_latency_histogram ?? []),
+    p95GreetingLatencyMs: histogramPercentile(r.greeting_latency_histogram ?? [], 95),
+    bargeIns: r.barge_ins,
     voiceMinutes: r.voice_minutes,
     costUsd: r.cost_usd,
     averageSatisfaction: r.average_satisfaction,
   }));
 }
 
-/** Width of the reply-latency histogram's buckets; the last bucket holds 5 s and over. */
+/** Width of the latency histograms' buckets; the last bucket holds 5 s and over. */
 const LATENCY_BUCKET_MS = 10;
 
 /** The median (as percentile_cont: the mean of the middle two) from a histogram, to its bucket's middle. */

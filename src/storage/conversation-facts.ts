@@ -58,6 +58,10 @@ export interface ConversationFacts {
     recordFinished: boolean;
     /** Caller stops speaking → first reply audio, per reply. */
     replyLatenciesMs: number[];
+    /** Stream start → first greeting audio. */
+    greetingLatencyMs: number | null;
+    /** Replies the caller talked over (0 for calls recorded before they were counted). */
+    bargeIns: number;
   } | null;
   /** Responses API calls that wrote the text replies. */
   textReplies: { model: string; usage: TextUsage }[];
@@ -150,7 +154,8 @@ export async function loadConversationFacts(db: Db, conversationId: string): Pro
       .execute(),
     db
       .selectFrom('voice_call_details')
-      .select(['duration_seconds as seconds', 'model', 'usage', 'stream_started_at as streamStartedAt', 'ended_by as endedBy', 'reply_latencies_ms as replyLatenciesMs'])
+      .select(['duration_seconds as seconds', 'model', 'usage', 'stream_started_at as streamStartedAt', 'ended_by as endedBy', 'reply_latencies_ms as replyLatenciesMs',
+        'greeting_latency_ms as greetingLatencyMs', 'barge_ins as bargeIns'])
       .where('conversation_id', '=', conversationId)
       .executeTakeFirst(),
     db
@@ -204,6 +209,8 @@ export async function loadConversationFacts(db: Db, conversationId: string): Pro
           streamStarted: voice.streamStartedAt !== null || events.some((e) => e.type === 'call_started'),
           recordFinished: voice.endedBy !== null,
           replyLatenciesMs: voice.replyLatenciesMs,
+          greetingLatencyMs: voice.greetingLatencyMs,
+          bargeIns: voice.bargeIns ?? 0,
         }
       : null,
     textReplies: events

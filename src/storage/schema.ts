@@ -321,6 +321,8 @@ export interface UsageFigures {
   satisfaction_count: number;
   unhappy: number;
   follow_ups: number;
+  /** Replies the caller talked over. */
+  barge_ins: number;
   cost_realtime_audio_in_usd: Numeric;
   cost_realtime_audio_out_usd: Numeric;
   cost_realtime_cached_input_usd: Numeric;
@@ -338,6 +340,8 @@ export interface UsageFigures {
 export interface ConversationUsageTable extends UsageFigures {
   conversation_id: string;
   reply_latencies_ms: ColumnType<number[], number[] | undefined, number[]>;
+  /** Stream start → first greeting audio; null for texts and calls that never greeted. */
+  greeting_latency_ms: ColumnType<number | null, number | null | undefined, number | null>;
   spa_id: string;
   channel: ConversationChannel;
   /** The spa-local day the conversation started. */
@@ -349,6 +353,8 @@ export interface DailyUsageTable extends UsageFigures {
   spa_id: string;
   /** Count of reply latencies per 10 ms bucket, index 0 = 0–9 ms … index 500 = 5 s and over. */
   reply_latency_histogram: ColumnType<number[], number[] | undefined, number[]>;
+  /** The calls' greeting latencies, bucketed the same way. */
+  greeting_latency_histogram: ColumnType<number[], number[] | undefined, number[]>;
   day: ColumnType<string, string, string>;
   updated_at: Timestamp;
 }

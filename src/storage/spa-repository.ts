@@ -116,10 +116,10 @@ export async function findSpaTextSender(db: Db, spaId: string): Promise<{ from: 
 }
 
 /** A spa by its id or its slug (whichever `idOrSlug` looks like). */
-export async function findSpaByIdOrSlug(db: Db, idOrSlug: string): Promise<{ id: string; name: string } | undefined> {
+export async function findSpaByIdOrSlug(db: Db, idOrSlug: string): Promise<{ id: string; name: string; timezone: string } | undefined> {
   return db
     .selectFrom('spas')
-    .select(['id', 'name'])
+    .select(['id', 'name', 'timezone'])
     .where((eb) => (/^[0-9a-f-]{36}$/.test(idOrSlug) ? eb('id', '=', idOrSlug) : eb('slug', '=', idOrSlug)))
     .executeTakeFirst();
 }

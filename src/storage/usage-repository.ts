@@ -25,6 +25,7 @@ export const USAGE_COUNTERS = [
   'satisfaction_count',
   'unhappy',
   'follow_ups',
+  'barge_ins',
 ] as const satisfies readonly (keyof UsageFigures)[];
 
 export const USAGE_COSTS = [
@@ -46,8 +47,9 @@ export type UsageCounter = (typeof USAGE_COUNTERS)[number];
 export type UsageCost = (typeof USAGE_COSTS)[number];
 const FIGURES: readonly (UsageCounter | UsageCost)[] = [...USAGE_COUNTERS, ...USAGE_COSTS];
 
-/** A conversation's figures: whole counts, costs as exact decimal strings (6 places), and a call's reply latencies. */
-export type ConversationFigures = Record<UsageCounter, number> & Record<UsageCost, string> & { reply_latencies_ms: number[] };
+/** A conversation's figures: whole counts, costs as exact decimal strings (6 places), and a call's reply and greeting latencies. */
+export type ConversationFigures = Record<UsageCounter, number> &
+  Record<UsageCost, string> & { reply_latencies_ms: number[]; greeting_latency_ms: number | null };
 
 /**
  * Runs `work` in a transaction holding the conversation's analysis lock, so two analyses of one
@@ -63,7 +65,7 @@ export async function withConversationAnalysisLock<T>(db: Db, conversationId: st
 export async function storedFigures(db: Db, conversationId: string): Promise<ConversationFigures | undefined> {
   const row = await db
     .selectFrom('conversation_usage')
-    .select([...FIGURES, 'reply_latencies_ms'])
+    .select([...FIGURES, 'reply_latencies_ms', 'greeting_latency_ms'])
     .where('conversation_id', '=', conversationId)
     .executeTakeFirst();
   return row as ConversationFigures | undefined;
@@ -72,13 +74,15 @@ export async function storedFigures(db: Db, conversationId: string): Promise<Con
 function sameFigures(a: ConversationFigures, b: ConversationFigures): boolean {
   return (
     FIGURES.every((key) => (typeof a[key] === 'number' ? a[key] === b[key] : Number(a[key]) === Number(b[key]))) &&
-    a.reply_latencies_ms.join() === b.reply_latencies_ms.join()
+    a.reply_latencies_ms.join() === b.reply_latencies_ms.join() &&
+    a.greeting_latency_ms === b.greeting_latency_ms
   );
 }
 
 const ADD_TO_DAY = {
   ...Object.fromEntries(FIGURES.map((f) => [f, sql`daily_usage.${sql.ref(f)} + excluded.${sql.ref(f)}`])),
   reply_latency_histogram: sql`usage_histogram_add(daily_usage.reply_latency_histogram, excluded.reply_latency_histogram)`,
+  greeting_latency_histogram: sql`usage_histogram_add(daily_usage.greeting_latency_histogram, excluded.greeting_latency_histogram)`,
 } as unknown as Record<string, never>;
 const isCost = (f: string): f is UsageCost => f.startsWith('cost_');
 
@@ -99,6 +103,7 @@ export async function replaceConversationUsage(
     .select([
       ...FIGURES.map((f) => `u.${f}` as const),
       'u.reply_latencies_ms',
+      'u.greeting_latency_ms',
       'u.day',
       sql<string>`((c.started_at at time zone s.timezone)::date)::text`.as('dayNow'),
     ])
@@ -109,7 +114,7 @@ export async function replaceConversationUsage(
   const values = Object.fromEntries(FIGURES.map((f) => [f, figures[f]]));
   await trx
     .insertInto('conversation_usage')
-    .columns(['conversation_id', 'spa_id', 'channel', 'day', 'reply_latencies_ms', ...FIGURES])
+    .columns(['conversation_id', 'spa_id', 'channel', 'day', 'reply_latencies_ms', 'greeting_latency_ms', ...FIGURES])
     .expression((eb) =>
       eb
         .selectFrom('conversations as c')
@@ -120,6 +125,7 @@ export async function replaceConversationUsage(
           'c.channel',
           sql<string>`(c.started_at at time zone s.timezone)::date`.as('day'),
           sql<number[]>`${figures.reply_latencies_ms}::integer[]`.as('reply_latencies_ms'),
+          sql<number | null>`${figures.greeting_latency_ms}::integer`.as('greeting_latency_ms'),
           ...FIGURES.map((f) => (isCost(f) ? sql`${values[f]}::numeric` : sql`${values[f]}::integer`).as(f)),
         ])
         .where('c.id', '=', conversationId)
@@ -130,6 +136,7 @@ export async function replaceConversationUsage(
       oc.column('conversation_id').doUpdateSet((eb) => ({
         ...Object.fromEntries(FIGURES.map((f) => [f, eb.ref(`excluded.${f}`)])),
         reply_latencies_ms: eb.ref('excluded.reply_latencies_ms'),
+        greeting_latency_ms: eb.ref('excluded.greeting_latency_ms'),
         day: eb.ref('excluded.day'),
         updated_at: sql`now()`,
       })),
@@ -144,7 +151,7 @@ async function moveDaily(trx: Trx, conversationId: string, direction: 1 | -1): P
   const sign = sql.raw(direction === 1 ? '' : '-');
   await trx
     .insertInto('daily_usage')
-    .columns(['spa_id', 'day', 'reply_latency_histogram', ...FIGURES])
+    .columns(['spa_id', 'day', 'reply_latency_histogram', 'greeting_latency_histogram', ...FIGURES])
     .expression((eb) =>
       eb
         .selectFrom('conversation_usage as u')
@@ -152,6 +159,7 @@ async function moveDaily(trx: Trx, conversationId: string, direction: 1 | -1): P
           'u.spa_id',
           'u.day',
           sql`usage_latency_histogram(u.reply_latencies_ms, ${direction}::integer)`.as('reply_latency_histogram'),
+          sql`usage_latency_histogram(array_remove(array[u.greeting_latency_ms], null), ${direction}::integer)`.as('greeting_latency_histogram'),
           ...FIGURES.map((f) => sql`${sign}u.${sql.ref(f)}`.as(f)),
         ])
         .where('u.conversation_id', '=', conversationId),
@@ -215,4 +223,48 @@ export async function conversationsWithoutUsage(db: Db): Promise<string[]> {
     .orderBy('c.started_at')
     .execute();
   return rows.map((r) => r.id);
+}
+
+/**
+ * Calls whose usage row's latency summary (greeting latency, barge-ins) is not the call's record:
+ * rolled up before the days kept those figures.
+ */
+export async function callsWithStaleLatencySummary(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('conversation_usage as u')
+    .innerJoin('voice_call_details as v', 'v.conversation_id', 'u.conversation_id')
+    .select('u.conversation_id as id')
+    .where((eb) =>
+      eb.or([
+        sql<boolean>`u.greeting_latency_ms is distinct from v.greeting_latency_ms`,
+        sql<boolean>`u.barge_ins <> coalesce(v.barge_ins, 0)`,
+      ]),
+    )
+    .orderBy('u.day')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Brings a call's usage row's greeting latency and barge-ins to its record and moves its day by
+ * the difference (its other figures go out and back in unchanged). Returns whether it changed.
+ */
+export async function refreshCallLatencySummary(db: Db, conversationId: string): Promise<boolean> {
+  return withConversationAnalysisLock(db, conversationId, async (trx) => {
+    const call = await trx
+      .selectFrom('conversation_usage as u')
+      .innerJoin('voice_call_details as v', 'v.conversation_id', 'u.conversation_id')
+      .select(['u.greeting_latency_ms as had', 'u.barge_ins as hadBargeIns', 'v.greeting_latency_ms as greeting', 'v.barge_ins as bargeIns'])
+      .where('u.conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    if (!call || (call.had === call.greeting && call.hadBargeIns === (call.bargeIns ?? 0))) return false;
+    await moveDaily(trx, conversationId, -1);
+    await trx
+      .updateTable('conversation_usage')
+      .set({ greeting_latency_ms: call.greeting, barge_ins: call.bargeIns ?? 0, updated_at: sql`now()` })
+      .where('conversation_id', '=', conversationId)
+      .execute();
+    await moveDaily(trx, conversationId, 1);
+    return true;
+  });
 }

@@ -169,6 +169,7 @@ t.test('a returning caller is known by number; the test call stays out of the us
     ...Object.fromEntries(USAGE_COUNTERS.map((c) => [c, c === 'calls' ? 1 : 0])),
     ...Object.fromEntries(USAGE_COSTS.map((c) => [c, '0.05'])),
     reply_latencies_ms: [900],
+    greeting_latency_ms: 400,
   } as ConversationFigures;
   await inTransaction(h.database.db, (trx) => replaceConversationUsage(trx, conversationId, figures));
   const days = await h.database.db.selectFrom('daily_usage').selectAll().execute();

@@ -127,6 +127,7 @@ t.test('an owner talks to the receptionist from the console', { skip: CHROMIUM_M
     ...Object.fromEntries(USAGE_COUNTERS.map((c) => [c, c === 'calls' ? 1 : 0])),
     ...Object.fromEntries(USAGE_COSTS.map((c) => [c, '0.10'])),
     reply_latencies_ms: [800],
+    greeting_latency_ms: 400,
   } as ConversationFigures;
   await inTransaction(h.database.db, (trx) => replaceConversationUsage(trx, conversation.id, figures));
   const daily = await page.evaluate(async () => (await fetch('/api/v1/analytics/daily?from=2026-11-30&to=2026-11-30')).json());

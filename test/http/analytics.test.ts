@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { pino } from 'pino';
 import t from 'tap';
+import { backfillAnalytics } from '../../src/jobs/analytics-backfill.js';
 import { analyseConversation, type AnalysisDependencies } from '../../src/jobs/conversation-analysis-task.js';
 import { histogramMedian } from '../../src/storage/analytics-queries.js';
 import { createApiKey } from '../../src/storage/api-key-repository.js';
@@ -120,7 +121,10 @@ t.test('daily analytics come from the daily rows: calls, texts, bookings, call l
   const s = await setup(t);
   const c = await week(s);
   const days = (await s.get('/api/v1/analytics/daily?from=2026-11-19&to=2026-11-20')).json().data;
-  t.same(days[0], { day: '2026-11-19', calls: 0, texts: 0, bookings: 0, averageCallSeconds: null, medianReplyLatencyMs: null, p95ReplyLatencyMs: null, voiceMinutes: 0, costUsd: 0, averageSatisfaction: null, conversionRate: null });
+  t.same(days[0], {
+    day: '2026-11-19', calls: 0, texts: 0, bookings: 0, averageCallSeconds: null, medianReplyLatencyMs: null, p95ReplyLatencyMs: null,
+    medianGreetingLatencyMs: null, p95GreetingLatencyMs: null, bargeIns: 0, voiceMinutes: 0, costUsd: 0, averageSatisfaction: null, conversionRate: null,
+  });
   const dayCost = (await cost(s, c.booked)) + (await cost(s, c.unhappy)) + (await cost(s, c.thread));
   t.same(days[1], {
     day: '2026-11-20',
@@ -130,12 +134,89 @@ t.test('daily analytics come from the daily rows: calls, texts, bookings, call l
     averageCallSeconds: 90,
     medianReplyLatencyMs: 605, // of 400, 600 and 800 ms: 600, to the middle of its 10 ms bucket
     p95ReplyLatencyMs: 805, // nearest rank: the third of three
+    medianGreetingLatencyMs: 305, // both calls greeted after 300 ms
+    p95GreetingLatencyMs: 305,
+    bargeIns: 0,
     voiceMinutes: 3,
     costUsd: Number(dayCost.toFixed(6)),
     averageSatisfaction: 3,
     conversionRate: 0.5,
   });
   t.equal((await s.get('/api/v1/analytics/daily?from=2026-11-10&to=2026-11-01')).statusCode, 400);
+});
+
+/**
+ * Greeting latencies and barge-ins of calls either side of midnight in Washington (UTC−5): two
+ * late on the 19th (after midnight UTC), four greeted calls, one that never greeted and a text
+ * thread on the 20th.
+ */
+async function aroundMidnight(s: Setup) {
+  const call = (startedAt: string, greetingLatencyMs: number | null, bargeIns: number) =>
+    s.analysed(
+      recordCall(s.db, {
+        spaId: s.demoSpaId,
+        startedAt: new Date(startedAt),
+        durationSeconds: 60,
+        turns: s.turns('Willow and Oak, this is Ava.', 'Are you open late?'),
+        responses: 1,
+        greetingLatencyMs,
+        bargeIns,
+      }),
+    );
+  const lateOn19th = await call('2026-11-20T04:59:00Z', 1_200, 2);
+  await call('2026-11-20T03:00:00Z', 900, 1);
+  await call('2026-11-20T05:00:00Z', 450, 0);
+  await call('2026-11-20T15:00:00Z', 2_000, 3);
+  await call('2026-11-20T16:00:00Z', 820, 0);
+  await call('2026-11-20T17:00:00Z', 700, 1);
+  await call('2026-11-20T18:00:00Z', null, 0);
+  await s.analysed(recordTextThread(s.db, { spaId: s.demoSpaId, from: '+12025550103', startedAt: new Date('2026-11-20T19:00:00Z'), texts: [['inbound', 'Open late?', 1]] }));
+  return { lateOn19th };
+}
+
+const greetingFigures = (rows: Record<string, unknown>[]) =>
+  rows.map(({ day, calls, medianGreetingLatencyMs, p95GreetingLatencyMs, bargeIns }) => ({ day, calls, medianGreetingLatencyMs, p95GreetingLatencyMs, bargeIns }));
+
+t.test("greeting latency (median, p95) and barge-ins per day, on the spa's days, and moved with a call when its day changes", async (t) => {
+  const s = await setup(t);
+  const c = await aroundMidnight(s);
+  const daily = async () => greetingFigures((await s.get('/api/v1/analytics/daily?from=2026-11-18&to=2026-11-20', s.owner.key)).json().data);
+  t.same(await daily(), [
+    { day: '2026-11-18', calls: 0, medianGreetingLatencyMs: null, p95GreetingLatencyMs: null, bargeIns: 0 },
+    // 900 and 1,200 ms: the mean of the two, each to the middle of its 10 ms bucket; nearest rank 2 of 2.
+    { day: '2026-11-19', calls: 2, medianGreetingLatencyMs: 1_055, p95GreetingLatencyMs: 1_205, bargeIns: 3 },
+    // 450, 700, 820, 2,000 ms (the call that never greeted counts no greeting): (705 + 825) / 2; rank 4 of 4.
+    { day: '2026-11-20', calls: 5, medianGreetingLatencyMs: 765, p95GreetingLatencyMs: 2_005, bargeIns: 4 },
+  ]);
+
+  // The spa moves to UTC: the late call's re-analysis takes its figures out of the 19th and into the 20th.
+  await s.db.updateTable('spas').set({ timezone: 'Etc/UTC' }).where('id', '=', s.demoSpaId).execute();
+  await analyseConversation(s.deps, c.lateOn19th);
+  t.same(await daily(), [
+    { day: '2026-11-18', calls: 0, medianGreetingLatencyMs: null, p95GreetingLatencyMs: null, bargeIns: 0 },
+    { day: '2026-11-19', calls: 1, medianGreetingLatencyMs: 905, p95GreetingLatencyMs: 905, bargeIns: 1 },
+    // 450, 700, 820, 1,200, 2,000 ms: the third; rank 5 of 5.
+    { day: '2026-11-20', calls: 6, medianGreetingLatencyMs: 825, p95GreetingLatencyMs: 2_005, bargeIns: 6 },
+  ]);
+});
+
+t.test('the analytics backfill adds the greeting latency and barge-ins of calls rolled up before the days kept them', async (t) => {
+  const s = await setup(t);
+  await aroundMidnight(s);
+  const daily = async () => greetingFigures((await s.get('/api/v1/analytics/daily?from=2026-11-19&to=2026-11-20', s.owner.key)).json().data);
+  const rolledUp = await daily();
+  const usageRows = () => s.db.selectFrom('daily_usage').selectAll().orderBy('day').execute();
+  const before = await usageRows();
+  // As the rows stood before migration 20261202101000: nothing of either figure.
+  await s.db.updateTable('conversation_usage').set({ greeting_latency_ms: null, barge_ins: 0 }).execute();
+  await s.db.updateTable('daily_usage').set({ greeting_latency_histogram: [], barge_ins: 0 }).execute();
+  t.same((await daily()).map((d) => [d.medianGreetingLatencyMs, d.bargeIns]), [[null, 0], [null, 0]], 'the days have none of them');
+
+  t.same(await backfillAnalytics(s.db), { queued: 0, refreshed: 6 }, 'the six calls that greeted (the one that never did had nothing to add)');
+  t.same(await daily(), rolledUp, 'the days as if rolled up with them');
+  const withoutTimes = (rows: typeof before) => rows.map(({ updated_at: _, ...row }) => row);
+  t.same(withoutTimes(await usageRows()), withoutTimes(before), 'every figure of the days as the roll-up left them, histograms included');
+  t.same(await backfillAnalytics(s.db), { queued: 0, refreshed: 0 }, 'a second run finds nothing to do');
 });
 
 t.test('usage: totals, cost per component, per call and per booking', async (t) => {

@@ -21,6 +21,7 @@ t.test('a person signs in with email and password, gets an HttpOnly Secure SameS
   const body = me.json();
   t.same(body.person, { id: person.id, email: 'front.desk@example.com', name: null, role: 'staff' });
   t.equal(body.spa.id, s.demoSpaId);
+  t.equal(body.spa.timezone, 'America/New_York', "the spa's time zone, for the console's times");
   t.equal(body.role, 'staff');
   t.match(body.csrfToken, /^[A-Za-z0-9_-]{40,}$/);
   t.equal(body.apiKey, null);

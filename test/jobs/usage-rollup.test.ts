@@ -72,6 +72,7 @@ async function recount(db: CallHarness['database']['db'], spaId: string) {
       count(c.satisfaction)::int as satisfaction_count,
       (count(*) filter (where c.satisfaction <= 2))::int as unhappy,
       (count(*) filter (where c.follow_up_needed))::int as follow_ups,
+      coalesce(sum(v.barge_ins), 0)::int as barge_ins,
       sum(c.cost_usd)::text as cost_total_usd
     from conversations c join spas s on s.id = c.spa_id left join voice_call_details v on v.conversation_id = c.id
     where c.spa_id = ${spaId}
@@ -81,7 +82,7 @@ async function recount(db: CallHarness['database']['db'], spaId: string) {
 
 const COUNTERS = [
   'conversations', 'calls', 'text_threads', 'texts_in', 'texts_out', 'sms_segments', 'voice_seconds', 'voice_billed_minutes',
-  'tool_calls', 'bookings', 'satisfaction_sum', 'satisfaction_count', 'unhappy', 'follow_ups',
+  'tool_calls', 'bookings', 'satisfaction_sum', 'satisfaction_count', 'unhappy', 'follow_ups', 'barge_ins',
 ] as const;
 
 t.test('calls and texts roll up into daily rows equal to a recount from scratch, and re-running every job changes nothing', async (t) => {
@@ -162,6 +163,16 @@ t.test('calls and texts roll up into daily rows equal to a recount from scratch,
     t.same(daily.find((d) => d.day === day)?.reply_latency_histogram, histogram, `${day} reply latencies`);
   }
   t.ok(latencies.rows.length > 0, 'the calls measured reply latencies');
+  const greetings = await sql<{ day: string; latencies: number[] }>`
+    select to_char((c.started_at at time zone s.timezone)::date, 'YYYY-MM-DD') as day, array_agg(v.greeting_latency_ms) as latencies
+    from conversations c join spas s on s.id = c.spa_id join voice_call_details v on v.conversation_id = c.id
+    where v.greeting_latency_ms is not null group by 1`.execute(db);
+  for (const { day, latencies: values } of greetings.rows) {
+    const histogram = Array.from({ length: 501 }, () => 0);
+    for (const l of values) histogram[Math.min(Math.floor(l / 10), 500)]! += 1;
+    t.same(daily.find((d) => d.day === day)?.greeting_latency_histogram, histogram, `${day} greeting latencies`);
+  }
+  t.equal(greetings.rows.reduce((n, r) => n + r.latencies.length, 0), 2, 'both calls measured their greeting');
   const sums = await sql<Record<string, string>>`
     select ${sql.join(['cost_realtime_audio_in_usd', 'cost_realtime_audio_out_usd', 'cost_realtime_cached_input_usd', 'cost_realtime_text_usd', 'cost_transcription_usd', 'cost_text_replies_usd', 'cost_summary_usd', 'cost_twilio_voice_usd', 'cost_twilio_sms_usd', 'cost_total_usd'].map((c) => sql`sum(${sql.ref(c)})::text as ${sql.ref(c)}`))}
     from conversation_usage`.execute(db);

@@ -60,8 +60,9 @@ export async function buildConversationDataset(
     from conversations c, generate_series(1, ${options.messagesPerConversation}) s
     where c.spa_id = ${spaId}`.execute(db);
   await sql`
-    insert into voice_call_details (conversation_id, call_sid, to_number, twilio_status, duration_seconds, reply_latencies_ms)
-    select c.id, 'CA' || md5(c.id::text), '+12025550100', 'completed', 180, array[400 + hashtext(c.id::text) % 300, 700, 550]
+    insert into voice_call_details (conversation_id, call_sid, to_number, twilio_status, duration_seconds, reply_latencies_ms, greeting_latency_ms, barge_ins)
+    select c.id, 'CA' || md5(c.id::text), '+12025550100', 'completed', 180, array[400 + hashtext(c.id::text) % 300, 700, 550],
+      800 + hashtext(c.id::text) % 250, (hashtext(c.id::text) & 3) / 3
     from conversations c where c.spa_id = ${spaId} and c.channel = 'voice'`.execute(db);
   // The daily rows the analysis job keeps, summed here in one go for the whole history.
   await sql`
@@ -77,6 +78,13 @@ export async function buildConversationDataset(
     from (
       select (c.started_at at time zone s.timezone)::date as day, array_agg(l) as latencies
       from conversations c join spas s on s.id = c.spa_id join voice_call_details v on v.conversation_id = c.id, unnest(v.reply_latencies_ms) l
+      where c.spa_id = ${spaId} group by 1) x
+    where d.spa_id = ${spaId} and d.day = x.day`.execute(db);
+  await sql`
+    update daily_usage d set greeting_latency_histogram = usage_latency_histogram(x.latencies, 1), barge_ins = x.barge_ins
+    from (
+      select (c.started_at at time zone s.timezone)::date as day, array_agg(v.greeting_latency_ms) as latencies, sum(v.barge_ins)::int as barge_ins
+      from conversations c join spas s on s.id = c.spa_id join voice_call_details v on v.conversation_id = c.id
       where c.spa_id = ${spaId} group by 1) x
     where d.spa_id = ${spaId} and d.day = x.day`.execute(db);
   // A rare word in a few conversations, to time a selective search too.

@@ -45,6 +45,9 @@ export interface RecordedCall {
   transcriptions?: number;
   toolOutcome?: string;
   replyLatenciesMs?: number[];
+  /** Default 300 ms; null for a call that never greeted. */
+  greetingLatencyMs?: number | null;
+  bargeIns?: number;
 }
 
 export async function recordCall(db: Kysely<Database>, call: RecordedCall): Promise<string> {
@@ -90,8 +93,9 @@ export async function recordCall(db: Kysely<Database>, call: RecordedCall): Prom
     endedBy: 'caller',
     status: 'completed',
     transferredTo: null,
-    greetingLatencyMs: 300,
+    greetingLatencyMs: call.greetingLatencyMs === undefined ? 300 : call.greetingLatencyMs,
     replyLatenciesMs: call.replyLatenciesMs ?? [500],
+    ...(call.bargeIns === undefined ? {} : { bargeIns: call.bargeIns }),
     model: 'gpt-realtime',
     usage,
     costUsd: 0,

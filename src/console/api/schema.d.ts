@@ -1398,7 +1398,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per day in the spa's time zone: calls, texts, bookings, conversion, call length, reply latency, minutes, cost, satisfaction */
+        /** Per day in the spa's time zone: calls, texts, bookings, conversion, call length, reply and greeting latency (median, p95), barge-ins, minutes, cost, satisfaction */
         get: {
             parameters: {
                 query: {
@@ -1426,8 +1426,16 @@ export interface paths {
                                 texts: number;
                                 bookings: number;
                                 averageCallSeconds: number | null;
+                                /** @description Caller stops speaking → first reply audio: the median of the day’s replies (to its 10 ms bucket’s middle) */
                                 medianReplyLatencyMs: number | null;
+                                /** @description The same, 95th percentile (nearest rank) */
                                 p95ReplyLatencyMs: number | null;
+                                /** @description Call answered (stream start) → first greeting audio: the median of the day’s calls */
+                                medianGreetingLatencyMs: number | null;
+                                /** @description The same, 95th percentile (nearest rank) */
+                                p95GreetingLatencyMs: number | null;
+                                /** @description Replies callers talked over that day */
+                                bargeIns: number;
                                 voiceMinutes: number;
                                 costUsd: number;
                                 averageSatisfaction: number | null;

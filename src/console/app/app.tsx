@@ -1,5 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api/client.js';
+import { useEffect } from 'preact/hooks';
 import { setSpaTimeZone } from '../ui/format.js';
 import { whenSignedOut } from '../api/client.js';
 import { AnalyticsPage } from '../pages/analytics/analytics-page.js';
@@ -56,19 +55,11 @@ export function App() {
     }
   }, [me, signedOutPage]);
 
-  const [zoneKnown, setZoneKnown] = useState(false);
-  useEffect(() => {
-    if (!me || zoneKnown) return;
-    api
-      .GET('/api/v1/settings')
-      .then((r) => r.data && setSpaTimeZone(r.data.timezone))
-      .catch(() => undefined)
-      .finally(() => setZoneKnown(true));
-  }, [me]);
-
   if (location.path === '/invite') return <InvitePage />;
   if (onLogin) return <LoginPage next={location.query.get('next')} problem={location.query.get('error')} />;
-  if (me === undefined || me === null || !zoneKnown) return <Loading what="Opening the console" />;
+  if (me === undefined || me === null) return <Loading what="Opening the console" />;
+  // Times are shown in the spa's time zone; /me brings it, so no page waits on another round trip.
+  if (me.spa.timezone) setSpaTimeZone(me.spa.timezone);
   const { title, page, owner } = route(location.path, me);
   if (owner && me.role !== 'owner')
     return (

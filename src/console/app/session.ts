@@ -5,7 +5,7 @@ import { useCsrfToken } from '../api/client.js';
 
 export interface Me {
   person: { id: string; email: string; name: string | null; role: 'owner' | 'staff' } | null;
-  spa: { id: string; name: string };
+  spa: { id: string; name: string; timezone: string | null };
   role: 'owner' | 'staff';
   csrfToken: string | null;
 }

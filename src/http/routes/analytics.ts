@@ -74,7 +74,7 @@ const analyticsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/analytics/daily', {
     schema: {
       tags: ['analytics'],
-      summary: "Per day in the spa's time zone: calls, texts, bookings, conversion, call length, reply latency, minutes, cost, satisfaction",
+      summary: "Per day in the spa's time zone: calls, texts, bookings, conversion, call length, reply and greeting latency (median, p95), barge-ins, minutes, cost, satisfaction",
       querystring: range,
       response: { 200: dailyAnalyticsResponse },
     },

@@ -22,7 +22,8 @@ const meRoutes: FastifyPluginAsyncZod = async (app) => {
     return {
       person: person ? { id: person.id, email: person.email, name: person.name, role: person.role } : null,
       apiKey: actor.kind === 'key' ? { id: actor.keyId } : null,
-      spa: { id: actor.spaId, name: spa?.name ?? '' },
+      // The time zone comes with who is signed in, so the console shows times right without waiting for the settings.
+      spa: { id: actor.spaId, name: spa?.name ?? '', timezone: spa?.timezone ?? null },
       role: actor.role,
       csrfToken: token ? csrfTokenFor(token) : null,
     };

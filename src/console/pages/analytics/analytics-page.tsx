@@ -9,6 +9,7 @@ import { Digest } from './digest.js';
 import { LineChart } from './line-chart.js';
 
 const RANGES = [7, 30, 90] as const;
+const ms = (v: number) => `${Math.round(v)} ms`;
 
 /** The owner's numbers: per-day charts, outcomes, busiest hours, the budget and last week's digest. */
 export function AnalyticsPage() {
@@ -84,13 +85,15 @@ export function AnalyticsPage() {
               <Panel title="Satisfaction" id="chart-satisfaction">
                 <LineChart title="Satisfaction" days={x} series={[{ label: 'Average (1–5)', values: rows.map((r) => r.averageSatisfaction), color: '#1c5a86', format: (v) => v.toFixed(1) }]} />
               </Panel>
-              <Panel title="Reply latency" id="chart-latency">
+              <Panel title="Reply and greeting latency" id="chart-latency">
                 <LineChart
-                  title="Reply latency"
+                  title="Reply and greeting latency"
                   days={x}
                   series={[
-                    { label: 'Median', values: rows.map((r) => r.medianReplyLatencyMs), color: '#1c5a86', format: (v) => `${Math.round(v)} ms` },
-                    { label: '95th percentile', values: rows.map((r) => r.p95ReplyLatencyMs), color: '#8a4b00', format: (v) => `${Math.round(v)} ms` },
+                    { label: 'Reply, median', values: rows.map((r) => r.medianReplyLatencyMs), color: '#1c5a86', format: ms },
+                    { label: 'Reply, 95th percentile', values: rows.map((r) => r.p95ReplyLatencyMs), color: '#1c5a86', dash: [6, 4], format: ms },
+                    { label: 'Greeting, median', values: rows.map((r) => r.medianGreetingLatencyMs), color: '#8a4b00', format: ms },
+                    { label: 'Greeting, 95th percentile', values: rows.map((r) => r.p95GreetingLatencyMs), color: '#8a4b00', dash: [6, 4], format: ms },
                   ]}
                 />
               </Panel>

@@ -7,6 +7,8 @@ export interface Series {
   label: string;
   values: (number | null)[];
   color: string;
+  /** Dash and gap lengths in CSS pixels, to tell a percentile from the median in the same colour. */
+  dash?: number[];
   format?: (value: number) => string;
 }
 
@@ -30,6 +32,7 @@ export function LineChart({ days, series, title }: { days: string[]; series: Ser
               label: s.label,
               stroke: s.color,
               width: 2,
+              ...(s.dash ? { dash: s.dash } : {}),
               points: { show: days.length < 40 },
               ...(s.format ? { value: (_u: uPlot, v: number | null) => (v === null ? '—' : s.format!(v)) } : {}),
             })),
