@@ -207,7 +207,7 @@ t.test('the analytics backfill adds the greeting latency and barge-ins of calls 
   const rolledUp = await daily();
   const usageRows = () => s.db.selectFrom('daily_usage').selectAll().orderBy('day').execute();
   const before = await usageRows();
-  // As the rows stood before migration 20261202101000: nothing of either figure.
+  // As the rows stood before migration 20261202210000: nothing of either figure.
   await s.db.updateTable('conversation_usage').set({ greeting_latency_ms: null, barge_ins: 0 }).execute();
   await s.db.updateTable('daily_usage').set({ greeting_latency_histogram: [], barge_ins: 0 }).execute();
   t.same((await daily()).map((d) => [d.medianGreetingLatencyMs, d.bargeIns]), [[null, 0], [null, 0]], 'the days have none of them');
