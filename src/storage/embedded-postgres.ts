@@ -29,8 +29,15 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
   logger: Logger;
+  /**
+   * False for a throwaway server (the test runner's): nothing is flushed to disk (initdb
+   * --no-sync; fsync, synchronous_commit and full_page_writes off), which only matters if the
+   * machine itself crashes. Default true.
+   */
+  durable?: boolean;
 }): Promise<EmbeddedPostgresServer> {
   const { dataDir, port, logger } = options;
+  const durable = options.durable ?? true;
   const clusterDir = path.join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
   const asPostgresUser = userInfo().uid === 0;
@@ -46,8 +53,14 @@ export async function startEmbeddedPostgres(options: {
     persistent: true,
     // Postgres refuses to run as root; in containers and CI we are root, so it runs as a `postgres` user.
     createPostgresUser: asPostgresUser,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    initdbFlags: ['--encoding=UTF8', '--locale=C', ...(durable ? [] : ['--no-sync'])],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
     onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
     onError: (message) => {
       const text = message instanceof Error ? message.message : String(message).trim();

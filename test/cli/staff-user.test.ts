@@ -50,4 +50,13 @@ t.test('staff-user and api-key work beside a service that runs the embedded data
   t.same(people.rows, [{ email: 'owner@example.com', role: 'owner', has_password: true }]);
   const invites = await client.query<{ email: string }>('select email from staff_invites');
   t.same(invites.rows, [{ email: 'desk@example.com' }]);
+  // The service's own embedded server keeps its data safe on disk (only the test runner's does not).
+  const flushing = await client.query<{ name: string; setting: string }>(
+    "select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes') order by name",
+  );
+  t.same(flushing.rows, [
+    { name: 'fsync', setting: 'on' },
+    { name: 'full_page_writes', setting: 'on' },
+    { name: 'synchronous_commit', setting: 'on' },
+  ]);
 });

@@ -131,6 +131,8 @@ export class FakeRealtimeConnection extends EventEmitter {
   readonly responseCreates: ResponseCreate[] = [];
   /** Responses sent, with when their tool call's arguments and their response.done went out (ms, performance.now). */
   readonly responsesSent: { id: string; status: string; callId?: string; argumentsDoneAt?: number; doneAt: number }[] = [];
+  /** Items whose whole transcript (response.output_audio_transcript.done) has been sent, in order. */
+  readonly transcriptsSent: string[] = [];
   private stalled = false;
   private activeResponse: ActiveResponse | undefined;
   private lastItemId: string | null = null;
@@ -338,6 +340,7 @@ export class FakeRealtimeConnection extends EventEmitter {
         content_index: 0,
         transcript: reply.text ?? '',
       });
+      this.transcriptsSent.push(itemId);
       outputIndex += 1;
     }
     let toolCall: { callId: string; argumentsDoneAt: number } | undefined;

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { pino } from 'pino';
 import t from 'tap';
 import { startEmbeddedPostgres } from '../../src/storage/embedded-postgres.js';
@@ -27,4 +28,18 @@ t.test('run as root from a folder the postgres user cannot enter, it stops with 
   t.match(message, `cannot enter ${closed} (mode 700)`);
   t.match(message, /DATABASE_URL/, 'and says how else to run');
   t.same(unhandled, [], 'no unhandled error');
+});
+
+t.test("the test runner's server is a throwaway one: it waits for no disk flush", { skip: !process.env.TEST_DATABASE_ADMIN_URL && 'only under npm test' }, async (t) => {
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_ADMIN_URL });
+  await client.connect();
+  t.teardown(() => client.end());
+  const flushing = await client.query<{ name: string; setting: string }>(
+    "select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes') order by name",
+  );
+  t.same(flushing.rows, [
+    { name: 'fsync', setting: 'off' },
+    { name: 'full_page_writes', setting: 'off' },
+    { name: 'synchronous_commit', setting: 'off' },
+  ]);
 });

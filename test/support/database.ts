@@ -27,7 +27,7 @@ async function adminUrl(t: Teardown): Promise<string> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'receptionist-test-'));
   // As root, Postgres runs as the `postgres` user, which must be able to enter the directory.
   await chmod(dataDir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger: pino({ level: 'warn' }) });
+  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger: pino({ level: 'warn' }), durable: false });
   t.teardown(async () => {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -21,6 +21,8 @@ if (!process.env.DATABASE_URL) {
     dataDir: path.resolve('.data/test'),
     port: await freePort(),
     logger: pino({ level: 'warn' }),
+    // Test data is thrown away: no waiting for disk flushes.
+    durable: false,
   });
   env.TEST_DATABASE_ADMIN_URL = server.urlFor('postgres');
   stopServer = () => server.stop();
