@@ -158,7 +158,23 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                userAgent: string | null;
+                                address: string | null;
+                                /** @description An instant, ISO 8601 */
+                                createdAt: string;
+                                /** @description An instant, ISO 8601 */
+                                lastUsedAt: string;
+                                /** @description An instant, ISO 8601 */
+                                expiresAt: string;
+                                /** @description The session this request came with */
+                                current: boolean;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -177,7 +193,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The spa's people, their roles and whether they are disabled */
+        /** The spa's people, their roles, whether they are disabled and when they last signed in */
         get: {
             parameters: {
                 query?: never;
@@ -192,7 +208,32 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                email: string;
+                                name: string | null;
+                                /** @enum {string} */
+                                role: "owner" | "staff";
+                                disabled: boolean;
+                                /** @description False until the person has set a password (taken an invite) */
+                                hasPassword: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the person last signed in (started a session); null if never
+                                 */
+                                lastSignInAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When the person last used any session
+                                 */
+                                lastActiveAt: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -243,7 +284,20 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "staff";
+                            disabled: boolean;
+                            /** @description False until the person has set a password (taken an invite) */
+                            hasPassword: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -273,7 +327,21 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                userAgent: string | null;
+                                address: string | null;
+                                /** @description An instant, ISO 8601 */
+                                createdAt: string;
+                                /** @description An instant, ISO 8601 */
+                                lastUsedAt: string;
+                                /** @description An instant, ISO 8601 */
+                                expiresAt: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -296,7 +364,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            ended: number;
+                        };
+                    };
                 };
             };
         };
@@ -327,7 +399,25 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                email: string;
+                                /** @enum {string} */
+                                role: "owner" | "staff";
+                                name: string | null;
+                                /** @description person:<id> or key:<id> */
+                                invitedBy: string;
+                                /** @description An instant, ISO 8601 */
+                                createdAt: string;
+                                /** @description An instant, ISO 8601 */
+                                expiresAt: string;
+                                /** @enum {string} */
+                                status: "pending" | "used" | "revoked" | "expired";
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -354,11 +444,24 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "owner" | "staff";
+                            /** @description The one-time link, shown only in this answer */
+                            link: string;
+                            /** @description An instant, ISO 8601 */
+                            expiresAt: string;
+                            /** @description Whether the link was also texted to the phone given */
+                            texted: boolean;
+                        };
+                    };
                 };
             };
         };
@@ -395,7 +498,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            revoked: boolean;
+                        };
+                    };
                 };
             };
         };
@@ -435,7 +542,29 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /** @description An instant, ISO 8601 */
+                                at: string;
+                                actor: {
+                                    /** @description person, key, anonymous or cli */
+                                    type: string;
+                                    id: string | null;
+                                };
+                                action: string;
+                                record: {
+                                    type: string | null;
+                                    id: string | null;
+                                };
+                                address: string | null;
+                                detail: unknown;
+                            }[];
+                            /** @description Pass as cursor for the next (older) page; null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
                 };
             };
         };
