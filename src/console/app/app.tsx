@@ -6,6 +6,7 @@ import { AnalyticsPage } from '../pages/analytics/analytics-page.js';
 import { AppointmentsPage } from '../pages/appointments/appointments-page.js';
 import { ConversationPage } from '../pages/conversation/conversation-page.js';
 import { ConversationsPage } from '../pages/conversations/conversations-page.js';
+import { InvitePage } from '../pages/invite/invite-page.js';
 import { LoginPage } from '../pages/login/login-page.js';
 import { PatientPage } from '../pages/patients/patient-page.js';
 import { PatientsPage } from '../pages/patients/patients-page.js';
@@ -36,6 +37,8 @@ export function App() {
   const location = useLocation();
   const me = useMe();
   const onLogin = location.path === '/login';
+  // The invite page is for people without an account yet: no sign-in required.
+  const onInvite = location.path === '/invite';
 
   useEffect(() => {
     whenSignedOut(() => {
@@ -47,11 +50,11 @@ export function App() {
 
   useEffect(() => {
     // Signed-out visitors land on the sign-in page, which brings them back here afterwards.
-    if (me === null && !onLogin) {
+    if (me === null && !onLogin && !onInvite) {
       const here = window.location.pathname + window.location.search;
       navigate(`/login?next=${encodeURIComponent(here)}`, { replace: true });
     }
-  }, [me, onLogin]);
+  }, [me, onLogin, onInvite]);
 
   const [zoneKnown, setZoneKnown] = useState(false);
   useEffect(() => {
@@ -64,6 +67,7 @@ export function App() {
   }, [me]);
 
   if (onLogin) return <LoginPage next={location.query.get('next')} />;
+  if (onInvite) return <InvitePage />;
   if (me === undefined || me === null || !zoneKnown) return <Loading what="Opening the console" />;
   const { title, page, owner } = route(location.path, me);
   if (owner && me.role !== 'owner')

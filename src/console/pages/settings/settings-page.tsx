@@ -3,10 +3,13 @@ import type { Me } from '../../app/session.js';
 import { useLoad } from '../../app/use-load.js';
 import { Loaded } from '../../ui/states.js';
 import { ApiKeysSection } from './api-keys-section.js';
+import { AuditLogSection } from './audit-log-section.js';
 import { CalendarSection } from './calendar-section.js';
 import { CatalogSection } from './catalog-section.js';
 import { HoursSection } from './hours-section.js';
+import { PeopleSection } from './people-section.js';
 import { BookingRulesSection, BudgetSection, PersonaSection, VoiceSection } from './receptionist-sections.js';
+import { SessionsSection } from './sessions-section.js';
 
 const SECTIONS = [
   ['persona', 'Persona'],
@@ -17,10 +20,13 @@ const SECTIONS = [
   ['budget-setting', 'Budget'],
   ['calendar', 'Calendar'],
   ['api-keys', 'API keys'],
+  ['people', 'People'],
+  ['my-sessions', 'Your sessions'],
+  ['audit-log', 'Audit log'],
 ] as const;
 
 /** Everything an owner runs the receptionist with; each section saves on its own. */
-export function SettingsPage(_props: { me: Me }) {
+export function SettingsPage({ me }: { me: Me }) {
   const state = useLoad(async () => dataOf(await api.GET('/api/v1/settings')), []);
   return (
     <Loaded state={state} what="Loading the settings">
@@ -43,6 +49,9 @@ export function SettingsPage(_props: { me: Me }) {
             <BudgetSection settings={settings} onSaved={onSaved} />
             <CalendarSection settings={settings} />
             <ApiKeysSection />
+            <PeopleSection me={me} />
+            <SessionsSection me={me} />
+            <AuditLogSection timeZone={settings.timezone} />
           </>
         );
       }}
