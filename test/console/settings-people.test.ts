@@ -163,6 +163,13 @@ if (CHROMIUM_MISSING) {
 
   t.test('the last enabled owner cannot disable or demote themselves, and says why', async (t) => {
     const row = personRow('owner@willow.test');
+    await row.getByRole('button', { name: 'Sign out everywhere: owner@willow.test (you)' }).focus();
+    await ownerPage.keyboard.press('Enter');
+    t.equal(await ownerPage.evaluate('document.activeElement.textContent'), 'Sign out everywhere', 'the keyboard lands on the confirmation');
+    await ownerPage.keyboard.press('Tab');
+    await ownerPage.keyboard.press('Enter');
+    await ownerPage.waitForFunction(`document.activeElement.closest('tr')?.dataset.person === 'owner@willow.test'`);
+    t.equal(await row.getByRole('group').count(), 0, 'Cancel by keyboard puts focus back on the row');
     await row.getByRole('button', { name: 'Disable: owner@willow.test (you)' }).click();
     await row.getByText('Disable your own account? You are signed out at once.').waitFor();
     await row.getByRole('group').getByRole('button', { name: 'Disable' }).click();

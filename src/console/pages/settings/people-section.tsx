@@ -49,6 +49,11 @@ function describe(action: Action, who: string, self: boolean) {
 /** Actions that take effect without a second click: promotions and re-enabling someone else. */
 const needsConfirm = (action: Action, self: boolean) => self || action === 'disable' || action === 'make-staff' || action === 'sign-out';
 
+/** Keyboard focus back on a person's row once the confirmation it came from is gone. */
+function focusRow(email: string) {
+  requestAnimationFrame(() => document.querySelector<HTMLButtonElement>(`tr[data-person="${CSS.escape(email)}"] .row-actions button`)?.focus());
+}
+
 export function PeopleSection({ me }: { me: Me }) {
   const people = useLoad(async () => dataOf(await api.GET('/api/v1/people')).data, []);
   const invites = useLoad(async () => dataOf(await api.GET('/api/v1/invites')).data, []);
@@ -79,6 +84,7 @@ export function PeopleSection({ me }: { me: Me }) {
       setError(new Error(`${VERB[action]} ${self ? '(yourself)' : personLabel(person)}: ${(e as Error).message}`));
     }
     setBusy(undefined);
+    focusRow(person.email);
   }
 
   function ask(person: PersonRow, action: Action) {
@@ -158,7 +164,14 @@ export function PeopleSection({ me }: { me: Me }) {
                             >
                               {VERB[pending]}
                             </button>
-                            <button type="button" class="button button-small" onClick={() => setConfirming(undefined)}>
+                            <button
+                              type="button"
+                              class="button button-small"
+                              onClick={() => {
+                                setConfirming(undefined);
+                                focusRow(person.email);
+                              }}
+                            >
                               Cancel
                             </button>
                           </div>
