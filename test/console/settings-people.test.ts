@@ -116,6 +116,13 @@ if (CHROMIUM_MISSING) {
       return r.status;
     }, inviteLink.split('#token=')[1]);
     t.equal(used, 410, 'the link works once');
+    await newcomerPage.goto(inviteLink);
+    await newcomerPage.getByLabel('New password').fill('another-long-passphrase-9');
+    await newcomerPage.getByLabel('Password again').fill('another-long-passphrase-9');
+    await newcomerPage.getByRole('button', { name: 'Set password and sign in' }).click();
+    await newcomerPage.getByRole('heading', { name: 'This invite cannot be used' }).waitFor();
+    t.match(await newcomerPage.getByRole('alert').innerText(), /expired, was withdrawn or has already been used/, "the page says why, in the API's words");
+    await accessible(t, newcomerPage, 'a used invite link');
   });
 
   t.test('the owner signs the newcomer out everywhere, and the newcomer signs in again with the password', async (t) => {

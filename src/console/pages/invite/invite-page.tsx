@@ -58,6 +58,7 @@ export function InvitePage() {
         navigate('/', { replace: true });
         return;
       }
+      if (response.status === 410) sessionStorage.removeItem(KEPT);
       const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
       setError({ message: body.error?.message ?? `The invite could not be taken (${response.status}).`, final: response.status === 410 });
     } catch {
