@@ -56,9 +56,25 @@ export async function findPerson(db: Db, spaId: string, personId: string): Promi
   return row ? toCredentials(row) : undefined;
 }
 
-export async function listPeople(db: Db, spaId: string): Promise<Person[]> {
-  const rows = await db.selectFrom('people').select(COLUMNS).where('spa_id', '=', spaId).orderBy('created_at').orderBy('id').execute();
-  return rows.map((row) => publicPerson(toCredentials(row)));
+/** A person as the people list shows them: with when they last signed in and last used a session. */
+export interface PersonListing extends Person {
+  lastSignInAt: Date | null;
+  lastActiveAt: Date | null;
+}
+
+export async function listPeople(db: Db, spaId: string): Promise<PersonListing[]> {
+  const rows = await db
+    .selectFrom('people')
+    .select(COLUMNS)
+    .select((eb) => [
+      eb.selectFrom('staff_sessions').whereRef('staff_sessions.person_id', '=', 'people.id').select((s) => s.fn.max('created_at').as('at')).as('last_sign_in_at'),
+      eb.selectFrom('staff_sessions').whereRef('staff_sessions.person_id', '=', 'people.id').select((s) => s.fn.max('last_used_at').as('at')).as('last_active_at'),
+    ])
+    .where('spa_id', '=', spaId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({ ...publicPerson(toCredentials(row)), lastSignInAt: row.last_sign_in_at, lastActiveAt: row.last_active_at }));
 }
 
 export class EmailTakenError extends Error {

@@ -70,16 +70,18 @@ if (CHROMIUM_MISSING) {
     const owner = await addPerson(h.database.db, h.demoSpaId, 'owner@willow.test', 'owner');
     const invite = await createInvite(h.database.db, { spaId: h.demoSpaId, email: 'new.hire@willow.test', role: 'staff', invitedBy: `person:${owner.id}` }, new Date());
     await page.goto(url(`/invite#token=${invite.token}`));
-    await page.getByRole('heading', { level: 1, name: 'Accept your invite' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Welcome to the console' }).waitFor();
     t.equal(new URL(page.url()).hash, '', 'the token is taken out of the address bar');
     await page.getByRole('link', { name: 'Sign in with Google instead' }).waitFor();
     t.same(await seriousAccessibilityProblems(page), [], 'the invite page: no serious or critical accessibility problems');
     await page.getByLabel('Your name').fill('Noor Haddad');
     await page.getByLabel('New password').fill('password2026');
+    await page.getByLabel('Password again').fill('password2026');
     await page.getByRole('button', { name: 'Set password and sign in' }).click();
     await page.getByRole('alert').getByText(/attackers try/).waitFor();
     t.pass('a common password is refused with the reason');
     await page.getByLabel('New password').fill(GOOD_PASSWORD);
+    await page.getByLabel('Password again').fill(GOOD_PASSWORD);
     await page.getByRole('button', { name: 'Set password and sign in' }).click();
     await page.waitForURL(url('/'));
     await page.getByRole('heading', { level: 1, name: 'Today' }).waitFor();
@@ -89,6 +91,7 @@ if (CHROMIUM_MISSING) {
     const again = await (await browser.newContext()).newPage();
     await again.goto(url(`/invite#token=${invite.token}`));
     await again.getByLabel('New password').fill(GOOD_PASSWORD);
+    await again.getByLabel('Password again').fill(GOOD_PASSWORD);
     await again.getByRole('button', { name: 'Set password and sign in' }).click();
     await again.getByRole('alert').getByText(/already been used/).waitFor();
     t.pass('the used link says so');

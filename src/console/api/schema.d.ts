@@ -268,7 +268,23 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                userAgent: string | null;
+                                address: string | null;
+                                /** @description An instant, ISO 8601 */
+                                createdAt: string;
+                                /** @description An instant, ISO 8601 */
+                                lastUsedAt: string;
+                                /** @description An instant, ISO 8601 */
+                                expiresAt: string;
+                                /** @description The session this request came with */
+                                current: boolean;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -287,7 +303,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The spa's people, their roles and whether they are disabled */
+        /** The spa's people, their roles, whether they are disabled and when they last signed in */
         get: {
             parameters: {
                 query?: never;
@@ -302,7 +318,32 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                email: string;
+                                name: string | null;
+                                /** @enum {string} */
+                                role: "owner" | "staff";
+                                disabled: boolean;
+                                /** @description False until the person has set a password (taken an invite) */
+                                hasPassword: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the person last signed in (started a session); null if never
+                                 */
+                                lastSignInAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When the person last used any session
+                                 */
+                                lastActiveAt: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -353,7 +394,20 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "staff";
+                            disabled: boolean;
+                            /** @description False until the person has set a password (taken an invite) */
+                            hasPassword: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -383,7 +437,21 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                userAgent: string | null;
+                                address: string | null;
+                                /** @description An instant, ISO 8601 */
+                                createdAt: string;
+                                /** @description An instant, ISO 8601 */
+                                lastUsedAt: string;
+                                /** @description An instant, ISO 8601 */
+                                expiresAt: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -406,7 +474,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            ended: number;
+                        };
+                    };
                 };
             };
         };
@@ -437,7 +509,25 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                email: string;
+                                /** @enum {string} */
+                                role: "owner" | "staff";
+                                name: string | null;
+                                /** @description person:<id> or key:<id> */
+                                invitedBy: string;
+                                /** @description An instant, ISO 8601 */
+                                createdAt: string;
+                                /** @description An instant, ISO 8601 */
+                                expiresAt: string;
+                                /** @enum {string} */
+                                status: "pending" | "used" | "revoked" | "expired";
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -464,11 +554,24 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "owner" | "staff";
+                            /** @description The one-time link, shown only in this answer */
+                            link: string;
+                            /** @description An instant, ISO 8601 */
+                            expiresAt: string;
+                            /** @description Whether the link was also texted to the phone given */
+                            texted: boolean;
+                        };
+                    };
                 };
             };
         };
@@ -505,7 +608,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            revoked: boolean;
+                        };
+                    };
                 };
             };
         };
@@ -545,7 +652,29 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /** @description An instant, ISO 8601 */
+                                at: string;
+                                actor: {
+                                    /** @description person, key, anonymous or cli */
+                                    type: string;
+                                    id: string | null;
+                                };
+                                action: string;
+                                record: {
+                                    type: string | null;
+                                    id: string | null;
+                                };
+                                address: string | null;
+                                detail: unknown;
+                            }[];
+                            /** @description Pass as cursor for the next (older) page; null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
                 };
             };
         };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listAuditEvents } from '../../storage/audit-repository.js';
 import { authorisedSpa } from '../auth.js';
+import { auditEventListResponse } from '../people-response-schemas.js';
 import { uuid } from '../route-schemas.js';
 
 /** GET /audit-events: the spa's audit log for owners, newest first, filtered, in cursor pages. Read-only. */
@@ -21,7 +22,7 @@ const auditQuery = z.object({
 const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/audit-events', {
     config: { role: 'owner' },
-    schema: { tags: ['audit log'], summary: 'Who viewed or changed what, when, from where (owner); filters person, action, record, date range', querystring: auditQuery },
+    schema: { tags: ['audit log'], summary: 'Who viewed or changed what, when, from where (owner); filters person, action, record, date range', querystring: auditQuery, response: { 200: auditEventListResponse } },
   }, async (request) => {
     const q = request.query;
     const rows = await listAuditEvents(app.db, authorisedSpa(request), {

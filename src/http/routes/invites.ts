@@ -4,6 +4,7 @@ import { createInvite, listInvites, revokeInvite } from '../../storage/invite-re
 import { findPersonByEmail } from '../../storage/people-repository.js';
 import { authorisedSpa, requestActor } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { inviteListResponse, inviteRevokedResponse, newInviteResponse } from '../people-response-schemas.js';
 import { idParams } from '../route-schemas.js';
 import { audit } from '../staff/audit.js';
 import { inviteLink } from '../staff/invite-link.js';
@@ -31,12 +32,12 @@ const inviteRoutes: FastifyPluginAsyncZod<{ publicBaseUrl: string; texts: Invite
 
   app.get('/invites', {
     config: { role: 'owner' },
-    schema: { tags: ['people'], summary: "The spa's invites, newest first, with their status (never their links)" },
+    schema: { tags: ['people'], summary: "The spa's invites, newest first, with their status (never their links)", response: { 200: inviteListResponse } },
   }, async (request) => ({ data: await listInvites(db, authorisedSpa(request), clock()) }));
 
   app.post('/invites', {
     config: { role: 'owner' },
-    schema: { tags: ['people'], summary: 'Invite a person: a one-time link valid 48 h, shown once (and texted when a phone is given)', body: newInviteBody },
+    schema: { tags: ['people'], summary: 'Invite a person: a one-time link valid 48 h, shown once (and texted when a phone is given)', body: newInviteBody, response: { 201: newInviteResponse } },
   }, async (request, reply) => {
     const spaId = authorisedSpa(request);
     const existing = await findPersonByEmail(db, request.body.email);
@@ -65,7 +66,7 @@ const inviteRoutes: FastifyPluginAsyncZod<{ publicBaseUrl: string; texts: Invite
 
   app.delete('/invites/:id', {
     config: { role: 'owner' },
-    schema: { tags: ['people'], summary: 'Withdraw an invite that has not been used', params: idParams },
+    schema: { tags: ['people'], summary: 'Withdraw an invite that has not been used', params: idParams, response: { 200: inviteRevokedResponse } },
   }, async (request) => {
     if (!(await revokeInvite(db, authorisedSpa(request), request.params.id, clock()))) throw new HttpError(404, 'NOT_FOUND', 'No such pending invite.');
     await audit(request, { action: 'invite.revoked', recordType: 'invite', recordId: request.params.id });

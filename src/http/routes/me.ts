@@ -4,6 +4,7 @@ import { findSpaByIdOrSlug } from '../../storage/spa-repository.js';
 import { listLiveSessions, revokeSession } from '../../storage/staff-session-repository.js';
 import { requestActor } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { mySessionListResponse } from '../people-response-schemas.js';
 import { audit } from '../staff/audit.js';
 import { clearedSessionCookie, csrfTokenFor, sessionTokenFrom } from '../staff/session-cookie.js';
 
@@ -30,7 +31,7 @@ const meRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/me/sessions', {
-    schema: { tags: ['sessions'], summary: "The signed-in person's sessions in force, with device and last use" },
+    schema: { tags: ['sessions'], summary: "The signed-in person's sessions in force, with device and last use", response: { 200: mySessionListResponse } },
   }, async (request) => {
     const actor = requestActor(request);
     if (actor.kind !== 'person') throw new HttpError(400, 'NOT_SIGNED_IN', 'An API key has no sessions; sign in as a person.');

@@ -4,6 +4,7 @@ import { countActiveOwners, findPerson, listPeople, updatePerson } from '../../s
 import { listLiveSessions, revokeSessionsOf } from '../../storage/staff-session-repository.js';
 import { authorisedSpa } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { peopleListResponse, personResponse, sessionListResponse, sessionsEndedResponse } from '../people-response-schemas.js';
 import { idParams } from '../route-schemas.js';
 import { audit } from '../staff/audit.js';
 
@@ -19,12 +20,12 @@ const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/people', {
     config: { role: 'owner' },
-    schema: { tags: ['people'], summary: "The spa's people, their roles and whether they are disabled" },
+    schema: { tags: ['people'], summary: "The spa's people, their roles, whether they are disabled and when they last signed in", response: { 200: peopleListResponse } },
   }, async (request) => ({ data: await listPeople(db, authorisedSpa(request)) }));
 
   app.patch('/people/:id', {
     config: { role: 'owner' },
-    schema: { tags: ['people'], summary: 'Change a role, disable or enable a person (disabling ends their sessions at once)', params: idParams, body: personChange },
+    schema: { tags: ['people'], summary: 'Change a role, disable or enable a person (disabling ends their sessions at once)', params: idParams, body: personChange, response: { 200: personResponse } },
   }, async (request) => {
     const spaId = authorisedSpa(request);
     const person = await findPerson(db, spaId, request.params.id);
@@ -43,7 +44,7 @@ const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/people/:id/sessions', {
     config: { role: 'owner' },
-    schema: { tags: ['people'], summary: "A person's sessions in force, with device, address and last use", params: idParams },
+    schema: { tags: ['people'], summary: "A person's sessions in force, with device, address and last use", params: idParams, response: { 200: sessionListResponse } },
   }, async (request) => {
     const spaId = authorisedSpa(request);
     if (!(await findPerson(db, spaId, request.params.id))) throw new HttpError(404, 'NOT_FOUND', 'No such person.');
@@ -52,7 +53,7 @@ const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete('/people/:id/sessions', {
     config: { role: 'owner' },
-    schema: { tags: ['people'], summary: "End all of a person's sessions (they sign in again)", params: idParams },
+    schema: { tags: ['people'], summary: "End all of a person's sessions (they sign in again)", params: idParams, response: { 200: sessionsEndedResponse } },
   }, async (request) => {
     const spaId = authorisedSpa(request);
     if (!(await findPerson(db, spaId, request.params.id))) throw new HttpError(404, 'NOT_FOUND', 'No such person.');

@@ -3,6 +3,7 @@ import type { Me } from '../../app/session.js';
 import { useLoad } from '../../app/use-load.js';
 import { Loaded } from '../../ui/states.js';
 import { ApiKeysSection } from './api-keys-section.js';
+import { AuditLogSection } from './audit-log-section.js';
 import { CalendarSection } from './calendar-section.js';
 import { CatalogSection } from './catalog-section.js';
 import { HoursSection } from './hours-section.js';
@@ -11,7 +12,9 @@ import { ProviderSection } from './provider-section.js';
 import { RecordingSection } from './recording-section.js';
 import { RoutingSection } from './routing-section.js';
 import { SpaDetailsSection } from './spa-details-section.js';
+import { PeopleSection } from './people-section.js';
 import { BookingRulesSection, BudgetSection, PersonaSection, VoiceSection } from './receptionist-sections.js';
+import { SessionsSection } from './sessions-section.js';
 
 const SECTIONS = [
   ['persona', 'Persona'],
@@ -27,10 +30,13 @@ const SECTIONS = [
   ['recording', 'Recordings'],
   ['provider', 'Speech model'],
   ['api-keys', 'API keys'],
+  ['people', 'People'],
+  ['my-sessions', 'Your sessions'],
+  ['audit-log', 'Audit log'],
 ] as const;
 
 /** Everything an owner runs the receptionist with; each section saves on its own. */
-export function SettingsPage(_props: { me: Me }) {
+export function SettingsPage({ me }: { me: Me }) {
   const state = useLoad(async () => dataOf(await api.GET('/api/v1/settings')), []);
   return (
     <Loaded state={state} what="Loading the settings">
@@ -58,6 +64,9 @@ export function SettingsPage(_props: { me: Me }) {
             <RecordingSection settings={settings} onSaved={onSaved} />
             <ProviderSection settings={settings} onSaved={onSaved} />
             <ApiKeysSection />
+            <PeopleSection me={me} />
+            <SessionsSection me={me} />
+            <AuditLogSection timeZone={settings.timezone} />
           </>
         );
       }}
