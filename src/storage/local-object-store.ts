@@ -20,9 +20,14 @@ export class LocalObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer): Promise<void> {
     const file = this.file(key);
-    await mkdir(path.dirname(file), { recursive: true, mode: DIR_MODE });
     const temporary = `${file}.${randomUUID()}.part`;
-    await writeFile(temporary, body, { mode: FILE_MODE });
+    // A recording writes a segment every 10 s into the same folder: it is made when a write
+    // finds it missing, not checked before every write (a recursive mkdir costs more than the write).
+    await writeFile(temporary, body, { mode: FILE_MODE }).catch(async (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(path.dirname(file), { recursive: true, mode: DIR_MODE });
+      await writeFile(temporary, body, { mode: FILE_MODE });
+    });
     await rename(temporary, file);
   }
 

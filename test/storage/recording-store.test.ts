@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -96,6 +96,26 @@ t.test('an S3 write the server refuses is an error with a stable code, not a cra
     await s3.close();
   });
   await t.rejects(store.put('recordings/x/seg-000000.mrec', Buffer.from('x')), { code: 'OBJECT_STORE_FAILED' });
+});
+
+t.test('the local store makes a recording’s folder when a write finds it missing, for the service user only', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'recordings-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const store = new LocalObjectStore(dir);
+  const prefix = `recordings/a/${randomUUID()}`;
+  await store.put(segmentKey(prefix, 0), Buffer.from('first'));
+  await store.put(segmentKey(prefix, 1), Buffer.from('second'));
+  t.equal((await stat(path.join(dir, prefix))).mode & 0o777, 0o700, 'the folder is the service user’s alone');
+  t.equal((await stat(path.join(dir, segmentKey(prefix, 1)))).mode & 0o777, 0o600, 'and so is each object');
+  await store.deletePrefix(prefix);
+  await store.put(segmentKey(prefix, 2), Buffer.from('third'));
+  t.same(
+    (await store.list(prefix)).map((o) => o.key),
+    [segmentKey(prefix, 2)],
+    'a folder deleted between two writes is made again',
+  );
+  t.same(await readdir(path.join(dir, prefix)), ['seg-000002.mrec'], 'no half-written file is left beside it');
+  t.equal((await store.getRange(segmentKey(prefix, 2), 0, 99)).toString(), 'third');
 });
 
 t.test('nothing at rest holds the audio in the clear', async (t) => {
