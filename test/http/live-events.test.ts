@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { sql } from 'kysely';
 import t from 'tap';
 import { createApiKey } from '../../src/storage/api-key-repository.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
@@ -78,4 +79,44 @@ t.test('a stream hears its own spa, not another; closing the server ends it and 
   t.ok(Date.now() - started < 20_000, 'the server closed with a stream open');
   await stream.ended;
   t.equal(stream.response.socket?.destroyed ?? true, true, "the stream's connection is closed, not left idle");
+});
+
+t.test('a browser that leaves before its stream opens leaves nothing running behind it', async (t) => {
+  const test = await buildTestApp(t);
+  const key = await createApiKey(test.database.db, test.demoSpaId, 'staff', 'front desk');
+  await test.app.fastify.listen({ port: 0, host: '127.0.0.1' });
+  const address = test.app.fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  // The change feed holds one LISTEN connection while any stream is subscribed, and lets it go when none is.
+  const listening = async () =>
+    Number(
+      (
+        await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and query ilike 'listen %'`.execute(
+          test.database.db,
+        )
+      ).rows[0]!.n,
+    );
+  t.equal(await listening(), 0, 'nobody listens before');
+  // Each request is sent whole and its connection cut at once, while its API key is still being looked up.
+  const LEFT = 20;
+  await Promise.all(
+    Array.from({ length: LEFT }, () =>
+      new Promise<void>((resolve) => {
+        const request = http.request({ host: '127.0.0.1', port, path: '/api/v1/events', headers: { authorization: `Bearer ${key.key}` } });
+        request.on('error', () => resolve());
+        request.on('close', () => resolve());
+        request.end(() => setImmediate(() => request.destroy()));
+      }),
+    ),
+  );
+  // Let every handler run to its end (the key lookups finish after the cuts), and the feed let go.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  t.equal(await listening(), 0, 'no stream nobody reads keeps the change feed listening');
+  const stream = await openStream(port, key.key, new http.Agent());
+  await until('ready', async () => stream.text().includes('event: ready'));
+  await until('listening', async () => (await listening()) === 1);
+  t.pass('a stream that stays does listen');
+  stream.response.destroy();
+  await until('let go', async () => (await listening()) === 0);
+  t.pass('and lets go when it leaves');
 });

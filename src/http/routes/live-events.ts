@@ -32,6 +32,9 @@ const liveEventRoutes: FastifyPluginAsyncZod<{ changes: SpaChangeFeed }> = async
     const spaId = authorisedSpa(request);
     reply.hijack();
     const stream = reply.raw;
+    // The browser may have left while the request was being authenticated: its 'close' has been
+    // and gone, so nothing would ever stop what is set up below.
+    if (stream.destroyed || request.raw.socket.destroyed) return;
     // The headers set so far (security headers) are kept; a hijacked reply does not send them itself.
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) stream.setHeader(name, value);
     stream.writeHead(200, {
@@ -48,6 +51,7 @@ const liveEventRoutes: FastifyPluginAsyncZod<{ changes: SpaChangeFeed }> = async
       else stream.write(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
     });
     const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+    keepAlive.unref();
     const finish = () => {
       clearInterval(keepAlive);
       unsubscribe();
