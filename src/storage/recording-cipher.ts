@@ -87,10 +87,21 @@ function chunkAad(recordingId: string, segment: number, chunk: number): Buffer {
 
 /** Seals one chunk of audio (at most CHUNK_PLAIN_BYTES): iv, ciphertext, tag. */
 export function sealChunk(key: RecordingKey, segment: number, chunk: number, plain: Uint8Array): Buffer {
+  return Buffer.concat(sealChunkPieces(key, segment, chunk, plain));
+}
+
+/**
+ * The same sealed chunk as its pieces in stored order (IV, ciphertext, tag), not joined: the
+ * recording writer hands them to the store as they are, because a fresh buffer per join is
+ * memory V8 counts toward its next full collection, and those collections stall live calls.
+ */
+export function sealChunkPieces(key: RecordingKey, segment: number, chunk: number, plain: Uint8Array): Buffer[] {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key.dataKey, iv);
   cipher.setAAD(chunkAad(key.recordingId, segment, chunk));
-  return Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  const sealed = cipher.update(plain);
+  const rest = cipher.final();
+  return rest.length > 0 ? [iv, sealed, rest, cipher.getAuthTag()] : [iv, sealed, cipher.getAuthTag()];
 }
 
 export function openChunk(key: RecordingKey, segment: number, chunk: number, sealed: Buffer): Buffer {

@@ -11,6 +11,7 @@ import {
   newRecordingKey,
   RecordingFormatError,
   sealChunk,
+  sealChunkPieces,
   segmentKey,
   SEGMENT_PLAIN_BYTES,
 } from '../../src/storage/recording-cipher.js';
@@ -18,17 +19,23 @@ import { RecordingReader, WAV_HEADER_BYTES } from '../../src/storage/recording-r
 import { S3ObjectStore } from '../../src/storage/s3-object-store.js';
 import { startS3Server } from '../doubles/s3-server.js';
 
-/** Writes `audio` as a recording the way the call's writer does: sealed 2 s chunks, five to a segment. */
+/**
+ * Writes `audio` as a recording the way the call's writer does: sealed 2 s chunks, five to a
+ * segment, handed to the store as their pieces; every other segment is joined first, so both
+ * forms of `put` are read back alike.
+ */
 async function writeRecording(store: ObjectStore, prefix: string, id: string, wrappingKey: Buffer, audio: Buffer): Promise<void> {
   const key = newRecordingKey(id, wrappingKey);
   for (let segment = 0; segment * SEGMENT_PLAIN_BYTES < audio.length; segment += 1) {
-    const chunks: Buffer[] = [];
+    const pieces: Buffer[] = [key.header];
     for (let chunk = 0; chunk < CHUNKS_PER_SEGMENT; chunk += 1) {
       const start = segment * SEGMENT_PLAIN_BYTES + chunk * CHUNK_PLAIN_BYTES;
       if (start >= audio.length) break;
-      chunks.push(sealChunk(key, segment, chunk, audio.subarray(start, start + CHUNK_PLAIN_BYTES)));
+      const plain = audio.subarray(start, start + CHUNK_PLAIN_BYTES);
+      if (segment % 2 === 0) pieces.push(...sealChunkPieces(key, segment, chunk, plain));
+      else pieces.push(sealChunk(key, segment, chunk, plain));
     }
-    await store.put(segmentKey(prefix, segment), Buffer.concat([key.header, ...chunks]));
+    await store.put(segmentKey(prefix, segment), segment % 2 === 0 ? pieces : Buffer.concat(pieces));
   }
 }
 
