@@ -7,7 +7,8 @@ import {
   newRecordingKey,
   RECORDING_BYTES_PER_MS,
   RECORDING_CHANNELS,
-  sealChunkPieces,
+  SEGMENT_STORED_BYTES,
+  sealChunkInto,
   segmentKey,
   type RecordingKey,
 } from '../storage/recording-cipher.js';
@@ -19,6 +20,23 @@ const SEAL_MARGIN_SAMPLES = 4_000;
 const SEAL_EVERY_MS = 1_000;
 const UPLOAD_ATTEMPTS = 4;
 const FIRST_RETRY_MS = 500;
+/** Free segment buffers kept for the next segments (of any call). */
+const SEGMENT_POOL_LIMIT = 256;
+const segmentPool: Buffer[] = [];
+
+/**
+ * A segment is sealed into a buffer taken from a shared pool and given back once it is written,
+ * so recording allocates nothing that lives past a scavenge: memory that outlives one is promoted,
+ * and V8 counts promoted buffers toward its next full collection, which pauses every live call.
+ */
+function takeSegmentBuffer(): Buffer {
+  return segmentPool.pop() ?? Buffer.allocUnsafeSlow(SEGMENT_STORED_BYTES);
+}
+
+function returnSegmentBuffer(buffer: Buffer): void {
+  if (segmentPool.length < SEGMENT_POOL_LIMIT) segmentPool.push(buffer);
+}
+
 /** The format stored, for the row and the player. */
 export const RECORDING_FORMAT = 'g711-mulaw-8k-stereo';
 
@@ -52,8 +70,9 @@ export class RecordingWriter {
   readonly id = randomUUID();
   readonly prefix: string;
   private readonly key: RecordingKey;
-  /** The sealed chunks of the segment being filled, as their pieces in stored order. */
-  private chunks: Buffer[] = [];
+  /** The segment being filled (header, then sealed chunks) and how much of it is. */
+  private filling: Buffer | undefined;
+  private filled = 0;
   private segment = 0;
   private uploads: Promise<void> = Promise.resolve();
   private failure: string | undefined;
@@ -105,7 +124,11 @@ export class RecordingWriter {
     if (end === 'complete') {
       this.capture.take(Math.ceil(endSample / BLOCK_SAMPLES) * BLOCK_SAMPLES, (block, index) => this.seal(block, index, endSample));
       this.uploadSegment();
-    } else this.capture.discard();
+    } else {
+      this.capture.discard();
+      if (this.filling) returnSegmentBuffer(this.filling);
+      this.filling = undefined;
+    }
     await this.uploads;
     let status: RecordingEnd = this.failure ? 'failed' : end;
     if (end === 'declined') {
@@ -136,23 +159,28 @@ export class RecordingWriter {
     const samples = endSample === undefined ? BLOCK_SAMPLES : Math.min(BLOCK_SAMPLES, endSample - index * BLOCK_SAMPLES);
     if (samples > 0 && !this.failure) {
       const chunk = index % CHUNKS_PER_SEGMENT;
-      this.chunks.push(...sealChunkPieces(this.key, Math.floor(index / CHUNKS_PER_SEGMENT), chunk, block.subarray(0, samples * 2)));
+      if (!this.filling) {
+        this.filling = takeSegmentBuffer();
+        this.filled = this.key.header.copy(this.filling, 0);
+      }
+      this.filled += sealChunkInto(this.key, Math.floor(index / CHUNKS_PER_SEGMENT), chunk, block.subarray(0, samples * 2), this.filling, this.filled);
       if (chunk === CHUNKS_PER_SEGMENT - 1) this.uploadSegment();
     }
     returnBlock(block);
   }
 
   private uploadSegment(): void {
-    if (this.chunks.length === 0) return;
-    // The pieces as they are: joining them would be one more 160 KB buffer per segment for V8 to collect.
-    const body = [this.key.header, ...this.chunks];
+    const buffer = this.filling;
+    if (!buffer) return;
+    const body = buffer.subarray(0, this.filled);
     const key = segmentKey(this.prefix, this.segment);
-    this.chunks = [];
+    this.filling = undefined;
+    this.filled = 0;
     this.segment += 1;
-    this.uploads = this.uploads.then(() => this.upload(key, body));
+    this.uploads = this.uploads.then(() => this.upload(key, body)).finally(() => returnSegmentBuffer(buffer));
   }
 
-  private async upload(key: string, body: readonly Buffer[]): Promise<void> {
+  private async upload(key: string, body: Buffer): Promise<void> {
     if (this.failure) return;
     for (let attempt = 1; ; attempt += 1) {
       try {

@@ -18,7 +18,7 @@ export class LocalObjectStore implements ObjectStore {
     this.description = `local:${root}`;
   }
 
-  async put(key: string, body: Buffer | readonly Buffer[]): Promise<void> {
+  async put(key: string, body: Buffer): Promise<void> {
     const file = this.file(key);
     const temporary = `${file}.${randomUUID()}.part`;
     // A recording writes a segment every 10 s into the same folder: it is made when a write

@@ -12,8 +12,8 @@ export interface StoredObject {
 export interface ObjectStore {
   /** Where it writes, for logs and the README (`local:/path`, `s3://bucket`). */
   readonly description: string;
-  /** Writes the whole object (given whole, or as pieces in order); a reader never sees it half written. */
-  put(key: string, body: Buffer | readonly Buffer[]): Promise<void>;
+  /** Writes the whole object; a reader never sees it half written. The caller may reuse `body` once it resolves. */
+  put(key: string, body: Buffer): Promise<void>;
   /** Bytes `start` to `end` inclusive (clipped to the object's size). */
   getRange(key: string, start: number, end: number): Promise<Buffer>;
   /** Objects under `prefix`, in key order. */

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomFillSync } from 'node:crypto';
 
 /**
  * How a call recording is kept at rest. The audio (two channels of G.711 μ-law at 8 kHz,
@@ -32,6 +32,8 @@ const WRAPPED_KEY_BYTES = IV_BYTES + 32 + TAG_BYTES;
 export const SEGMENT_HEADER_BYTES = 4 + 1 + 1 + 2 + 8 + WRAPPED_KEY_BYTES;
 export const CHUNK_OVERHEAD = IV_BYTES + TAG_BYTES;
 export const CHUNK_STORED_BYTES = CHUNK_PLAIN_BYTES + CHUNK_OVERHEAD;
+/** A whole segment as stored: its header and five sealed chunks. */
+export const SEGMENT_STORED_BYTES = SEGMENT_HEADER_BYTES + CHUNKS_PER_SEGMENT * CHUNK_STORED_BYTES;
 
 export class RecordingFormatError extends Error {
   readonly code = 'RECORDING_UNREADABLE';
@@ -87,21 +89,29 @@ function chunkAad(recordingId: string, segment: number, chunk: number): Buffer {
 
 /** Seals one chunk of audio (at most CHUNK_PLAIN_BYTES): iv, ciphertext, tag. */
 export function sealChunk(key: RecordingKey, segment: number, chunk: number, plain: Uint8Array): Buffer {
-  return Buffer.concat(sealChunkPieces(key, segment, chunk, plain));
+  const out = Buffer.alloc(plain.length + CHUNK_OVERHEAD);
+  sealChunkInto(key, segment, chunk, plain, out, 0);
+  return out;
 }
 
 /**
- * The same sealed chunk as its pieces in stored order (IV, ciphertext, tag), not joined: the
- * recording writer hands them to the store as they are, because a fresh buffer per join is
- * memory V8 counts toward its next full collection, and those collections stall live calls.
+ * Seals one chunk into `out` at `offset` (iv, ciphertext, tag) and returns the bytes written:
+ * the recording writer keeps a segment in one reused buffer, so the only memory a sealed chunk
+ * takes is the cipher's own output, which dies at once. Sealed chunks held as buffers of their
+ * own until their segment was written lived long enough to be promoted, and V8 counted them
+ * toward its next full collection; those collections stalled every live call (README, recordings).
  */
-export function sealChunkPieces(key: RecordingKey, segment: number, chunk: number, plain: Uint8Array): Buffer[] {
-  const iv = randomBytes(IV_BYTES);
+export function sealChunkInto(key: RecordingKey, segment: number, chunk: number, plain: Uint8Array, out: Buffer, offset: number): number {
+  if (out.length - offset < plain.length + CHUNK_OVERHEAD) throw new RangeError('no room for the sealed chunk');
+  const iv = out.subarray(offset, offset + IV_BYTES);
+  randomFillSync(iv);
   const cipher = createCipheriv('aes-256-gcm', key.dataKey, iv);
   cipher.setAAD(chunkAad(key.recordingId, segment, chunk));
-  const sealed = cipher.update(plain);
-  const rest = cipher.final();
-  return rest.length > 0 ? [iv, sealed, rest, cipher.getAuthTag()] : [iv, sealed, cipher.getAuthTag()];
+  let at = offset + IV_BYTES;
+  at += cipher.update(plain).copy(out, at);
+  at += cipher.final().copy(out, at);
+  at += cipher.getAuthTag().copy(out, at);
+  return at - offset;
 }
 
 export function openChunk(key: RecordingKey, segment: number, chunk: number, sealed: Buffer): Buffer {

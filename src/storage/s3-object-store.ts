@@ -32,10 +32,9 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
-  async put(key: string, pieces: Buffer | readonly Buffer[]): Promise<void> {
+  async put(key: string, body: Buffer): Promise<void> {
     assertSafeKey(key);
-    // One request body of known length (the SDK would otherwise send a stream chunked); uploads leave the machine anyway.
-    const body = Buffer.isBuffer(pieces) ? pieces : Buffer.concat(pieces);
+    // One request body of known length (the SDK would otherwise send a stream chunked).
     await this.send('write', key, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length })));
   }
 

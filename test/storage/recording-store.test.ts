@@ -11,7 +11,8 @@ import {
   newRecordingKey,
   RecordingFormatError,
   sealChunk,
-  sealChunkPieces,
+  sealChunkInto,
+  SEGMENT_STORED_BYTES,
   segmentKey,
   SEGMENT_PLAIN_BYTES,
 } from '../../src/storage/recording-cipher.js';
@@ -21,21 +22,23 @@ import { startS3Server } from '../doubles/s3-server.js';
 
 /**
  * Writes `audio` as a recording the way the call's writer does: sealed 2 s chunks, five to a
- * segment, handed to the store as their pieces; every other segment is joined first, so both
- * forms of `put` are read back alike.
+ * segment, each segment sealed into one reused buffer; every other segment is joined from
+ * chunks sealed on their own instead, so both ways of sealing read back alike.
  */
 async function writeRecording(store: ObjectStore, prefix: string, id: string, wrappingKey: Buffer, audio: Buffer): Promise<void> {
   const key = newRecordingKey(id, wrappingKey);
+  const reused = Buffer.alloc(SEGMENT_STORED_BYTES, 0xaa);
   for (let segment = 0; segment * SEGMENT_PLAIN_BYTES < audio.length; segment += 1) {
     const pieces: Buffer[] = [key.header];
+    let filled = key.header.copy(reused, 0);
     for (let chunk = 0; chunk < CHUNKS_PER_SEGMENT; chunk += 1) {
       const start = segment * SEGMENT_PLAIN_BYTES + chunk * CHUNK_PLAIN_BYTES;
       if (start >= audio.length) break;
       const plain = audio.subarray(start, start + CHUNK_PLAIN_BYTES);
-      if (segment % 2 === 0) pieces.push(...sealChunkPieces(key, segment, chunk, plain));
+      if (segment % 2 === 0) filled += sealChunkInto(key, segment, chunk, plain, reused, filled);
       else pieces.push(sealChunk(key, segment, chunk, plain));
     }
-    await store.put(segmentKey(prefix, segment), segment % 2 === 0 ? pieces : Buffer.concat(pieces));
+    await store.put(segmentKey(prefix, segment), segment % 2 === 0 ? reused.subarray(0, filled) : Buffer.concat(pieces));
   }
 }
 
