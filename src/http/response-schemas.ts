@@ -219,7 +219,7 @@ export const settingsResponse = z.looseObject({
       durationMinutes: z.number(),
       priceCents: maybe(z.number()),
       priceNote: maybe(z.string()),
-      active: z.boolean().optional(),
+      active: z.boolean().describe('Offered to patients; false: kept, but the receptionist no longer offers it'),
     }),
   ),
   providers: z.array(
@@ -230,6 +230,7 @@ export const settingsResponse = z.looseObject({
       hours: maybe(weeklyHoursSchema),
       calendarId: z.string().nullish(),
       services: z.array(z.string()),
+      active: z.boolean().describe('Bookable; false: kept for past appointments, not offered to patients'),
     }),
   ),
 });

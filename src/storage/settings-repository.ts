@@ -6,7 +6,7 @@ import { loadSpaProfile } from './spa-repository.js';
 /** The spa settings staff can read and owners change; applied from the next call on. */
 
 export async function readSettings(db: Db, spaId: string) {
-  const spa = await loadSpaProfile(db, spaId);
+  const spa = await loadSpaProfile(db, spaId, { withInactive: true });
   if (!spa) return undefined;
   return {
     name: spa.name,
@@ -25,6 +25,7 @@ export async function readSettings(db: Db, spaId: string) {
       title: p.title,
       hours: p.hours,
       calendarId: p.calendarId,
+      active: p.active,
       services: spa.services.filter((s) => p.serviceIds.includes(s.id)).map((s) => s.slug),
     })),
   };

@@ -18,6 +18,8 @@ export interface ServiceInfo {
   durationMinutes: number;
   priceCents: number | null;
   priceNote: string | null;
+  /** Offered to patients; a service no longer offered is kept for its history and its settings. */
+  active: boolean;
 }
 
 export interface ProviderInfo {
@@ -29,6 +31,8 @@ export interface ProviderInfo {
   hours: WeeklyHours | null;
   calendarId: string | null;
   serviceIds: string[];
+  /** Bookable; a provider who left is kept for the appointments they had. */
+  active: boolean;
 }
 
 /** Everything the receptionist knows about a spa, parsed and typed. */
@@ -52,12 +56,18 @@ export async function findSpaIdByPhone(db: Db, phone: string): Promise<string | 
   return row?.spa_id;
 }
 
-export async function loadSpaProfile(db: Db, spaId: string): Promise<SpaProfile | undefined> {
+/**
+ * The spa as the receptionist sees it: only the services it offers and the providers who can be
+ * booked, unless `withInactive` (the settings page, which must show what was switched off so it
+ * can be switched back on).
+ */
+export async function loadSpaProfile(db: Db, spaId: string, options: { withInactive?: boolean } = {}): Promise<SpaProfile | undefined> {
   const spa = await db.selectFrom('spas').selectAll().where('id', '=', spaId).executeTakeFirst();
   if (!spa) return undefined;
+  const onlyActive = !options.withInactive;
   const [services, providers, links] = await Promise.all([
-    db.selectFrom('services').selectAll().where('spa_id', '=', spaId).where('active', '=', true).orderBy('name').execute(),
-    db.selectFrom('providers').selectAll().where('spa_id', '=', spaId).where('active', '=', true).orderBy('name').execute(),
+    db.selectFrom('services').selectAll().where('spa_id', '=', spaId).$if(onlyActive, (q) => q.where('active', '=', true)).orderBy('name').execute(),
+    db.selectFrom('providers').selectAll().where('spa_id', '=', spaId).$if(onlyActive, (q) => q.where('active', '=', true)).orderBy('name').execute(),
     db
       .selectFrom('provider_services')
       .innerJoin('providers', 'providers.id', 'provider_services.provider_id')
@@ -84,6 +94,7 @@ export async function loadSpaProfile(db: Db, spaId: string): Promise<SpaProfile 
       durationMinutes: s.duration_minutes,
       priceCents: s.price_cents,
       priceNote: s.price_note,
+      active: s.active,
     })),
     providers: providers.map((p) => ({
       id: p.id,
@@ -93,6 +104,7 @@ export async function loadSpaProfile(db: Db, spaId: string): Promise<SpaProfile 
       hours: p.hours === null ? null : weeklyHoursSchema.parse(p.hours),
       calendarId: p.calendar_id,
       serviceIds: links.filter((l) => l.provider_id === p.id).map((l) => l.service_id),
+      active: p.active,
     })),
   };
 }

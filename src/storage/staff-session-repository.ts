@@ -88,6 +88,19 @@ export async function revokeSession(db: Db, spaId: string, sessionId: string, at
   return result.numUpdatedRows > 0n;
 }
 
+/** Ends one of a person's own sessions; false when it is not theirs or already ended. */
+export async function revokeOwnSession(db: Db, spaId: string, personId: string, sessionId: string, at: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('staff_sessions')
+    .set({ revoked_at: at })
+    .where('spa_id', '=', spaId)
+    .where('person_id', '=', personId)
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 export async function revokeSessionsOf(db: Db, spaId: string, personId: string, at: Date): Promise<number> {
   const result = await db
     .updateTable('staff_sessions')

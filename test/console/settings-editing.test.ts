@@ -204,6 +204,57 @@ if (CHROMIUM_MISSING) {
     t.match((await stored()).settings, { hoursExceptions: [{ date: '2026-12-24', hours: [{ open: '15:00', close: '17:00' }] }, { date: '2026-12-25' }] });
   });
 
+  t.test('services and providers are added, switched off and on again, and stay listed', async (t) => {
+    const catalog = panel('catalog');
+    const catalogNow = async () => {
+      const all = (await (await page.request.get(`${h.baseUrl}/api/v1/settings`)).json()) as {
+        services: { slug: string; name: string; durationMinutes: number; priceCents: number | null; description: string; active: boolean }[];
+        providers: { slug: string; name: string; title: string; services: string[]; hours: unknown; active: boolean }[];
+      };
+      return { service: all.services.find((x) => x.slug === 'lip-flip'), provider: all.providers.find((x) => x.slug === 'dana-reyes') };
+    };
+    await catalog.getByRole('button', { name: 'Add a service' }).click();
+    const name = catalog.getByLabel('New service 1: name');
+    t.ok(await name.evaluate((el) => el === el.ownerDocument.activeElement), 'the new row’s name takes the keyboard');
+    await name.fill('Lip flip');
+    await catalog.getByLabel('New service 1: minutes').fill('20');
+    await catalog.getByLabel('New service 1: price in dollars').fill('149.50');
+    await catalog.getByLabel('New service 1: what the receptionist says about it').fill('A few units of neurotoxin that turn the upper lip out a little.');
+    await accessible(t, 'a new service row');
+    await save(t, 'catalog');
+    t.match((await catalogNow()).service, { name: 'Lip flip', durationMinutes: 20, priceCents: 14_950, active: true }, 'the service is saved under a slug made from its name');
+    t.ok(await catalog.getByLabel('Lip flip: name').isVisible(), 'and listed as a saved service');
+
+    await catalog.getByRole('button', { name: 'Add a provider' }).click();
+    await catalog.getByLabel('New provider 1: name').fill('Dana Reyes');
+    await catalog.getByLabel('New provider 1: title').fill('Nurse injector');
+    await catalog.getByRole('group', { name: 'New provider 1 performs' }).getByLabel('Lip flip').check();
+    await save(t, 'catalog');
+    t.match((await catalogNow()).provider, { name: 'Dana Reyes', title: 'Nurse injector', services: ['lip-flip'], hours: null, active: true }, 'the provider works the spa’s hours and performs the new service');
+
+    await catalog.getByLabel('Lip flip: offered').uncheck();
+    await catalog.getByLabel('Dana Reyes: bookable').uncheck();
+    await save(t, 'catalog');
+    t.match(await catalogNow(), { service: { active: false }, provider: { active: false, services: ['lip-flip'] } }, 'both switched off, nothing lost');
+    await page.reload();
+    await catalog.getByLabel('Lip flip: offered').waitFor();
+    t.notOk(await catalog.getByLabel('Lip flip: offered').isChecked(), 'after a reload the service is still listed, not offered');
+    t.notOk(await catalog.getByLabel('Dana Reyes: bookable').isChecked(), 'and the provider, not bookable');
+    t.ok(await catalog.getByRole('group', { name: 'Dana Reyes performs' }).getByLabel('Lip flip (not offered)').isChecked(), 'what they perform is kept');
+    await catalog.getByRole('button', { name: 'Add a service' }).click();
+    await screenshot('settings-switched-off');
+    await catalog.getByRole('button', { name: 'Remove New service 1' }).click();
+
+    await catalog.getByLabel('Lip flip: offered').check();
+    await catalog.getByLabel('Dana Reyes: bookable').check();
+    await catalog.getByRole('button', { name: 'Add a service' }).click();
+    await catalog.getByRole('button', { name: 'Remove New service 1' }).click();
+    t.equal(await catalog.getByLabel('New service 1: name').count(), 0, 'a new row can be taken back before saving');
+    await save(t, 'catalog');
+    t.match(await catalogNow(), { service: { active: true }, provider: { active: true } }, 'switched back on');
+    await accessible(t, 'Services and providers after switching');
+  });
+
   t.test('at tablet width the page fits the screen and every section is reachable', async (t) => {
     await page.setViewportSize({ width: 820, height: 1180 });
     await page.reload();

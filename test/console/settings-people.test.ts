@@ -60,6 +60,30 @@ if (CHROMIUM_MISSING) {
     await accessible(t, ownerPage, 'Settings with people and the audit log');
   });
 
+  t.test('the owner signs a phone left signed in out of their account, and this browser stays in', async (t) => {
+    const phoneSignIn = await fetch(`${h.baseUrl}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Version/18.1 Mobile/15E148 Safari/604.1' },
+      body: JSON.stringify({ email: 'owner@willow.test', password: GOOD_PASSWORD }),
+    });
+    const phone = String(phoneSignIn.headers.get('set-cookie')).split(';')[0]!;
+    const phoneMe = () => fetch(`${h.baseUrl}/api/v1/me`, { headers: { cookie: phone } }).then((r) => r.status);
+    t.equal(await phoneMe(), 200, 'the phone is signed in');
+    await ownerPage.reload();
+    const sessions = panel('my-sessions');
+    const signOutPhone = sessions.getByRole('button', { name: /^Sign out Safari on iPhone/ });
+    await signOutPhone.waitFor();
+    t.equal(await sessions.locator('li').getByRole('button', { name: /^Sign out/ }).count(), 1, 'only the other device has its own button; this one signs out from the top bar');
+    await signOutPhone.click();
+    await sessions.getByRole('status').getByText('Signed out of Safari on iPhone.').waitFor();
+    await signOutPhone.waitFor({ state: 'detached' });
+    t.equal(await ownerPage.evaluate('document.activeElement?.textContent'), 'Signed out of Safari on iPhone.', 'the keyboard lands on what happened');
+    t.equal(await phoneMe(), 401, 'the phone is signed out');
+    t.equal((await ownerPage.request.get(`${h.baseUrl}/api/v1/me`)).status(), 200, 'this browser is not');
+    t.match(await sessions.innerText(), /This browser/);
+    await accessible(t, ownerPage, 'Your sessions after signing a phone out');
+  });
+
   t.test('the owner invites someone and gets a one-time link with its expiry; a texted invite reaches Twilio', async (t) => {
     const people = panel('people');
     await people.getByLabel('Email').fill(NEWCOMER);

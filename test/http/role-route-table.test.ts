@@ -39,6 +39,7 @@ const DESIGN: Record<string, { access: Access; query?: string; body?: object; st
   'DELETE /api/v1/api-keys/{id}': { access: 'owner' },
   'GET /api/v1/me': { access: 'staff' },
   'GET /api/v1/me/sessions': { access: 'person' },
+  'DELETE /api/v1/me/sessions/{id}': { access: 'person' },
   'DELETE /api/v1/session': { access: 'person' },
   'POST /api/v1/session': { access: 'public', body: { email: 'nobody@example.com', password: 'not-a-password-1' } },
   'GET /api/v1/session/methods': { access: 'public' },

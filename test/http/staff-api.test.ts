@@ -3,6 +3,7 @@ import t from 'tap';
 import { createApiKey, revokeApiKey } from '../../src/storage/api-key-repository.js';
 import { insertEvents, insertMessages } from '../../src/storage/conversation-timeline.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
+import { loadSpaProfile } from '../../src/storage/spa-repository.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 
 const ADMIN_API_KEY = 'admin-key-for-tests-0123456789';
@@ -320,6 +321,34 @@ t.test('settings: read, validated changes by the owner, applied to the next call
   t.match(later.settings, { bufferMinutes: 20, followUpAbandonedCalls: true, monthlyBudgetUsd: 250 }, 'settings left out of a change stay as they were');
   t.match(later.settings.turnDetection, { type: 'semantic_vad', eagerness: 'low' });
   t.equal((await patch({ settings: { monthlyBudgetUsd: -5 } })).statusCode, 400);
+});
+
+t.test('a service no longer offered and a provider who left stay in the settings, switched off, out of the receptionist\'s reach', async (t) => {
+  const s = await setup(t);
+  const patch = async (payload: unknown) => {
+    const answer = await s.app.fastify.inject({ method: 'PATCH', url: '/api/v1/settings', headers: { authorization: `Bearer ${s.owner.key}` }, payload: payload as object });
+    t.equal(answer.statusCode, 200, answer.body);
+    return answer.json() as { services: { slug: string; active: boolean }[]; providers: { slug: string; active: boolean; services: string[] }[] };
+  };
+  const lipFiller = { slug: 'lip-filler-deluxe', name: 'Lip filler deluxe', description: 'Fuller lips.', durationMinutes: 45, priceCents: 55_000, priceNote: null };
+  const dana = { slug: 'dana-reyes', name: 'Dana Reyes', title: 'Nurse injector', hours: null, services: ['lip-filler-deluxe'] };
+  let settings = await patch({ services: [lipFiller], providers: [dana] });
+  t.match(settings.services.find((x) => x.slug === lipFiller.slug), { active: true }, 'a new service is offered');
+  t.match(settings.providers.find((x) => x.slug === dana.slug), { active: true, services: ['lip-filler-deluxe'] }, 'a new provider is bookable');
+  t.ok(settings.services.every((x) => typeof x.active === 'boolean') && settings.providers.every((x) => typeof x.active === 'boolean'), 'every one says whether it is on');
+
+  settings = await patch({ services: [{ ...lipFiller, active: false }], providers: [{ ...dana, active: false }] });
+  t.match(settings.services.find((x) => x.slug === lipFiller.slug), { active: false }, 'switched off, the service is still listed');
+  t.match(settings.providers.find((x) => x.slug === dana.slug), { active: false, services: ['lip-filler-deluxe'] }, 'and so is the provider, with what they perform');
+  t.match((await s.get('/api/v1/settings')).json().services.find((x: { slug: string }) => x.slug === lipFiller.slug), { active: false }, 'on a fresh read too');
+  const profile = await loadSpaProfile(s.db, s.demoSpaId);
+  t.notOk(profile?.services.some((x) => x.slug === lipFiller.slug), 'the receptionist no longer offers the service');
+  t.notOk(profile?.providers.some((x) => x.slug === dana.slug), 'nor books the provider');
+
+  settings = await patch({ services: [lipFiller], providers: [{ ...dana, active: true }] });
+  t.match(settings.services.find((x) => x.slug === lipFiller.slug), { active: true }, 'switched back on');
+  const again = await loadSpaProfile(s.db, s.demoSpaId);
+  t.ok(again?.services.some((x) => x.slug === lipFiller.slug) && again.providers.some((x) => x.slug === dana.slug), 'and offered again');
 });
 
 t.test('the spa\'s language is an ISO 639-1 code', async (t) => {

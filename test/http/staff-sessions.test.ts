@@ -193,3 +193,38 @@ t.test("a person's sessions are listed with device, address, creation and last u
   t.equal(byOwner.statusCode, 200);
   t.same(byOwner.json().data.map((x: { userAgent: string }) => x.userAgent), ['Mozilla/5.0 (iPad) Safari/604', 'Mozilla/5.0 (Macintosh) Safari/605']);
 });
+
+t.test('a person ends one of their own sessions (the laptop left signed in), or this one; not anyone else’s', async (t) => {
+  const clock = movableClock('2026-11-20T09:00:00Z');
+  const s = await buildTestApp(t, {}, { now: clock.now });
+  const person = await addPerson(s.database.db, s.demoSpaId, 'desk@example.com', 'staff');
+  await addPerson(s.database.db, s.demoSpaId, 'owner@example.com', 'owner');
+  const inject = (method: 'GET' | 'DELETE', url: string, cookie: string, csrf?: string) =>
+    s.app.fastify.inject({ method, url, headers: { cookie, ...(csrf ? { 'x-csrf-token': csrf } : {}) } });
+  const laptop = await signIn(s.app.fastify, 'desk@example.com');
+  const tablet = await signIn(s.app.fastify, 'desk@example.com');
+  const owner = await signIn(s.app.fastify, 'owner@example.com');
+  const idOf = async (session: { cookie: string }) =>
+    ((await inject('GET', '/api/v1/me/sessions', session.cookie)).json().data as { id: string; current: boolean }[]).find((x) => x.current)!.id;
+  const [laptopId, ownerSessionId] = [await idOf(laptop), await idOf(owner)];
+
+  t.equal((await inject('DELETE', `/api/v1/me/sessions/${laptopId}`, tablet.cookie)).statusCode, 403, 'like every change, it needs the CSRF token');
+  t.equal((await inject('DELETE', `/api/v1/me/sessions/${ownerSessionId}`, tablet.cookie, tablet.csrf)).statusCode, 404, 'someone else’s session is not theirs to end');
+  t.equal((await inject('GET', '/api/v1/me', owner.cookie)).statusCode, 200, 'and it goes on');
+
+  const ended = await inject('DELETE', `/api/v1/me/sessions/${laptopId}`, tablet.cookie, tablet.csrf);
+  t.equal(ended.statusCode, 204);
+  t.notOk(ended.headers['set-cookie'], 'ending another session leaves this browser signed in');
+  t.equal((await inject('GET', '/api/v1/me', laptop.cookie)).statusCode, 401, 'the laptop is signed out');
+  t.equal((await inject('GET', '/api/v1/me', tablet.cookie)).statusCode, 200, 'the tablet is not');
+  t.same((await inject('GET', '/api/v1/me/sessions', tablet.cookie)).json().data.map((x: { current: boolean }) => x.current), [true], 'only this one is left');
+  t.equal((await inject('DELETE', `/api/v1/me/sessions/${laptopId}`, tablet.cookie, tablet.csrf)).statusCode, 404, 'an ended session cannot be ended again');
+  const audited = await s.database.db.selectFrom('audit_events').selectAll().where('action', '=', 'session.ended').execute();
+  t.match(audited, [{ actor_type: 'person', actor_id: person.id, record_type: 'session', record_id: laptopId }], 'on the audit log');
+
+  const tabletId = await idOf(tablet);
+  const out = await inject('DELETE', `/api/v1/me/sessions/${tabletId}`, tablet.cookie, tablet.csrf);
+  t.equal(out.statusCode, 204);
+  t.match(String(out.headers['set-cookie']), /Max-Age=0/, 'ending this one clears its cookie');
+  t.equal((await inject('GET', '/api/v1/me', tablet.cookie)).statusCode, 401, 'and signs this browser out');
+});

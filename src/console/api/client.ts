@@ -49,8 +49,17 @@ export class ApiError extends Error {
 /** The data of an answer, or an ApiError with the API's message. */
 export function dataOf<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.data !== undefined && result.response.ok) return result.data;
+  throw apiErrorOf(result);
+}
+
+/** For an answer with no body (204): nothing to return, the same error when it was refused. */
+export function okOf(result: { error?: unknown; response: Response }): void {
+  if (!result.response.ok) throw apiErrorOf(result);
+}
+
+function apiErrorOf(result: { error?: unknown; response: Response }): ApiError {
   const body = result.error as { error?: { code?: string; message?: string } } | undefined;
-  throw new ApiError(
+  return new ApiError(
     result.response.status,
     body?.error?.code ?? `HTTP_${result.response.status}`,
     body?.error?.message ?? `The server answered ${result.response.status}.`,

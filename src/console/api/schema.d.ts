@@ -296,6 +296,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End one of your own sessions (a lost phone, a shared computer); ending this one signs you out here */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/people": {
         parameters: {
             query?: never;
@@ -1994,7 +2030,8 @@ export interface paths {
                                 durationMinutes: number;
                                 priceCents: number | null;
                                 priceNote: string | null;
-                                active?: boolean;
+                                /** @description Offered to patients; false: kept, but the receptionist no longer offers it */
+                                active: boolean;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -2041,6 +2078,8 @@ export interface paths {
                                 } | null;
                                 calendarId?: string | null;
                                 services: string[];
+                                /** @description Bookable; false: kept for past appointments, not offered to patients */
+                                active: boolean;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -2417,7 +2456,8 @@ export interface paths {
                                 durationMinutes: number;
                                 priceCents: number | null;
                                 priceNote: string | null;
-                                active?: boolean;
+                                /** @description Offered to patients; false: kept, but the receptionist no longer offers it */
+                                active: boolean;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -2464,6 +2504,8 @@ export interface paths {
                                 } | null;
                                 calendarId?: string | null;
                                 services: string[];
+                                /** @description Bookable; false: kept for past appointments, not offered to patients */
+                                active: boolean;
                             } & {
                                 [key: string]: unknown;
                             })[];

@@ -1,14 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { findPerson } from '../../storage/people-repository.js';
 import { findSpaByIdOrSlug } from '../../storage/spa-repository.js';
-import { listLiveSessions, revokeSession } from '../../storage/staff-session-repository.js';
+import { listLiveSessions, revokeOwnSession, revokeSession } from '../../storage/staff-session-repository.js';
 import { requestActor } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { mySessionListResponse } from '../people-response-schemas.js';
+import { idParams } from '../route-schemas.js';
 import { audit } from '../staff/audit.js';
 import { clearedSessionCookie, csrfTokenFor, sessionTokenFrom } from '../staff/session-cookie.js';
 
-/** /me and DELETE /session: who is signed in, their CSRF token, their sessions, signing out. */
+/** /me and DELETE /session: who is signed in, their CSRF token, their sessions (and ending one), signing out. */
 
 const meRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, clock, staffSessions } = app;
@@ -37,6 +38,22 @@ const meRoutes: FastifyPluginAsyncZod = async (app) => {
     if (actor.kind !== 'person') throw new HttpError(400, 'NOT_SIGNED_IN', 'An API key has no sessions; sign in as a person.');
     const sessions = await listLiveSessions(db, actor.spaId, actor.personId, clock(), staffSessions.idleMs);
     return { data: sessions.map((s) => ({ ...s, current: s.id === actor.sessionId })) };
+  });
+
+  app.delete('/me/sessions/:id', {
+    schema: {
+      tags: ['sessions'],
+      summary: 'End one of your own sessions (a lost phone, a shared computer); ending this one signs you out here',
+      params: idParams,
+    },
+  }, async (request, reply) => {
+    const actor = requestActor(request);
+    if (actor.kind !== 'person') throw new HttpError(400, 'NOT_SIGNED_IN', 'An API key has no sessions; sign in as a person.');
+    if (!(await revokeOwnSession(db, actor.spaId, actor.personId, request.params.id, clock())))
+      throw new HttpError(404, 'NOT_FOUND', 'No such session of yours in force.');
+    await audit(request, { action: 'session.ended', recordType: 'session', recordId: request.params.id });
+    if (request.params.id === actor.sessionId) void reply.header('set-cookie', clearedSessionCookie(staffSessions.secureCookie));
+    return reply.status(204).send();
   });
 
   app.delete('/session', {

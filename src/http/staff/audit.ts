@@ -31,6 +31,7 @@ export type AuditAction =
   | 'sign_in.succeeded'
   | 'sign_in.failed'
   | 'signed_out'
+  | 'session.ended'
   | 'recording.played'
   | 'recording.downloaded'
   | 'patient.erased';

@@ -6,6 +6,7 @@ const ACTIONS: Record<string, string> = {
   'sign_in.succeeded': 'Signed in',
   'sign_in.failed': 'Failed sign-in',
   signed_out: 'Signed out',
+  'session.ended': 'Ended one of their sessions',
   'sessions.revoked': 'Signed someone out everywhere',
   'person.changed': 'Changed a person',
   'invite.created': 'Invited someone',

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import { api, dataOf } from '../../api/client.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, dataOf, okOf } from '../../api/client.js';
 import { loadMe, type Me } from '../../app/session.js';
 import { useLoad } from '../../app/use-load.js';
 import { dayTime } from '../../ui/format.js';
@@ -8,14 +8,32 @@ import { deviceOf } from './device.js';
 
 /**
  * The signed-in person's own sessions: device, where from, since when, last use, this one marked.
- * The API ends a person's sessions all at once (DELETE /people/{id}/sessions), not one by one, so
- * the action here is "sign out everywhere", this browser included.
+ * Any other one can be ended on its own (a lost phone, a shared computer: DELETE
+ * /me/sessions/{id}); "sign out everywhere" ends them all, this browser included.
  */
 export function SessionsSection({ me }: { me: Me }) {
   const state = useLoad(async () => dataOf(await api.GET('/api/v1/me/sessions')).data, []);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<Error>();
   const personId = me.person?.id;
+  const [ending, setEnding] = useState<string>();
+
+  async function endSession(id: string, device: string) {
+    setEnding(id);
+    setError(undefined);
+    try {
+      okOf(await api.DELETE('/api/v1/me/sessions/{id}', { params: { path: { id } } }));
+      state.reload();
+      setEnded(`Signed out of ${device}.`);
+    } catch (e) {
+      setError(e as Error);
+    }
+    setEnding(undefined);
+  }
+  const [ended, setEnded] = useState<string>();
+  // The row and its button go: the keyboard goes to the line saying what happened.
+  const endedNote = useRef<HTMLParagraphElement>(null);
+  useEffect(() => endedNote.current?.focus(), [ended]);
 
   async function signOutEverywhere() {
     if (!personId) return;
@@ -51,6 +69,11 @@ export function SessionsSection({ me }: { me: Me }) {
   return (
     <Panel title="Your sessions" id="my-sessions" actions={actions}>
       {error && <ErrorNote error={error} />}
+      {ended && (
+        <p class="form-saved" role="status" tabIndex={-1} ref={endedNote}>
+          {ended}
+        </p>
+      )}
       <Loaded state={state} what="Loading your sessions" empty={(rows) => rows.length === 0} emptyText="No sessions in force.">
         {(rows) => (
           <ul class="list">
@@ -66,6 +89,11 @@ export function SessionsSection({ me }: { me: Me }) {
                   </div>
                 </div>
                 <div class="muted nowrap">Last used {dayTime(s.lastUsedAt)}</div>
+                {!s.current && (
+                  <button type="button" class="button button-small" disabled={ending === s.id} onClick={() => void endSession(s.id, deviceOf(s.userAgent))}>
+                    Sign out <span class="skip-link">{deviceOf(s.userAgent)}, last used {dayTime(s.lastUsedAt)}</span>
+                  </button>
+                )}
               </li>
             ))}
           </ul>
