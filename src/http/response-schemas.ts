@@ -165,6 +165,7 @@ export const customer = z.looseObject({
   notes: maybe(z.string()),
   smsOptedOutAt: maybe(when),
   createdAt: when,
+  erasedAt: maybe(when).describe('Erased at their request (POST /customers/{id}/erase): no details, transcripts, texts or recordings kept'),
 });
 
 export const customerListResponse = z.object({ data: z.array(customer), nextAfter: maybe(z.string()) });
@@ -327,4 +328,11 @@ export const analyticsBreakdownResponse = z.object({
   busiestHours: z
     .array(z.object({ weekday: z.number().int().min(1).max(7), hour: z.number().int().min(0).max(23), count: z.number() }))
     .describe('Only hours with conversations; weekday 1 is Monday'),
+});
+
+export const erasureResponse = z.object({
+  erased: z.literal(true),
+  conversations: z.number().describe('Conversations whose transcripts and texts were deleted (the rows stay, for costs and figures)'),
+  recordings: z.number().describe('Recordings deleted, objects and rows'),
+  appointmentsKept: z.number().describe('Appointments kept, pointing at the patient without personal data'),
 });

@@ -21,7 +21,7 @@ export async function listCustomers(
 ) {
   let query = db
     .selectFrom('customers')
-    .select(['id', 'name', 'phone', 'email', 'notes', 'sms_opted_out_at as smsOptedOutAt', 'preferred_language as preferredLanguage', 'created_at as createdAt'])
+    .select(['id', 'name', 'phone', 'email', 'notes', 'sms_opted_out_at as smsOptedOutAt', 'preferred_language as preferredLanguage', 'created_at as createdAt', 'erased_at as erasedAt'])
     .where('spa_id', '=', spaId);
   if (options.search) {
     const pattern = `%${options.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -34,7 +34,7 @@ export async function listCustomers(
 export async function customerTimeline(db: Db, spaId: string, customerId: string, now: Date) {
   const customer = await db
     .selectFrom('customers')
-    .select(['id', 'name', 'phone', 'email', 'notes', 'sms_opted_out_at as smsOptedOutAt', 'preferred_language as preferredLanguage', 'created_at as createdAt'])
+    .select(['id', 'name', 'phone', 'email', 'notes', 'sms_opted_out_at as smsOptedOutAt', 'preferred_language as preferredLanguage', 'created_at as createdAt', 'erased_at as erasedAt'])
     .where('spa_id', '=', spaId)
     .where('id', '=', customerId)
     .executeTakeFirst();
@@ -62,6 +62,7 @@ export async function customerTimeline(db: Db, spaId: string, customerId: string
   };
 }
 
+/** Corrects a patient's details; a patient erased on request keeps none, so theirs are not taken. */
 export async function updateCustomer(
   db: Db,
   spaId: string,
@@ -72,21 +73,22 @@ export async function updateCustomer(
     notes?: string | null | undefined;
     preferredLanguage?: string | null | undefined;
   },
-): Promise<boolean> {
+): Promise<'updated' | 'missing' | 'erased'> {
   const { preferredLanguage, ...rest } = changes;
   const columns = { ...rest, ...(preferredLanguage !== undefined ? { preferred_language: preferredLanguage } : {}) };
   const set = Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined));
-  if (Object.keys(set).length === 0) {
-    const exists = await db.selectFrom('customers').select('id').where('spa_id', '=', spaId).where('id', '=', customerId).executeTakeFirst();
-    return exists !== undefined;
-  }
+  const found = await db.selectFrom('customers').select('erased_at').where('spa_id', '=', spaId).where('id', '=', customerId).executeTakeFirst();
+  if (!found) return 'missing';
+  if (found.erased_at) return 'erased';
+  if (Object.keys(set).length === 0) return 'updated';
   const result = await db
     .updateTable('customers')
     .set({ ...set, updated_at: new Date() })
     .where('spa_id', '=', spaId)
     .where('id', '=', customerId)
+    .where('erased_at', 'is', null)
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return result.numUpdatedRows > 0n ? 'updated' : 'erased';
 }
 
 export async function listAppointments(

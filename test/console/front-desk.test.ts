@@ -163,6 +163,43 @@ if (CHROMIUM_MISSING) {
     await accessible(t, 'a patient');
   });
 
+  t.test('the owner erases a patient who asked to be forgotten', async (t) => {
+    const patient = await db.selectFrom('customers').select(['id']).where('spa_id', '=', h.demoSpaId).where('phone', '=', '+12025550177').executeTakeFirstOrThrow();
+    await db.updateTable('customers').set({ name: 'Quinn Harper' }).where('id', '=', patient.id).execute();
+    const texts = () => db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select('messages.id').where('conversations.customer_id', '=', patient.id).execute();
+    t.ok((await texts()).length > 0, 'the patient has texts on file');
+    await page.goto(url(`/patients/${patient.id}`));
+    const erase = panel('patient-erase');
+    await erase.getByRole('button', { name: 'Erase this patient…' }).click();
+    const confirm = erase.getByRole('group', { name: 'Confirm erasing Quinn Harper' });
+    t.match(await confirm.innerText(), /This cannot be undone/);
+    t.equal(await page.evaluate('document.activeElement?.textContent'), 'Erase for good', 'the keyboard lands on the confirmation');
+    await accessible(t, 'a patient about to be erased');
+    await confirm.getByRole('button', { name: 'Erase for good' }).click();
+    const said = panel('patient-details').getByRole('status');
+    await said.waitFor();
+    t.match(await said.innerText(), /^Erased: 1 conversation emptied, 0 recordings deleted, 0 appointments kept without personal data\.$/);
+    t.equal(await page.evaluate('document.activeElement?.getAttribute("role")'), 'status', 'and then on what was done');
+    await page.getByRole('heading', { name: 'Erased patient' }).waitFor();
+    t.equal(await page.getByLabel('Name').count(), 0, 'no details left to edit');
+    t.equal(await panel('patient-erase').count(), 0, 'nothing left to erase');
+    const row = await db.selectFrom('customers').select(['name', 'phone', 'erased_at']).where('id', '=', patient.id).executeTakeFirstOrThrow();
+    t.match(row, { name: null, erased_at: Date }, 'the details are gone');
+    t.not(row.phone, '+12025550177', 'the number too');
+    t.same(await texts(), [], 'and the texts');
+    const audited = await db.selectFrom('audit_events').select(['action', 'record_id']).where('action', '=', 'patient.erased').execute();
+    t.equal(audited.length, 1, 'on the audit log');
+    await page.goto(url('/patients'));
+    await page.getByRole('link', { name: 'Erased patient' }).waitFor();
+    t.equal(await page.getByText('Quinn Harper').count(), 0, 'the list no longer names them');
+    await accessible(t, 'patients with an erased one');
+    const refused = await page.request.patch(`${h.baseUrl}/api/v1/customers/${patient.id}`, {
+      data: { name: 'Quinn Harper' },
+      headers: { 'x-csrf-token': String(await page.evaluate('fetch("/api/v1/me").then((r) => r.json()).then((me) => me.csrfToken)')) },
+    });
+    t.equal(refused.status(), 409, 'an erased patient’s details cannot be written back');
+  });
+
   t.test('a staff member cannot open Settings', async (t) => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/console\/login/);
@@ -171,6 +208,10 @@ if (CHROMIUM_MISSING) {
     await signIn('desk@willow.test');
     await page.waitForURL(url('/settings'));
     await page.getByText('Settings is for the spa\'s owners').waitFor();
+    const anyPatient = await db.selectFrom('customers').select('id').where('spa_id', '=', h.demoSpaId).where('erased_at', 'is', null).executeTakeFirstOrThrow();
+    await page.goto(url(`/patients/${anyPatient.id}`));
+    await panel('patient-details').waitFor();
+    t.equal(await panel('patient-erase').count(), 0, 'staff are not offered erasure (an owner’s decision)');
     t.equal(await page.getByRole('link', { name: 'Settings' }).count(), 0, 'no Settings in the navigation');
     t.equal(await page.getByLabel('Greeting').count(), 0, 'no settings shown');
   });

@@ -1152,7 +1152,18 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            erased: true;
+                            /** @description Conversations whose transcripts and texts were deleted (the rows stay, for costs and figures) */
+                            conversations: number;
+                            /** @description Recordings deleted, objects and rows */
+                            recordings: number;
+                            /** @description Appointments kept, pointing at the patient without personal data */
+                            appointmentsKept: number;
+                        };
+                    };
                 };
             };
         };
@@ -1200,6 +1211,11 @@ export interface paths {
                                 smsOptedOutAt: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description Erased at their request (POST /customers/{id}/erase): no details, transcripts, texts or recordings kept
+                                 */
+                                erasedAt: string | null;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -1253,6 +1269,11 @@ export interface paths {
                                 smsOptedOutAt: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description Erased at their request (POST /customers/{id}/erase): no details, transcripts, texts or recordings kept
+                                 */
+                                erasedAt: string | null;
                             } & {
                                 [key: string]: unknown;
                             };
@@ -1345,6 +1366,11 @@ export interface paths {
                             smsOptedOutAt: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description Erased at their request (POST /customers/{id}/erase): no details, transcripts, texts or recordings kept
+                             */
+                            erasedAt: string | null;
                         } & {
                             [key: string]: unknown;
                         };

@@ -65,7 +65,9 @@ const customerRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const spaId = authorisedSpa(request);
-    if (!(await updateCustomer(db, spaId, request.params.id, request.body))) throw new HttpError(404, 'NOT_FOUND', 'No such customer.');
+    const updated = await updateCustomer(db, spaId, request.params.id, request.body);
+    if (updated === 'missing') throw new HttpError(404, 'NOT_FOUND', 'No such customer.');
+    if (updated === 'erased') throw new HttpError(409, 'PATIENT_ERASED', 'This patient was erased at their request; their details are not kept.');
     await audit(request, { action: 'customer.updated', recordType: 'customer', recordId: request.params.id, detail: { fields: Object.keys(request.body) } });
     return (await customerTimeline(db, spaId, request.params.id, clock()))?.customer;
   });

@@ -9,6 +9,7 @@ import { recordAuditEvent } from '../audit-trail.js';
 import { authorisedSpa } from '../auth.js';
 import { parseByteRange } from '../byte-range.js';
 import { HttpError } from '../errors.js';
+import { erasureResponse } from '../response-schemas.js';
 import { idParams } from '../route-schemas.js';
 
 /**
@@ -67,13 +68,14 @@ const recordingRoutes: FastifyPluginAsyncZod<{ recordings: RecordingStorage }> =
       tags: ['customers'],
       summary: "Erase a patient on request (owner): recordings, transcripts, texts and details; appointments keep an anonymous reference",
       params: idParams,
+      response: { 200: erasureResponse },
     },
   }, async (request) => {
     const spaId = authorisedSpa(request);
     const result = await erasePatient(db, recordings.store, spaId, request.params.id, clock());
     if (!result) throw new HttpError(404, 'NOT_FOUND', 'No such patient.');
     await recordAuditEvent(request, { action: 'patient.erased', spaId, subject: { customerId: request.params.id }, detail: { ...result } });
-    return { erased: true, ...result };
+    return { erased: true as const, ...result };
   });
 };
 

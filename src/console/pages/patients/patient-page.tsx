@@ -1,7 +1,8 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, dataOf } from '../../api/client.js';
 import type { CustomerTimeline } from '../../api/types.js';
 import { useLiveReload } from '../../app/live.js';
+import { useMe } from '../../app/session.js';
 import { useLoad } from '../../app/use-load.js';
 import { dayTime, outcome, phone } from '../../ui/format.js';
 import { Badge, ErrorNote, Loaded, Panel } from '../../ui/states.js';
@@ -29,6 +30,9 @@ function entries(t: CustomerTimeline): Entry[] {
 }
 
 export function PatientPage({ id }: { id: string }) {
+  const me = useMe();
+  // What an erasure just did, said once the page shows the patient as erased.
+  const [erasure, setErasure] = useState<string>();
   const state = useLoad(async () => dataOf(await api.GET('/api/v1/customers/{id}', { params: { path: { id } } })), [id]);
   useLiveReload(['conversations', 'appointments'], state.reload);
   return (
@@ -39,7 +43,7 @@ export function PatientPage({ id }: { id: string }) {
             <a href="/console/patients">← Patients</a>
           </p>
           <div class="layout-detail">
-            <Panel title={t.customer.name ?? phone(t.customer.phone)} id="patient-timeline">
+            <Panel title={t.customer.erasedAt ? 'Erased patient' : (t.customer.name ?? phone(t.customer.phone))} id="patient-timeline">
               <ul class="list" aria-label="Timeline">
                 {entries(t).map((e) => (
                   <li key={e.key}>
@@ -55,7 +59,18 @@ export function PatientPage({ id }: { id: string }) {
                 {entries(t).length === 0 && <li class="muted">No calls, texts or appointments yet.</li>}
               </ul>
             </Panel>
-            <PatientDetails timeline={t} onSaved={state.reload} />
+            <div>
+              {t.customer.erasedAt ? <ErasedNote at={t.customer.erasedAt} just={erasure} /> : <PatientDetails timeline={t} onSaved={state.reload} />}
+              {!t.customer.erasedAt && me?.role === 'owner' && (
+                <ErasePatient
+                  timeline={t}
+                  onErased={(what) => {
+                    setErasure(what);
+                    state.reload();
+                  }}
+                />
+              )}
+            </div>
           </div>
         </>
       )}
@@ -117,6 +132,81 @@ function PatientDetails({ timeline: t, onSaved }: { timeline: CustomerTimeline; 
           )}
         </div>
       </form>
+    </Panel>
+  );
+}
+
+function ErasedNote({ at, just }: { at: string; just: string | undefined }) {
+  // Right after the erasure the keyboard lands on what it did (the buttons that had it are gone).
+  const said = useRef<HTMLParagraphElement>(null);
+  useEffect(() => said.current?.focus(), [just]);
+  return (
+    <Panel title="Erased" id="patient-details">
+      {just && (
+        <p class="form-saved" role="status" tabIndex={-1} ref={said}>
+          {just}
+        </p>
+      )}
+      <p style="margin-top:0">
+        Erased at their request on {dayTime(at)}: their name, number, email, notes, call recordings, transcripts and texts are gone.
+      </p>
+      <p class="muted" style="margin-bottom:0">
+        Their appointments and the calls' costs and outcomes are kept, without anything that says who they were.
+      </p>
+    </Panel>
+  );
+}
+
+/**
+ * An owner erases a patient who asked (POST /customers/{id}/erase), after a second click that
+ * says what goes and that it cannot be undone. The answer says how much went.
+ */
+function ErasePatient({ timeline: t, onErased }: { timeline: CustomerTimeline; onErased: (what: string) => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus();
+  }, [confirming]);
+  const who = t.customer.name ?? phone(t.customer.phone);
+
+  async function erase() {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const result = dataOf(await api.POST('/api/v1/customers/{id}/erase', { params: { path: { id: t.customer.id } } }));
+      onErased(
+        `Erased: ${result.conversations} conversation${result.conversations === 1 ? '' : 's'} emptied, ${result.recordings} recording${result.recordings === 1 ? '' : 's'} deleted, ${result.appointmentsKept} appointment${result.appointmentsKept === 1 ? '' : 's'} kept without personal data.`,
+      );
+    } catch (e) {
+      setError(e as Error);
+      setBusy(false);
+      setConfirming(false);
+    }
+  }
+
+  return (
+    <Panel title="Erase on request" id="patient-erase">
+      <p class="muted" style="margin-top:0">
+        When a patient asks to be forgotten: deletes their details, call recordings, transcripts and texts. Appointments stay, without their name.
+      </p>
+      {error && <ErrorNote error={error} />}
+      {confirming ? (
+        <div class="row-actions confirm" role="group" aria-label={`Confirm erasing ${who}`}>
+          <span>Erase everything about {who}? This cannot be undone.</span>
+          <button type="button" class="button button-small button-danger" ref={confirmButton} disabled={busy} onClick={() => void erase()}>
+            {busy ? 'Erasing…' : 'Erase for good'}
+          </button>
+          <button type="button" class="button button-small" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <button type="button" class="button button-small button-danger" onClick={() => setConfirming(true)}>
+          Erase this patient…
+        </button>
+      )}
     </Panel>
   );
 }

@@ -52,10 +52,10 @@ export function PatientsPage() {
                     <tr key={p.id}>
                       <td>
                         <a class="row-link" href={`/console/patients/${p.id}`}>
-                          {p.name ?? 'Name not known'}
+                          {p.erasedAt ? 'Erased patient' : (p.name ?? 'Name not known')}
                         </a>
                       </td>
-                      <td class="nowrap">{phone(p.phone)}</td>
+                      <td class="nowrap">{p.erasedAt ? '—' : phone(p.phone)}</td>
                       <td class="hide-phone">{p.email ?? '—'}</td>
                       <td class="hide-phone nowrap">{dayTime(p.createdAt)}</td>
                     </tr>
