@@ -11,6 +11,7 @@ import {
   toolResponseMessage,
 } from './gemini-client-messages.js';
 import { durationMs, parseServerMessage, type ServerMessage } from './gemini-server-messages.js';
+import { ConnectionWatchdog } from './connection-watchdog.js';
 import { GeminiTurns } from './gemini-turns.js';
 import type { UnheardErrorLog } from './openai-realtime-model.js';
 import {
@@ -75,9 +76,7 @@ export class GeminiLiveModel extends EventEmitter<RealtimeModelEvents> implement
   private renewing: WebSocket | undefined;
   private readySent = false;
   private closedSent = false;
-  private watchdog: NodeJS.Timeout | undefined;
-  private lastEventAt = 0;
-  private pingSentAt: number | undefined;
+  private readonly watchdog: ConnectionWatchdog;
   /** A request (or tool results) was sent and the model has not answered yet. */
   private owedSince: number | undefined;
   private lastCallerWordsAt = -Infinity;
@@ -98,6 +97,16 @@ export class GeminiLiveModel extends EventEmitter<RealtimeModelEvents> implement
     this.clock = options.clock ?? (() => performance.now());
     this.log = options.log ?? WARNING_LOG;
     this.turns = new GeminiTurns(this, this.clock);
+    this.watchdog = new ConnectionWatchdog({
+      clock: this.clock,
+      livenessMs: options.livenessMs ?? DEFAULT_LIVENESS_MS,
+      // Four times a second, so a renewal waits at most a quarter second for the caller to pause.
+      tickMs: WATCHDOG_TICK_MS,
+      socket: () => this.socket,
+      owedSince: () => this.owedSince,
+      giveUp: (why) => this.giveUp(why),
+      onTick: (now) => this.renewIfDue(now),
+    });
   }
 
   get modelName(): string {
@@ -116,7 +125,7 @@ export class GeminiLiveModel extends EventEmitter<RealtimeModelEvents> implement
     return new Promise((resolve, reject) => {
       socket.once('open', () => {
         this.connected();
-        this.startWatchdog();
+        this.watchdog.start();
         resolve();
       });
       socket.once('close', (code) => reject(new RealtimeError('connect_failed', `Gemini Live connection closed before it opened (${code})`, false)));
@@ -187,7 +196,7 @@ export class GeminiLiveModel extends EventEmitter<RealtimeModelEvents> implement
   }
 
   close(): void {
-    this.stopWatchdog();
+    this.watchdog.stop();
     clearTimeout(this.renewTimer);
     for (const socket of [this.socket, this.renewing]) {
       if (socket?.readyState === WebSocket.OPEN) socket.close(1000, 'call ended');
@@ -201,7 +210,7 @@ export class GeminiLiveModel extends EventEmitter<RealtimeModelEvents> implement
     const socket = new WebSocket(url, { handshakeTimeout: this.options.connectTimeoutMs ?? 5_000, perMessageDeflate: false });
     socket.on('message', (data) => this.onMessage(socket, data.toString()));
     socket.on('pong', () => {
-      if (socket === this.socket) this.pingSentAt = undefined;
+      if (socket === this.socket) this.watchdog.clearPing();
     });
     socket.once('open', () => {
       if (this.session) socket.send(JSON.stringify(setupMessage(this.options.model, this.session, handle)));
@@ -215,7 +224,7 @@ export class GeminiLiveModel extends EventEmitter<RealtimeModelEvents> implement
 
   private connected(): void {
     const now = this.clock();
-    this.lastEventAt = now;
+    this.watchdog.heard();
     this.renewDueAt = now + (this.options.connectionMaxMs ?? DEFAULT_CONNECTION_MAX_MS);
     this.renewBy = Infinity;
   }
@@ -226,7 +235,7 @@ export class GeminiLiveModel extends EventEmitter<RealtimeModelEvents> implement
   }
 
   private emitClosed(code: number, reason: string): void {
-    this.stopWatchdog();
+    this.watchdog.stop();
     if (this.closedSent) return;
     this.closedSent = true;
     this.turns.abandon();
@@ -244,7 +253,7 @@ export class GeminiLiveModel extends EventEmitter<RealtimeModelEvents> implement
     if (!message) return;
     if (socket === this.renewing) return this.onRenewalMessage(socket, message);
     if (socket !== this.socket) return;
-    this.lastEventAt = this.clock();
+    this.watchdog.heard();
     if (message.setupComplete && !this.readySent) {
       this.readySent = true;
       this.emit('ready');
@@ -316,7 +325,7 @@ export class GeminiLiveModel extends EventEmitter<RealtimeModelEvents> implement
     this.socket = socket;
     this.renewing = undefined;
     this.renewals += 1;
-    this.pingSentAt = undefined;
+    this.watchdog.clearPing();
     this.connected();
     socket.on('close', (code, reason) => this.onClose(socket, code, reason.toString()));
     old?.removeAllListeners('close');
@@ -325,38 +334,15 @@ export class GeminiLiveModel extends EventEmitter<RealtimeModelEvents> implement
     this.heldBytes = 0;
   }
 
-  /**
-   * Four times a second: renew a connection that is due, once nobody is speaking (or when its
-   * notice runs out); ping a quiet one, and give up on one that answers neither a ping nor a
-   * request within `livenessMs`.
-   */
-  private startWatchdog(): void {
-    const limit = this.options.livenessMs ?? DEFAULT_LIVENESS_MS;
-    this.watchdog = setInterval(() => {
-      const socket = this.socket;
-      if (!socket || socket.readyState !== WebSocket.OPEN) return;
-      const now = this.clock();
-      if (this.pingSentAt !== undefined && now - this.pingSentAt > limit) return this.giveUp('no answer to ping');
-      if (this.owedSince !== undefined && now - Math.max(this.owedSince, this.lastEventAt) > limit) return this.giveUp('response stalled');
-      if (now >= this.renewDueAt && now >= this.nextRenewalTry && this.canRenew()) {
-        const callerQuiet = now - this.lastCallerWordsAt > CALLER_QUIET_MS;
-        if (callerQuiet || now >= this.renewBy - 1_000) this.renew();
-      }
-      if (this.pingSentAt === undefined && now - this.lastEventAt >= limit / 2) {
-        this.pingSentAt = now;
-        socket.ping();
-      }
-    }, WATCHDOG_TICK_MS);
-    this.watchdog.unref();
-  }
-
-  private stopWatchdog(): void {
-    clearInterval(this.watchdog);
-    this.watchdog = undefined;
+  /** A connection due for renewal is renewed once nobody is speaking (or when its notice runs out). */
+  private renewIfDue(now: number): void {
+    if (now >= this.renewDueAt && now >= this.nextRenewalTry && this.canRenew()) {
+      const callerQuiet = now - this.lastCallerWordsAt > CALLER_QUIET_MS;
+      if (callerQuiet || now >= this.renewBy - 1_000) this.renew();
+    }
   }
 
   private giveUp(why: string): void {
-    this.stopWatchdog();
     this.emitError(new RealtimeError('connection_stalled', `Gemini Live connection ${why}`, false));
     this.socket?.terminate();
     this.renewing?.terminate();

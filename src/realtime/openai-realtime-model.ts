@@ -13,6 +13,7 @@ import {
   type OpenAIClientEvent,
 } from './openai-client-events.js';
 import { HANDLED_EVENT_TYPES, parseServerEvent, type ServerEvent, type TranscriptionUsagePayload, type UsagePayload } from './openai-events.js';
+import { ConnectionWatchdog } from './connection-watchdog.js';
 import { responseOutcome } from './openai-response-outcome.js';
 import {
   RealtimeError,
@@ -77,9 +78,9 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
   private socket: WebSocket | undefined;
   private readySent = false;
   private closedSent = false;
-  private watchdog: NodeJS.Timeout | undefined;
-  private lastEventAt = 0;
-  private pingSentAt: number | undefined;
+  private readonly watchdog: ConnectionWatchdog;
+  /** Since when a response has been owed (asked for or under way) with none before it. */
+  private owedSince = 0;
   /** response.create sent and no response.created yet. */
   private responsesOwed = 0;
   private readonly responsesInProgress = new Map<string, ResponseInFlight>();
@@ -94,6 +95,14 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     super();
     this.clock = options.clock ?? (() => performance.now());
     this.log = options.log ?? WARNING_LOG;
+    this.watchdog = new ConnectionWatchdog({
+      clock: this.clock,
+      livenessMs: options.livenessMs ?? DEFAULT_LIVENESS_MS,
+      tickMs: WATCHDOG_TICK_MS,
+      socket: () => this.socket,
+      owedSince: () => (this.responsesOwed > 0 || this.responsesInProgress.size > 0 ? this.owedSince : undefined),
+      giveUp: (why) => this.giveUp(why),
+    });
   }
 
   get modelName(): string {
@@ -122,16 +131,14 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
     this.socket = socket;
 
     socket.on('message', (data) => this.onMessage(data.toString()));
-    socket.on('pong', () => {
-      this.pingSentAt = undefined;
-    });
+    socket.on('pong', () => this.watchdog.clearPing());
     socket.on('close', (code, reason) => this.emitClosed(code, reason.toString()));
 
     return new Promise((resolve, reject) => {
       socket.once('open', () => {
-        this.lastEventAt = this.clock();
+        this.watchdog.heard();
         this.send({ type: 'session.update', session: sessionPayload(this.options.model, session, this.formats) });
-        this.startWatchdog();
+        this.watchdog.start();
         resolve();
       });
       // Rejecting after `open` resolved is a no-op, so failures before it reject and later ones only report.
@@ -203,7 +210,7 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
   }
 
   close(): void {
-    this.stopWatchdog();
+    this.watchdog.stop();
     const socket = this.socket;
     if (!socket) return;
     if (socket.readyState === WebSocket.OPEN) socket.close(1000, 'call ended');
@@ -233,57 +240,25 @@ export class OpenAIRealtimeModel extends EventEmitter<RealtimeModelEvents> imple
   }
 
   private owe(): void {
-    if (this.responsesOwed === 0 && this.responsesInProgress.size === 0) this.lastEventAt = this.clock();
+    if (this.responsesOwed === 0 && this.responsesInProgress.size === 0) this.owedSince = this.clock();
     this.responsesOwed += 1;
   }
 
-  /**
-   * Once a second: a ping when the connection has been quiet for half of `livenessMs`, and a
-   * connection that left one unanswered for `livenessMs` is dead (a half-open TCP connection never
-   * closes by itself). A response that was asked for or started and has produced no event for
-   * `livenessMs` has stalled. Either way the socket is
-   * dropped and `closed` reported, which the call treats as a lost connection.
-   */
-  private startWatchdog(): void {
-    const limit = this.options.livenessMs ?? DEFAULT_LIVENESS_MS;
-    this.watchdog = setInterval(() => {
-      const socket = this.socket;
-      if (!socket || socket.readyState !== WebSocket.OPEN) return;
-      const now = this.clock();
-      if (this.pingSentAt !== undefined && now - this.pingSentAt > limit) return this.giveUp('no answer to ping');
-      const waiting = this.responsesOwed > 0 || this.responsesInProgress.size > 0;
-      if (waiting && now - this.lastEventAt > limit) return this.giveUp('response stalled');
-      // A connection that is talking is alive: ping only one that has been quiet a while, so a
-      // busy call's socket carries no extra frames.
-      if (this.pingSentAt === undefined && now - this.lastEventAt >= limit / 2) {
-        this.pingSentAt = now;
-        socket.ping();
-      }
-    }, WATCHDOG_TICK_MS);
-    this.watchdog.unref();
-  }
-
-  private stopWatchdog(): void {
-    clearInterval(this.watchdog);
-    this.watchdog = undefined;
-  }
-
   private giveUp(why: string): void {
-    this.stopWatchdog();
     this.emitError(new RealtimeError('connection_stalled', `realtime connection ${why}`, false));
     this.socket?.terminate();
     this.emitClosed(1006, why);
   }
 
   private emitClosed(code: number, reason: string): void {
-    this.stopWatchdog();
+    this.watchdog.stop();
     if (this.closedSent) return;
     this.closedSent = true;
     this.emit('closed', code, reason);
   }
 
   private onMessage(raw: string): void {
-    this.lastEventAt = this.clock();
+    this.watchdog.heard();
     let json: unknown;
     try {
       json = JSON.parse(raw);

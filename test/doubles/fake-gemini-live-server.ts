@@ -63,6 +63,7 @@ export class FakeGeminiConnection extends EventEmitter {
   /** Send a `sessionResumptionUpdate` after each turn. */
   resumable = true;
   private generating: { cancelled: boolean; toolCallId?: string } | undefined;
+  private stalled = false;
   private readonly waitingTools = new Map<string, string>();
   private setupDone = false;
   /** The latest function response, for scripted args that refer to it ({{result.path}}). */
@@ -92,7 +93,7 @@ export class FakeGeminiConnection extends EventEmitter {
   }
 
   send(message: Record<string, unknown>, binary = false): void {
-    if (!this.isOpen) return;
+    if (!this.isOpen || this.stalled) return;
     const json = JSON.stringify(message);
     // The service may send its JSON in binary frames.
     this.socket.send(binary ? Buffer.from(json, 'utf8') : json);
@@ -100,6 +101,15 @@ export class FakeGeminiConnection extends EventEmitter {
 
   end(code: number, reason: string): void {
     if (this.isOpen) this.socket.close(code, reason);
+  }
+
+  /**
+   * The connection goes silent without closing, like a half-open TCP connection: nothing more is
+   * read (so pings go unanswered) and nothing is sent.
+   */
+  stall(): void {
+    this.stalled = true;
+    (this.socket as unknown as { _socket?: { pause(): void } })._socket?.pause();
   }
 
   /** The connection dies without a close handshake. */

@@ -23,7 +23,7 @@ async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   }
 }
 
-async function connected(t: { teardown(fn: () => unknown): void }, options: { clock?: () => number; connectionMaxMs?: number } = {}) {
+async function connected(t: { teardown(fn: () => unknown): void }, options: { clock?: () => number; connectionMaxMs?: number; livenessMs?: number } = {}) {
   const server = await FakeGeminiLiveServer.start();
   server.apiKey = 'g-test';
   t.teardown(() => server.close());
@@ -215,4 +215,37 @@ t.test('updateSession gives the model the new instructions as a system turn, ask
   model.updateSession({ instructions: 'Speak Spanish with this caller.', language: 'es', transcriptionPrompt: null });
   const update = await connection.waitFor((m) => m.clientContent !== undefined);
   t.match(update, { clientContent: { turns: [{ role: 'user', parts: [{ text: /Speak Spanish with this caller\./ }] }], turnComplete: false } });
+});
+
+t.test('liveness follows the injected clock: a request left unanswered past the limit gives the connection up', async (t) => {
+  let now = 1_000;
+  const { model, connection } = await connected(t, { clock: () => now });
+  const errors: RealtimeError[] = [];
+  model.on('error', (error) => errors.push(error));
+  const closed = new Promise<string>((resolve) => model.once('closed', (_code, reason) => resolve(reason)));
+  connection.stall();
+  model.createResponse({ note: 'Greet the caller.' });
+  now += 4_900;
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  t.equal(errors.length, 0, 'not yet: the limit is 5 s');
+  now += 200;
+  t.equal(await closed, 'response stalled');
+  t.match(errors, [{ code: 'connection_stalled', recoverable: false, message: /Gemini Live connection response stalled/ }]);
+});
+
+t.test('a quiet connection is pinged, and one that leaves the ping unanswered is given up', async (t) => {
+  let now = 1_000;
+  const { model, connection } = await connected(t, { clock: () => now, livenessMs: 2_000 });
+  const closed = new Promise<string>((resolve) => model.once('closed', (_code, reason) => resolve(reason)));
+  // Quiet for half the limit: a ping goes out, and a live server answers it.
+  now += 1_000;
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  now += 1_500;
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  t.ok(model.isOpen, 'an answered ping keeps the connection');
+  connection.stall();
+  now += 1_000;
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  now += 2_100;
+  t.equal(await closed, 'no answer to ping');
 });
