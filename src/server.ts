@@ -64,6 +64,21 @@ async function main(): Promise<void> {
     }
   }
   logger.info({ database: database.description }, `receptionist listening on http://localhost:${config.port} (public URL ${config.publicBaseUrl})`);
+  await hintFirstOwner(database, logger, config.port);
+}
+
+/** A fresh start has nobody who can sign in to the console: say how to make the first owner. */
+async function hintFirstOwner(database: DatabaseHandle, logger: Logger, port: number): Promise<void> {
+  try {
+    const anyone = await database.db.selectFrom('people').select('id').limit(1).executeTakeFirst();
+    if (anyone) return;
+    const spa = await database.db.selectFrom('spas').select('slug').orderBy('created_at').limit(1).executeTakeFirst();
+    logger.info(
+      `the console is at http://localhost:${port}/console; nobody can sign in yet: npm run staff-user -- --spa ${spa?.slug ?? '<spa slug>'} --email you@example.com --role owner --password '<10+ characters>'`,
+    );
+  } catch (error) {
+    logger.warn({ err: error }, 'could not check whether anyone can sign in to the console');
+  }
 }
 
 function installShutdown(app: App, database: DatabaseHandle, config: Config, logger: Logger, tracing: Tracing | undefined): void {
