@@ -22,6 +22,11 @@ export const FRAME_DELAY_SAMPLE_EVERY = 50;
 export interface CallStep {
   /** Ends the step once; later calls do nothing. `status` is from a small fixed set of the caller's. */
   end(status: string, durationMs?: number): void;
+  /**
+   * Runs `work` as part of the step, so what it calls out to (Twilio's REST API, Google Calendar,
+   * OpenAI) shows inside the step in the call's trace. Returns what `work` returns.
+   */
+  run<T>(work: () => T): T;
 }
 
 export interface CallStart {
@@ -74,7 +79,7 @@ export interface CallObserver {
   callStarted(call: CallStart): CallObservation;
 }
 
-const NO_STEP: CallStep = { end() {} };
+const NO_STEP: CallStep = { end() {}, run: (work) => work() };
 
 /** Observes nothing: calls built without an observer (unit tests, tools). */
 export const UNOBSERVED_CALL: CallObservation = {

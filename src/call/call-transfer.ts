@@ -26,9 +26,10 @@ export class CallTransfer {
     const step = this.observation.transferring();
     try {
       // The briefing never fails and is bounded in time (warm-transfer.ts): the caller is on hold meanwhile.
-      const brief = this.briefing ? await this.briefing(reason) : { source: 'none' };
+      const { briefing, transfer } = this;
+      const brief = briefing ? await step.run(() => briefing(reason)) : { source: 'none' };
       const { source, ...dial } = brief;
-      await this.transfer(this.callSid, { number, announcement, ...dial });
+      await step.run(() => transfer(this.callSid, { number, announcement, ...dial }));
       this.recorder.event('transfer', null, { to: number, warm: dial.whisperUrl !== undefined, whisper: source });
     } catch (error) {
       this.to = null;

@@ -193,8 +193,8 @@ export class ToolTurns {
     };
     // How long a tool that acts waited for its response to complete (about nothing: response.done follows the arguments).
     const heldMs = Math.round(started - at);
-    void this.options.tools
-      .execute(call.name, call.argumentsJson, context)
+    void step
+      .run(() => this.options.tools.execute(call.name, call.argumentsJson, context))
       .then((outcome: ToolOutcome) => {
         clearTimeout(filler);
         const durationMs = Math.round(now() - started);

@@ -148,8 +148,10 @@ class ObservedCall implements CallObservation {
   /** A child span of the call, ended once with its status (and counted by `count`). */
   private step(name: string, attributes: Record<string, string>, count: (status: string, durationMs?: number) => void): CallStep {
     const span = this.tracer.startSpan(name, { attributes }, this.within);
+    const inside = trace.setSpan(this.within, span);
     let done = false;
     return {
+      run: (work) => context.with(inside, work),
       end: (status, durationMs) => {
         if (done) return;
         done = true;

@@ -122,6 +122,17 @@ export async function traceOneCall(t: Test, protocol: OtlpProtocol): Promise<voi
   t.match(of('model.reconnect'), [{ attributes: { 'step.status': 'restored', 'step.duration_ms': Number } }], 'the reconnect, restored');
   t.match(of('transfer'), [{ attributes: { 'step.status': 'ok' } }], 'the transfer');
 
+  // Outgoing requests: the transfer's Twilio REST call (the SDK's node:http client) and the
+  // analysis's OpenAI request (fetch, through undici), each a client span inside its own trace.
+  const urlOf = (span: ReceivedSpan) => String(span.attributes['url.full'] ?? span.attributes['http.url'] ?? '');
+  const clients = spans.filter((s) => s.kind === 3 && /^https?:/.test(urlOf(s)));
+  const twilioUpdate = clients.find((s) => s.traceId === second.traceId && /\/Calls\/CA\w+\.json/.test(urlOf(s)));
+  t.ok(twilioUpdate, "the transfer's request to Twilio has a client span in the call's trace");
+  t.equal(twilioUpdate?.parentSpanId, of('transfer')[0]?.spanId, 'inside the transfer step');
+  t.match(twilioUpdate?.attributes, { 'http.request.method': 'POST' }, 'with its method');
+  const analysisRequest = clients.find((s) => s.traceId === analysed[0]?.traceId && urlOf(s).startsWith(openai.baseUrl));
+  t.ok(analysisRequest, "the analysis's request to OpenAI has a client span in the analysis trace (fetch, through undici)");
+
   const text = spans.find((s) => s.name === 'sms.inbound');
   t.match(text?.attributes, { 'twilio.message_sid': `SM${'7'.repeat(32)}` }, 'an inbound text has a span of its own');
   const smsWebhook = spans.find((s) => s.kind === 2 && s.attributes['url.path'] === '/twilio/sms');
