@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import t from 'tap';
 import { z } from 'zod';
 import { listenForScrapes } from '../../src/observability/metrics.js';
@@ -43,6 +45,13 @@ t.test('the metrics port serves Prometheus text: live calls, requests by route, 
   t.equal(sample(during, 'receptionist_write_queue_oldest_seconds') !== undefined, true);
   t.match(during, /^receptionist_nodejs_eventloop_lag_p99_seconds /m, 'event-loop lag');
   t.match(during, /^receptionist_nodejs_heap_size_used_bytes /m, 'heap');
+  // Garbage collections are counted as they happen: make a full one happen and see it counted.
+  v8.setFlagsFromString('--expose-gc');
+  const collectGarbage = vm.runInNewContext('gc') as () => void;
+  const majorBefore = sample(during, 'receptionist_nodejs_gc_duration_seconds_count{kind="major"}') ?? 0;
+  collectGarbage();
+  await until('the collection to be observed', async () => (sample(await scrape(scrapes.port), 'receptionist_nodejs_gc_duration_seconds_count{kind="major"}') ?? 0) > majorBefore);
+  t.pass('a full garbage collection is counted (receptionist_nodejs_gc_duration_seconds, kind major)');
 
   const session = h.app.liveCalls.get(call.callSid);
   call.hangUp();
