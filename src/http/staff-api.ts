@@ -27,6 +27,7 @@ import type { GoogleSignInProvider } from './staff/google-sign-in.js';
 import googleCalendarRoutes, { type GoogleOAuthHandlers } from './routes/google-calendar.js';
 import liveEventRoutes from './routes/live-events.js';
 import recordingRoutes from './routes/recordings.js';
+import type { StaffAppointmentHandlers } from './routes/appointments.js';
 import settingsRoutes from './routes/settings.js';
 import type { RecordingStorage } from '../storage/recording-store.js';
 import staffMessageRoutes from './routes/staff-messages.js';
@@ -47,6 +48,8 @@ export interface StaffApiOptions {
   changes: SpaChangeFeed;
   /** Call recordings: played through the API, erased with the patient. */
   recordings: RecordingStorage;
+  /** Staff cancelling an appointment (the calendar and the patient's text). */
+  appointments: StaffAppointmentHandlers;
 }
 
 /** Requests a minute per API key, or per client address for requests that bring none. */
@@ -102,7 +105,7 @@ const staffApi: FastifyPluginAsync<StaffApiOptions> = async (api, options) => {
     await keyed.register(conversationRoutes, { texts: options.texts, recordings: options.recordings });
     await keyed.register(recordingRoutes, { recordings: options.recordings });
     await keyed.register(customerRoutes);
-    await keyed.register(appointmentRoutes);
+    await keyed.register(appointmentRoutes, { handlers: options.appointments });
     await keyed.register(staffMessageRoutes);
     await keyed.register(callRoutes);
     await keyed.register(analyticsRoutes);

@@ -96,7 +96,21 @@ export async function listAppointments(
   spaId: string,
   filter: { from: Date; to: Date; providerId?: string | undefined; status?: AppointmentStatus | undefined },
 ) {
-  let query = appointmentsWithNames(db)
+  let query = staffAppointments(db, spaId)
+    .where('a.starts_at', '>=', filter.from)
+    .where('a.starts_at', '<', filter.to);
+  if (filter.providerId) query = query.where('a.provider_id', '=', filter.providerId);
+  if (filter.status) query = query.where('a.status', '=', filter.status);
+  return query.orderBy('a.starts_at').limit(1000).execute();
+}
+
+/** One appointment as the list shows it. */
+export async function findStaffAppointment(db: Db, spaId: string, appointmentId: string) {
+  return staffAppointments(db, spaId).where('a.id', '=', appointmentId).executeTakeFirst();
+}
+
+function staffAppointments(db: Db, spaId: string) {
+  return appointmentsWithNames(db)
     .innerJoin('customers as c', 'c.id', 'a.customer_id')
     .select([
       'p.id as providerId',
@@ -105,12 +119,7 @@ export async function listAppointments(
       'c.phone as customerPhone',
       'a.source_conversation_id as conversationId',
     ])
-    .where('a.spa_id', '=', spaId)
-    .where('a.starts_at', '>=', filter.from)
-    .where('a.starts_at', '<', filter.to);
-  if (filter.providerId) query = query.where('a.provider_id', '=', filter.providerId);
-  if (filter.status) query = query.where('a.status', '=', filter.status);
-  return query.orderBy('a.starts_at').limit(1000).execute();
+    .where('a.spa_id', '=', spaId);
 }
 
 export async function listStaffMessages(db: Db, spaId: string, handled: boolean | undefined) {

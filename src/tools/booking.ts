@@ -6,6 +6,7 @@ import { addDays, isoWithOffset, spokenDateTime, toLocal, type LocalDate } from 
 import {
   cancelAppointmentRow,
   confirmedAppointmentsOverlapping,
+  findAppointment,
   insertConfirmedAppointment,
   isProviderOverlap,
   moveAppointment,
@@ -14,7 +15,7 @@ import {
 import { saveCustomerDetails } from '../storage/customer-repository.js';
 import { inTransaction, type Db, type Trx } from '../storage/database.js';
 import { addJob, APPOINTMENT_REMINDER_TASK, APPOINTMENT_TEXT_TASK, queueTime, removeJob } from '../storage/job-queue.js';
-import type { ProviderInfo, ServiceInfo, SpaProfile } from '../storage/spa-repository.js';
+import { loadSpaProfile, type ProviderInfo, type ServiceInfo, type SpaProfile } from '../storage/spa-repository.js';
 import { ToolError } from './tool.js';
 
 /**
@@ -341,8 +342,10 @@ export async function cancelAppointment(
   try {
     await inTransaction(db, async (trx) => {
       await cancelAppointmentRow(trx, appointment.id);
+      // The cancellation text takes the place of a confirmation not sent yet; without one, that goes too.
       if (request.textPatient !== false)
         await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'cancellation' }, { jobKey: `appointment:${appointment.id}:notice` });
+      else await removeJob(trx, `appointment:${appointment.id}:notice`);
       await removeJob(trx, `appointment:${appointment.id}:reminder`);
       if (provider)
         await spaCalendar.calendar.cancelEvent(
@@ -367,4 +370,38 @@ export function noticePolicy(spa: SpaProfile, appointment: AppointmentView, now:
     lateChange: late,
     policy: spa.persona.policies.find((p) => /cancel|notice/i.test(p)) ?? `We ask for ${required} hours' notice.`,
   };
+}
+
+/** What came of a cancellation asked for by staff (the console's Appointments page). */
+export type StaffCancellation =
+  | { outcome: 'cancelled' }
+  | { outcome: 'missing' }
+  | { outcome: 'not_cancellable'; status: string }
+  | { outcome: 'calendar_unavailable'; message: string };
+
+/**
+ * Staff cancel an appointment the way the receptionist does (cancel_appointment): the row, the
+ * calendar event and the reminder go in one transaction, and the patient is texted that it is
+ * cancelled unless staff say not to (they told the patient themselves). A provider switched off
+ * since the booking still has their event removed. Only a pending or confirmed appointment can be
+ * cancelled; a calendar that cannot be reached changes nothing.
+ */
+export async function cancelForStaff(
+  db: Db,
+  calendars: SpaCalendars,
+  request: { spaId: string; appointmentId: string; textPatient: boolean },
+): Promise<StaffCancellation> {
+  const [spa, appointment] = await Promise.all([
+    loadSpaProfile(db, request.spaId, { withInactive: true }),
+    findAppointment(db, request.spaId, request.appointmentId),
+  ]);
+  if (!spa || !appointment) return { outcome: 'missing' };
+  if (appointment.status !== 'confirmed' && appointment.status !== 'pending') return { outcome: 'not_cancellable', status: appointment.status };
+  try {
+    await cancelAppointment(db, await spaCalendarFor(calendars, spa), { spa, appointment, textPatient: request.textPatient });
+  } catch (error) {
+    if (error instanceof ToolError) return { outcome: 'calendar_unavailable', message: 'The booking calendar could not be reached; nothing was changed. Try again in a moment.' };
+    throw error;
+  }
+  return { outcome: 'cancelled' };
 }

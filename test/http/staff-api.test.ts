@@ -4,6 +4,9 @@ import { createApiKey, revokeApiKey } from '../../src/storage/api-key-repository
 import { insertEvents, insertMessages } from '../../src/storage/conversation-timeline.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
 import { loadSpaProfile } from '../../src/storage/spa-repository.js';
+import { pendingJobs } from '../../src/storage/job-queue.js';
+import { SpaCalendars } from '../../src/calendar/spa-calendars.js';
+import { bookAppointment } from '../../src/tools/booking.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 
 const ADMIN_API_KEY = 'admin-key-for-tests-0123456789';
@@ -252,6 +255,67 @@ t.test('appointments by date range and provider', async (t) => {
   const found = (await s.get(`/api/v1/appointments?from=2026-12-01&to=2026-12-01&providerId=${sofia.id}`)).json();
   t.match(found.data, [{ service: 'HydraFacial', provider: 'Sofia Ramirez', customerName: 'Pat Example', status: 'confirmed' }]);
   t.same((await s.get('/api/v1/appointments?from=2026-12-02&to=2026-12-31')).json().data, []);
+});
+
+t.test('staff cancel an appointment: calendar event, reminder and the patient\'s text handled as the receptionist does', async (t) => {
+  const s = await setup(t);
+  const calendars = new SpaCalendars(s.db, s.config);
+  const spa = (await loadSpaProfile(s.db, s.demoSpaId))!;
+  const spaCalendar = await calendars.forSpa(spa);
+  const provider = spa.providers[0]!;
+  const service = spa.services.find((x) => provider.serviceIds.includes(x.id))!;
+  const book = async (phone: string, start: string) =>
+    (
+      await bookAppointment(s.db, spaCalendar, {
+        spa, service, provider, start: new Date(start), customerPhone: phone, customerName: 'Robin Example',
+        email: undefined, notes: undefined, conversationId: null, now: new Date('2026-12-01T12:00:00Z'),
+      })
+    ).appointmentId;
+  const first = await book('+12025550161', '2026-12-10T15:00:00Z');
+  const second = await book('+12025550162', '2026-12-11T15:00:00Z');
+  const eventOf = (id: string) => s.db.selectFrom('local_calendar_events').select('status').where('appointment_id', '=', id).executeTakeFirstOrThrow();
+  const jobsFor = async (id: string) => (await pendingJobs(s.db)).filter((j) => j.key?.startsWith(`appointment:${id}:`)).map((j) => j.key);
+  t.match(await eventOf(first), { status: 'confirmed' }, 'booked into the calendar');
+  t.ok((await jobsFor(first)).includes(`appointment:${first}:reminder`), 'with its reminder');
+  const cancel = (id: string, body?: object, key = s.staff.key) =>
+    s.app.fastify.inject({ method: 'POST', url: `/api/v1/appointments/${id}/cancel`, headers: { authorization: `Bearer ${key}` }, ...(body ? { payload: body } : {}) });
+
+  const done = await cancel(first);
+  t.equal(done.statusCode, 200, done.body);
+  t.match(done.json(), { id: first, status: 'cancelled', customerName: 'Robin Example', service: service.name, provider: provider.name }, 'answers the appointment as the list shows it');
+  t.not((await eventOf(first)).status, 'confirmed', 'the calendar event is cancelled');
+  t.same(await jobsFor(first), [`appointment:${first}:notice`], 'the reminder is gone and the patient gets the cancellation text');
+
+  t.equal((await cancel(second, { textPatient: false })).statusCode, 200);
+  t.same(await jobsFor(second), [], 'no text when staff told the patient themselves');
+
+  const again = await cancel(first);
+  t.equal(again.statusCode, 409);
+  t.match(again.json(), { error: { code: 'NOT_CANCELLABLE', message: /cancelled/ } }, 'an appointment cannot be cancelled twice');
+  t.equal((await cancel('00000000-0000-4000-8000-000000000000')).statusCode, 404);
+  t.equal((await cancel(second, undefined, s.otherKey.key)).statusCode, 404, "another spa's appointment is not found");
+  t.equal((await cancel(second, { textPatient: 'yes' })).statusCode, 400);
+  const audited = await s.db.selectFrom('audit_events').select(['record_id', 'detail']).where('action', '=', 'appointment.cancelled').orderBy('id').execute();
+  t.match(audited, [{ record_id: first, detail: { textPatient: true } }, { record_id: second, detail: { textPatient: false } }], 'both on the audit log');
+});
+
+t.test('a cancellation the calendar cannot take changes nothing and says so', async (t) => {
+  const s = await setup(t);
+  const calendars = new SpaCalendars(s.db, s.config);
+  const spa = (await loadSpaProfile(s.db, s.demoSpaId))!;
+  const provider = spa.providers[0]!;
+  const service = spa.services.find((x) => provider.serviceIds.includes(x.id))!;
+  const { appointmentId } = await bookAppointment(s.db, await calendars.forSpa(spa), {
+    spa, service, provider, start: new Date('2026-12-10T15:00:00Z'), customerPhone: '+12025550163', customerName: 'Sam Example',
+    email: undefined, notes: undefined, conversationId: null, now: new Date('2026-12-01T12:00:00Z'),
+  });
+  // The spa moves to Google Calendar but has no working credentials: its calendar cannot be reached.
+  await s.db.updateTable('spas').set({ calendar: JSON.stringify({ type: 'google', calendarId: 'primary', auth: 'oauth' }) }).where('id', '=', s.demoSpaId).execute();
+  const refused = await s.app.fastify.inject({ method: 'POST', url: `/api/v1/appointments/${appointmentId}/cancel`, headers: { authorization: `Bearer ${s.staff.key}` } });
+  t.equal(refused.statusCode, 503);
+  t.match(refused.json(), { error: { code: 'CALENDAR_UNAVAILABLE', message: /nothing was changed/ } });
+  const row = await s.db.selectFrom('appointments').select('status').where('id', '=', appointmentId).executeTakeFirstOrThrow();
+  t.equal(row.status, 'confirmed', 'the appointment stands');
 });
 
 t.test('messages for staff can be listed and marked handled', async (t) => {

@@ -1,16 +1,26 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { spaDaysBounds, spaTimezone } from '../../storage/spa-lookups.js';
-import { listAppointments } from '../../storage/staff-queries.js';
+import { findStaffAppointment, listAppointments } from '../../storage/staff-queries.js';
 import { audit } from '../staff/audit.js';
 import { authorisedSpa } from '../auth.js';
 import { calendarDay } from '../calendar-day.js';
 import { appointmentListResponse } from '../response-schemas.js';
-import { uuid } from '../route-schemas.js';
+import { idParams, uuid } from '../route-schemas.js';
+import { HttpError } from '../errors.js';
 
-/** /appointments: the spa's bookings over a range of its days. */
+/** Cancelling for staff, supplied by the composition root (the calendar and the texts live outside http/). */
+export interface StaffAppointmentHandlers {
+  cancel(request: {
+    spaId: string;
+    appointmentId: string;
+    textPatient: boolean;
+  }): Promise<{ outcome: 'cancelled' } | { outcome: 'missing' } | { outcome: 'not_cancellable'; status: string } | { outcome: 'calendar_unavailable'; message: string }>;
+}
 
-const appointmentRoutes: FastifyPluginAsyncZod = async (app) => {
+/** /appointments: the spa's bookings over a range of its days; staff cancel one. */
+
+const appointmentRoutes: FastifyPluginAsyncZod<{ handlers: StaffAppointmentHandlers }> = async (app, { handlers }) => {
   const { db } = app;
 
   app.get('/appointments', {
@@ -37,6 +47,31 @@ const appointmentRoutes: FastifyPluginAsyncZod = async (app) => {
     // Patients' names and numbers: a read of patient data, on the record like the patient list.
     await audit(request, { action: 'appointments.listed', detail: { from: request.query.from, to: request.query.to, results: data.length } });
     return { data };
+  });
+
+  app.post('/appointments/:id/cancel', {
+    schema: {
+      tags: ['appointments'],
+      summary: 'Cancel an appointment (staff): the calendar event and reminder go; the patient is texted unless textPatient is false',
+      params: idParams,
+      // No body at all is the usual case: the patient is texted.
+      body: z
+        .object({ textPatient: z.boolean().optional().describe('Text the patient that it is cancelled (default true; false: staff told them already)') })
+        .strict()
+        .nullish(),
+      response: { 200: appointmentListResponse.shape.data.element },
+    },
+  }, async (request) => {
+    const spaId = authorisedSpa(request);
+    const textPatient = request.body?.textPatient ?? true;
+    const result = await handlers.cancel({ spaId, appointmentId: request.params.id, textPatient });
+    if (result.outcome === 'missing') throw new HttpError(404, 'NOT_FOUND', 'No such appointment.');
+    if (result.outcome === 'not_cancellable') throw new HttpError(409, 'NOT_CANCELLABLE', `This appointment is ${result.status.replace('_', ' ')}; only a pending or confirmed one can be cancelled.`);
+    if (result.outcome === 'calendar_unavailable') throw new HttpError(503, 'CALENDAR_UNAVAILABLE', result.message);
+    await audit(request, { action: 'appointment.cancelled', recordType: 'appointment', recordId: request.params.id, detail: { textPatient } });
+    const row = await findStaffAppointment(db, spaId, request.params.id);
+    if (!row) throw new HttpError(404, 'NOT_FOUND', 'No such appointment.');
+    return row;
   });
 };
 

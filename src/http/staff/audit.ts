@@ -34,7 +34,8 @@ export type AuditAction =
   | 'session.ended'
   | 'recording.played'
   | 'recording.downloaded'
-  | 'patient.erased';
+  | 'patient.erased'
+  | 'appointment.cancelled';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -22,6 +22,7 @@ const ACTIONS: Record<string, string> = {
   'customer.viewed': 'Viewed a patient',
   'customer.updated': "Changed a patient's details",
   'patient.erased': 'Erased a patient',
+  'appointment.cancelled': 'Cancelled an appointment',
   'recording.played': 'Played a recording',
   'recording.downloaded': 'Downloaded a recording',
 };
