@@ -223,7 +223,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       signIn: GoogleIdentity.configured(config) ? new GoogleIdentity(config, `${config.publicBaseUrl}${GOOGLE_SIGN_IN_CALLBACK_PATH}`) : undefined,
     },
     recordings: recordingStorage,
-    appointments: { cancel: (request) => cancelForStaff(database.db, calendars, request) },
+    appointments: { cancel: (request) => cancelForStaff(database.db, calendars, { ...request, now: now() }) },
     texts: {
       send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),

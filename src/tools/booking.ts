@@ -376,27 +376,30 @@ export function noticePolicy(spa: SpaProfile, appointment: AppointmentView, now:
 export type StaffCancellation =
   | { outcome: 'cancelled' }
   | { outcome: 'missing' }
-  | { outcome: 'not_cancellable'; status: string }
+  | { outcome: 'not_cancellable'; reason: string }
   | { outcome: 'calendar_unavailable'; message: string };
 
 /**
  * Staff cancel an appointment the way the receptionist does (cancel_appointment): the row, the
  * calendar event and the reminder go in one transaction, and the patient is texted that it is
  * cancelled unless staff say not to (they told the patient themselves). A provider switched off
- * since the booking still has their event removed. Only a pending or confirmed appointment can be
- * cancelled; a calendar that cannot be reached changes nothing.
+ * since the booking still has their event removed. Only a pending or confirmed appointment that is
+ * not over can be cancelled; a calendar that cannot be reached changes nothing.
  */
 export async function cancelForStaff(
   db: Db,
   calendars: SpaCalendars,
-  request: { spaId: string; appointmentId: string; textPatient: boolean },
+  request: { spaId: string; appointmentId: string; textPatient: boolean; now: Date },
 ): Promise<StaffCancellation> {
   const [spa, appointment] = await Promise.all([
     loadSpaProfile(db, request.spaId, { withInactive: true }),
     findAppointment(db, request.spaId, request.appointmentId),
   ]);
   if (!spa || !appointment) return { outcome: 'missing' };
-  if (appointment.status !== 'confirmed' && appointment.status !== 'pending') return { outcome: 'not_cancellable', status: appointment.status };
+  if (appointment.status !== 'confirmed' && appointment.status !== 'pending')
+    return { outcome: 'not_cancellable', reason: `This appointment is ${appointment.status.replace('_', ' ')}; only a pending or confirmed one can be cancelled.` };
+  if (appointment.endsAt.getTime() <= request.now.getTime())
+    return { outcome: 'not_cancellable', reason: 'This appointment is over; it can no longer be cancelled.' };
   try {
     await cancelAppointment(db, await spaCalendarFor(calendars, spa), { spa, appointment, textPatient: request.textPatient });
   } catch (error) {

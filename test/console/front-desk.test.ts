@@ -7,6 +7,10 @@ import { buildConsole } from '../support/console-build.js';
 import { freePort } from '../support/free-port.js';
 import { addPerson, GOOD_PASSWORD } from '../support/staff-people.js';
 import { until } from '../support/until.js';
+import { SpaCalendars } from '../../src/calendar/spa-calendars.js';
+import { pendingJobs } from '../../src/storage/job-queue.js';
+import { loadSpaProfile } from '../../src/storage/spa-repository.js';
+import { bookAppointment } from '../../src/tools/booking.js';
 
 /**
  * The console as the front desk and the owner use it, in headless Chromium against the real
@@ -198,6 +202,34 @@ if (CHROMIUM_MISSING) {
       headers: { 'x-csrf-token': String(await page.evaluate('fetch("/api/v1/me").then((r) => r.json()).then((me) => me.csrfToken)')) },
     });
     t.equal(refused.status(), 409, 'an erased patient’s details cannot be written back');
+  });
+
+  t.test('the front desk cancels an appointment for a patient who rang, choosing not to text them', async (t) => {
+    const spa = (await loadSpaProfile(db, h.demoSpaId))!;
+    const provider = spa.providers[0]!;
+    const service = spa.services.find((x) => provider.serviceIds.includes(x.id))!;
+    // A week from now (the service's clock), at a whole hour.
+    const start = new Date(Math.ceil((Date.now() + 7 * 86_400_000) / 3_600_000) * 3_600_000);
+    const { appointmentId } = await bookAppointment(db, await new SpaCalendars(db, h.config).forSpa(spa), {
+      spa, service, provider, start, customerPhone: '+12025550188', customerName: 'Morgan Lee',
+      email: undefined, notes: undefined, conversationId: null, now: new Date(),
+    });
+    const onDay = new Intl.DateTimeFormat('en-CA', { timeZone: spa.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(start);
+    await page.goto(url(`/appointments?view=day&date=${onDay}`));
+    const cancelButton = page.getByRole('button', { name: /^Cancel… .*for Morgan Lee/ });
+    await cancelButton.click();
+    const confirm = page.getByRole('group', { name: /^Confirm cancelling .*for Morgan Lee/ });
+    t.equal(await page.evaluate('document.activeElement?.textContent'), 'Cancel appointment', 'the keyboard lands on the confirmation');
+    await accessible(t, 'an appointment about to be cancelled');
+    await confirm.getByLabel('Text Morgan Lee that it is cancelled').uncheck();
+    await confirm.getByRole('button', { name: 'Cancel appointment' }).click();
+    await page.getByText(/Morgan Lee · cancelled/).waitFor();
+    t.equal(await cancelButton.count(), 0, 'a cancelled appointment offers no cancel');
+    const row = await db.selectFrom('appointments').select('status').where('id', '=', appointmentId).executeTakeFirstOrThrow();
+    t.equal(row.status, 'cancelled', 'cancelled');
+    const event = await db.selectFrom('local_calendar_events').select('status').where('appointment_id', '=', appointmentId).executeTakeFirstOrThrow();
+    t.not(event.status, 'confirmed', 'and out of the calendar');
+    t.same((await pendingJobs(db)).filter((j) => j.key?.startsWith(`appointment:${appointmentId}:`)), [], 'no text and no reminder for the patient');
   });
 
   t.test('a staff member cannot open Settings', async (t) => {

@@ -11,8 +11,8 @@ import { buildTestApp, type TestApp } from '../support/app.js';
 
 const ADMIN_API_KEY = 'admin-key-for-tests-0123456789';
 
-async function setup(t: Parameters<typeof buildTestApp>[0]) {
-  const test = await buildTestApp(t, { ADMIN_API_KEY });
+async function setup(t: Parameters<typeof buildTestApp>[0], options: { now?: () => Date } = {}) {
+  const test = await buildTestApp(t, { ADMIN_API_KEY }, options);
   const db = test.database.db;
   const owner = await createApiKey(db, test.demoSpaId, 'owner', 'owner');
   const staff = await createApiKey(db, test.demoSpaId, 'staff', 'front desk');
@@ -258,7 +258,8 @@ t.test('appointments by date range and provider', async (t) => {
 });
 
 t.test('staff cancel an appointment: calendar event, reminder and the patient\'s text handled as the receptionist does', async (t) => {
-  const s = await setup(t);
+  let now = new Date('2026-12-01T12:00:00Z');
+  const s = await setup(t, { now: () => now });
   const calendars = new SpaCalendars(s.db, s.config);
   const spa = (await loadSpaProfile(s.db, s.demoSpaId))!;
   const spaCalendar = await calendars.forSpa(spa);
@@ -295,12 +296,17 @@ t.test('staff cancel an appointment: calendar event, reminder and the patient\'s
   t.equal((await cancel('00000000-0000-4000-8000-000000000000')).statusCode, 404);
   t.equal((await cancel(second, undefined, s.otherKey.key)).statusCode, 404, "another spa's appointment is not found");
   t.equal((await cancel(second, { textPatient: 'yes' })).statusCode, 400);
+  const third = await book('+12025550164', '2026-12-12T15:00:00Z');
+  now = new Date('2026-12-12T16:30:00Z');
+  const over = await cancel(third);
+  t.equal(over.statusCode, 409);
+  t.match(over.json(), { error: { code: 'NOT_CANCELLABLE', message: 'This appointment is over; it can no longer be cancelled.' } }, 'one that is over stays as it was');
   const audited = await s.db.selectFrom('audit_events').select(['record_id', 'detail']).where('action', '=', 'appointment.cancelled').orderBy('id').execute();
   t.match(audited, [{ record_id: first, detail: { textPatient: true } }, { record_id: second, detail: { textPatient: false } }], 'both on the audit log');
 });
 
 t.test('a cancellation the calendar cannot take changes nothing and says so', async (t) => {
-  const s = await setup(t);
+  const s = await setup(t, { now: () => new Date('2026-12-01T12:00:00Z') });
   const calendars = new SpaCalendars(s.db, s.config);
   const spa = (await loadSpaProfile(s.db, s.demoSpaId))!;
   const provider = spa.providers[0]!;

@@ -15,7 +15,7 @@ export interface StaffAppointmentHandlers {
     spaId: string;
     appointmentId: string;
     textPatient: boolean;
-  }): Promise<{ outcome: 'cancelled' } | { outcome: 'missing' } | { outcome: 'not_cancellable'; status: string } | { outcome: 'calendar_unavailable'; message: string }>;
+  }): Promise<{ outcome: 'cancelled' } | { outcome: 'missing' } | { outcome: 'not_cancellable'; reason: string } | { outcome: 'calendar_unavailable'; message: string }>;
 }
 
 /** /appointments: the spa's bookings over a range of its days; staff cancel one. */
@@ -66,7 +66,7 @@ const appointmentRoutes: FastifyPluginAsyncZod<{ handlers: StaffAppointmentHandl
     const textPatient = request.body?.textPatient ?? true;
     const result = await handlers.cancel({ spaId, appointmentId: request.params.id, textPatient });
     if (result.outcome === 'missing') throw new HttpError(404, 'NOT_FOUND', 'No such appointment.');
-    if (result.outcome === 'not_cancellable') throw new HttpError(409, 'NOT_CANCELLABLE', `This appointment is ${result.status.replace('_', ' ')}; only a pending or confirmed one can be cancelled.`);
+    if (result.outcome === 'not_cancellable') throw new HttpError(409, 'NOT_CANCELLABLE', result.reason);
     if (result.outcome === 'calendar_unavailable') throw new HttpError(503, 'CALENDAR_UNAVAILABLE', result.message);
     await audit(request, { action: 'appointment.cancelled', recordType: 'appointment', recordId: request.params.id, detail: { textPatient } });
     const row = await findStaffAppointment(db, spaId, request.params.id);

@@ -1,10 +1,11 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, dataOf } from '../../api/client.js';
 import type { AppointmentRow } from '../../api/types.js';
 import { useLiveReload } from '../../app/live.js';
 import { navigate, useLocation } from '../../app/router.js';
 import { useLoad } from '../../app/use-load.js';
 import { addDays, day, isoDay, phone, time } from '../../ui/format.js';
-import { Loaded } from '../../ui/states.js';
+import { ErrorNote, Loaded } from '../../ui/states.js';
 
 /** Monday of the week of `isoDate`. */
 function monday(isoDate: string): string {
@@ -48,43 +49,99 @@ export function AppointmentsPage() {
       </div>
       <section class="panel" aria-label="Appointments">
         <Loaded state={state} empty={(rows) => rows.length === 0} emptyText={`Nothing booked ${view === 'week' ? 'this week' : 'this day'}.`}>
-          {(rows) => (view === 'week' ? <Week rows={rows} from={from} /> : <Day rows={rows} />)}
+          {(rows) => (view === 'week' ? <Week rows={rows} from={from} onChanged={state.reload} /> : <Day rows={rows} onChanged={state.reload} />)}
         </Loaded>
       </section>
     </>
   );
 }
 
-function Card({ a, showProvider }: { a: AppointmentRow; showProvider?: boolean }) {
+function Card({ a, showProvider, onChanged }: { a: AppointmentRow; showProvider?: boolean; onChanged: () => void }) {
+  const who = a.customerName ?? phone(a.customerPhone);
+  // Whether it is already over is the server's to say (its clock), with its words.
+  const cancellable = a.status === 'confirmed' || a.status === 'pending';
   return (
     <div class={`appointment ${a.status === 'cancelled' ? 'appointment-cancelled' : ''}`}>
       <div>
         <strong>{time(a.startsAt)}</strong> {a.service}
       </div>
       <div class="muted">
-        <a href={`/console/patients/${a.customerId}`}>{a.customerName ?? phone(a.customerPhone)}</a>
+        <a href={`/console/patients/${a.customerId}`}>{who}</a>
         {showProvider && ` · ${a.provider}`}
         {a.status !== 'confirmed' && ` · ${a.status}`}
       </div>
+      {cancellable && <CancelAppointment a={a} who={who} onCancelled={onChanged} />}
     </div>
   );
 }
 
-function Day({ rows }: { rows: AppointmentRow[] }) {
+/**
+ * Cancelling for a patient who rang the desk: a second step says what is cancelled and offers to
+ * text the patient (on by default; off when the desk told them already). The calendar event and
+ * the reminder go as when the receptionist cancels.
+ */
+function CancelAppointment({ a, who, onCancelled }: { a: AppointmentRow; who: string; onCancelled: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [textPatient, setTextPatient] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus();
+  }, [confirming]);
+  const what = `${a.service} at ${time(a.startsAt)} on ${day(isoDay(new Date(a.startsAt)))} for ${who}`;
+
+  async function cancel() {
+    setBusy(true);
+    setError(undefined);
+    try {
+      dataOf(await api.POST('/api/v1/appointments/{id}/cancel', { params: { path: { id: a.id } }, body: { textPatient } }));
+      onCancelled();
+    } catch (e) {
+      setError(e as Error);
+      setBusy(false);
+    }
+  }
+
+  if (!confirming)
+    return (
+      <button type="button" class="button button-small" style="margin-top:6px" onClick={() => setConfirming(true)}>
+        Cancel… <span class="skip-link">{what}</span>
+      </button>
+    );
+  return (
+    <div class="row-actions confirm" role="group" aria-label={`Confirm cancelling ${what}`} style="margin-top:6px">
+      <span>Cancel {what}?</span>
+      <label class="check" style="flex:1 1 100%;font-size:13.5px">
+        <input type="checkbox" checked={textPatient} onChange={(e) => setTextPatient(e.currentTarget.checked)} />
+        Text {who} that it is cancelled
+      </label>
+      {error && <ErrorNote error={error} />}
+      <button type="button" class="button button-small button-danger" ref={confirmButton} disabled={busy} onClick={() => void cancel()}>
+        {busy ? 'Cancelling…' : 'Cancel appointment'}
+      </button>
+      <button type="button" class="button button-small" onClick={() => setConfirming(false)}>
+        Keep it
+      </button>
+    </div>
+  );
+}
+
+function Day({ rows, onChanged }: { rows: AppointmentRow[]; onChanged: () => void }) {
   const providers = [...new Set(rows.map((r) => r.provider))].sort();
   return (
     <div class="day-columns">
       {providers.map((p) => (
         <section key={p} aria-label={p}>
           <h2 style="font-size:15px;margin-bottom:8px">{p}</h2>
-          {rows.filter((r) => r.provider === p).map((a) => <Card key={a.id} a={a} />)}
+          {rows.filter((r) => r.provider === p).map((a) => <Card key={a.id} a={a} onChanged={onChanged} />)}
         </section>
       ))}
     </div>
   );
 }
 
-function Week({ rows, from }: { rows: AppointmentRow[]; from: string }) {
+function Week({ rows, from, onChanged }: { rows: AppointmentRow[]; from: string; onChanged: () => void }) {
   const days = Array.from({ length: 7 }, (_, i) => addDays(from, i));
   return (
     <div class="day-columns">
@@ -93,7 +150,7 @@ function Week({ rows, from }: { rows: AppointmentRow[]; from: string }) {
         return (
           <section key={d} aria-label={day(d)}>
             <h2 style="font-size:15px;margin-bottom:8px">{day(d)}</h2>
-            {today.length === 0 ? <p class="muted">—</p> : today.map((a) => <Card key={a.id} a={a} showProvider />)}
+            {today.length === 0 ? <p class="muted">—</p> : today.map((a) => <Card key={a.id} a={a} showProvider onChanged={onChanged} />)}
           </section>
         );
       })}
