@@ -103,7 +103,8 @@ if (CHROMIUM_MISSING) {
     await until(
       'three lines to have been marked in turn',
       async () => {
-        const [position, seq] = [await audio<number>('a.currentTime'), await highlighted()];
+        // Both read in one step in the page, so a busy machine cannot put time between them.
+        const [position, seq] = await audio<[number, string | null]>("[a.currentTime, document.querySelector('.turn-current')?.dataset.seq ?? null]");
         if (seq === null) return false;
         samples += 1;
         seen.add(seq);
