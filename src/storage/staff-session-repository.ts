@@ -77,25 +77,14 @@ export async function touchSession(db: Db, sessionId: string, at: Date): Promise
   await db.updateTable('staff_sessions').set({ last_used_at: at }).where('id', '=', sessionId).where('last_used_at', '<', at).execute();
 }
 
-export async function revokeSession(db: Db, spaId: string, sessionId: string, at: Date): Promise<boolean> {
+/** Ends a session (only if it is `personId`'s, when given); false when there is no such session in force. */
+export async function revokeSession(db: Db, spaId: string, sessionId: string, at: Date, personId?: string): Promise<boolean> {
   const result = await db
     .updateTable('staff_sessions')
     .set({ revoked_at: at })
     .where('spa_id', '=', spaId)
     .where('id', '=', sessionId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
-/** Ends one of a person's own sessions; false when it is not theirs or already ended. */
-export async function revokeOwnSession(db: Db, spaId: string, personId: string, sessionId: string, at: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('staff_sessions')
-    .set({ revoked_at: at })
-    .where('spa_id', '=', spaId)
-    .where('person_id', '=', personId)
-    .where('id', '=', sessionId)
+    .$if(personId !== undefined, (q) => q.where('person_id', '=', personId as string))
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;

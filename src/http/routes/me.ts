@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { findPerson } from '../../storage/people-repository.js';
 import { findSpaByIdOrSlug } from '../../storage/spa-repository.js';
-import { listLiveSessions, revokeOwnSession, revokeSession } from '../../storage/staff-session-repository.js';
+import { listLiveSessions, revokeSession } from '../../storage/staff-session-repository.js';
 import { requestActor } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { mySessionListResponse } from '../people-response-schemas.js';
@@ -49,7 +49,7 @@ const meRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const actor = requestActor(request);
     if (actor.kind !== 'person') throw new HttpError(400, 'NOT_SIGNED_IN', 'An API key has no sessions; sign in as a person.');
-    if (!(await revokeOwnSession(db, actor.spaId, actor.personId, request.params.id, clock())))
+    if (!(await revokeSession(db, actor.spaId, request.params.id, clock(), actor.personId)))
       throw new HttpError(404, 'NOT_FOUND', 'No such session of yours in force.');
     await audit(request, { action: 'session.ended', recordType: 'session', recordId: request.params.id });
     if (request.params.id === actor.sessionId) void reply.header('set-cookie', clearedSessionCookie(staffSessions.secureCookie));

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, dataOf } from '../../api/client.js';
 import type { AppointmentRow } from '../../api/types.js';
 import { useLiveReload } from '../../app/live.js';
 import { navigate, useLocation } from '../../app/router.js';
 import { useLoad } from '../../app/use-load.js';
 import { addDays, day, isoDay, phone, time } from '../../ui/format.js';
+import { ConfirmStep } from '../../ui/confirm-step.js';
 import { ErrorNote, Loaded } from '../../ui/states.js';
 
 /** Monday of the week of `isoDate`. */
@@ -85,10 +86,6 @@ function CancelAppointment({ a, who, onCancelled }: { a: AppointmentRow; who: st
   const [textPatient, setTextPatient] = useState(true);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
-  const confirmButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (confirming) confirmButton.current?.focus();
-  }, [confirming]);
   const what = `${a.service} at ${time(a.startsAt)} on ${day(isoDay(new Date(a.startsAt)))} for ${who}`;
 
   async function cancel() {
@@ -110,20 +107,23 @@ function CancelAppointment({ a, who, onCancelled }: { a: AppointmentRow; who: st
       </button>
     );
   return (
-    <div class="row-actions confirm" role="group" aria-label={`Confirm cancelling ${what}`} style="margin-top:6px">
-      <span>Cancel {what}?</span>
+    <ConfirmStep
+      label={`Confirm cancelling ${what}`}
+      question={`Cancel ${what}?`}
+      confirm="Cancel appointment"
+      busyText="Cancelling…"
+      busy={busy}
+      onConfirm={() => void cancel()}
+      onCancel={() => setConfirming(false)}
+      cancelText="Keep it"
+      style="margin-top:6px"
+    >
       <label class="check" style="flex:1 1 100%;font-size:13.5px">
         <input type="checkbox" checked={textPatient} onChange={(e) => setTextPatient(e.currentTarget.checked)} />
         Text {who} that it is cancelled
       </label>
       {error && <ErrorNote error={error} />}
-      <button type="button" class="button button-small button-danger" ref={confirmButton} disabled={busy} onClick={() => void cancel()}>
-        {busy ? 'Cancelling…' : 'Cancel appointment'}
-      </button>
-      <button type="button" class="button button-small" onClick={() => setConfirming(false)}>
-        Keep it
-      </button>
-    </div>
+    </ConfirmStep>
   );
 }
 

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, dataOf } from '../../api/client.js';
 import type { CustomerTimeline } from '../../api/types.js';
 import { useLiveReload } from '../../app/live.js';
 import { useMe } from '../../app/session.js';
 import { useLoad } from '../../app/use-load.js';
 import { dayTime, outcome, phone } from '../../ui/format.js';
+import { ConfirmStep, useFocusWhen } from '../../ui/confirm-step.js';
 import { Badge, ErrorNote, Loaded, Panel } from '../../ui/states.js';
 
 type Entry = { at: string; key: string; title: string; detail: string; href?: string; badge?: string };
@@ -138,8 +139,7 @@ function PatientDetails({ timeline: t, onSaved }: { timeline: CustomerTimeline; 
 
 function ErasedNote({ at, just }: { at: string; just: string | undefined }) {
   // Right after the erasure the keyboard lands on what it did (the buttons that had it are gone).
-  const said = useRef<HTMLParagraphElement>(null);
-  useEffect(() => said.current?.focus(), [just]);
+  const said = useFocusWhen<HTMLParagraphElement>(just);
   return (
     <Panel title="Erased" id="patient-details">
       {just && (
@@ -165,10 +165,6 @@ function ErasePatient({ timeline: t, onErased }: { timeline: CustomerTimeline; o
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
-  const confirmButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (confirming) confirmButton.current?.focus();
-  }, [confirming]);
   const who = t.customer.name ?? phone(t.customer.phone);
 
   async function erase() {
@@ -193,15 +189,15 @@ function ErasePatient({ timeline: t, onErased }: { timeline: CustomerTimeline; o
       </p>
       {error && <ErrorNote error={error} />}
       {confirming ? (
-        <div class="row-actions confirm" role="group" aria-label={`Confirm erasing ${who}`}>
-          <span>Erase everything about {who}? This cannot be undone.</span>
-          <button type="button" class="button button-small button-danger" ref={confirmButton} disabled={busy} onClick={() => void erase()}>
-            {busy ? 'Erasing…' : 'Erase for good'}
-          </button>
-          <button type="button" class="button button-small" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
+        <ConfirmStep
+          label={`Confirm erasing ${who}`}
+          question={`Erase everything about ${who}? This cannot be undone.`}
+          confirm="Erase for good"
+          busyText="Erasing…"
+          busy={busy}
+          onConfirm={() => void erase()}
+          onCancel={() => setConfirming(false)}
+        />
       ) : (
         <button type="button" class="button button-small button-danger" onClick={() => setConfirming(true)}>
           Erase this patient…

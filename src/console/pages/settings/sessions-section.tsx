@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, dataOf, okOf } from '../../api/client.js';
 import { loadMe, type Me } from '../../app/session.js';
 import { useLoad } from '../../app/use-load.js';
 import { dayTime } from '../../ui/format.js';
+import { useFocusWhen } from '../../ui/confirm-step.js';
 import { Badge, ErrorNote, Loaded, Panel } from '../../ui/states.js';
 import { deviceOf } from './device.js';
 
@@ -32,8 +33,7 @@ export function SessionsSection({ me }: { me: Me }) {
   }
   const [ended, setEnded] = useState<string>();
   // The row and its button go: the keyboard goes to the line saying what happened.
-  const endedNote = useRef<HTMLParagraphElement>(null);
-  useEffect(() => endedNote.current?.focus(), [ended]);
+  const endedNote = useFocusWhen<HTMLParagraphElement>(ended);
 
   async function signOutEverywhere() {
     if (!personId) return;
