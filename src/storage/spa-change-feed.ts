@@ -37,6 +37,8 @@ export class SpaChangeFeed {
   private retryMs = RECONNECT_MIN_MS;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Who waits for the LISTEN to be in place (see `listening`). */
+  private waiters: Array<() => void> = [];
 
   constructor(
     private readonly url: string,
@@ -56,10 +58,27 @@ export class SpaChangeFeed {
     };
   }
 
+  /**
+   * Resolves once changes are being heard (the LISTEN is in place), so a subscriber can say it is
+   * ready without missing what happens between its subscribe and the LISTEN. While the database
+   * cannot be reached it waits for the reconnect; it resolves too when the feed closes or nobody is
+   * subscribed any more.
+   */
+  listening(): Promise<void> {
+    if (this.client || this.closed || this.listeners.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
     this.disconnect();
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private ensureConnected(): void {
@@ -87,6 +106,7 @@ export class SpaChangeFeed {
     const wasRetrying = this.retryMs > RECONNECT_MIN_MS;
     this.client = client;
     this.retryMs = RECONNECT_MIN_MS;
+    this.releaseWaiters();
     // Changes made while we were away were not heard: everyone reloads what they show.
     if (wasRetrying) this.broadcast('resync');
   }
@@ -107,6 +127,7 @@ export class SpaChangeFeed {
   }
 
   private disconnect(): void {
+    this.releaseWaiters();
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const client = this.client;

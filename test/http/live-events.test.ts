@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import t from 'tap';
 import { createApiKey } from '../../src/storage/api-key-repository.js';
 import { loadDemoSpaCatalog, seedSpa } from '../../src/storage/seed.js';
@@ -36,6 +36,12 @@ function openStream(port: number, key: string, agent: http.Agent): Promise<OpenS
   });
 }
 
+/** How many connections LISTEN on this test's database: the change feed holds one while any stream is subscribed. */
+async function listeners<T>(db: Kysely<T>): Promise<number> {
+  const result = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and query ilike 'listen %'`.execute(db);
+  return Number(result.rows[0]!.n);
+}
+
 t.test('a stream hears its own spa, not another; closing the server ends it and its connection at once', async (t) => {
   const test = await buildTestApp(t);
   const { db } = test.database;
@@ -52,6 +58,8 @@ t.test('a stream hears its own spa, not another; closing the server ends it and 
   t.equal(stream.response.statusCode, 200);
   t.match(stream.response.headers['content-type'], /^text\/event-stream/);
   await until('ready', async () => stream.text().includes('event: ready'));
+  // `ready` means changes are heard from now on: the LISTEN is already in place.
+  t.equal(await listeners(db), 1, 'ready comes once the change feed is listening');
 
   await recordTextThread(db, { spaId: other.spaId, from: '+12025550190', startedAt: new Date('2026-11-30T15:00:00Z'), texts: [['inbound', 'Hello?', 1]] });
   const conversationId = await recordTextThread(db, {
@@ -87,16 +95,7 @@ t.test('a browser that leaves before its stream opens leaves nothing running beh
   await test.app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const address = test.app.fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  // The change feed holds one LISTEN connection while any stream is subscribed, and lets it go when none is.
-  const listening = async () =>
-    Number(
-      (
-        await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and query ilike 'listen %'`.execute(
-          test.database.db,
-        )
-      ).rows[0]!.n,
-    );
-  t.equal(await listening(), 0, 'nobody listens before');
+  t.equal(await listeners(test.database.db), 0, 'nobody listens before');
   // Each request is sent whole and its connection cut at once, while its API key is still being looked up.
   const LEFT = 20;
   await Promise.all(
@@ -111,12 +110,12 @@ t.test('a browser that leaves before its stream opens leaves nothing running beh
   );
   // Let every handler run to its end (the key lookups finish after the cuts), and the feed let go.
   await new Promise((resolve) => setTimeout(resolve, 1_500));
-  t.equal(await listening(), 0, 'no stream nobody reads keeps the change feed listening');
+  t.equal(await listeners(test.database.db), 0, 'no stream nobody reads keeps the change feed listening');
   const stream = await openStream(port, key.key, new http.Agent());
   await until('ready', async () => stream.text().includes('event: ready'));
-  await until('listening', async () => (await listening()) === 1);
+  await until('listening', async () => (await listeners(test.database.db)) === 1);
   t.pass('a stream that stays does listen');
   stream.response.destroy();
-  await until('let go', async () => (await listening()) === 0);
+  await until('let go', async () => (await listeners(test.database.db)) === 0);
   t.pass('and lets go when it leaves');
 });

@@ -45,7 +45,8 @@ const liveEventRoutes: FastifyPluginAsyncZod<{ changes: SpaChangeFeed }> = async
       'x-accel-buffering': 'no',
     });
     open.add(stream);
-    stream.write(`retry: ${RECONNECT_MS}\nevent: ready\ndata: {}\n\n`);
+    stream.write(`retry: ${RECONNECT_MS}\n\n`);
+    let finished = false;
     const unsubscribe = changes.subscribe(spaId, (change) => {
       if (change === 'resync') stream.write('event: resync\ndata: {}\n\n');
       else stream.write(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
@@ -53,12 +54,17 @@ const liveEventRoutes: FastifyPluginAsyncZod<{ changes: SpaChangeFeed }> = async
     const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
     keepAlive.unref();
     const finish = () => {
+      finished = true;
       clearInterval(keepAlive);
       unsubscribe();
       open.delete(stream);
     };
     request.raw.once('close', finish);
     stream.once('close', finish);
+    // `ready` promises that every change from now on will be heard, so it waits for the feed's
+    // LISTEN: a change in between would otherwise be lost to a screen that has just loaded.
+    await changes.listening();
+    if (!finished && !stream.destroyed) stream.write('event: ready\ndata: {}\n\n');
   });
 };
 
