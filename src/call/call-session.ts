@@ -94,7 +94,7 @@ export class CallSession {
   private goodbye: CallEndReason | undefined;
   private readonly transfer: CallTransfer;
   private readonly keypad: CallerKeypad;
-  /** Waiting for the response being generated to end (a key press cancelled it): what to do then. */
+  /** A key press's request waiting for the response being generated and the tools running to end: what to do then. */
   private afterReply: (() => void)[] = [];
   private readonly observation: CallObservation;
   private readonly now: () => number;
@@ -258,11 +258,15 @@ export class CallSession {
     const toolTurn = this.tools.responseDone(done);
     this.recovery.responseDone(done);
     if (!toolTurn) this.hangUpIfHeard();
-    if (!this.playback.responding && this.afterReply.length > 0) {
-      const waiting = this.afterReply;
-      this.afterReply = [];
-      for (const run of waiting) run();
-    }
+    if (!this.tools.busy) this.runAfterReply();
+  }
+
+  /** What waited for the reply and the tools (keypad-requests.ts) runs once neither is under way. */
+  private runAfterReply(): void {
+    if (this.playback.responding || this.afterReply.length === 0) return;
+    const waiting = this.afterReply;
+    this.afterReply = [];
+    for (const run of waiting) run();
   }
 
   /** What the caller's keys may do to the call (keypad-requests.ts). */
@@ -280,8 +284,9 @@ export class CallSession {
       this.playback.interrupt(this.link.model);
       if (generating) this.link.model?.cancelResponse();
     },
+    // A tool's result is part of what the model answers: a request made while one runs waits for it.
     whenReplyDone: (then) => {
-      if (this.playback.responding) this.afterReply.push(then);
+      if (this.playback.responding || this.tools.busy) this.afterReply.push(then);
       else then();
     },
     holdPrompt: () => this.playback.playHoldPrompt(),
@@ -393,9 +398,20 @@ export class CallSession {
     isEnded: () => this.isEnded,
     silent: () => this.playback.idle && !this.playback.responding,
     holdPrompt: () => this.playback.playHoldPrompt(),
-    // With a goodbye under way the call hangs up once it is heard; otherwise the model speaks again.
-    resultsDelivered: (model) => (this.goodbye !== undefined ? this.hangUpIfHeard() : model.createResponse()),
+    transferring: () => this.transfer.to !== null,
+    resultsDelivered: (model) => this.resultsDelivered(model),
   };
+
+  /**
+   * A tool turn's results are with the model. With a goodbye under way the call hangs up once it is
+   * heard; a key press that waited for them makes the one reply (its note asks for it); during a
+   * transfer the model says nothing more; otherwise the model speaks again.
+   */
+  private resultsDelivered(model: RealtimeModel): void {
+    if (this.goodbye !== undefined) return this.hangUpIfHeard();
+    if (this.afterReply.length > 0) return this.runAfterReply();
+    if (this.transfer.to === null) model.createResponse();
+  }
 
   private readonly supervised: SupervisedCall = {
     isEnded: () => this.isEnded,

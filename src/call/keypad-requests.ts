@@ -11,6 +11,12 @@ import type { KeypadCall } from './caller-keypad.js';
  * call is transferred as the transfer tool does it (warm, with the same no-answer fallback), and
  * outside hours the receptionist offers to take a message. Other keys reach the model as what the
  * caller typed.
+ *
+ * A tool may be running when a key is pressed (a booking against a slow calendar). 0 still
+ * transfers at once; the tool runs to its end and its result is recorded and given to the model,
+ * but the model is asked for no reply once the transfer has begun. What the model is asked to say
+ * (the closed-hours note, the apology for a failed transfer, typed digits) waits for the result and
+ * is the one reply to both, so two responses never overlap.
  */
 
 export const HOLD_FOR_FRONT_DESK = 'Please hold while I connect you with our front desk.';
@@ -32,7 +38,7 @@ export interface KeypadSession {
   now(): Date;
   /** Stops the reply under way as a barge-in does: clear, truncate at what was heard, cancel generation. */
   stopReply(): void;
-  /** Runs `then` once no response is being generated (at once when none is). */
+  /** Runs `then` once no response is being generated and no tool is running (at once when neither is); it then asks for the one reply. */
   whenReplyDone(then: () => void): void;
   holdPrompt(): void;
   transferring(): boolean;
@@ -43,10 +49,12 @@ export interface KeypadSession {
 }
 
 export function keypadRequests(session: KeypadSession, recorder: CallRecorder, log: Logger): KeypadCall {
+  // Nothing is asked of the model once the call is being handed to a person.
+  const mayAsk = () => !session.isEnded() && !session.transferring();
   const speakWith = (note: string, system?: string) =>
     session.whenReplyDone(() => {
       const model = session.model();
-      if (session.isEnded() || !model) return;
+      if (!mayAsk() || !model) return;
       if (system) model.restoreConversation([{ type: 'message', role: 'system', text: system }]);
       model.createResponse({ note });
     });
@@ -81,7 +89,7 @@ export function keypadRequests(session: KeypadSession, recorder: CallRecorder, l
       recorder.event('dtmf_typed', null, { keys: keys.length });
       session.whenReplyDone(() => {
         const model = session.model();
-        if (session.isEnded() || !model) return;
+        if (!mayAsk() || !model) return;
         model.restoreConversation([{ type: 'message', role: 'user', text }]);
         model.createResponse();
       });

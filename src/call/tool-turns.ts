@@ -35,6 +35,8 @@ export interface ToolTurnsCall {
   silent(): boolean;
   /** Plays the recorded "one moment, please" (for a model that cannot speak out of band). */
   holdPrompt(): void;
+  /** The call is being handed to a person: the model says nothing more, not even a filler. */
+  transferring(): boolean;
   /** Every result of a turn was given to the model: it is the call's turn to go on. */
   resultsDelivered(model: RealtimeModel): void;
 }
@@ -225,7 +227,7 @@ export class ToolTurns {
   private sayFiller(tool: string): void {
     const model = this.call.model();
     // Only into silence: if the caller is hearing something, that is company enough.
-    if (!model || this.call.isEnded() || !this.call.silent()) return;
+    if (!model || this.call.isEnded() || this.call.transferring() || !this.call.silent()) return;
     // Gemini cannot say something outside the conversation: the recorded clip covers the wait, and
     // the real answer need not wait for it.
     if (!model.capabilities.outOfBandResponses) {
