@@ -83,6 +83,26 @@ t.test('0 pressed while a booking runs: the call goes to the front desk at once,
   t.ok(jobs.includes(APPOINTMENT_TEXT_TASK), 'the confirmation text goes out as it would');
 });
 
+t.test('0 pressed while a booking runs and Twilio ends the stream at once: the booking still ends on the record of the call', async (t) => {
+  const h = await startCallHarness(t, { google: true, now: () => IN_HOURS });
+  const { call, model } = await bookingUnderWay(h, '2026-12-08');
+  // Like Twilio: replacing the call's TwiML ends the media stream.
+  h.twilioRest.on('call-update', (callSid: string) => {
+    if (callSid === call.callSid) call.hangUp();
+  });
+  call.pressKey('0');
+  await callRecordWritten(h, call);
+  const conversationId = await conversationIdOf(h, call);
+  t.notOk((await eventsOf(h, conversationId)).some((e) => e.type === 'tool_result'), 'the call ended before the booking did');
+  await until('the booking result on the record', async () => (await eventsOf(h, conversationId)).some((e) => e.type === 'tool_result'), 15_000);
+  const result = (await eventsOf(h, conversationId)).find((e) => e.type === 'tool_result');
+  t.match(result, { name: 'book_appointment', data: { ok: true, result: { booked: true } } }, 'the booking went through');
+  const appointment = await h.database.db.selectFrom('appointments').select('source_conversation_id').executeTakeFirstOrThrow();
+  t.equal(appointment.source_conversation_id, conversationId, 'the appointment is booked from this call');
+  t.ok((await pendingJobs(h.database.db)).some((j) => j.task === APPOINTMENT_TEXT_TASK), 'its confirmation text goes out');
+  t.notOk(model.received.some(isToolOutput), 'the ended call gives the model nothing more');
+});
+
 t.test('0 pressed while a booking runs outside hours: one closed-hours reply, asked for once the result is in', async (t) => {
   const h = await startCallHarness(t, { google: true, now: () => OUTSIDE_HOURS });
   const { call, model, startedAt } = await bookingUnderWay(h, '2026-12-01');
@@ -90,7 +110,7 @@ t.test('0 pressed while a booking runs outside hours: one closed-hours reply, as
   model.deltaIntervalMs = 100;
   call.pressKey('0');
   const output = await model.waitFor('conversation.item.create', isToolOutput, 15_000);
-  t.match(JSON.parse(String((output.item as { output: string }).output)), { booked: true });
+  t.match(JSON.parse(String((output.item as { output: string }).output)), { booked: true }, 'the booking went through');
   const offer = await model.waitFor('response.create', (e) => JSON.stringify(e).includes('front desk is closed'), 5_000);
   t.ok(model.received.indexOf(offer) > model.received.indexOf(output), 'the closed-hours note is asked for after the result is in');
   await call.heardAll(400 + 100, 8_000);
@@ -119,6 +139,6 @@ t.test('0 pressed while a booking runs and the transfer fails: one apology, aske
   call.hangUp();
   await callRecordWritten(h, call);
   const events = await eventsOf(h, await conversationIdOf(h, call));
-  t.ok(events.some((e) => e.type === 'error' && e.name === 'transfer_failed'));
-  t.ok(events.some((e) => e.type === 'tool_result' && e.name === 'book_appointment'));
+  t.ok(events.some((e) => e.type === 'error' && e.name === 'transfer_failed'), 'the failed transfer is on record');
+  t.ok(events.some((e) => e.type === 'tool_result' && e.name === 'book_appointment'), "and so is the booking's result");
 });
