@@ -76,7 +76,9 @@ t.test('a DATABASE_URL on a closed port fails fast with one line', async (t) => 
   const server = startServer({ DATABASE_URL: `postgres://user:secret@127.0.0.1:${port}/db`, PORT: String(await freePort()) });
   const code = await server.exited;
   t.equal(code, 1);
-  t.ok(Date.now() - started < 10_000, `failed within ${Date.now() - started} ms`);
+  // Not a speed target: it must give up rather than retry (a retry loop would run for minutes). The
+  // bound is loose because starting Node and tsx alone takes many seconds on a loaded machine.
+  t.ok(Date.now() - started < 45_000, `failed within ${Date.now() - started} ms`);
   const lines = server.output().trim().split('\n');
   t.equal(lines.length, 1, server.output());
   t.match(lines[0], /cannot reach the database at 127\.0\.0\.1:\d+\/db/);

@@ -197,6 +197,7 @@ export const appointmentListResponse = z.object({
       customerName: maybe(z.string()),
       customerPhone: z.string(),
       conversationId: maybe(z.string()),
+      cancellable: z.boolean().describe('Staff may still cancel it: pending or confirmed, and not over by the server’s clock'),
     }),
   ),
 });

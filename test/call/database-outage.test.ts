@@ -77,6 +77,9 @@ function serverEnv(pg: StoppablePostgres, realtime: FakeRealtimeServer, dataDir:
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     OPENAI_API_KEY: 'sk-test',
     OPENAI_REALTIME_URL: realtime.url,
+    // Callers here sit through a 10 s outage between turns; on a loaded machine that passes the
+    // 12 s before "are you still there?", which would add a turn this test does not expect.
+    IDLE_PROMPT_SECONDS: '300',
   };
 }
 

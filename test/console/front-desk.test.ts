@@ -215,6 +215,16 @@ if (CHROMIUM_MISSING) {
       email: undefined, notes: undefined, conversationId: null, now: new Date(),
     });
     const onDay = new Intl.DateTimeFormat('en-CA', { timeZone: spa.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(start);
+    // One that is already over (booked back when it was ahead): nothing left to cancel.
+    const past = new Date(start.getTime() - 14 * 86_400_000);
+    await bookAppointment(db, await new SpaCalendars(db, h.config).forSpa(spa), {
+      spa, service, provider, start: past, customerPhone: '+12025550187', customerName: 'Avery Stone',
+      email: undefined, notes: undefined, conversationId: null, now: new Date(past.getTime() - 86_400_000),
+    });
+    const pastDay = new Intl.DateTimeFormat('en-CA', { timeZone: spa.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(past);
+    await page.goto(url(`/appointments?view=day&date=${pastDay}`));
+    await page.getByRole('link', { name: 'Avery Stone' }).waitFor();
+    t.equal(await page.getByRole('button', { name: /^Cancel… .*for Avery Stone/ }).count(), 0, 'an appointment that is over offers no cancel');
     await page.goto(url(`/appointments?view=day&date=${onDay}`));
     const cancelButton = page.getByRole('button', { name: /^Cancel… .*for Morgan Lee/ });
     await cancelButton.click();

@@ -84,7 +84,8 @@ if (CHROMIUM_MISSING) {
     await page.waitForURL(url(`/conversations/${conversationId}`));
     const player = page.locator('section[aria-labelledby="recording-heading"]');
     await player.getByRole('button', { name: 'Play the recording', exact: true }).waitFor();
-    t.match(await player.innerText(), /0:00 \/ 0:0[5-9]/, 'the time and the recording’s length');
+    // The call is simulated in real time: a loaded machine makes it (and its recording) a few seconds longer.
+    t.match(await player.innerText(), /0:00 \/ 0:(0[5-9]|1\d)/, 'the time and the recording’s length');
     t.equal(await player.getByRole('slider', { name: 'Position in the recording' }).count(), 1);
     t.equal(await player.getByRole('group', { name: 'Playback speed' }).getByRole('button').count(), 3, '1×, 1.5× and 2×');
     t.match(await player.getByRole('link', { name: 'Download (WAV)' }).getAttribute('href'), /\/recording\?leg=1&download=true$/);

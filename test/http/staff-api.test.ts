@@ -281,9 +281,19 @@ t.test('staff cancel an appointment: calendar event, reminder and the patient\'s
   const cancel = (id: string, body?: object, key = s.staff.key) =>
     s.app.fastify.inject({ method: 'POST', url: `/api/v1/appointments/${id}/cancel`, headers: { authorization: `Bearer ${key}` }, ...(body ? { payload: body } : {}) });
 
+  const list = async () =>
+    Object.fromEntries(
+      (
+        (
+          await s.app.fastify.inject({ url: '/api/v1/appointments?from=2026-12-01&to=2026-12-31', headers: { authorization: `Bearer ${s.staff.key}` } })
+        ).json() as { data: { id: string; cancellable: boolean }[] }
+      ).data.map((a) => [a.id, a.cancellable]),
+    );
+  t.same(await list(), { [first]: true, [second]: true }, 'the list says both can still be cancelled');
+
   const done = await cancel(first);
   t.equal(done.statusCode, 200, done.body);
-  t.match(done.json(), { id: first, status: 'cancelled', customerName: 'Robin Example', service: service.name, provider: provider.name }, 'answers the appointment as the list shows it');
+  t.match(done.json(), { id: first, status: 'cancelled', cancellable: false, customerName: 'Robin Example', service: service.name, provider: provider.name }, 'answers the appointment as the list shows it');
   t.not((await eventOf(first)).status, 'confirmed', 'the calendar event is cancelled');
   t.same(await jobsFor(first), [`appointment:${first}:notice`], 'the reminder is gone and the patient gets the cancellation text');
 
@@ -297,7 +307,9 @@ t.test('staff cancel an appointment: calendar event, reminder and the patient\'s
   t.equal((await cancel(second, undefined, s.otherKey.key)).statusCode, 404, "another spa's appointment is not found");
   t.equal((await cancel(second, { textPatient: 'yes' })).statusCode, 400);
   const third = await book('+12025550164', '2026-12-12T15:00:00Z');
+  t.equal((await list())[third], true, 'one booked for later can be cancelled');
   now = new Date('2026-12-12T16:30:00Z');
+  t.equal((await list())[third], false, 'once it is over by the server’s clock the list no longer offers its cancel');
   const over = await cancel(third);
   t.equal(over.statusCode, 409);
   t.match(over.json(), { error: { code: 'NOT_CANCELLABLE', message: 'This appointment is over; it can no longer be cancelled.' } }, 'one that is over stays as it was');

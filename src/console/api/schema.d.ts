@@ -1423,6 +1423,8 @@ export interface paths {
                                 customerName: string | null;
                                 customerPhone: string;
                                 conversationId: string | null;
+                                /** @description Staff may still cancel it: pending or confirmed, and not over by the server’s clock */
+                                cancellable: boolean;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -1487,6 +1489,8 @@ export interface paths {
                             customerName: string | null;
                             customerPhone: string;
                             conversationId: string | null;
+                            /** @description Staff may still cancel it: pending or confirmed, and not over by the server’s clock */
+                            cancellable: boolean;
                         } & {
                             [key: string]: unknown;
                         };

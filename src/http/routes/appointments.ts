@@ -20,6 +20,14 @@ export interface StaffAppointmentHandlers {
 
 /** /appointments: the spa's bookings over a range of its days; staff cancel one. */
 
+/**
+ * Whether staff may still cancel it: booked (pending or confirmed) and not yet over by the
+ * service's clock, the same rule the cancel itself applies, so the console offers only what works.
+ */
+function withCancellable<T extends { status: string; endsAt: Date }>(row: T, now: Date): T & { cancellable: boolean } {
+  return { ...row, cancellable: (row.status === 'pending' || row.status === 'confirmed') && row.endsAt.getTime() > now.getTime() };
+}
+
 const appointmentRoutes: FastifyPluginAsyncZod<{ handlers: StaffAppointmentHandlers }> = async (app, { handlers }) => {
   const { db } = app;
 
@@ -38,12 +46,14 @@ const appointmentRoutes: FastifyPluginAsyncZod<{ handlers: StaffAppointmentHandl
   }, async (request) => {
     const spaId = authorisedSpa(request);
     const bounds = await spaDaysBounds(db, await spaTimezone(db, spaId), request.query.from, request.query.to);
-    const data = await listAppointments(db, spaId, {
+    const now = app.clock();
+    const rows = await listAppointments(db, spaId, {
       from: bounds.from,
       to: bounds.to,
       providerId: request.query.providerId,
       status: request.query.status,
     });
+    const data = rows.map((row) => withCancellable(row, now));
     // Patients' names and numbers: a read of patient data, on the record like the patient list.
     await audit(request, { action: 'appointments.listed', detail: { from: request.query.from, to: request.query.to, results: data.length } });
     return { data };
@@ -71,7 +81,7 @@ const appointmentRoutes: FastifyPluginAsyncZod<{ handlers: StaffAppointmentHandl
     await audit(request, { action: 'appointment.cancelled', recordType: 'appointment', recordId: request.params.id, detail: { textPatient } });
     const row = await findStaffAppointment(db, spaId, request.params.id);
     if (!row) throw new HttpError(404, 'NOT_FOUND', 'No such appointment.');
-    return row;
+    return withCancellable(row, app.clock());
   });
 };
 

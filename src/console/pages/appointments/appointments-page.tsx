@@ -59,8 +59,6 @@ export function AppointmentsPage() {
 
 function Card({ a, showProvider, onChanged }: { a: AppointmentRow; showProvider?: boolean; onChanged: () => void }) {
   const who = a.customerName ?? phone(a.customerPhone);
-  // Whether it is already over is the server's to say (its clock), with its words.
-  const cancellable = a.status === 'confirmed' || a.status === 'pending';
   return (
     <div class={`appointment ${a.status === 'cancelled' ? 'appointment-cancelled' : ''}`}>
       <div>
@@ -71,7 +69,7 @@ function Card({ a, showProvider, onChanged }: { a: AppointmentRow; showProvider?
         {showProvider && ` · ${a.provider}`}
         {a.status !== 'confirmed' && ` · ${a.status}`}
       </div>
-      {cancellable && <CancelAppointment a={a} who={who} onCancelled={onChanged} />}
+      {a.cancellable && <CancelAppointment a={a} who={who} onCancelled={onChanged} />}
     </div>
   );
 }
