@@ -15,9 +15,9 @@ export const WRONG_SIGN_IN = 'The email or password is not right.';
  * failure counts against both the address and the email.
  */
 export async function checkPassword(request: FastifyRequest, reply: FastifyReply, email: string, password: string): Promise<PersonCredentials> {
-  refuseLockedOutAddress(request, reply);
+  await refuseLockedOutAddress(request, reply);
   const account = normaliseEmail(email);
-  const wait = request.server.signInLimit.lockedOutFor(account);
+  const wait = await request.server.signInLimit.lockedOutFor(account);
   if (wait > 0) {
     void reply.header('retry-after', String(wait));
     throw new HttpError(429, 'RATE_LIMITED', `Too many failed sign-ins for this account; try again in ${wait} s.`);
@@ -25,8 +25,7 @@ export async function checkPassword(request: FastifyRequest, reply: FastifyReply
   const person = await findPersonByEmail(request.server.db, account);
   const matches = person?.passwordHash ? await verifyPassword(password, person.passwordHash) : (await spendHashTime(password), false);
   if (!person || !matches || person.disabled) {
-    countFailedAuth(request);
-    request.server.signInLimit.recordFailure(account);
+    await Promise.all([countFailedAuth(request), request.server.signInLimit.recordFailure(account)]);
     throw new SignInFailed(person ? { id: person.id, spaId: person.spaId } : undefined);
   }
   return person;
