@@ -1,5 +1,5 @@
 import type { Clock } from '../config/clock.js';
-import { countAuthFailure, currentAuthFailures, type AuthFailureKind } from '../storage/auth-failure-repository.js';
+import { countAuthFailure, currentAuthFailures, uncountAuthFailure, type AuthFailureKind } from '../storage/auth-failure-repository.js';
 import type { Db } from '../storage/database.js';
 
 /**
@@ -26,6 +26,14 @@ export interface FailedAuthLimitOptions extends FailedAuthLimits {
   kind: AuthFailureKind;
 }
 
+/** An attempt counted before its credential is checked (see `FailedAuthLimit.beginAttempt`). */
+export interface CountedAttempt {
+  /** Seconds until the key may try again; 0: this attempt may go ahead. */
+  refusedFor: number;
+  /** The attempt was no failure (the credential was right, or was never checked): its count is taken back. */
+  release(): Promise<void>;
+}
+
 export const FAILED_AUTH_LIMIT: FailedAuthLimits = { maxFailures: 10, windowMs: 15 * 60_000 };
 
 export class FailedAuthLimit {
@@ -42,5 +50,22 @@ export class FailedAuthLimit {
   /** Counts a failure against `key`, on every machine at once. */
   async recordFailure(key: string): Promise<void> {
     await countAuthFailure(this.options.db, this.options.kind, key, this.options.clock(), this.options.windowMs);
+  }
+
+  /**
+   * Counts the attempt as a failure before its credential is checked, and refuses it if that puts
+   * the key over the limit. For slow checks (a password hash): attempts arriving together on
+   * several machines cannot all pass a check made before any of them has failed, so the limit
+   * holds however many are sent at once. A right credential takes its count back.
+   */
+  async beginAttempt(key: string): Promise<CountedAttempt> {
+    const { db, kind, clock, windowMs, maxFailures } = this.options;
+    const now = clock();
+    const window = await countAuthFailure(db, kind, key, now, windowMs);
+    if (window.failures > maxFailures) {
+      const refusedFor = Math.max(1, Math.ceil((window.windowEndsAt.getTime() - now.getTime()) / 1000));
+      return { refusedFor, release: async () => {} };
+    }
+    return { refusedFor: 0, release: () => uncountAuthFailure(db, kind, key, window) };
   }
 }

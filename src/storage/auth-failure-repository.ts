@@ -58,3 +58,16 @@ export async function deleteEndedAuthFailures(db: Db, now: Date): Promise<number
   const result = await db.deleteFrom('auth_failure_counters').where('window_ends_at', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * Takes back one failure counted in advance (an attempt counted before it was checked, which then
+ * succeeded); only in the window it was counted in, so a new window is never lowered.
+ */
+export async function uncountAuthFailure(db: Db, kind: AuthFailureKind, key: string, window: AuthFailureWindow): Promise<void> {
+  await db
+    .updateTable('auth_failure_counters')
+    .set({ failures: sql<number>`greatest(failures - 1, 0)` })
+    .where('key_hash', '=', counterKey(kind, key))
+    .where('window_ends_at', '=', window.windowEndsAt)
+    .execute();
+}

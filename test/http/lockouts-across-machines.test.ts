@@ -66,6 +66,14 @@ t.test('failures arriving at once on both machines are all counted', async (t) =
   t.equal((await signIn(b, 'owner@example.com', GOOD_PASSWORD, '198.51.100.49')).statusCode, 429, 'all five were counted: the email is locked');
 });
 
+t.test('wrong passwords sent all at once, to both machines, get no more than the 5 tries', async (t) => {
+  const { a, b } = await twoMachines(t);
+  const burst = Array.from({ length: 10 }, (_, i) => signIn(i % 2 === 0 ? a : b, 'owner@example.com', `wrong-password-${i}`, `198.51.100.${50 + i}`));
+  const answers = (await Promise.all(burst)).map((res) => res.statusCode).sort();
+  t.same(answers, [...Array(5).fill(401), ...Array(5).fill(429)], 'five are checked, five refused, though all ten arrived before any had failed');
+  t.equal((await signIn(a, 'owner@example.com', GOOD_PASSWORD, '198.51.100.70')).statusCode, 429);
+});
+
 t.test("a right password does not clear the email's count: 5 failures a window, whoever signs in meanwhile", async (t) => {
   const { a, b } = await twoMachines(t);
   for (let i = 0; i < 4; i++) t.equal((await signIn(a, 'owner@example.com', `wrong-password-${i}`, `198.51.100.${10 + i}`)).statusCode, 401);

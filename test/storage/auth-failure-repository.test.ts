@@ -1,6 +1,6 @@
 import t from 'tap';
 import { sql } from 'kysely';
-import { countAuthFailure, currentAuthFailures, deleteEndedAuthFailures } from '../../src/storage/auth-failure-repository.js';
+import { countAuthFailure, currentAuthFailures, deleteEndedAuthFailures, uncountAuthFailure } from '../../src/storage/auth-failure-repository.js';
 import { pino } from 'pino';
 import { cleanUpAuthFailures } from '../../src/jobs/auth-failure-cleanup-task.js';
 import { createTestDatabase } from '../support/database.js';
@@ -24,6 +24,18 @@ t.test('a failure after the window has ended starts a new window at 1', async (t
   t.equal(await currentAuthFailures(db, 'address', '203.0.113.1', at(WINDOW_MS)), undefined, 'an ended window is no window');
   const fresh = await countAuthFailure(db, 'address', '203.0.113.1', at(WINDOW_MS + 5), WINDOW_MS);
   t.same(fresh, { failures: 1, windowEndsAt: at(2 * WINDOW_MS + 5) });
+});
+
+t.test('a failure counted in advance is taken back only from the window it was counted in', async (t) => {
+  const { db } = await createTestDatabase(t);
+  await countAuthFailure(db, 'email', 'owner@example.com', START, WINDOW_MS);
+  const advance = await countAuthFailure(db, 'email', 'owner@example.com', at(1000), WINDOW_MS);
+  await uncountAuthFailure(db, 'email', 'owner@example.com', advance);
+  t.equal((await currentAuthFailures(db, 'email', 'owner@example.com', at(2000)))?.failures, 1);
+  const late = await countAuthFailure(db, 'email', 'owner@example.com', at(WINDOW_MS - 1), WINDOW_MS);
+  await countAuthFailure(db, 'email', 'owner@example.com', at(WINDOW_MS + 1), WINDOW_MS);
+  await uncountAuthFailure(db, 'email', 'owner@example.com', late);
+  t.equal((await currentAuthFailures(db, 'email', 'owner@example.com', at(WINDOW_MS + 2)))?.failures, 1, 'the new window keeps its failure');
 });
 
 t.test('neither the email nor the address is stored, only a hash of it and its kind', async (t) => {
