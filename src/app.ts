@@ -19,6 +19,7 @@ import { GOOGLE_SIGN_IN_CALLBACK_PATH } from './http/staff/google-sign-in.js';
 import { frameworkErrors } from './http/errors.js';
 import { requestLogSerializer } from './http/request-log.js';
 import { appointmentTasks } from './jobs/appointment-tasks.js';
+import { AUTH_FAILURE_CLEANUP_CRONTAB, authFailureCleanupTasks } from './jobs/auth-failure-cleanup-task.js';
 import { conversationAnalysisTasks } from './jobs/conversation-analysis-task.js';
 import { followUpTasks } from './jobs/follow-up-task.js';
 import { startJobWorker } from './jobs/job-worker.js';
@@ -247,7 +248,16 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   const heartbeat = startLiveCallHeartbeat(database, config, liveCalls, logger);
   const runner = deps.jobs
-    ? await startJobWorker({ connectionString: database.url, log: logger, tasks: { ...jobTasks(config, outbound, calendars, logger), ...retentionTasks({ db: database.db, recordings: recordingStorage, now, log: logger }) }, crontab: RETENTION_CRONTAB })
+    ? await startJobWorker({
+        connectionString: database.url,
+        log: logger,
+        tasks: {
+          ...jobTasks(config, outbound, calendars, logger),
+          ...retentionTasks({ db: database.db, recordings: recordingStorage, now, log: logger }),
+          ...authFailureCleanupTasks({ db: database.db, now, log: logger }),
+        },
+        crontab: [RETENTION_CRONTAB, AUTH_FAILURE_CLEANUP_CRONTAB].join('\n'),
+      })
     : undefined;
 
   await fastify.ready();

@@ -33,16 +33,16 @@ export function bearerToken(request: Pick<FastifyRequest, 'headers'>): string | 
  * Every credential check (API key, admin key, staff sign-in) starts here: an address that has
  * failed too often lately is refused (429) before its credential is looked at.
  */
-export function refuseLockedOutAddress(request: FastifyRequest, reply: FastifyReply): void {
-  const wait = request.server.failedAuth.lockedOutFor(request.clientAddress);
+export async function refuseLockedOutAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const wait = await request.server.failedAuth.lockedOutFor(request.clientAddress);
   if (wait === 0) return;
   void reply.header('retry-after', String(wait));
   throw new HttpError(429, 'RATE_LIMITED', `Too many failed attempts from this address; try again in ${wait} s.`);
 }
 
-/** A credential was given and was wrong: it counts against the client's address. */
-export function countFailedAuth(request: FastifyRequest): void {
-  request.server.failedAuth.recordFailure(request.clientAddress);
+/** A credential was given and was wrong: it counts against the client's address (before the answer goes). */
+export async function countFailedAuth(request: FastifyRequest): Promise<void> {
+  await request.server.failedAuth.recordFailure(request.clientAddress);
 }
 
 /**
@@ -57,7 +57,7 @@ export function countFailedAuth(request: FastifyRequest): void {
 export function requireStaffAccess(db: Kysely<Database>, defaultAccess: RouteAccess) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const access = request.routeOptions.config.role ?? defaultAccess;
-    refuseLockedOutAddress(request, reply);
+    await refuseLockedOutAddress(request, reply);
     const actor = bearerToken(request) ? await authenticateKey(db, request) : await authenticateSession(request);
     if (!roleAllows(actor.role, access)) {
       throw new HttpError(403, 'FORBIDDEN', actor.kind === 'key' ? `This needs an ${access} key.` : `This needs the ${access} role.`);
@@ -69,7 +69,7 @@ export function requireStaffAccess(db: Kysely<Database>, defaultAccess: RouteAcc
 async function authenticateKey(db: Kysely<Database>, request: FastifyRequest): Promise<Actor> {
   const identity = await findActiveApiKey(db, bearerToken(request) ?? '');
   if (!identity) {
-    countFailedAuth(request);
+    await countFailedAuth(request);
     throw new HttpError(401, 'UNAUTHORIZED', 'This API key is not valid or has been revoked.');
   }
   request.server.apiKeyUsage.record(identity.keyId, request.log);
@@ -80,10 +80,10 @@ async function authenticateKey(db: Kysely<Database>, request: FastifyRequest): P
 /** The hook of the bootstrap routes: the bearer must be ADMIN_API_KEY (none configured → always 401). */
 export function requireAdminKey(adminApiKey: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    refuseLockedOutAddress(request, reply);
+    await refuseLockedOutAddress(request, reply);
     const given = bearerToken(request);
     if (adminApiKey && given && timingSafeEqualText(given, adminApiKey)) return;
-    if (given) countFailedAuth(request);
+    if (given) await countFailedAuth(request);
     throw new HttpError(401, 'UNAUTHORIZED', 'The admin key is required.');
   };
 }

@@ -1,73 +1,71 @@
+import type { Clock } from '../config/clock.js';
+import { countAuthFailure, currentAuthFailures, uncountAuthFailure, type AuthFailureKind } from '../storage/auth-failure-repository.js';
+import type { Db } from '../storage/database.js';
+
 /**
- * Failed authentication per client address: a wrong admin key, a wrong or revoked API key, and
- * (when it comes) a wrong staff password all count against the address they came from. Once an
- * address has failed `maxFailures` times within `windowMs` of its first failure, every attempt
- * from it is refused until the window ends, a right credential included: otherwise the answer to
- * a guess would still tell a right one from a wrong one. Success never clears the count, so a
- * holder of one valid key cannot keep guessing another by interleaving it.
+ * Failed authentication per key of one kind: per client address (a wrong admin key, a wrong or
+ * revoked API key, an unknown session cookie, a wrong staff password, a failed Google sign-in) or
+ * per email (wrong passwords). Once a key has failed `maxFailures` times within `windowMs` of its
+ * first failure, every attempt with it is refused until the window ends, a right credential
+ * included: otherwise the answer to a guess would still tell a right one from a wrong one.
+ * Success never clears the count, so a holder of one valid key cannot keep guessing another by
+ * interleaving it, and an email's budget is the same 5 a window whoever signs in meanwhile.
  *
- * In memory, per machine: a client spread over N machines gets N budgets, still nowhere near
- * enough to guess a key.
+ * The counters live in Postgres (storage/auth-failure-repository.ts), so every machine behind the
+ * one address shares them and a restart forgets nothing; time is the app's clock.
  */
 
-export interface FailedAuthLimitOptions {
+export interface FailedAuthLimits {
   maxFailures: number;
   windowMs: number;
-  /** Milliseconds; tests move it. */
-  now?: () => number;
 }
 
-export const FAILED_AUTH_LIMIT: Pick<FailedAuthLimitOptions, 'maxFailures' | 'windowMs'> = { maxFailures: 10, windowMs: 15 * 60_000 };
-
-/** Addresses tracked at most; beyond it expired ones are dropped, then the oldest. */
-const MAX_TRACKED_ADDRESSES = 50_000;
-
-interface Failures {
-  count: number;
-  resetAt: number;
+export interface FailedAuthLimitOptions extends FailedAuthLimits {
+  db: Db;
+  clock: Clock;
+  kind: AuthFailureKind;
 }
+
+/** An attempt counted before its credential is checked (see `FailedAuthLimit.beginAttempt`). */
+export interface CountedAttempt {
+  /** Seconds until the key may try again; 0: this attempt may go ahead. */
+  refusedFor: number;
+  /** The attempt was no failure (the credential was right, or was never checked): its count is taken back. */
+  release(): Promise<void>;
+}
+
+export const FAILED_AUTH_LIMIT: FailedAuthLimits = { maxFailures: 10, windowMs: 15 * 60_000 };
 
 export class FailedAuthLimit {
-  private readonly failures = new Map<string, Failures>();
-  private readonly now: () => number;
+  constructor(private readonly options: FailedAuthLimitOptions) {}
 
-  constructor(private readonly options: FailedAuthLimitOptions = FAILED_AUTH_LIMIT) {
-    this.now = options.now ?? Date.now;
+  /** Seconds until `key` may try again; 0 when it may now. One primary-key read. */
+  async lockedOutFor(key: string): Promise<number> {
+    const now = this.options.clock();
+    const window = await currentAuthFailures(this.options.db, this.options.kind, key, now);
+    if (!window || window.failures < this.options.maxFailures) return 0;
+    return Math.max(1, Math.ceil((window.windowEndsAt.getTime() - now.getTime()) / 1000));
   }
 
-  /** Seconds until `address` may try again; 0 when it may now. */
-  lockedOutFor(address: string): number {
-    const entry = this.current(address);
-    if (!entry || entry.count < this.options.maxFailures) return 0;
-    return Math.max(1, Math.ceil((entry.resetAt - this.now()) / 1000));
+  /** Counts a failure against `key`, on every machine at once. */
+  async recordFailure(key: string): Promise<void> {
+    await countAuthFailure(this.options.db, this.options.kind, key, this.options.clock(), this.options.windowMs);
   }
 
-  recordFailure(address: string): void {
-    const entry = this.current(address);
-    if (entry) {
-      entry.count += 1;
-      return;
+  /**
+   * Counts the attempt as a failure before its credential is checked, and refuses it if that puts
+   * the key over the limit. For slow checks (a password hash): attempts arriving together on
+   * several machines cannot all pass a check made before any of them has failed, so the limit
+   * holds however many are sent at once. A right credential takes its count back.
+   */
+  async beginAttempt(key: string): Promise<CountedAttempt> {
+    const { db, kind, clock, windowMs, maxFailures } = this.options;
+    const now = clock();
+    const window = await countAuthFailure(db, kind, key, now, windowMs);
+    if (window.failures > maxFailures) {
+      const refusedFor = Math.max(1, Math.ceil((window.windowEndsAt.getTime() - now.getTime()) / 1000));
+      return { refusedFor, release: async () => {} };
     }
-    if (this.failures.size >= MAX_TRACKED_ADDRESSES) this.prune();
-    this.failures.set(address, { count: 1, resetAt: this.now() + this.options.windowMs });
-  }
-
-  private current(address: string): Failures | undefined {
-    const entry = this.failures.get(address);
-    if (entry && entry.resetAt <= this.now()) {
-      this.failures.delete(address);
-      return undefined;
-    }
-    return entry;
-  }
-
-  private prune(): void {
-    const now = this.now();
-    for (const [address, entry] of this.failures) if (entry.resetAt <= now) this.failures.delete(address);
-    // Still full: the oldest windows go first (a Map iterates in insertion order).
-    for (const address of this.failures.keys()) {
-      if (this.failures.size < MAX_TRACKED_ADDRESSES) break;
-      this.failures.delete(address);
-    }
+    return { refusedFor: 0, release: () => uncountAuthFailure(db, kind, key, window) };
   }
 }

@@ -182,6 +182,15 @@ export interface StreamTokenRedemptionsTable {
   redeemed_at: CreatedAt;
 }
 
+/** Failed authentications per (kind, key) in the current window, shared by every machine. */
+export interface AuthFailureCountersTable {
+  /** SHA-256 (hex) of the kind and the key: never the email or address itself. */
+  key_hash: string;
+  failures: number;
+  window_started_at: Timestamp;
+  window_ends_at: Timestamp;
+}
+
 export interface SmsDetailsTable {
   message_id: string;
   message_sid: string;
@@ -490,6 +499,7 @@ export interface Database {
   voice_call_details: VoiceCallDetailsTable;
   conversation_streams: ConversationStreamsTable;
   stream_token_redemptions: StreamTokenRedemptionsTable;
+  auth_failure_counters: AuthFailureCountersTable;
   sms_details: SmsDetailsTable;
   conversation_events: ConversationEventsTable;
   appointments: AppointmentsTable;

@@ -21,6 +21,18 @@ interface Teardown {
 export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestApp> {
   const database = await createTestDatabase(t);
   const { spaId } = await seedSpa(database.db, await loadDemoSpaCatalog());
+  return { ...(await buildMachine(t, database, env, options)), database, demoSpaId: spaId };
+}
+
+/**
+ * Another machine of the same service, as on Fly: its own app (memory, DATA_DIR) on the first
+ * one's database; closed when the test ends.
+ */
+export async function buildAnotherMachine(t: Teardown, first: TestApp, env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestApp> {
+  return { ...(await buildMachine(t, first.database, env, options)), database: first.database, demoSpaId: first.demoSpaId };
+}
+
+async function buildMachine(t: Teardown, database: TestDatabase, env: Record<string, string>, options: { now?: () => Date }): Promise<Pick<TestApp, 'app' | 'config'>> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -31,5 +43,5 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
   });
   const app = await buildApp({ config, database, logger: pino({ level: config.logLevel }), ...(options.now ? { now: options.now } : {}) });
   t.teardown(() => app.close());
-  return { app, config, database, demoSpaId: spaId };
+  return { app, config };
 }

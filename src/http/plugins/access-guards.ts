@@ -2,13 +2,13 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiKeyUsage } from '../api-key-usage.js';
 import { clientAddress, type ClientAddressPolicy } from '../client-address.js';
-import { FAILED_AUTH_LIMIT, FailedAuthLimit, type FailedAuthLimitOptions } from '../failed-auth-limit.js';
+import { FAILED_AUTH_LIMIT, FailedAuthLimit, type FailedAuthLimits } from '../failed-auth-limit.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Failed authentication per client address (admin key, API keys, staff sign-in). */
+    /** Failed authentication per client address (admin key, API keys, sessions, staff sign-in), in Postgres. */
     failedAuth: FailedAuthLimit;
-    /** Failed sign-ins per email (known or not, so the limit tells nobody which emails exist). */
+    /** Failed sign-ins per email (known or not, so the limit tells nobody which emails exist), in Postgres. */
     signInLimit: FailedAuthLimit;
     /** Writes API keys' `lastUsedAt`, at most once a minute per key. */
     apiKeyUsage: ApiKeyUsage;
@@ -28,10 +28,10 @@ export interface StaffSessionPolicy {
 }
 
 /** Wrong passwords for one email before that email is refused for the rest of the window. */
-export const SIGN_IN_LIMIT: Pick<FailedAuthLimitOptions, 'maxFailures' | 'windowMs'> = { maxFailures: 5, windowMs: 15 * 60_000 };
+export const SIGN_IN_LIMIT: FailedAuthLimits = { maxFailures: 5, windowMs: 15 * 60_000 };
 
 export interface AccessGuardsOptions extends ClientAddressPolicy {
-  failedAuth?: FailedAuthLimitOptions;
+  failedAuth?: FailedAuthLimits;
   staffSessions: StaffSessionPolicy;
 }
 
@@ -43,9 +43,10 @@ const accessGuards: FastifyPluginAsync<AccessGuardsOptions> = async (app, option
       return clientAddress(this, policy);
     },
   });
-  app.decorate('failedAuth', new FailedAuthLimit(options.failedAuth ?? FAILED_AUTH_LIMIT));
-  // On the app's clock, so a test can step past a lockout.
-  app.decorate('signInLimit', new FailedAuthLimit({ ...SIGN_IN_LIMIT, now: () => app.clock().getTime() }));
+  // Shared by every machine through Postgres, on the app's clock (so a test can step past a lockout).
+  const { db, clock } = app;
+  app.decorate('failedAuth', new FailedAuthLimit({ ...(options.failedAuth ?? FAILED_AUTH_LIMIT), db, clock, kind: 'address' }));
+  app.decorate('signInLimit', new FailedAuthLimit({ ...SIGN_IN_LIMIT, db, clock, kind: 'email' }));
   app.decorate('apiKeyUsage', new ApiKeyUsage(app.db, app.clock));
   app.decorate('staffSessions', options.staffSessions);
 };

@@ -41,7 +41,7 @@ const googleSignInRoutes: FastifyPluginAsyncZod<{ google: GoogleSignInProvider |
   /** Back to the login page with the reason, the flow cookie gone; recorded as a failed sign-in. */
   async function fail(request: FastifyRequest, reply: FastifyReply, failure: GoogleSignInFailed): Promise<FastifyReply> {
     // A cancel at Google is no attempt at a credential; everything else counts against the address.
-    if (failure.failure !== 'google_cancelled') countFailedAuth(request);
+    if (failure.failure !== 'google_cancelled') await countFailedAuth(request);
     const tried = failure.person;
     await audit(request, {
       action: 'sign_in.failed',
@@ -78,7 +78,7 @@ const googleSignInRoutes: FastifyPluginAsyncZod<{ google: GoogleSignInProvider |
     },
   }, async (request, reply) => {
     if (!google) return loginWithError(reply, 'google_unavailable');
-    if (request.server.failedAuth.lockedOutFor(request.clientAddress) > 0) return loginWithError(reply, 'google_rate_limited');
+    if ((await request.server.failedAuth.lockedOutFor(request.clientAddress)) > 0) return loginWithError(reply, 'google_rate_limited');
     const flow = await beginGoogleFlow(google, request.query.next, clock());
     return reply
       .header('set-cookie', flowCookie(flow.cookieValue, 10 * 60))
@@ -95,7 +95,7 @@ const googleSignInRoutes: FastifyPluginAsyncZod<{ google: GoogleSignInProvider |
     },
   }, async (request, reply) => {
     if (!google) return loginWithError(reply, 'google_unavailable');
-    if (request.server.failedAuth.lockedOutFor(request.clientAddress) > 0) return loginWithError(reply, 'google_rate_limited');
+    if ((await request.server.failedAuth.lockedOutFor(request.clientAddress)) > 0) return loginWithError(reply, 'google_rate_limited');
     const query = callbackQuery.safeParse(request.query);
     if (!query.success) return fail(request, reply, new GoogleSignInFailed('google_state', 'malformed_callback'));
     const flow = boundGoogleFlow(google, readCookie(request, cookieName), query.data.state, clock());

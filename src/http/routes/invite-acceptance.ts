@@ -24,7 +24,7 @@ const inviteAcceptanceRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/invites/accept', {
     schema: { tags: ['people'], summary: "Take an invite: set the password (and name); 204 and the session cookie", body: acceptBody, security: [] },
   }, async (request, reply) => {
-    refuseLockedOutAddress(request, reply);
+    await refuseLockedOutAddress(request, reply);
     const now = clock();
     const early = passwordProblem(request.body.password);
     if (early) throw new HttpError(400, `PASSWORD_${early}`, describePasswordProblem(early));
@@ -42,7 +42,7 @@ const inviteAcceptanceRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     });
     if (!person) {
-      countFailedAuth(request);
+      await countFailedAuth(request);
       throw new HttpError(410, 'INVITE_INVALID', 'This invite link has expired, was withdrawn or has already been used; ask the owner for a new one.');
     }
     await startSession(request, reply, person);

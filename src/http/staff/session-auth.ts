@@ -22,7 +22,7 @@ export async function authenticateSession(request: FastifyRequest): Promise<Acto
   const session = await findLiveSession(db, token, now, staffSessions.idleMs);
   if (!session) {
     // A cookie of a session that once was (signed out, revoked, timed out) is no guess; an unknown one is.
-    if (!(await sessionExists(db, token))) request.server.failedAuth.recordFailure(request.clientAddress);
+    if (!(await sessionExists(db, token))) await request.server.failedAuth.recordFailure(request.clientAddress);
     throw new HttpError(401, 'SESSION_ENDED', 'Your session has ended; sign in again.');
   }
   if (!SAFE_METHODS.has(request.method) && !csrfTokenMatches(token, request.headers['x-csrf-token'])) {
