@@ -265,6 +265,9 @@ if (CHROMIUM_MISSING) {
     t.equal(await step.getByLabel('Day', { exact: true }).inputValue(), onDay, 'which holds its day');
     t.equal(await step.getByLabel('Time', { exact: true }).inputValue(), '11:00', 'and its time, at the spa');
     await accessible(t, 'an appointment about to be moved');
+    await step.getByRole('button', { name: 'Keep it' }).click();
+    t.match(await page.evaluate('document.activeElement?.textContent'), /^Move… .*for Casey Moss/, '"Keep it" hands the keyboard back to Move…');
+    await page.getByRole('button', { name: /^Move… .*for Casey Moss/ }).click();
 
     await step.getByLabel('Time', { exact: true }).fill('15:00');
     await step.getByRole('button', { name: 'Move', exact: true }).click();

@@ -80,12 +80,19 @@ function Changes({ a, who, onChanged }: { a: AppointmentRow; who: string; onChan
   // What a move did, said where the step was; it takes the keyboard the step had.
   const [moved, setMoved] = useState<string>();
   const said = useFocusWhen<HTMLParagraphElement>(moved);
+  // "Keep it" hands the keyboard back to the button that opened the step.
+  const [back, setBack] = useState<{ to: 'move' | 'cancel' }>();
+  const moveButton = useFocusWhen<HTMLButtonElement>(back?.to === 'move' && back);
+  const cancelButton = useFocusWhen<HTMLButtonElement>(back?.to === 'cancel' && back);
   const what = `${a.service} at ${time(a.startsAt)} on ${day(isoDay(new Date(a.startsAt)))} for ${who}`;
-  const close = () => setOpen(undefined);
+  const close = () => {
+    if (open) setBack({ to: open });
+    setOpen(undefined);
+  };
   if (open === 'move') {
     const onMoved = (to: AppointmentRow) => {
       setMoved(`Moved to ${day(isoDay(new Date(to.startsAt)))}, ${time(to.startsAt)}.`);
-      close();
+      setOpen(undefined);
       onChanged();
     };
     return <MoveAppointment a={a} who={who} what={what} onMoved={onMoved} onClose={close} />;
@@ -98,10 +105,10 @@ function Changes({ a, who, onChanged }: { a: AppointmentRow; who: string; onChan
           {moved}
         </p>
       )}
-      <button type="button" class="button button-small" onClick={() => setOpen('move')}>
+      <button type="button" class="button button-small" ref={moveButton} onClick={() => setOpen('move')}>
         Move… <span class="skip-link">{what}</span>
       </button>
-      <button type="button" class="button button-small" onClick={() => setOpen('cancel')}>
+      <button type="button" class="button button-small" ref={cancelButton} onClick={() => setOpen('cancel')}>
         Cancel… <span class="skip-link">{what}</span>
       </button>
     </div>
