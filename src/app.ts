@@ -58,6 +58,7 @@ import { transferSummariser } from './jobs/transfer-summary.js';
 import { findCustomerContact } from './storage/customer-repository.js';
 import type { WarmTransfers } from './call/warm-transfer.js';
 import { cancelForStaff } from './tools/booking.js';
+import { rescheduleForStaff } from './tools/staff-reschedule.js';
 import { receptionistTools } from './tools/receptionist-tools.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
 import httpMetrics from './http/plugins/http-metrics.js';
@@ -224,7 +225,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       signIn: GoogleIdentity.configured(config) ? new GoogleIdentity(config, `${config.publicBaseUrl}${GOOGLE_SIGN_IN_CALLBACK_PATH}`) : undefined,
     },
     recordings: recordingStorage,
-    appointments: { cancel: (request) => cancelForStaff(database.db, calendars, { ...request, now: now() }) },
+    appointments: {
+      cancel: (request) => cancelForStaff(database.db, calendars, { ...request, now: now() }),
+      reschedule: (request) => rescheduleForStaff(database.db, calendars, { ...request, now: now() }),
+    },
     texts: {
       send: (spaId, conversationId, body) => sendStaffText(outbound, spaId, conversationId, body),
       setPaused: (spaId, conversationId, paused) => setAssistantPaused(outbound, spaId, conversationId, paused),

@@ -7,6 +7,8 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    /** More the client can act on, beside code and message (e.g. the free times when one is taken). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -14,11 +16,11 @@ export class HttpError extends Error {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string } & Record<string, unknown>;
 }
 
-export function errorBody(code: string, message: string): ErrorBody {
-  return { error: { code, message } };
+export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+  return { error: { ...details, code, message } };
 }
 
 function codeForStatus(status: number): string {
@@ -67,7 +69,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return reply.status(400).send(errorBody('VALIDATION_FAILED', `${path}: ${first?.message ?? 'invalid'}`));
     }
     // Ours: deliberate, with a message written for the client, whatever the status.
-    if (error instanceof HttpError) return reply.status(error.statusCode).send(errorBody(error.code, error.message));
+    if (error instanceof HttpError) return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
     const status =
       'statusCode' in error && typeof error.statusCode === 'number'
           ? error.statusCode

@@ -48,7 +48,7 @@ export interface StaffApiOptions {
   changes: SpaChangeFeed;
   /** Call recordings: played through the API, erased with the patient. */
   recordings: RecordingStorage;
-  /** Staff cancelling an appointment (the calendar and the patient's text). */
+  /** Staff cancelling or moving an appointment (the calendar and the patient's text). */
   appointments: StaffAppointmentHandlers;
 }
 

@@ -9,13 +9,15 @@ import {
   bookAppointment,
   cancelAppointment,
   describeSlot,
+  instantAt,
+  moveToFreeSlot,
   noticePolicy,
   OFFERED_SLOTS,
-  rescheduleAppointment,
   searchSlots,
   SlotTakenError,
   slotIsFree,
   spaCalendarFor,
+  startHasPassed,
 } from './booking.js';
 import { normalisePhone, providersFor, resolveService } from './spa-lookup.js';
 import { verifiedCustomer } from './customer-identity.js';
@@ -27,22 +29,11 @@ const isoInstant = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/, 'use the start value of a slot from check_availability');
 
-/** A slot start; without an offset it is the spa's wall-clock time (models sometimes drop it). */
-function instantAt(spa: SpaProfile, text: string): Date {
-  if (/(Z|[+-]\d{2}:\d{2})$/.test(text)) return new Date(text);
-  const date = parseLocalDate(text.slice(0, 10));
-  const at = date ? fromLocal(date, minutesOf(text.slice(11, 16)), spa.timezone) : undefined;
-  if (!at) throw new ToolError('INVALID_TIME', `${text} is not a time that exists at the spa.`);
-  return at;
-}
-
 /** A start the spa's clock has already passed is refused outright, never booked or moved to. */
 function futureStart(spa: SpaProfile, start: Date, now: Date): Date {
-  if (start.getTime() > now.getTime()) return start;
-  throw new ToolError(
-    'START_IN_PAST',
-    `${spokenDateTime(start, spa.timezone)} has already passed (it is now ${spokenDateTime(now, spa.timezone)} at the spa). Offer a time from check_availability instead.`,
-  );
+  const passed = startHasPassed(spa, start, now);
+  if (!passed) return start;
+  throw new ToolError('START_IN_PAST', `${passed} Offer a time from check_availability instead.`);
 }
 
 // Several calendar round trips with retries: the time limits cover the calendar's own retry bound
@@ -250,19 +241,8 @@ export const rescheduleAppointmentTool = defineTool({
     if (!provider) throw new ToolError('UNKNOWN_PROVIDER', 'Which provider should it be with?');
     const start = futureStart(spa, instantAt(spa, args.newStart), now);
     const policy = noticePolicy(spa, appointment, now);
-    const free = await slotIsFree(db, spaCalendar, { spa, service, provider, start, now, ignoreAppointment: appointment });
-    const taken = async () => ({
-      moved: false,
-      reason: 'That time is not available.',
-      alternatives: await alternativesNear(db, spaCalendar, spa, service, [provider], start, now),
-    });
-    if (!free) return taken();
-    try {
-      await rescheduleAppointment(db, spaCalendar, { spa, appointment, provider, service, start, now, textPatient: !context.testLine });
-    } catch (error) {
-      if (error instanceof SlotTakenError) return taken();
-      throw error;
-    }
+    const outcome = await moveToFreeSlot(db, spaCalendar, { spa, appointment, provider, service, start, now, textPatient: !context.testLine });
+    if (!outcome.moved) return { moved: false, reason: 'That time is not available.', alternatives: outcome.alternatives };
     if (context.conversationId) await recordOutcome(db, context.conversationId, 'rescheduled');
     await showOnTestLine(context, appointment.id, 'reschedule');
     return {

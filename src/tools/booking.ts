@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { freeSlots, offerSlots, type Interval, type Slot, type TimeOfDay } from '../calendar/availability.js';
 import { CalendarError, eventIdFor } from '../calendar/calendar.js';
 import type { SpaCalendar, SpaCalendars } from '../calendar/spa-calendars.js';
-import { addDays, isoWithOffset, spokenDateTime, toLocal, type LocalDate } from '../calendar/zoned-time.js';
+import { addDays, fromLocal, isoWithOffset, minutesOf, parseLocalDate, spokenDateTime, toLocal, type LocalDate } from '../calendar/zoned-time.js';
 import {
   cancelAppointmentRow,
   confirmedAppointmentsOverlapping,
@@ -293,8 +293,10 @@ export async function rescheduleAppointment(
     service: ServiceInfo;
     start: Date;
     now: Date;
-    /** False on a test-line call: nothing is queued for the patient's phone (their existing reminder stays as it was). */
+    /** False on a test-line call, or when staff told the patient themselves: no text about the new time. */
     textPatient?: boolean;
+    /** Re-plan the reminder for the new time; by default only when the patient is texted (a test-line call leaves it as it was). */
+    planReminder?: boolean;
   },
 ): Promise<void> {
   const { appointment } = request;
@@ -306,10 +308,9 @@ export async function rescheduleAppointment(
   try {
     await inTransaction(db, async (trx) => {
       await moveAppointment(trx, appointment.id, request.provider.id, request.start, end);
-      if (request.textPatient !== false) {
+      if (request.textPatient !== false)
         await addJob(trx, APPOINTMENT_TEXT_TASK, { appointmentId: appointment.id, purpose: 'reschedule' }, { jobKey: `appointment:${appointment.id}:notice` });
-        await scheduleReminder(trx, request.spa, appointment.id, request.start, request.now);
-      }
+      if (request.planReminder ?? request.textPatient !== false) await scheduleReminder(trx, request.spa, appointment.id, request.start, request.now);
       if (oldCalendarId === newCalendarId) {
         await spaCalendar.calendar.moveEvent(newCalendarId, eventId, request.start, end, request.spa.timezone, { transaction: trx });
       } else {
@@ -330,6 +331,75 @@ export async function rescheduleAppointment(
     if (isProviderOverlap(error)) throw new SlotTakenError();
     throw calendarFailure(error);
   }
+}
+
+/** A slot start; without an offset it is the spa's wall-clock time (models sometimes drop it, and the console sends it so). */
+export function instantAt(spa: SpaProfile, text: string): Date {
+  if (/(Z|[+-]\d{2}:\d{2})$/.test(text)) return new Date(text);
+  const date = parseLocalDate(text.slice(0, 10));
+  const at = date ? fromLocal(date, minutesOf(text.slice(11, 16)), spa.timezone) : undefined;
+  if (!at) throw new ToolError('INVALID_TIME', `${text} is not a time that exists at the spa.`);
+  return at;
+}
+
+/** Why a start cannot be booked or moved to because the spa's clock has passed it; undefined when it is ahead. */
+export function startHasPassed(spa: SpaProfile, start: Date, now: Date): string | undefined {
+  if (start.getTime() > now.getTime()) return undefined;
+  return `${spokenDateTime(start, spa.timezone)} has already passed (it is now ${spokenDateTime(now, spa.timezone)} at the spa).`;
+}
+
+/**
+ * Why a start is no slot at all for this provider and service, whatever is booked: too soon for
+ * the spa's notice, or outside the hours or off the spa's grid of start times. Undefined when it is
+ * one (then only other bookings can be in its way).
+ */
+export function unbookableStart(spa: SpaProfile, service: ServiceInfo, provider: ProviderInfo, start: Date, now: Date): string | undefined {
+  const when = spokenDateTime(start, spa.timezone);
+  if (start.getTime() < now.getTime() + spa.settings.minNoticeMinutes * 60_000)
+    return `${when} is too soon: the spa books at least ${spa.settings.minNoticeMinutes} minutes ahead.`;
+  const local = toLocal(start, spa.timezone);
+  const slots = freeSlots({
+    timezone: spa.timezone,
+    spaHours: spa.hours,
+    providers: [{ id: provider.id, hours: provider.hours, busy: [] }],
+    durationMinutes: service.durationMinutes,
+    bufferMinutes: spa.settings.bufferMinutes,
+    minNoticeMinutes: spa.settings.minNoticeMinutes,
+    slotIntervalMinutes: spa.settings.slotIntervalMinutes,
+    from: { year: local.year, month: local.month, day: local.day },
+    days: 1,
+    now,
+  });
+  if (slots.some((s) => s.start.getTime() === start.getTime())) return undefined;
+  return `${when} is not a time ${provider.name} can be booked for ${service.name} (${service.durationMinutes} minutes): it is outside the opening hours, or not one of the spa's start times (every ${spa.settings.slotIntervalMinutes} minutes).`;
+}
+
+/** What came of moving an appointment to a start: moved, or not free then, with the nearest free times. */
+export type MoveOutcome = { moved: true } | { moved: false; alternatives: OfferedSlot[] };
+
+/**
+ * Moves an appointment to `start` if that is free for the provider right now (the appointment does
+ * not block itself), else offers the nearest free times; a booking that lands first between the
+ * check and the move is the same "not free". The one reschedule the receptionist and staff share.
+ */
+export async function moveToFreeSlot(
+  db: Db,
+  spaCalendar: SpaCalendar,
+  request: Parameters<typeof rescheduleAppointment>[2],
+): Promise<MoveOutcome> {
+  const { spa, service, provider, start, now, appointment } = request;
+  const taken = async (): Promise<MoveOutcome> => ({
+    moved: false,
+    alternatives: await alternativesNear(db, spaCalendar, spa, service, [provider], start, now),
+  });
+  if (!(await slotIsFree(db, spaCalendar, { spa, service, provider, start, now, ignoreAppointment: appointment }))) return taken();
+  try {
+    await rescheduleAppointment(db, spaCalendar, request);
+  } catch (error) {
+    if (error instanceof SlotTakenError) return taken();
+    throw error;
+  }
+  return { moved: true };
 }
 
 export async function cancelAppointment(

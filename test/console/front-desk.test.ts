@@ -8,6 +8,7 @@ import { freePort } from '../support/free-port.js';
 import { addPerson, GOOD_PASSWORD } from '../support/staff-people.js';
 import { until } from '../support/until.js';
 import { SpaCalendars } from '../../src/calendar/spa-calendars.js';
+import { addDays, formatLocalDate, fromLocal, minutesOf, toLocal, weekdayOf } from '../../src/calendar/zoned-time.js';
 import { pendingJobs } from '../../src/storage/job-queue.js';
 import { loadSpaProfile } from '../../src/storage/spa-repository.js';
 import { bookAppointment } from '../../src/tools/booking.js';
@@ -240,6 +241,61 @@ if (CHROMIUM_MISSING) {
     const event = await db.selectFrom('local_calendar_events').select('status').where('appointment_id', '=', appointmentId).executeTakeFirstOrThrow();
     t.not(event.status, 'confirmed', 'and out of the calendar');
     t.same((await pendingJobs(db)).filter((j) => j.key?.startsWith(`appointment:${appointmentId}:`)), [], 'no text and no reminder for the patient');
+  });
+
+  t.test('the front desk moves an appointment to another time, picking one of the free times offered when the first is taken', async (t) => {
+    const spa = (await loadSpaProfile(db, h.demoSpaId))!;
+    // Jordan Ellis keeps the spa's hours; a Tuesday (10:00–19:00) at least a week ahead by the service's clock.
+    const provider = spa.providers.find((p) => p.name === 'Jordan Ellis')!;
+    const service = spa.services.find((x) => provider.serviceIds.includes(x.id) && x.durationMinutes === 60)!;
+    let onDate = addDays(toLocal(new Date(), spa.timezone), 8);
+    while (weekdayOf(onDate) !== 1) onDate = addDays(onDate, 1);
+    const at = (hhmm: string) => fromLocal(onDate, minutesOf(hhmm), spa.timezone)!;
+    const calendar = await new SpaCalendars(db, h.config).forSpa(spa);
+    const book = async (start: Date, customerPhone: string, customerName: string) =>
+      (await bookAppointment(db, calendar, { spa, service, provider, start, customerPhone, customerName, email: undefined, notes: undefined, conversationId: null, now: new Date() }))
+        .appointmentId;
+    const appointmentId = await book(at('11:00'), '+12025550189', 'Casey Moss');
+    await book(at('15:00'), '+12025550186', 'Drew Park');
+    const onDay = formatLocalDate(onDate);
+    await page.goto(url(`/appointments?view=day&date=${onDay}`));
+    await page.getByRole('button', { name: /^Move… .*for Casey Moss/ }).click();
+    const step = page.getByRole('group', { name: /^Move .*for Casey Moss/ });
+    t.equal(await page.evaluate('document.activeElement?.getAttribute("type")'), 'date', 'the keyboard lands on the step, in its day field');
+    t.equal(await step.getByLabel('Day', { exact: true }).inputValue(), onDay, 'which holds its day');
+    t.equal(await step.getByLabel('Time', { exact: true }).inputValue(), '11:00', 'and its time, at the spa');
+    await accessible(t, 'an appointment about to be moved');
+    await step.getByRole('button', { name: 'Keep it' }).click();
+    t.match(await page.evaluate('document.activeElement?.textContent'), /^Move… .*for Casey Moss/, '"Keep it" hands the keyboard back to Move…');
+    await page.getByRole('button', { name: /^Move… .*for Casey Moss/ }).click();
+
+    await step.getByLabel('Time', { exact: true }).fill('15:00');
+    await step.getByRole('button', { name: 'Move', exact: true }).click();
+    const free = step.getByRole('group', { name: 'Free times nearby' });
+    await free.waitFor();
+    t.match(await step.getByRole('alert').innerText(), /not free/, 'a time already taken is refused in the API’s words');
+    await accessible(t, 'a move to a time already taken');
+    const offered = free.getByRole('button').first();
+    const offeredTime = (await offered.innerText()).split(', ').pop()!;
+    await offered.click();
+    t.equal(await page.evaluate('document.activeElement?.getAttribute("type")'), 'date', 'picking one hands the keyboard back to the fields');
+    const picked = await step.getByLabel('Time', { exact: true }).inputValue();
+    t.not(picked, '15:00', `the time field now holds the one picked (${picked}, ${offeredTime})`);
+    t.equal(await step.getByRole('alert').count(), 0, 'and the refusal is gone');
+    await step.getByRole('button', { name: 'Move', exact: true }).click();
+
+    const said = page.getByRole('status').filter({ hasText: /^Moved to / });
+    await said.waitFor();
+    t.match(await said.innerText(), new RegExp(`, ${offeredTime}\\.$`), 'says where it went');
+    t.equal(await page.evaluate('document.activeElement?.getAttribute("role")'), 'status', 'and takes the keyboard the step had');
+    const card = page.locator('.appointment').filter({ hasText: 'Casey Moss' });
+    t.equal(await card.locator('strong').innerText(), offeredTime, 'the day shows it at the new time');
+    const row = await db.selectFrom('appointments').select('starts_at').where('id', '=', appointmentId).executeTakeFirstOrThrow();
+    t.equal(row.starts_at.toISOString(), at(picked).toISOString(), 'moved in the book');
+    const event = await db.selectFrom('local_calendar_events').select('starts_at').where('appointment_id', '=', appointmentId).executeTakeFirstOrThrow();
+    t.equal(event.starts_at.toISOString(), at(picked).toISOString(), 'and in the calendar');
+    const jobs = (await pendingJobs(db)).filter((j) => j.key?.startsWith(`appointment:${appointmentId}:`));
+    t.match(jobs.find((j) => j.key?.endsWith(':notice'))?.payload, { purpose: 'reschedule' }, 'the patient is texted the new time');
   });
 
   t.test('a staff member cannot open Settings', async (t) => {

@@ -347,6 +347,16 @@ const STAFF_ROUTES: StaffRoute[] = [
     query: (r) => ({ from: localDate(r), to: localDate(r), providerId: r.uuid(), status: r.pick(['pending', 'confirmed', 'cancelled']) }),
     role: 'staff',
   },
+  {
+    name: 'move appointment',
+    method: 'POST',
+    path: (r) => `/api/v1/appointments/${id(r, [])}/reschedule`,
+    body: (r) => ({
+      startsAt: r.pick([`${localDate(r)}T${String(r.int(0, 23)).padStart(2, '0')}:30`, '2026-12-10T14:30:00-05:00', '2026-12-10T25:00', hostileString(r, 40)]),
+      textPatient: r.chance(0.5),
+    }),
+    role: 'staff',
+  },
   { name: 'messages for staff', method: 'GET', path: () => '/api/v1/messages-for-staff', query: (r) => ({ handled: r.pick(['true', 'false']) }), role: 'staff' },
   { name: 'handled', method: 'POST', path: (r) => `/api/v1/messages-for-staff/${id(r, [])}/handled`, role: 'staff' },
   { name: 'live calls', method: 'GET', path: () => '/api/v1/calls/live', role: 'staff' },

@@ -25,6 +25,7 @@ const DESIGN: Record<string, { access: Access; query?: string; body?: object; st
   'GET /api/v1/customers/{id}': { access: 'staff' },
   'PATCH /api/v1/customers/{id}': { access: 'staff', body: { notes: 'prefers mornings' } },
   'POST /api/v1/appointments/{id}/cancel': { access: 'staff' },
+  'POST /api/v1/appointments/{id}/reschedule': { access: 'staff', body: { startsAt: '2026-12-10T14:30' } },
   'GET /api/v1/appointments': { access: 'staff', query: '?from=2026-11-01&to=2026-11-07' },
   'GET /api/v1/messages-for-staff': { access: 'staff' },
   'POST /api/v1/messages-for-staff/{id}/handled': { access: 'staff' },

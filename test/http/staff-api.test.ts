@@ -336,6 +336,121 @@ t.test('a cancellation the calendar cannot take changes nothing and says so', as
   t.equal(row.status, 'confirmed', 'the appointment stands');
 });
 
+t.test('staff move an appointment: checked, moved in the database and the calendar, reminder re-planned, the patient texted unless not', async (t) => {
+  let now = new Date('2026-12-01T12:00:00Z');
+  const s = await setup(t, { now: () => now });
+  const calendars = new SpaCalendars(s.db, s.config);
+  const spa = (await loadSpaProfile(s.db, s.demoSpaId))!;
+  const spaCalendar = await calendars.forSpa(spa);
+  // Jordan Ellis keeps the spa's hours (Thursday 10:00–19:00 in New York, -05:00 in December).
+  const provider = spa.providers.find((p) => p.name === 'Jordan Ellis')!;
+  const service = spa.services.find((x) => provider.serviceIds.includes(x.id) && x.durationMinutes <= 60)!;
+  const book = async (phone: string, start: string, textPatient = true) =>
+    (
+      await bookAppointment(s.db, spaCalendar, {
+        spa, service, provider, start: new Date(start), customerPhone: phone, customerName: 'Robin Example',
+        email: undefined, notes: undefined, conversationId: null, now, textPatient,
+      })
+    ).appointmentId;
+  const first = await book('+12025550171', '2026-12-10T15:00:00Z');
+  const second = await book('+12025550172', '2026-12-10T17:00:00Z', false);
+  const move = (id: string, body: object, key = s.staff.key) =>
+    s.app.fastify.inject({ method: 'POST', url: `/api/v1/appointments/${id}/reschedule`, headers: { authorization: `Bearer ${key}` }, payload: body });
+  const rowOf = (id: string) => s.db.selectFrom('appointments').select(['starts_at', 'ends_at', 'status']).where('id', '=', id).executeTakeFirstOrThrow();
+  const eventOf = (id: string) => s.db.selectFrom('local_calendar_events').select(['starts_at', 'status']).where('appointment_id', '=', id).executeTakeFirstOrThrow();
+  const jobsFor = async (id: string) =>
+    Object.fromEntries(
+      (await pendingJobs(s.db, () => now)).filter((j) => j.key?.startsWith(`appointment:${id}:`)).map((j) => [j.key!.split(':')[2], { payload: j.payload, runAt: j.runAt.toISOString() }]),
+    );
+
+  // Without an offset: the spa's local time, 14:30 in New York.
+  const moved = await move(first, { startsAt: '2026-12-10T14:30' });
+  t.equal(moved.statusCode, 200, moved.body);
+  t.match(moved.json(), { id: first, status: 'confirmed', cancellable: true, customerName: 'Robin Example', service: service.name, provider: provider.name }, 'answers the appointment as the list shows it');
+  t.equal(new Date(moved.json().startsAt).toISOString(), '2026-12-10T19:30:00.000Z', 'at the new time');
+  t.equal((await rowOf(first)).starts_at.toISOString(), '2026-12-10T19:30:00.000Z', 'moved in the database');
+  t.equal((await rowOf(first)).ends_at.getTime() - (await rowOf(first)).starts_at.getTime(), service.durationMinutes * 60_000, 'keeping its length');
+  t.match(await eventOf(first), { status: 'confirmed' }, 'the calendar event stays');
+  t.equal((await eventOf(first)).starts_at.toISOString(), '2026-12-10T19:30:00.000Z', 'and moves with it');
+  t.match(
+    await jobsFor(first),
+    { notice: { payload: { appointmentId: first, purpose: 'reschedule' } }, reminder: { runAt: '2026-12-09T19:30:00.000Z' } },
+    'the patient is texted the new time and the reminder is re-keyed to a day before it',
+  );
+
+  const quiet = await move(second, { startsAt: '2026-12-11T11:00:00-05:00', textPatient: false });
+  t.equal(quiet.statusCode, 200, quiet.body);
+  t.same(Object.keys(await jobsFor(second)), ['reminder'], 'no text when staff told the patient themselves, but the reminder is planned for the new time');
+  t.equal((await jobsFor(second)).reminder?.runAt, '2026-12-10T16:00:00.000Z');
+
+  // Into the other one's time: taken, with the nearest free starts to offer instead.
+  const taken = await move(first, { startsAt: '2026-12-11T11:00' });
+  t.equal(taken.statusCode, 409);
+  const alternatives = (taken.json() as { error: { code: string; alternatives: string[] } }).error.alternatives;
+  t.match(taken.json(), { error: { code: 'SLOT_TAKEN', message: /not free/ } }, 'a taken time is refused');
+  t.ok(alternatives.length > 0 && alternatives.every((a) => /^2026-12-\d\dT\d\d:\d\d:00-05:00$/.test(a)), `the nearest free starts, in the spa's time: ${alternatives.join(', ')}`);
+  t.notOk(alternatives.includes('2026-12-11T11:00:00-05:00'), 'not the taken one');
+  t.equal((await rowOf(first)).starts_at.toISOString(), '2026-12-10T19:30:00.000Z', 'and the appointment stays where it was');
+  const picked = await move(first, { startsAt: alternatives[0] });
+  t.equal(picked.statusCode, 200, 'an alternative can be taken as offered');
+
+  const refused = async (id: string, startsAt: string) => {
+    const answer = await move(id, { startsAt });
+    t.equal(answer.statusCode, 409, answer.body);
+    return (answer.json() as { error: { code: string; message: string } }).error;
+  };
+  t.match(await refused(second, '2026-11-30T11:00'), { code: 'NOT_RESCHEDULABLE', message: /has already passed/ }, 'not to a time already gone');
+  t.match(await refused(second, '2026-12-13T11:00'), { code: 'NOT_RESCHEDULABLE', message: /outside the opening hours/ }, 'not to a Sunday, when the spa is closed');
+  t.match(await refused(second, '2026-12-10T21:00'), { code: 'NOT_RESCHEDULABLE', message: /outside the opening hours/ }, 'not after closing');
+  t.match(await refused(second, '2026-12-01T08:30'), { code: 'NOT_RESCHEDULABLE', message: /too soon/ }, 'not sooner than the spa’s notice');
+
+  t.equal((await move('00000000-0000-4000-8000-000000000000', { startsAt: '2026-12-10T14:30' })).statusCode, 404);
+  t.equal((await move(second, { startsAt: '2026-12-10T14:30' }, s.otherKey.key)).statusCode, 404, "another spa's appointment is not found");
+  t.equal((await move(second, {})).statusCode, 400, 'a start is required');
+  t.equal((await move(second, { startsAt: 'next tuesday' })).statusCode, 400, 'an ISO date-time');
+  t.equal((await move(second, { startsAt: '2026-12-10T14:30', textPatient: 'yes' })).statusCode, 400);
+
+  now = new Date('2026-12-11T17:00:00Z');
+  t.match(await refused(second, '2026-12-12T11:00'), { code: 'NOT_RESCHEDULABLE', message: 'This appointment is over; it can no longer be moved.' }, 'one that is over stays as it was');
+  await s.app.fastify.inject({ method: 'POST', url: `/api/v1/appointments/${first}/cancel`, headers: { authorization: `Bearer ${s.staff.key}` } });
+  t.match(await refused(first, '2026-12-12T11:00'), { code: 'NOT_RESCHEDULABLE', message: /cancelled/ }, 'a cancelled one cannot be moved');
+
+  const audited = await s.db.selectFrom('audit_events').select(['record_id', 'detail']).where('action', '=', 'appointment.rescheduled').orderBy('id').execute();
+  t.match(
+    audited,
+    [
+      { record_id: first, detail: { from: '2026-12-10T15:00:00.000Z', to: '2026-12-10T19:30:00.000Z', textPatient: true } },
+      { record_id: second, detail: { from: '2026-12-10T17:00:00.000Z', to: '2026-12-11T16:00:00.000Z', textPatient: false } },
+      { record_id: first, detail: { from: '2026-12-10T19:30:00.000Z', textPatient: true } },
+    ],
+    'each move on the audit log, from and to',
+  );
+  t.equal(audited.length, 3, 'refusals change nothing and are not logged as moves');
+});
+
+t.test('a move the calendar cannot take changes nothing and says so', async (t) => {
+  const s = await setup(t, { now: () => new Date('2026-12-01T12:00:00Z') });
+  const calendars = new SpaCalendars(s.db, s.config);
+  const spa = (await loadSpaProfile(s.db, s.demoSpaId))!;
+  const provider = spa.providers.find((p) => p.name === 'Jordan Ellis')!;
+  const service = spa.services.find((x) => provider.serviceIds.includes(x.id))!;
+  const { appointmentId } = await bookAppointment(s.db, await calendars.forSpa(spa), {
+    spa, service, provider, start: new Date('2026-12-10T15:00:00Z'), customerPhone: '+12025550173', customerName: 'Sam Example',
+    email: undefined, notes: undefined, conversationId: null, now: new Date('2026-12-01T12:00:00Z'),
+  });
+  await s.db.updateTable('spas').set({ calendar: JSON.stringify({ type: 'google', calendarId: 'primary', auth: 'oauth' }) }).where('id', '=', s.demoSpaId).execute();
+  const refused = await s.app.fastify.inject({
+    method: 'POST',
+    url: `/api/v1/appointments/${appointmentId}/reschedule`,
+    headers: { authorization: `Bearer ${s.staff.key}` },
+    payload: { startsAt: '2026-12-10T14:30' },
+  });
+  t.equal(refused.statusCode, 503);
+  t.match(refused.json(), { error: { code: 'CALENDAR_UNAVAILABLE', message: /nothing was changed/ } });
+  const row = await s.db.selectFrom('appointments').select('starts_at').where('id', '=', appointmentId).executeTakeFirstOrThrow();
+  t.equal(row.starts_at.toISOString(), '2026-12-10T15:00:00.000Z', 'the appointment stays where it was');
+});
+
 t.test('messages for staff can be listed and marked handled', async (t) => {
   const s = await setup(t);
   const message = await s.db

@@ -41,6 +41,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Whatever else the error said beside code and message (e.g. `alternatives` when a time is taken). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -58,10 +60,12 @@ export function okOf(result: { error?: unknown; response: Response }): void {
 }
 
 function apiErrorOf(result: { error?: unknown; response: Response }): ApiError {
-  const body = result.error as { error?: { code?: string; message?: string } } | undefined;
+  const body = result.error as { error?: { code?: string; message?: string } & Record<string, unknown> } | undefined;
+  const { code, message, ...details } = body?.error ?? {};
   return new ApiError(
     result.response.status,
-    body?.error?.code ?? `HTTP_${result.response.status}`,
-    body?.error?.message ?? `The server answered ${result.response.status}.`,
+    code ?? `HTTP_${result.response.status}`,
+    message ?? `The server answered ${result.response.status}.`,
+    details,
   );
 }

@@ -1504,6 +1504,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/appointments/{id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move an appointment (staff) to another start, same provider and service: checked free and bookable as the receptionist does; the calendar event and reminder move; the patient is texted the new time unless textPatient is false. 409 SLOT_TAKEN carries error.alternatives (the nearest free starts) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The new start: ISO date-time with an offset, or without one meaning the spa's local time */
+                        startsAt: string;
+                        /** @description Text the patient the new time (default true; false: staff told them already) */
+                        textPatient?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            status: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            service: string;
+                            provider: string;
+                            providerId: string;
+                            customerId: string;
+                            customerName: string | null;
+                            customerPhone: string;
+                            conversationId: string | null;
+                            /** @description Staff may still cancel it: pending or confirmed, and not over by the server’s clock */
+                            cancellable: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messages-for-staff": {
         parameters: {
             query?: never;

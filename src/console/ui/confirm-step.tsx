@@ -29,14 +29,24 @@ export function ConfirmStep(props: {
   onCancel: () => void;
   cancelText?: string;
   style?: string;
+  /** False for a change that can be changed back (moving an appointment): the button is not red. */
+  danger?: boolean;
+  /** False when a field among the children takes the keyboard instead (something to fill in first). */
+  focusConfirm?: boolean;
   children?: ComponentChildren;
 }) {
-  const button = useFocusWhen<HTMLButtonElement>(true);
+  const button = useFocusWhen<HTMLButtonElement>(props.focusConfirm ?? true);
   return (
     <div class="row-actions confirm" role="group" aria-label={props.label} style={props.style}>
       <span>{props.question}</span>
       {props.children}
-      <button type="button" class="button button-small button-danger" ref={button} disabled={props.busy} onClick={props.onConfirm}>
+      <button
+        type="button"
+        class={`button button-small${props.danger === false ? ' button-primary' : ' button-danger'}`}
+        ref={button}
+        disabled={props.busy}
+        onClick={props.onConfirm}
+      >
         {props.busy ? props.busyText : props.confirm}
       </button>
       <button type="button" class="button button-small" onClick={props.onCancel}>

@@ -11,6 +11,7 @@ function makeFormats(timeZone: string | undefined) {
     dayTime: new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', ...z }),
     day: new Intl.DateTimeFormat('en-US', { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' }),
     isoDay: new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', ...z }),
+    clock: new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', ...z }),
   };
 }
 
@@ -22,6 +23,8 @@ export function setSpaTimeZone(timeZone: string): void {
 
 export const time = (iso: string) => formats.time.format(new Date(iso));
 export const dayTime = (iso: string) => formats.dayTime.format(new Date(iso));
+/** The spa's wall-clock time of an instant as HH:MM, 24-hour (what a time field holds). */
+export const clock = (iso: string) => formats.clock.format(new Date(iso));
 /** A calendar day (YYYY-MM-DD) as "Wed, Dec 2". */
 export const day = (isoDay: string) => formats.day.format(new Date(`${isoDay}T12:00:00Z`));
 

@@ -35,7 +35,8 @@ export type AuditAction =
   | 'recording.played'
   | 'recording.downloaded'
   | 'patient.erased'
-  | 'appointment.cancelled';
+  | 'appointment.cancelled'
+  | 'appointment.rescheduled';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -23,6 +23,7 @@ const ACTIONS: Record<string, string> = {
   'customer.updated': "Changed a patient's details",
   'patient.erased': 'Erased a patient',
   'appointment.cancelled': 'Cancelled an appointment',
+  'appointment.rescheduled': 'Moved an appointment',
   'recording.played': 'Played a recording',
   'recording.downloaded': 'Downloaded a recording',
 };
