@@ -112,7 +112,9 @@ t.test('an owner talks to the receptionist from the console', { skip: CHROMIUM_M
   await new Promise((resolve) => setTimeout(resolve, 300)); // the worklet reports its position every 100 ms
   const playedOfAnswer = (await figure('data-played-ms')) - beforeAnswer;
   const heard = Number(truncate.audio_end_ms);
-  t.ok(Math.abs(heard - playedOfAnswer) <= 150, `truncated at ${heard} ms; the page played ${playedOfAnswer} ms of the answer`);
+  // The page plays on until the server's clear reaches it, as a phone does until Twilio's does: on a
+  // loaded machine that trip alone has taken 200 ms. What was sent (4 s) is far outside this.
+  t.ok(Math.abs(heard - playedOfAnswer) <= 350, `truncated at ${heard} ms; the page played ${playedOfAnswer} ms of the answer`);
   t.ok(heard < 4_000, 'not at what was sent');
 
   const session = h.app.liveCalls.all()[0];
