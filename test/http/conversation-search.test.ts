@@ -38,7 +38,7 @@ async function setup(t: Parameters<typeof buildTestApp>[0]) {
   const key = (await createApiKey(db, test.demoSpaId, 'staff', 'front desk')).key;
   const get = async (query: string) => {
     const res = await test.app.fastify.inject({ method: 'GET', url: `/api/v1/conversations?${query}`, headers: { authorization: `Bearer ${key}` } });
-    t.equal(res.statusCode, 200, query);
+    if (res.statusCode !== 200) throw new Error(`${query}: HTTP ${res.statusCode} ${res.body}`);
     return res.json() as { data: { id: string; channel: string }[]; nextCursor: string | null };
   };
   return { ...test, db, id, mention, get };
