@@ -1,4 +1,6 @@
-import { sql, type RawBuilder, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { conditions, type ConversationFilter } from './conversation-filter.js';
+import { matchingConversationIds } from './conversation-search.js';
 import type { Db } from './database.js';
 import type { ConversationChannel, ConversationStatus, ConversationUsageTable } from './schema.js';
 import { servingProviders } from './serving-providers.js';
@@ -6,33 +8,7 @@ import { appointmentsWithNames } from './staff-queries.js';
 
 /** Read models for the staff API: conversations, their timelines, and search. */
 
-export interface ConversationCursor {
-  startedAt: Date;
-  id: string;
-}
-
-export interface ConversationFilter {
-  spaId: string;
-  timezone: string;
-  channel?: ConversationChannel | undefined;
-  status?: ConversationStatus | undefined;
-  outcome?: string | undefined;
-  customerId?: string | undefined;
-  /** ISO 639-1: only conversations held in this language. */
-  language?: string | undefined;
-  /** Local dates (YYYY-MM-DD) in the spa's time zone, inclusive. */
-  from?: string | undefined;
-  to?: string | undefined;
-  /** Words to find in transcripts and summaries (Postgres full-text search, web-search syntax). */
-  text?: string | undefined;
-  followUpNeeded?: boolean | undefined;
-  /** Satisfaction at most this (1–5): the unhappy ones. */
-  maxSatisfaction?: number | undefined;
-  /** Only test-line calls (true) or only real ones (false); both when absent. */
-  test?: boolean | undefined;
-  cursor?: ConversationCursor | undefined;
-  limit: number;
-}
+export type { ConversationCursor, ConversationFilter } from './conversation-filter.js';
 
 export interface ConversationSummaryRow {
   id: string;
@@ -83,39 +59,6 @@ const CONVERSATION_COLUMNS = [
   'c.is_test as isTest',
 ] as const;
 
-/** The filter's conditions, text search aside, on `conversations` under the given alias. */
-function conditions(filter: ConversationFilter, alias: string): RawBuilder<boolean> {
-  const col = (name: string) => sql.ref(`${alias}.${name}`);
-  const parts: RawBuilder<boolean>[] = [sql`${col('spa_id')} = ${filter.spaId}`];
-  if (filter.channel) parts.push(sql`${col('channel')} = ${filter.channel}`);
-  if (filter.status) parts.push(sql`${col('status')} = ${filter.status}`);
-  if (filter.outcome) parts.push(sql`${col('outcome')} = ${filter.outcome}`);
-  if (filter.customerId) parts.push(sql`${col('customer_id')} = ${filter.customerId}`);
-  if (filter.language) parts.push(sql`${col('language')} = ${filter.language}`);
-  if (filter.followUpNeeded !== undefined) parts.push(sql`${col('follow_up_needed')} = ${filter.followUpNeeded}`);
-  if (filter.test !== undefined) parts.push(sql`${col('is_test')} = ${filter.test}`);
-  if (filter.maxSatisfaction !== undefined) parts.push(sql`${col('satisfaction')} <= ${filter.maxSatisfaction}`);
-  if (filter.from) parts.push(sql`${col('started_at')} >= (${filter.from}::date::timestamp at time zone ${filter.timezone})`);
-  if (filter.to) parts.push(sql`${col('started_at')} < ((${filter.to}::date + 1)::timestamp at time zone ${filter.timezone})`);
-  if (filter.cursor) parts.push(sql`(${col('started_at')}, ${col('id')}) < (${filter.cursor.startedAt}::timestamptz, ${filter.cursor.id}::uuid)`);
-  return sql<boolean>`(${sql.join(parts, sql` and `)})`;
-}
-
-/**
- * The page's worth of conversations whose transcript or summary has the words. Each side is its
- * own newest-first query with the page's limit, so each keeps its best plan (a word common in
- * messages stops early; summaries use their own index) and only the two short lists are merged.
- */
-function matchingText(filter: ConversationFilter, text: string): RawBuilder<boolean> {
-  const words = sql`websearch_to_tsquery('english', ${text})`;
-  const newest = (alias: string) => sql`order by ${sql.ref(`${alias}.started_at`)} desc, ${sql.ref(`${alias}.id`)} desc limit ${filter.limit}`;
-  return sql<boolean>`c.id in (
-    (select t.id from conversations t
-      where ${conditions(filter, 't')} and t.id in (select conversation_id from messages where search @@ ${words}) ${newest('t')})
-    union all
-    (select s.id from conversations s where ${conditions(filter, 's')} and s.summary_search @@ ${words} ${newest('s')}))`;
-}
-
 /** Newest first, keyset-paginated on (started_at, id): pages stay stable while new calls arrive. */
 export async function listConversations(db: Db, filter: ConversationFilter): Promise<ConversationSummaryRow[]> {
   let query = db
@@ -128,7 +71,11 @@ export async function listConversations(db: Db, filter: ConversationFilter): Pro
       sql<number>`(select count(*)::int from messages m where m.conversation_id = c.id)`.as('messageCount'),
     ])
     .where(conditions(filter, 'c'));
-  if (filter.text) query = query.where(matchingText(filter, filter.text));
+  if (filter.text) {
+    const ids = await matchingConversationIds(db, filter, filter.text);
+    if (ids.length === 0) return [];
+    query = query.where(sql<boolean>`c.id = any(${ids}::uuid[])`);
+  }
   return query.orderBy('c.started_at', 'desc').orderBy('c.id', 'desc').limit(filter.limit).execute();
 }
 

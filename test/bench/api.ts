@@ -7,6 +7,8 @@
  * With Chromium present it then times the console's conversation list in the browser (signed in as
  * an owner; < 1 s to the 50th row) with where the time went and the CPU each side spent.
  * BENCH_CONSOLE=0 skips the browser; BENCH_API_REQUESTS=0 skips the API rows.
+ * `--explain` prints the three searches' plans (EXPLAIN ANALYZE, BUFFERS) and their shared-buffer
+ * counts instead of timing anything: those counts hold on a busy machine, where timings do not.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -27,10 +29,13 @@ import { buildConsole } from '../support/console-build.js';
 import { describeConsoleRun, timeConsoleList } from '../support/console-timing.js';
 import { buildConversationDataset } from '../support/conversation-dataset.js';
 import { freePort } from '../support/free-port.js';
+import { explainSearches } from './search-plans.js';
 
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100_000);
 const MESSAGES_PER_CONVERSATION = 10;
 const SAMPLES = 200;
+
+const EXPLAIN = process.argv.includes('--explain');
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -75,6 +80,14 @@ async function main(): Promise<void> {
     await buildConversationDataset(db, spaId, { conversations: CONVERSATIONS, messagesPerConversation: MESSAGES_PER_CONVERSATION });
     await sql`analyze`.execute(db);
     print(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    if (EXPLAIN) {
+      // As autovacuum soon leaves it (visibility map set, GIN pending list merged): the counts then
+      // do not depend on whether autovacuum got to the fresh tables before the plans were taken.
+      await sql`vacuum (analyze) conversations, messages, customers, voice_call_details`.execute(db);
+      await printSearchPlans(url.toString(), spaId, db);
+      return;
+    }
 
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url.toString() });
     // The console is timed too when Chromium is here (BENCH_CONSOLE=0 skips it).
@@ -147,6 +160,26 @@ async function main(): Promise<void> {
     await dropper.query(`drop database if exists ${name} with (force)`);
     await dropper.end();
     await admin.stop();
+  }
+}
+
+/** `--explain`: every statement each search runs, its plan, and what it touched. */
+async function printSearchPlans(url: string, spaId: string, db: Awaited<ReturnType<typeof connect>>): Promise<void> {
+  const { timezone } = await db.selectFrom('spas').select('timezone').where('id', '=', spaId).executeTakeFirstOrThrow();
+  const plans = await explainSearches(url, spaId, timezone);
+  for (const search of plans) {
+    for (const [i, statement] of search.statements.entries()) {
+      print(`\n### search, ${search.name}: statement ${i + 1} of ${search.statements.length}\n`);
+      print(statement.sql.replace(/^\s*\n/, '').replace(/\n\s*$/, ''));
+      print('');
+      print(statement.plan);
+    }
+  }
+  print('\n| search (page of 50) | shared buffers (hit + read) per statement | total |');
+  print('|---|---|---|');
+  for (const search of plans) {
+    const counts = search.statements.map((s) => s.sharedHit + s.sharedRead);
+    print(`| ${search.name} | ${counts.map((c) => c.toLocaleString('en-US')).join(' + ')} | ${counts.reduce((a, b) => a + b, 0).toLocaleString('en-US')} |`);
   }
 }
 
