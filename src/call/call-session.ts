@@ -101,6 +101,11 @@ export class CallSession {
   /** Caller frames since the last one whose bridge time was measured. */
   private framesUnsampled = 0;
   private readonly recording: CallRecording | undefined;
+  private resolveEnded: () => void = () => {};
+  /** Resolves as the call ends, before its record is written behind. */
+  readonly ended = new Promise<void>((resolve) => {
+    this.resolveEnded = resolve;
+  });
   private resolveDone: () => void = () => {};
   /** Resolves when the call is over and its record written. */
   readonly done = new Promise<void>((resolve) => {
@@ -457,6 +462,7 @@ export class CallSession {
     this.keypad.stop();
     this.afterReply = [];
     this.options.onEnded(this, finalReason);
+    this.resolveEnded();
     this.link.release();
     const { bargeIns, replyLatenciesMs } = this.figures;
     this.observation.ended({ outcome: callOutcome(finalReason), endedBy: finalReason, bargeIns, replies: replyLatenciesMs.length });

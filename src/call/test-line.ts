@@ -75,7 +75,9 @@ export class TestLine {
   /** Runs the opened call on the page's stream. Synchronous: listeners go on before any await. */
   run(stream: CallerStream, call: OpenedTestCall, page: TestCallPage): void {
     const session = this.deps.intake.onTestStream(stream, call, page);
-    void session.done.finally(() => this.release(call.spaId));
+    // A call that has ended no longer counts, though its record is still being written: someone who
+    // hangs up and calls again at once is not refused for a call they can no longer see.
+    void session.ended.finally(() => this.release(call.spaId));
   }
 
   /** An opened call whose page went away before it ran. */
