@@ -57,6 +57,18 @@ export async function upcomingAppointments(db: Db, customerId: string, now: Date
     .execute();
 }
 
+/**
+ * Why staff can no longer change an appointment (cancel or move it) at `now`, in words; undefined
+ * when they can: it must be pending or confirmed and not yet over. One rule for the staff routes
+ * and the list's `cancellable`, so the console offers only what the server will do.
+ */
+export function whyNotChangeable(appointment: { status: string; endsAt: Date }, now: Date, done: 'cancelled' | 'moved'): string | undefined {
+  if (appointment.status !== 'confirmed' && appointment.status !== 'pending')
+    return `This appointment is ${appointment.status.replace('_', ' ')}; only a pending or confirmed one can be ${done}.`;
+  if (appointment.endsAt.getTime() <= now.getTime()) return `This appointment is over; it can no longer be ${done}.`;
+  return undefined;
+}
+
 export async function findAppointment(db: Db, spaId: string, appointmentId: string): Promise<AppointmentView | undefined> {
   return db.selectFrom('appointments').select(columns).where('spa_id', '=', spaId).where('id', '=', appointmentId).executeTakeFirst();
 }

@@ -10,6 +10,7 @@ import {
   insertConfirmedAppointment,
   isProviderOverlap,
   moveAppointment,
+  whyNotChangeable,
   type AppointmentView,
 } from '../storage/appointment-repository.js';
 import { saveCustomerDetails } from '../storage/customer-repository.js';
@@ -466,10 +467,8 @@ export async function cancelForStaff(
     findAppointment(db, request.spaId, request.appointmentId),
   ]);
   if (!spa || !appointment) return { outcome: 'missing' };
-  if (appointment.status !== 'confirmed' && appointment.status !== 'pending')
-    return { outcome: 'not_cancellable', reason: `This appointment is ${appointment.status.replace('_', ' ')}; only a pending or confirmed one can be cancelled.` };
-  if (appointment.endsAt.getTime() <= request.now.getTime())
-    return { outcome: 'not_cancellable', reason: 'This appointment is over; it can no longer be cancelled.' };
+  const why = whyNotChangeable(appointment, request.now, 'cancelled');
+  if (why) return { outcome: 'not_cancellable', reason: why };
   try {
     await cancelAppointment(db, await spaCalendarFor(calendars, spa), { spa, appointment, textPatient: request.textPatient });
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { SpaCalendars } from '../calendar/spa-calendars.js';
-import { findAppointment } from '../storage/appointment-repository.js';
+import { findAppointment, whyNotChangeable } from '../storage/appointment-repository.js';
 import type { Db } from '../storage/database.js';
 import { loadSpaProfile } from '../storage/spa-repository.js';
 import { instantAt, moveToFreeSlot, spaCalendarFor, startHasPassed, unbookableStart } from './booking.js';
@@ -34,9 +34,8 @@ export async function rescheduleForStaff(
   const [spa, appointment] = await Promise.all([loadSpaProfile(db, request.spaId), findAppointment(db, request.spaId, request.appointmentId)]);
   if (!spa || !appointment) return { outcome: 'missing' };
   const refuse = (reason: string): StaffReschedule => ({ outcome: 'not_reschedulable', reason });
-  if (appointment.status !== 'confirmed' && appointment.status !== 'pending')
-    return refuse(`This appointment is ${appointment.status.replace('_', ' ')}; only a pending or confirmed one can be moved.`);
-  if (appointment.endsAt.getTime() <= now.getTime()) return refuse('This appointment is over; it can no longer be moved.');
+  const notChangeable = whyNotChangeable(appointment, now, 'moved');
+  if (notChangeable) return refuse(notChangeable);
   const service = spa.services.find((s) => s.id === appointment.serviceId);
   if (!service) return refuse('Its service is no longer offered, so it cannot be moved; cancel it and book another.');
   const provider = spa.providers.find((p) => p.id === appointment.providerId);

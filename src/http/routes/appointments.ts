@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { whyNotChangeable } from '../../storage/appointment-repository.js';
 import { spaDaysBounds, spaTimezone } from '../../storage/spa-lookups.js';
 import { findStaffAppointment, listAppointments } from '../../storage/staff-queries.js';
 import { audit } from '../staff/audit.js';
@@ -39,12 +40,9 @@ const startTime = z
 
 /** /appointments: the spa's bookings over a range of its days; staff cancel or move one. */
 
-/**
- * Whether staff may still cancel it: booked (pending or confirmed) and not yet over by the
- * service's clock, the same rule the cancel itself applies, so the console offers only what works.
- */
+/** Whether staff may still cancel (or move) it, by the service's clock: the rule the changes themselves apply. */
 function withCancellable<T extends { status: string; endsAt: Date }>(row: T, now: Date): T & { cancellable: boolean } {
-  return { ...row, cancellable: (row.status === 'pending' || row.status === 'confirmed') && row.endsAt.getTime() > now.getTime() };
+  return { ...row, cancellable: whyNotChangeable(row, now, 'cancelled') === undefined };
 }
 
 const appointmentRoutes: FastifyPluginAsyncZod<{ handlers: StaffAppointmentHandlers }> = async (app, { handlers }) => {
